@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Arbor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ArborCore", targets: ["ArborCore"]),
+        .executable(name: "arbor-sim", targets: ["arbor-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "ArborCore",
+            dependencies: [
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "ArborSim",
+            dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .executableTarget(
+            name: "arbor-sim",
+            dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+    ]
+)

@@ -1,0 +1,82 @@
+/// Remembers which messages of each stream (origin, incarnation, topology) were seen, in a
+/// sliding window of the latest ``window`` sequence numbers, so that no message is handled
+/// twice however many paths it arrives by. A message older than the window counts as seen:
+/// when in doubt, drop rather than deliver twice.
+///
+/// Memory is bounded: at most ``maximumStreams`` streams; the least recently active one is
+/// forgotten first.
+public struct DuplicateFilter: Sendable {
+    public struct StreamKey: Hashable, Sendable {
+        public var origin: NodeID
+        public var incarnation: UInt64
+        public var topology: TopologyName
+    }
+
+    private struct Window: Sendable {
+        var highest: UInt64 = 0
+        /// Bit i of word (s / 64) % words is set when sequence s (within the window) was seen.
+        var bits: [UInt64]
+        var lastUse: UInt64 = 0
+    }
+
+    public let window: Int
+    public let maximumStreams: Int
+    private var streams: [StreamKey: Window] = [:]
+    private var clock: UInt64 = 0
+
+    public init(window: Int = 4096, maximumStreams: Int = 65536) {
+        self.window = max(64, (window + 63) / 64 * 64)
+        self.maximumStreams = maximumStreams
+    }
+
+    /// Records `sequence` of `stream`; returns `true` when it is new (not seen, not too old).
+    public mutating func admit(_ stream: StreamKey, sequence: UInt64) -> Bool {
+        clock += 1
+        let words = window / 64
+        var state = streams[stream] ?? Window(bits: [UInt64](repeating: 0, count: words))
+        defer {
+            state.lastUse = clock
+            streams[stream] = state
+            if streams.count > maximumStreams {
+                evictOldest()
+            }
+        }
+        if sequence > state.highest {
+            // Clear the bits of sequences that slide into the window.
+            let advance = sequence - state.highest
+            if advance >= UInt64(window) {
+                for index in state.bits.indices { state.bits[index] = 0 }
+            } else {
+                var cleared = state.highest + 1
+                while cleared <= sequence {
+                    let slot = Int(cleared % UInt64(window))
+                    state.bits[slot / 64] &= ~(1 << UInt64(slot % 64))
+                    cleared += 1
+                }
+            }
+            state.highest = sequence
+        } else if state.highest - sequence >= UInt64(window) {
+            return false
+        }
+        let slot = Int(sequence % UInt64(window))
+        let mask: UInt64 = 1 << UInt64(slot % 64)
+        if state.bits[slot / 64] & mask != 0 {
+            return false
+        }
+        state.bits[slot / 64] |= mask
+        return true
+    }
+
+    /// Highest sequence seen on `stream`, 0 if none.
+    public func highest(_ stream: StreamKey) -> UInt64 {
+        streams[stream]?.highest ?? 0
+    }
+
+    public var streamCount: Int { streams.count }
+
+    private mutating func evictOldest() {
+        if let oldest = streams.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            streams[oldest] = nil
+        }
+    }
+}

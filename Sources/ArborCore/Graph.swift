@@ -1,0 +1,202 @@
+/// An immutable snapshot of the overlay that a link-state database describes.
+///
+/// Nodes are numbered densely in node-id order, so comparing indices compares ids and
+/// every tie-break on ids is a tie-break on indices. A link appears only when both ends
+/// list it (the two-way check: a dead node's stale record cannot keep its links alive),
+/// with the larger of the two advertised costs, so both directions cost the same.
+public final class Graph: Sendable {
+    /// Digest of the database this graph was built from.
+    public let digest: DatabaseDigest
+    /// Node ids in ascending order; a node's index is its position here.
+    public let ids: [NodeID]
+    /// Node names, by index.
+    public let names: [String]
+    /// Incarnation of each node's record, by index.
+    public let incarnations: [UInt64]
+    /// Adjacency in compressed sparse rows: the neighbours of node `i` are
+    /// `targets[offsets[i]..<offsets[i+1]]`, sorted, with costs in `costs`.
+    public let offsets: [Int32]
+    public let targets: [Int32]
+    public let costs: [UInt32]
+    /// Connected component of each node (the smallest index in it).
+    public let components: [Int32]
+    /// Every component's label, ascending.
+    public let componentRoots: [Int32]
+    private let membersByComponent: [Int32: [Int32]]
+    /// The definition in force for each declared topology, after resolving conflicts.
+    public let definitions: [TopologyName: TopologyDefinition]
+    /// Topologies with two or more different definitions at the winning version.
+    public let definitionConflicts: [TopologyName: [TopologyDefinition]]
+    /// Names claimed by more than one node id, with every claimant.
+    public let nameConflicts: [String: [NodeID]]
+
+    private let indexByID: [NodeID: Int32]
+    private let indexByName: [String: Int32]
+
+    /// Builds the snapshot of `database`.
+    public convenience init(_ database: LinkStateDatabase) {
+        self.init(records: database.records.values)
+    }
+
+    public init(records: some Sequence<LinkStateRecord>) {
+        let sorted = records.sorted { $0.origin < $1.origin }
+        var digest = DatabaseDigest()
+        sorted.forEach { digest.toggle($0) }
+        self.digest = digest
+        ids = sorted.map(\.origin)
+        names = sorted.map(\.name)
+        incarnations = sorted.map(\.incarnation)
+        var indexByID: [NodeID: Int32] = [:]
+        indexByID.reserveCapacity(sorted.count)
+        for (index, id) in ids.enumerated() {
+            indexByID[id] = Int32(index)
+        }
+        self.indexByID = indexByID
+
+        var offsets: [Int32] = [0]
+        var targets: [Int32] = []
+        var costs: [UInt32] = []
+        offsets.reserveCapacity(sorted.count + 1)
+        for record in sorted {
+            for link in record.links {
+                guard let neighbor = indexByID[link.neighbor], link.neighbor != record.origin,
+                    let back = sorted[Int(neighbor)].cost(to: record.origin)
+                else { continue }
+                targets.append(neighbor)
+                costs.append(max(max(link.cost, back), 1))
+            }
+            offsets.append(Int32(targets.count))
+        }
+        self.offsets = offsets
+        self.targets = targets
+        self.costs = costs
+        let components = Graph.label(count: sorted.count, offsets: offsets, targets: targets, allowed: nil)
+        self.components = components
+        var membersByComponent: [Int32: [Int32]] = [:]
+        for (node, component) in components.enumerated() {
+            membersByComponent[component, default: []].append(Int32(node))
+        }
+        self.membersByComponent = membersByComponent
+        componentRoots = membersByComponent.keys.sorted()
+
+        let (definitions, definitionConflicts) = Graph.resolveDefinitions(sorted)
+        self.definitions = definitions
+        self.definitionConflicts = definitionConflicts
+        let (indexByName, nameConflicts) = Graph.resolveNames(sorted, offsets: offsets)
+        self.indexByName = indexByName
+        self.nameConflicts = nameConflicts
+    }
+
+    public var count: Int { ids.count }
+
+    public func index(of id: NodeID) -> Int32? {
+        indexByID[id]
+    }
+
+    /// The node that holds `name`; when several ids claim it, the one with links, then the
+    /// highest incarnation, then the lowest id (see ``nameConflicts``).
+    public func index(named name: String) -> Int32? {
+        indexByName[name]
+    }
+
+    /// Nodes of the component labelled `component`, ascending.
+    public func members(ofComponent component: Int32) -> [Int32] {
+        membersByComponent[component] ?? []
+    }
+
+    /// Positions in ``targets`` and ``costs`` of the links of node `index`.
+    public func neighbors(of index: Int32) -> Range<Int> {
+        Int(offsets[Int(index)])..<Int(offsets[Int(index) + 1])
+    }
+
+    /// Labels connected components by breadth-first search; `allowed` filters edges by
+    /// their position in `targets` and nodes take part only when `eligible`.
+    static func label(
+        count: Int,
+        offsets: [Int32],
+        targets: [Int32],
+        allowed: [Bool]?,
+        eligible: [Bool]? = nil
+    ) -> [Int32] {
+        var labels = [Int32](repeating: -1, count: count)
+        var queue: [Int32] = []
+        queue.reserveCapacity(count)
+        for start in 0..<count where labels[start] < 0 && (eligible?[start] ?? true) {
+            labels[start] = Int32(start)
+            queue.removeAll(keepingCapacity: true)
+            queue.append(Int32(start))
+            var head = 0
+            while head < queue.count {
+                let node = Int(queue[head])
+                head += 1
+                for edge in Int(offsets[node])..<Int(offsets[node + 1]) {
+                    if let allowed, !allowed[edge] { continue }
+                    let next = Int(targets[edge])
+                    if labels[next] < 0, eligible?[next] ?? true {
+                        labels[next] = Int32(start)
+                        queue.append(Int32(next))
+                    }
+                }
+            }
+        }
+        return labels
+    }
+
+    /// Per topology: the highest version wins; among different definitions at that version
+    /// the smallest digest wins, and the clash is reported.
+    private static func resolveDefinitions(
+        _ records: [LinkStateRecord]
+    ) -> ([TopologyName: TopologyDefinition], [TopologyName: [TopologyDefinition]]) {
+        var candidates: [TopologyName: [TopologyDefinition]] = [:]
+        for record in records {
+            for definition in record.definitions {
+                candidates[definition.name, default: []].append(definition)
+            }
+        }
+        var chosen: [TopologyName: TopologyDefinition] = [:]
+        var conflicts: [TopologyName: [TopologyDefinition]] = [:]
+        for (name, all) in candidates {
+            let top = all.map(\.version).max()!
+            var distinct: [UInt64: TopologyDefinition] = [:]
+            for definition in all where definition.version == top {
+                distinct[definition.digest] = definition
+            }
+            let ordered = distinct.sorted { $0.key < $1.key }.map(\.value)
+            chosen[name] = ordered[0]
+            if ordered.count > 1 {
+                conflicts[name] = ordered
+            }
+        }
+        return (chosen, conflicts)
+    }
+
+    private static func resolveNames(
+        _ records: [LinkStateRecord],
+        offsets: [Int32]
+    ) -> ([String: Int32], [String: [NodeID]]) {
+        var claims: [String: [Int32]] = [:]
+        for (index, record) in records.enumerated() {
+            claims[record.name, default: []].append(Int32(index))
+        }
+        var byName: [String: Int32] = [:]
+        var conflicts: [String: [NodeID]] = [:]
+        for (name, claimants) in claims {
+            if claimants.count == 1 {
+                byName[name] = claimants[0]
+                continue
+            }
+            let best = claimants.min { lhs, rhs in
+                let lhsLinked = offsets[Int(lhs) + 1] > offsets[Int(lhs)]
+                let rhsLinked = offsets[Int(rhs) + 1] > offsets[Int(rhs)]
+                if lhsLinked != rhsLinked { return lhsLinked }
+                let lhsIncarnation = records[Int(lhs)].incarnation
+                let rhsIncarnation = records[Int(rhs)].incarnation
+                if lhsIncarnation != rhsIncarnation { return lhsIncarnation > rhsIncarnation }
+                return lhs < rhs
+            }!
+            byName[name] = best
+            conflicts[name] = claimants.map { records[Int($0)].origin }
+        }
+        return (byName, conflicts)
+    }
+}

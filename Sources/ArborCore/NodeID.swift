@@ -1,0 +1,63 @@
+/// A node's stable 128-bit identity.
+///
+/// Node ids are compared as unsigned 128-bit integers (`high` first); that order breaks every
+/// tie in routing, so every node that sees the same link-state database makes the same choice.
+/// The textual form is 32 lowercase hexadecimal digits.
+public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses exactly 32 hexadecimal digits (either case); `nil` for anything else.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 32 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (position, byte) in utf8.enumerated() {
+            guard let nibble = NodeID.nibble(byte) else { return nil }
+            if position < 16 {
+                high = high << 4 | UInt64(nibble)
+            } else {
+                low = low << 4 | UInt64(nibble)
+            }
+        }
+        self.init(high: high, low: low)
+    }
+
+    /// A fresh random id drawn from `generator`.
+    public static func random(using generator: inout some RandomNumberGenerator) -> NodeID {
+        NodeID(high: generator.next(), low: generator.next())
+    }
+
+    public static func < (lhs: NodeID, rhs: NodeID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    public var description: String {
+        NodeID.hex16(high) + NodeID.hex16(low)
+    }
+
+    /// The first 8 hex digits, for logs and tables.
+    public var short: String {
+        String(description.prefix(8))
+    }
+
+    private static func hex16(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,94 @@
+/// What routers say to each other over a peer link, once the handshake is done.
+/// ArborWire encodes these; the router produces and consumes them.
+public enum PeerMessage: Hashable, Sendable {
+    /// Records to install and flood (a full database on a new link, single records after).
+    case linkState([LinkStateRecord])
+    /// Interest for one topology along one tree edge.
+    case interest(TopologyName, InterestUpdate)
+    /// A published message on its way down the tree.
+    case data(DataMessage)
+    /// Liveness and round-trip time; sent only on links that were otherwise idle.
+    case heartbeat(Heartbeat)
+    /// The sender is shutting down: treat the link as gone now, not after missed heartbeats.
+    case goodbye
+    /// Ask a tree neighbour to resend what it still buffers of one origin's stream.
+    case repairRequest(RepairRequest)
+    /// Messages resent in answer to a repair request (the same form as data).
+    case repairData([DataMessage])
+}
+
+/// Interest along one tree edge: the aggregated prefixes wanted behind the sender.
+public enum InterestUpdate: Hashable, Sendable {
+    /// The complete set; sent first on a new tree edge and whenever state was reset.
+    case full(PrefixSet)
+    /// A change relative to the last set sent on this link.
+    case delta(added: [Topic], removed: [Topic])
+    /// The sender stops exchanging interest with the receiver for this topology; the
+    /// receiver forgets what the sender told it.
+    case leave
+}
+
+/// A published message.
+public struct DataMessage: Hashable, Sendable {
+    public var topology: TopologyName
+    public var origin: NodeID
+    /// Incarnation of the origin when it published; a restart starts a new sequence space.
+    public var originIncarnation: UInt64
+    /// Per (origin, incarnation, topology), starting at 1 and increasing by one.
+    public var sequence: UInt64
+    /// Links crossed so far; the message is dropped when it reaches the hop limit.
+    public var hops: UInt8
+    public var topic: Topic
+    public var payload: [UInt8]
+
+    public init(
+        topology: TopologyName,
+        origin: NodeID,
+        originIncarnation: UInt64,
+        sequence: UInt64,
+        hops: UInt8 = 0,
+        topic: Topic,
+        payload: [UInt8]
+    ) {
+        self.topology = topology
+        self.origin = origin
+        self.originIncarnation = originIncarnation
+        self.sequence = sequence
+        self.hops = hops
+        self.topic = topic
+        self.payload = payload
+    }
+}
+
+/// A heartbeat carries the sender's clock and echoes the last timestamp it received, with
+/// how long it held it, so the receiver of the echo measures the round trip on its own clock.
+public struct Heartbeat: Hashable, Sendable {
+    public var timestamp: Int64
+    /// The last `timestamp` received from the peer, 0 when none yet.
+    public var echo: Int64
+    /// Nanoseconds between receiving `echo` and sending this heartbeat.
+    public var echoDelay: Int64
+
+    public init(timestamp: Int64, echo: Int64, echoDelay: Int64) {
+        self.timestamp = timestamp
+        self.echo = echo
+        self.echoDelay = echoDelay
+    }
+}
+
+/// A request for the messages of one origin's stream in `first...last`.
+public struct RepairRequest: Hashable, Sendable {
+    public var topology: TopologyName
+    public var origin: NodeID
+    public var originIncarnation: UInt64
+    public var first: UInt64
+    public var last: UInt64
+
+    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, first: UInt64, last: UInt64) {
+        self.topology = topology
+        self.origin = origin
+        self.originIncarnation = originIncarnation
+        self.first = first
+        self.last = last
+    }
+}

@@ -1,0 +1,17 @@
+/// What a router knows of one connected peer.
+public struct PeerState: Sendable {
+    public var name: String
+    public var incarnation: UInt64
+    /// Cost this node advertises for the link.
+    public var cost: UInt32
+    public var connectedAt: Instant
+    /// Any frame counts as liveness.
+    public var lastHeard: Instant
+    public var lastSent: Instant
+    /// Smoothed round-trip time from heartbeat echoes, once measured.
+    public var roundTrip: Duration?
+    var lastRemoteTimestamp: Int64 = 0
+    var remoteTimestampReceivedAt: Instant = .zero
+    public var framesIn: UInt64 = 0
+    public var framesOut: UInt64 = 0
+}

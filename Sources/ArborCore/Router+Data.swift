@@ -1,0 +1,143 @@
+extension Router {
+    mutating func attach(_ client: ClientID, _ name: TopologyName, now: Instant) {
+        guard admitMember(client, name) else { return }
+        if topologies[name]!.members[client] == nil {
+            topologies[name]!.members[client] = PrefixTrie()
+            refresh(name, now: now)
+        }
+    }
+
+    mutating func subscribe(_ client: ClientID, _ name: TopologyName, _ prefix: Topic, now: Instant) {
+        guard admitMember(client, name) else { return }
+        var trie = topologies[name]!.members[client] ?? PrefixTrie()
+        guard trie.insert(prefix) else { return }
+        topologies[name]!.members[client] = trie
+        topologies[name]!.localInterest.insert(prefix)
+        refresh(name, now: now)
+    }
+
+    mutating func unsubscribe(_ client: ClientID, _ name: TopologyName, _ prefix: Topic, now: Instant) {
+        guard var trie = topologies[name]?.members[client], trie.remove(prefix) else { return }
+        topologies[name]!.members[client] = trie
+        topologies[name]!.localInterest.remove(prefix)
+        refresh(name, now: now)
+    }
+
+    mutating func detach(_ client: ClientID, _ only: TopologyName?, now: Instant) {
+        let names = only.map { [$0] } ?? topologies.keys.sorted()
+        for name in names {
+            guard let trie = topologies[name]?.members.removeValue(forKey: client) else { continue }
+            for prefix in trie.all {
+                topologies[name]!.localInterest.remove(prefix)
+            }
+            refresh(name, now: now)
+        }
+    }
+
+    /// Publishes a local client's message: numbers it in this node's stream, delivers it to
+    /// matching local members, and sends it to every engaged neighbour that wants it.
+    mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant) {
+        let definition = graph.definitions[name] ?? configuration.definitions.first { $0.name == name }
+        if let definition, !definition.permitsPublisher(configuration.name) {
+            statistics.drop(.notPermitted)
+            actions.append(.reject(client, .notPermittedPublisher(name)))
+            return
+        }
+        let limit = definition?.maxMessageSize ?? configuration.maximumMessageSize
+        guard payload.count <= limit else {
+            statistics.drop(.oversize)
+            actions.append(.reject(client, .messageTooLarge(size: payload.count, limit: limit)))
+            return
+        }
+        guard admitMember(client, name) else { return }
+        if topologies[name]!.members[client] == nil {
+            topologies[name]!.members[client] = PrefixTrie()
+            refresh(name, now: now)
+        }
+        let sequence = topologies[name]!.nextSequence
+        topologies[name]!.nextSequence += 1
+        let message = DataMessage(
+            topology: name,
+            origin: id,
+            originIncarnation: ownRecord.incarnation,
+            sequence: sequence,
+            topic: topic,
+            payload: payload
+        )
+        _ = duplicates.admit(streamKey(message), sequence: sequence)
+        statistics.published += 1
+        if !distribute(message, from: nil, now: now) {
+            statistics.drop(.noInterest)
+        }
+    }
+
+    /// A message from a neighbour: dropped when over the hop limit, already seen, or from
+    /// an origin the topology does not permit; otherwise delivered and passed on.
+    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) {
+        statistics.dataReceived += 1
+        guard message.hops < configuration.hopLimit else {
+            statistics.drop(.hopLimit)
+            return
+        }
+        guard topologies[message.topology] != nil else {
+            statistics.drop(.noRoute)
+            return
+        }
+        if let definition = graph.definitions[message.topology], definition.publishers != nil {
+            let originName = graph.index(of: message.origin).map { graph.names[Int($0)] }
+            guard let originName, definition.permitsPublisher(originName) else {
+                statistics.drop(.notPermitted)
+                return
+            }
+        }
+        guard duplicates.admit(streamKey(message), sequence: message.sequence) else {
+            statistics.drop(.duplicate)
+            return
+        }
+        var forwarded = message
+        forwarded.hops += 1
+        distribute(forwarded, from: peer, now: now)
+    }
+
+    /// Delivers to matching local members and sends to matching engaged neighbours other
+    /// than `source`. Returns whether anyone got it.
+    @discardableResult
+    private mutating func distribute(_ message: DataMessage, from source: NodeID?, now: Instant) -> Bool {
+        guard let state = topologies[message.topology] else { return false }
+        var reached = false
+        if state.localInterest.matches(message.topic) {
+            for client in state.members.keys.sorted() where state.members[client]!.matches(message.topic) {
+                actions.append(.deliver(message, to: client))
+                statistics.delivered += 1
+                reached = true
+            }
+        }
+        for neighbor in state.engaged where neighbor != source {
+            guard let wanted = state.remote[neighbor], wanted.matches(message.topic) else { continue }
+            send(.data(message), to: neighbor, now: now)
+            statistics.dataForwarded += 1
+            reached = true
+        }
+        return reached
+    }
+
+    private func streamKey(_ message: DataMessage) -> DuplicateFilter.StreamKey {
+        DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
+    }
+
+    /// Ensures state exists for a local member of `name`; rejects when it cannot.
+    private mutating func admitMember(_ client: ClientID, _ name: TopologyName) -> Bool {
+        if let nodes = graph.definitions[name]?.nodes, !nodes.contains(configuration.name) {
+            actions.append(.reject(client, .notInTopology(name)))
+            return false
+        }
+        if topologies[name] == nil {
+            guard topologies.count < configuration.maximumTopologies else {
+                actions.append(.reject(client, .tooManyTopologies))
+                return false
+            }
+            topologies[name] = TopologyState()
+        }
+        return true
+    }
+}

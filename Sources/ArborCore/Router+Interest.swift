@@ -1,0 +1,106 @@
+extension Router {
+    /// Interest from a neighbour. Kept even when the neighbour is not (yet) a tree
+    /// neighbour, but used only while it is engaged: a join that arrives before our own
+    /// database catches up takes effect when it does.
+    mutating func receivedInterest(_ update: InterestUpdate, topology name: TopologyName, from peer: NodeID, now: Instant) {
+        if topologies[name] == nil {
+            guard topologies.count < configuration.maximumTopologies else {
+                statistics.protocolErrors += 1
+                return
+            }
+            topologies[name] = TopologyState()
+        }
+        switch update {
+        case .full(let prefixes):
+            guard prefixes.count <= configuration.maximumPrefixesPerNeighbor else {
+                statistics.protocolErrors += 1
+                return
+            }
+            topologies[name]!.remote[peer] = prefixes
+        case .delta(let added, let removed):
+            guard let current = topologies[name]!.remote[peer] else {
+                // A delta needs a full set first; a correct peer never does this.
+                statistics.protocolErrors += 1
+                return
+            }
+            let next = current.applying(added: added, removed: removed)
+            guard next.count <= configuration.maximumPrefixesPerNeighbor else {
+                statistics.protocolErrors += 1
+                return
+            }
+            topologies[name]!.remote[peer] = next
+        case .leave:
+            topologies[name]!.remote[peer] = nil
+        }
+        refresh(name, now: now)
+    }
+
+    /// Brings one topology up to date with the current graph and interest: finds this
+    /// node's parent and children, decides which neighbours are engaged, and sends each
+    /// engaged neighbour its interest (a full set to a newly engaged one, a delta otherwise)
+    /// and `leave` to each neighbour that stopped being engaged.
+    mutating func refresh(_ name: TopologyName, now: Instant) {
+        guard var state = topologies[name] else { return }
+        let before = state.route
+        var parent: NodeID?
+        var children: [NodeID] = []
+        var route: RouteSummary?
+        if let me = graph.index(of: id) {
+            let topology = cache.topologyGraph(graph, digest: graph.digest, definition: graph.definitions[name])
+            if let root = cache.root(topology, digest: graph.digest, name: name, member: me) {
+                let tree = cache.tree(topology, digest: graph.digest, root: root.index)
+                parent = tree.parent(of: me).map { graph.ids[Int($0)] }
+                children = tree.children(of: me).map { graph.ids[Int($0)] }
+                route = RouteSummary(
+                    root: graph.ids[Int(root.index)],
+                    rootReason: root.reason,
+                    parent: parent,
+                    treeNeighbors: (children + (parent.map { [$0] } ?? [])).sorted(),
+                    engaged: []
+                )
+            }
+        }
+        let joinedChildren = children.filter { state.remote[$0] != nil && peers[$0] != nil }
+        let active = !state.members.isEmpty || !joinedChildren.isEmpty
+        var engaged = joinedChildren
+        if active, let parent, peers[parent] != nil {
+            engaged.append(parent)
+        }
+        engaged.sort()
+        route?.engaged = engaged
+
+        for old in state.engaged where !engaged.contains(old) {
+            state.sent[old] = nil
+            if peers[old] != nil {
+                send(.interest(name, .leave), to: old, now: now)
+                statistics.interestMessagesSent += 1
+            }
+        }
+        state.engaged = engaged
+        for neighbor in engaged {
+            let wanted = state.interest(toward: neighbor)
+            if let previous = state.sent[neighbor] {
+                if previous != wanted {
+                    let update = InterestUpdate.delta(added: wanted.subtracting(previous), removed: previous.subtracting(wanted))
+                    send(.interest(name, update), to: neighbor, now: now)
+                    statistics.interestMessagesSent += 1
+                }
+            } else {
+                send(.interest(name, .full(wanted)), to: neighbor, now: now)
+                statistics.interestMessagesSent += 1
+            }
+            state.sent[neighbor] = wanted
+        }
+        state.route = route
+        if route != before {
+            statistics.routeChanges += 1
+            lastRouteChange = now
+            observe(.routeChanged(name, before: before, after: route))
+        }
+        if state.isIdle {
+            topologies[name] = nil
+        } else {
+            topologies[name] = state
+        }
+    }
+}

@@ -1,0 +1,113 @@
+extension Router {
+    /// Rebuilds this node's record from its live peers, bumps its sequence, installs it and
+    /// floods it to every peer, then schedules a recomputation.
+    mutating func bumpOwnRecord(_ now: Instant) {
+        ownRecord.links = peers.map { Link(neighbor: $0.key, cost: $0.value.cost) }.sorted { $0.neighbor < $1.neighbor }
+        ownRecord.sequence += 1
+        database.apply(ownRecord)
+        for peer in peers.keys.sorted() {
+            send(.linkState([ownRecord]), to: peer, now: now)
+        }
+        scheduleRecompute(now)
+    }
+
+    /// Installs newer records and floods them to every peer but the sender; answers a stale
+    /// record with the newer one we hold; defends this node's own record.
+    mutating func receivedRecords(_ records: [LinkStateRecord], from peer: NodeID, now: Instant) {
+        var installed: [LinkStateRecord] = []
+        var corrections: [LinkStateRecord] = []
+        for record in records {
+            statistics.recordsReceived += 1
+            if record.origin == id {
+                // A record of ours from an earlier life or session: outnumber it.
+                if !ownRecord.isNewer(than: record) {
+                    ownRecord.incarnation = record.incarnation
+                    ownRecord.sequence = record.sequence
+                    bumpOwnRecord(now)
+                }
+                continue
+            }
+            switch database.apply(record) {
+            case .installed:
+                installed.append(record)
+                unreachableSince[record.origin] = nil
+            case .stale(let newer):
+                corrections.append(newer)
+            case .known:
+                break
+            }
+        }
+        if !corrections.isEmpty {
+            send(.linkState(corrections), to: peer, now: now)
+        }
+        guard !installed.isEmpty else { return }
+        statistics.recordsInstalled += UInt64(installed.count)
+        for other in peers.keys.sorted() where other != peer {
+            send(.linkState(installed), to: other, now: now)
+        }
+        scheduleRecompute(now)
+    }
+
+    /// Takes the current database as the graph routes follow, notes which nodes became
+    /// unreachable, reports conflicts, and refreshes every topology's route.
+    mutating func recompute(_ now: Instant) {
+        statistics.recomputations += 1
+        graph = cache.graph(of: database)
+        trackReachability(now)
+        reportConflicts()
+        for name in topologies.keys.sorted() {
+            refresh(name, now: now)
+        }
+    }
+
+    /// Drops the records of nodes that stayed unreachable for the grace period.
+    mutating func expireRecords(_ now: Instant) {
+        let grace = configuration.recordGracePeriod
+        var expired = false
+        for (node, since) in unreachableSince where now - since >= grace {
+            unreachableSince[node] = nil
+            if let record = database[node] {
+                observe(.recordExpired(node, name: record.name))
+            }
+            database.remove(node)
+            expired = true
+        }
+        if expired {
+            scheduleRecompute(now)
+        }
+    }
+
+    private mutating func trackReachability(_ now: Instant) {
+        guard let me = graph.index(of: id) else { return }
+        let mine = graph.components[Int(me)]
+        var outside: Set<NodeID> = []
+        for component in graph.componentRoots where component != mine {
+            for member in graph.members(ofComponent: component) {
+                outside.insert(graph.ids[Int(member)])
+            }
+        }
+        for node in unreachableSince.keys where !outside.contains(node) {
+            unreachableSince[node] = nil
+        }
+        for node in outside where unreachableSince[node] == nil {
+            unreachableSince[node] = now
+        }
+    }
+
+    private mutating func reportConflicts() {
+        if graph.definitionConflicts != reportedDefinitionConflicts {
+            for (name, definitions) in graph.definitionConflicts.sorted(by: { $0.key < $1.key })
+            where reportedDefinitionConflicts[name] != definitions {
+                observe(.definitionConflict(name, definitions))
+            }
+            reportedDefinitionConflicts = graph.definitionConflicts
+        }
+        if graph.nameConflicts != reportedNameConflicts {
+            for (name, claimants) in graph.nameConflicts.sorted(by: { $0.key < $1.key })
+            where reportedNameConflicts[name] != claimants {
+                observe(.nameConflict(name, claimants))
+            }
+            reportedNameConflicts = graph.nameConflicts
+        }
+    }
+}

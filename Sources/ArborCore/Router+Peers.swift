@@ -1,0 +1,102 @@
+extension Router {
+    mutating func peerUp(_ peer: NodeID, name: String, incarnation: UInt64, cost: UInt32?, now: Instant) {
+        guard peer != id else { return }
+        if peers[peer] != nil {
+            // A new session replaces the old one: everything learned on it is void.
+            peerDown(peer, reason: "replaced by a new connection", now: now)
+        }
+        peers[peer] = PeerState(
+            name: name,
+            incarnation: incarnation,
+            cost: max(1, cost ?? configuration.defaultLinkCost),
+            connectedAt: now,
+            lastHeard: now,
+            lastSent: now
+        )
+        observe(.peerUp(peer, name: name))
+        // The new peer gets our whole database; bumpOwnRecord then floods our new record.
+        let records = Array(database.records.values.filter { $0.origin != id })
+        var start = 0
+        while start < records.count {
+            let end = min(start + configuration.recordsPerFrame, records.count)
+            send(.linkState(Array(records[start..<end])), to: peer, now: now)
+            start = end
+        }
+        bumpOwnRecord(now)
+    }
+
+    mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {
+        guard let state = peers.removeValue(forKey: peer) else { return }
+        observe(.peerDown(peer, name: state.name, reason: reason))
+        for name in topologies.keys {
+            topologies[name]!.remote[peer] = nil
+            topologies[name]!.sent[peer] = nil
+            topologies[name]!.engaged.removeAll { $0 == peer }
+        }
+        bumpOwnRecord(now)
+    }
+
+    mutating func received(_ message: PeerMessage, from peer: NodeID, now: Instant) {
+        guard peers[peer] != nil else { return }
+        peers[peer]!.lastHeard = now
+        peers[peer]!.framesIn += 1
+        switch message {
+        case .linkState(let records):
+            receivedRecords(records, from: peer, now: now)
+        case .interest(let topology, let update):
+            receivedInterest(update, topology: topology, from: peer, now: now)
+        case .data(let data):
+            receivedData(data, from: peer, now: now)
+        case .heartbeat(let heartbeat):
+            receivedHeartbeat(heartbeat, from: peer, now: now)
+        case .goodbye:
+            actions.append(.disconnect(peer, .goodbye))
+            peerDown(peer, reason: Router.DisconnectReason.goodbye.description, now: now)
+        case .repairRequest, .repairData:
+            // Gap repair is not enabled yet; the frames are accepted and ignored.
+            break
+        }
+    }
+
+    private mutating func receivedHeartbeat(_ heartbeat: Heartbeat, from peer: NodeID, now: Instant) {
+        peers[peer]!.lastRemoteTimestamp = heartbeat.timestamp
+        peers[peer]!.remoteTimestampReceivedAt = now
+        guard heartbeat.echo != 0 else { return }
+        let sample = now.nanoseconds - heartbeat.echo - heartbeat.echoDelay
+        guard sample >= 0 else { return }
+        let smoothed: Int64
+        if let previous = peers[peer]!.roundTrip?.nanoseconds {
+            smoothed = (previous * 7 + sample) / 8
+        } else {
+            smoothed = sample
+        }
+        peers[peer]!.roundTrip = .nanoseconds(smoothed)
+    }
+
+    /// Sends a heartbeat on every link that carried nothing for half an interval.
+    mutating func sendHeartbeats(_ now: Instant) {
+        let idle = now - configuration.heartbeatInterval / 2
+        for peer in peers.keys.sorted() {
+            let state = peers[peer]!
+            guard state.lastSent <= idle else { continue }
+            let heartbeat = Heartbeat(
+                timestamp: now.nanoseconds,
+                echo: state.lastRemoteTimestamp,
+                echoDelay: state.lastRemoteTimestamp == 0 ? 0 : (now - state.remoteTimestampReceivedAt).nanoseconds
+            )
+            send(.heartbeat(heartbeat), to: peer, now: now)
+        }
+    }
+
+    /// Declares dead every peer silent for longer than the configured number of intervals.
+    mutating func checkLiveness(_ now: Instant) {
+        let deadAfter = configuration.deadAfter
+        for peer in peers.keys.sorted() {
+            let silence = now - peers[peer]!.lastHeard
+            guard silence >= deadAfter else { continue }
+            let reason = DisconnectReason.heartbeatTimeout(silentFor: silence)
+            actions.append(.disconnect(peer, reason))
+            peerDown(peer, reason: reason.description, now: now)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/// The routing state machine of one node: events in, actions out.
+///
+/// It holds the link-state database, the peers, and per topology the tree position,
+/// interest and local members; it decides floods, interest updates, forwarding, liveness
+/// and timers. It touches no socket, thread or clock: time arrives with each event, and
+/// the shell (a daemon or the simulator) carries out the returned actions in order.
+public struct Router {
+    public let configuration: RouterConfiguration
+    public var id: NodeID { configuration.id }
+    public var name: String { configuration.name }
+
+    public internal(set) var database = LinkStateDatabase()
+    /// The graph routes were last computed from (recomputed at most once per coalescing delay).
+    public internal(set) var graph: Graph
+    public internal(set) var peers: [NodeID: PeerState] = [:]
+    public internal(set) var topologies: [TopologyName: TopologyState] = [:]
+    public internal(set) var statistics = RouterStatistics()
+    /// When a route of this node last changed (for convergence measurements).
+    public internal(set) var lastRouteChange: Instant = .zero
+
+    let cache: RoutingCache
+    var ownRecord: LinkStateRecord
+    var duplicates: DuplicateFilter
+    /// Nodes outside this node's component, and since when.
+    var unreachableSince: [NodeID: Instant] = [:]
+    var recomputeAt: Instant?
+    var nextHeartbeat: Instant = .zero
+    var requestedWake: Instant?
+    var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
+    var reportedNameConflicts: [String: [NodeID]] = [:]
+    var started = false
+    var actions: [Action] = []
+
+    /// A router with `configuration`; pass one `cache` to many routers to share pure
+    /// results among them (the simulator does).
+    public init(_ configuration: RouterConfiguration, cache: RoutingCache = RoutingCache()) {
+        self.configuration = configuration
+        self.cache = cache
+        ownRecord = LinkStateRecord(
+            origin: configuration.id,
+            name: configuration.name,
+            incarnation: configuration.incarnation,
+            sequence: 1,
+            links: [],
+            definitions: configuration.definitions
+        )
+        duplicates = DuplicateFilter(window: configuration.duplicateWindow)
+        database.apply(ownRecord)
+        graph = cache.graph(of: database)
+    }
+
+    /// Handles one event that happened at `now` and returns what to do, in order.
+    public mutating func handle(_ event: Event, at now: Instant) -> [Action] {
+        actions.removeAll(keepingCapacity: true)
+        switch event {
+        case .start:
+            started = true
+            nextHeartbeat = now + configuration.heartbeatInterval
+            scheduleRecompute(now)
+        case .peerUp(let peer, let name, let incarnation, let cost):
+            peerUp(peer, name: name, incarnation: incarnation, cost: cost, now: now)
+        case .peerDown(let peer):
+            peerDown(peer, reason: "link closed", now: now)
+        case .message(let message, let peer):
+            received(message, from: peer, now: now)
+        case .attach(let client, let topology):
+            attach(client, topology, now: now)
+        case .subscribe(let client, let topology, let prefix):
+            subscribe(client, topology, prefix, now: now)
+        case .unsubscribe(let client, let topology, let prefix):
+            unsubscribe(client, topology, prefix, now: now)
+        case .publish(let client, let topology, let topic, let payload):
+            publish(client, topology, topic, payload, now: now)
+        case .detach(let client, let topology):
+            detach(client, topology, now: now)
+        case .loadDefinitions(let definitions):
+            ownRecord.definitions = definitions
+            bumpOwnRecord(now)
+        case .timer:
+            timerFired(now)
+        case .shutdown:
+            for peer in peers.keys.sorted() {
+                send(.goodbye, to: peer, now: now)
+            }
+            started = false
+        }
+        if started {
+            requestWakeUp()
+        }
+        return actions
+    }
+
+    // MARK: - Plumbing shared by the extensions
+
+    mutating func send(_ message: PeerMessage, to peer: NodeID, now: Instant) {
+        guard peers[peer] != nil else { return }
+        peers[peer]!.lastSent = now
+        actions.append(.send(message, to: peer))
+    }
+
+    mutating func observe(_ observation: Observation) {
+        actions.append(.observe(observation))
+    }
+
+    mutating func scheduleRecompute(_ now: Instant) {
+        let due = now + configuration.recomputeDelay
+        if recomputeAt == nil || due < recomputeAt! {
+            recomputeAt = due
+        }
+    }
+
+    private mutating func timerFired(_ now: Instant) {
+        requestedWake = nil
+        if let due = recomputeAt, due <= now {
+            recomputeAt = nil
+            recompute(now)
+        }
+        checkLiveness(now)
+        if now >= nextHeartbeat {
+            sendHeartbeats(now)
+            nextHeartbeat = now + configuration.heartbeatInterval
+        }
+        expireRecords(now)
+    }
+
+    /// Asks for a wake-up at the earliest deadline, when it differs from the last request.
+    private mutating func requestWakeUp() {
+        var next = nextHeartbeat
+        if let due = recomputeAt { next = min(next, due) }
+        let deadAfter = configuration.deadAfter
+        for peer in peers.values {
+            next = min(next, peer.lastHeard + deadAfter)
+        }
+        for since in unreachableSince.values {
+            next = min(next, since + configuration.recordGracePeriod)
+        }
+        if requestedWake != next {
+            requestedWake = next
+            actions.append(.wakeUp(at: next))
+        }
+    }
+}

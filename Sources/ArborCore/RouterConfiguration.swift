@@ -1,0 +1,43 @@
+/// Everything a router is told at start; the daemon fills it from flags and files.
+public struct RouterConfiguration: Sendable {
+    public var id: NodeID
+    public var name: String
+    /// Must grow on every restart of the same node id (the daemon keeps a counter in its
+    /// state directory), so that the new records supersede the old ones.
+    public var incarnation: UInt64
+    /// Period of heartbeats on idle links.
+    public var heartbeatInterval: Duration = .milliseconds(100)
+    /// A peer silent for this many intervals is declared dead.
+    public var missedHeartbeats: Int = 3
+    /// Database changes are coalesced for this long before routes are recomputed.
+    public var recomputeDelay: Duration = .milliseconds(1)
+    /// Records of nodes unreachable from this node are dropped after this long.
+    public var recordGracePeriod: Duration = .seconds(60)
+    /// Cost advertised for a link when the shell gives none.
+    public var defaultLinkCost: UInt32 = 10
+    /// Messages that crossed this many links are dropped (ends transient loops).
+    public var hopLimit: UInt8 = 64
+    /// Largest payload accepted, unless a topology declares its own limit.
+    public var maximumMessageSize: Int = 1 << 20
+    /// Sequence numbers remembered per stream for duplicate suppression.
+    public var duplicateWindow: Int = 4096
+    /// Records sent per link-state frame when a whole database is sent.
+    public var recordsPerFrame: Int = 256
+    /// Most topologies this node keeps state for (neighbours cannot make it hold more).
+    public var maximumTopologies: Int = 100_000
+    /// Most prefixes accepted in one neighbour's interest for one topology.
+    public var maximumPrefixesPerNeighbor: Int = 100_000
+    /// Topology definitions loaded from files, flooded in this node's record.
+    public var definitions: [TopologyDefinition] = []
+
+    public init(id: NodeID, name: String, incarnation: UInt64) {
+        self.id = id
+        self.name = name
+        self.incarnation = incarnation
+    }
+
+    /// How long a peer may stay silent before it is declared dead.
+    public var deadAfter: Duration {
+        heartbeatInterval * missedHeartbeats
+    }
+}

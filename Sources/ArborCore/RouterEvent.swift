@@ -1,0 +1,106 @@
+/// A local application attached to this router, numbered by the shell.
+public typealias ClientID = UInt64
+
+extension Router {
+    /// Everything that can happen to a router. The time of the event is passed beside it.
+    public enum Event: Sendable {
+        /// The router starts: it installs its own record and asks for its first wake-up.
+        case start
+        /// A peer link finished its handshake. `cost` overrides the default link cost.
+        case peerUp(NodeID, name: String, incarnation: UInt64, cost: UInt32?)
+        /// A peer link closed (connection reset, closed, or refused by the shell).
+        case peerDown(NodeID)
+        /// A message arrived on the link to a peer.
+        case message(PeerMessage, from: NodeID)
+        /// A client joins a topology (as a publisher, a subscriber or both).
+        case attach(ClientID, TopologyName)
+        case subscribe(ClientID, TopologyName, Topic)
+        case unsubscribe(ClientID, TopologyName, Topic)
+        case publish(ClientID, TopologyName, Topic, payload: [UInt8])
+        /// A client leaves one topology, or all of them (`nil`, e.g. its socket closed).
+        case detach(ClientID, TopologyName?)
+        /// Topology definitions were (re)loaded from files; they replace the earlier ones.
+        case loadDefinitions([TopologyDefinition])
+        /// The wake-up the router asked for is due.
+        case timer
+        /// Graceful stop: say goodbye to every peer so they reroute at once.
+        case shutdown
+    }
+
+    /// What the router asks its shell to do, in order.
+    public enum Action: Sendable {
+        case send(PeerMessage, to: NodeID)
+        case deliver(DataMessage, to: ClientID)
+        case reject(ClientID, Rejection)
+        /// Close the link to a peer (the router already treats it as down).
+        case disconnect(NodeID, DisconnectReason)
+        /// Call back with `.timer` at this instant; replaces any earlier request.
+        case wakeUp(at: Instant)
+        /// Something an operator may want to know; no action needed.
+        case observe(Observation)
+    }
+
+    /// Why a client's request was refused.
+    public enum Rejection: Hashable, Sendable, CustomStringConvertible {
+        case notPermittedPublisher(TopologyName)
+        case messageTooLarge(size: Int, limit: Int)
+        case notInTopology(TopologyName)
+        case tooManyTopologies
+
+        public var description: String {
+            switch self {
+            case .notPermittedPublisher(let topology):
+                return "this node may not publish to \(topology): its definition lists the permitted publishers"
+            case .messageTooLarge(let size, let limit):
+                return "message of \(size) bytes exceeds the limit of \(limit) bytes"
+            case .notInTopology(let topology):
+                return "this node is not among the nodes of \(topology)"
+            case .tooManyTopologies:
+                return "this node holds the maximum number of topologies"
+            }
+        }
+    }
+
+    /// Why the router closed a link.
+    public enum DisconnectReason: Hashable, Sendable, CustomStringConvertible {
+        case heartbeatTimeout(silentFor: Duration)
+        case goodbye
+        case protocolViolation(String)
+
+        public var description: String {
+            switch self {
+            case .heartbeatTimeout(let silence):
+                return "no frame for \(silence.milliseconds) ms (missed heartbeats)"
+            case .goodbye:
+                return "peer said goodbye"
+            case .protocolViolation(let detail):
+                return "protocol violation: \(detail)"
+            }
+        }
+    }
+
+    /// Events worth recording for operators.
+    public enum Observation: Hashable, Sendable {
+        case peerUp(NodeID, name: String)
+        case peerDown(NodeID, name: String, reason: String)
+        /// This node's view of a topology changed (root, parent, or engaged neighbours).
+        case routeChanged(TopologyName, before: RouteSummary?, after: RouteSummary?)
+        case definitionConflict(TopologyName, [TopologyDefinition])
+        case nameConflict(String, [NodeID])
+        /// A record was aged out after its node stayed unreachable for the grace period.
+        case recordExpired(NodeID, name: String)
+    }
+}
+
+/// A node's place in one topology's tree.
+public struct RouteSummary: Hashable, Sendable {
+    public var root: NodeID
+    public var rootReason: TopologyGraph.RootReason
+    /// `nil` at the root.
+    public var parent: NodeID?
+    /// Tree neighbours: the parent and every child.
+    public var treeNeighbors: [NodeID]
+    /// Tree neighbours interest is exchanged with (the parent while this node is on the
+    /// tree, and children that joined); data only ever goes to these.
+    public var engaged: [NodeID]
+}

@@ -1,0 +1,32 @@
+/// Counters a router keeps; the shell exports them as metrics.
+public struct RouterStatistics: Sendable, Equatable {
+    /// Why a message was not passed on.
+    public enum DropCause: String, CaseIterable, Sendable {
+        /// Already seen (another path delivered it first) or older than the window.
+        case duplicate
+        case hopLimit = "hop_limit"
+        /// Published, but no neighbour or local subscriber wanted it.
+        case noInterest = "no_interest"
+        case oversize
+        /// The origin may not publish to this topology.
+        case notPermitted = "not_permitted"
+        /// Arrived for a topology this node holds no state for.
+        case noRoute = "no_route"
+    }
+
+    public var published: UInt64 = 0
+    public var dataReceived: UInt64 = 0
+    public var dataForwarded: UInt64 = 0
+    public var delivered: UInt64 = 0
+    public var recordsReceived: UInt64 = 0
+    public var recordsInstalled: UInt64 = 0
+    public var routeChanges: UInt64 = 0
+    public var recomputations: UInt64 = 0
+    public var interestMessagesSent: UInt64 = 0
+    public var protocolErrors: UInt64 = 0
+    public var dropped: [DropCause: UInt64] = [:]
+
+    mutating func drop(_ cause: DropCause) {
+        dropped[cause, default: 0] += 1
+    }
+}

@@ -1,0 +1,143 @@
+/// Memoises the pure computations of routing: the graph of a database, the allowed
+/// subgraph of a topology, root choices and trees. Keys are content digests, so a result is
+/// reused whenever the inputs are equal: across topologies sharing a link policy and root,
+/// across recomputations, and, in the simulator, across nodes holding identical databases
+/// (the simulator shares one cache among all its routers and says so in its report).
+///
+/// Bounded: each table keeps its most recent `capacity` entries.
+public final class RoutingCache {
+    /// Counters of work done and avoided.
+    public struct Statistics: Sendable {
+        public var graphBuilds = 0
+        public var treeComputations = 0
+        public var treeHits = 0
+    }
+
+    public private(set) var statistics = Statistics()
+
+    /// Wraps every tree computation; the simulator uses it to time them with a real clock
+    /// (the core itself never reads one).
+    public var treeTimer: ((() -> ShortestPathTree) -> ShortestPathTree)?
+
+    private let capacity: Int
+    private var graphs: BoundedTable<DatabaseDigest, Graph>
+    private var topologyGraphs: BoundedTable<PolicyKey, TopologyGraph>
+    private var roots: BoundedTable<RootKey, TopologyGraph.RootChoice?>
+    private var trees: BoundedTable<TreeKey, ShortestPathTree>
+
+    public init(capacity: Int = 64) {
+        self.capacity = capacity
+        graphs = BoundedTable(capacity: max(4, capacity / 4))
+        topologyGraphs = BoundedTable(capacity: capacity)
+        roots = BoundedTable(capacity: capacity * 4)
+        trees = BoundedTable(capacity: capacity * 2)
+    }
+
+    /// The graph of `database`.
+    public func graph(of database: LinkStateDatabase) -> Graph {
+        if let graph = graphs[database.digest] {
+            return graph
+        }
+        let graph = Graph(database)
+        statistics.graphBuilds += 1
+        graphs[database.digest] = graph
+        return graph
+    }
+
+    /// The subgraph `definition` allows (`nil`: an implicit topology) in the graph of `digest`.
+    public func topologyGraph(_ graph: Graph, digest: DatabaseDigest, definition: TopologyDefinition?) -> TopologyGraph {
+        let key = PolicyKey(digest: digest, definition: definition?.digest)
+        if let topologyGraph = topologyGraphs[key] {
+            return topologyGraph
+        }
+        let topologyGraph = TopologyGraph(graph: graph, definition: definition)
+        topologyGraphs[key] = topologyGraph
+        return topologyGraph
+    }
+
+    /// The root of `name` seen from node `member`.
+    public func root(
+        _ topology: TopologyGraph,
+        digest: DatabaseDigest,
+        name: TopologyName,
+        member: Int32
+    ) -> TopologyGraph.RootChoice? {
+        let key = RootKey(
+            digest: digest,
+            definition: topology.definition?.digest,
+            name: name,
+            component: topology.components[Int(member)]
+        )
+        if let choice = roots[key] {
+            return choice
+        }
+        let choice = topology.root(of: name, forComponentOf: member)
+        roots[key] = choice
+        return choice
+    }
+
+    /// The tree of `topology` from `root`.
+    public func tree(_ topology: TopologyGraph, digest: DatabaseDigest, root: Int32) -> ShortestPathTree {
+        let key = TreeKey(digest: digest, definition: topology.definition?.digest, root: root)
+        if let tree = trees[key] {
+            statistics.treeHits += 1
+            return tree
+        }
+        let compute = { ShortestPathTree(topology, root: root) }
+        let tree = treeTimer.map { $0(compute) } ?? compute()
+        statistics.treeComputations += 1
+        trees[key] = tree
+        return tree
+    }
+
+    private struct PolicyKey: Hashable {
+        var digest: DatabaseDigest
+        var definition: UInt64?
+    }
+
+    private struct RootKey: Hashable {
+        var digest: DatabaseDigest
+        var definition: UInt64?
+        var name: TopologyName
+        var component: Int32
+    }
+
+    private struct TreeKey: Hashable {
+        var digest: DatabaseDigest
+        var definition: UInt64?
+        var root: Int32
+    }
+}
+
+/// A dictionary that forgets its oldest entries beyond `capacity`.
+struct BoundedTable<Key: Hashable, Value> {
+    private var entries: [Key: Value] = [:]
+    private var order: [Key] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    subscript(key: Key) -> Value? {
+        get { entries[key] }
+        set {
+            guard let newValue else {
+                entries[key] = nil
+                return
+            }
+            if entries.updateValue(newValue, forKey: key) == nil {
+                order.append(key)
+                while entries.count > capacity, head < order.count {
+                    entries[order[head]] = nil
+                    head += 1
+                }
+                if head > capacity {
+                    order.removeFirst(head)
+                    head = 0
+                }
+            }
+        }
+    }
+}

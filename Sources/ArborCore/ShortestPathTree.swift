@@ -1,0 +1,105 @@
+import HeapModule
+
+/// The shortest-path tree of a topology from its root, as every node computes it.
+///
+/// Dijkstra over the topology's allowed links. Ties are broken by node id: among equally
+/// short paths, a node's parent is the candidate with the smallest id. Since the inputs are
+/// the same database on every node, every node derives the same tree.
+public struct ShortestPathTree: Sendable {
+    public let root: Int32
+    /// Parent of each node by index; -1 for the root and for nodes the tree does not reach.
+    public let parents: [Int32]
+    /// Path cost from the root; `UInt64.max` where not reached.
+    public let distances: [UInt64]
+    /// Children of node `i`: `children[childOffsets[i]..<childOffsets[i+1]]`, ascending.
+    public let childOffsets: [Int32]
+    public let children: [Int32]
+
+    /// Computes the tree of `topology` rooted at `root`.
+    public init(_ topology: TopologyGraph, root: Int32) {
+        let graph = topology.graph
+        let count = graph.count
+        var distances = [UInt64](repeating: .max, count: count)
+        var parents = [Int32](repeating: -1, count: count)
+        var settled = [Bool](repeating: false, count: count)
+        // Entries pack (distance << 24 | index): the heap orders by distance, then by index,
+        // so equal-distance nodes settle in id order. Distances stay below 2^40.
+        var heap = Heap<UInt64>()
+        distances[Int(root)] = 0
+        heap.insert(UInt64(root))
+        let indexMask: UInt64 = (1 << 24) - 1
+        while let entry = heap.popMin() {
+            let node = Int(entry & indexMask)
+            if settled[node] { continue }
+            settled[node] = true
+            let base = distances[node]
+            for edge in graph.neighbors(of: Int32(node)) {
+                let cost = topology.edgeCosts[edge]
+                if cost == 0 { continue }
+                let next = Int(graph.targets[edge])
+                if settled[next] { continue }
+                let candidate = base + UInt64(cost)
+                if candidate < distances[next] {
+                    distances[next] = candidate
+                    parents[next] = Int32(node)
+                    heap.insert(candidate << 24 | UInt64(next))
+                } else if candidate == distances[next], Int32(node) < parents[next] {
+                    parents[next] = Int32(node)
+                }
+            }
+        }
+        // Children in compressed rows, by counting sort on the parent.
+        var childOffsets = [Int32](repeating: 0, count: count + 1)
+        for parent in parents where parent >= 0 {
+            childOffsets[Int(parent) + 1] += 1
+        }
+        for index in 0..<count {
+            childOffsets[index + 1] += childOffsets[index]
+        }
+        var fill = childOffsets
+        var children = [Int32](repeating: 0, count: Int(childOffsets[count]))
+        for (node, parent) in parents.enumerated() where parent >= 0 {
+            children[Int(fill[Int(parent)])] = Int32(node)
+            fill[Int(parent)] += 1
+        }
+        self.root = root
+        self.parents = parents
+        self.distances = distances
+        self.childOffsets = childOffsets
+        self.children = children
+    }
+
+    public func parent(of node: Int32) -> Int32? {
+        let parent = parents[Int(node)]
+        return parent >= 0 ? parent : nil
+    }
+
+    public func children(of node: Int32) -> ArraySlice<Int32> {
+        children[Int(childOffsets[Int(node)])..<Int(childOffsets[Int(node) + 1])]
+    }
+
+    /// Whether the tree reaches `node`.
+    public func contains(_ node: Int32) -> Bool {
+        node == root || parents[Int(node)] >= 0
+    }
+
+    /// Tree neighbours of `node`: its parent (if any) and its children.
+    public func neighbors(of node: Int32) -> [Int32] {
+        var result = Array(children(of: node))
+        if let parent = parent(of: node) {
+            result.append(parent)
+        }
+        return result
+    }
+
+    /// Nodes from `node` up to the root, both included.
+    public func pathToRoot(from node: Int32) -> [Int32] {
+        var path = [node]
+        var current = node
+        while let parent = parent(of: current) {
+            path.append(parent)
+            current = parent
+        }
+        return path
+    }
+}

@@ -1,0 +1,124 @@
+/// The part of a ``Graph`` that one topology may use: its eligible nodes, its allowed links
+/// with their costs, and the components those form.
+///
+/// - No definition (an implicit topology): every node, every link, advertised costs.
+/// - A definition without `links`: its nodes (or every node), links between them, cost 1.
+/// - A definition with `links`: only those links that are also up, at the declared cost.
+public struct TopologyGraph: Sendable {
+    public let graph: Graph
+    public let definition: TopologyDefinition?
+    /// Whether each node (by index) may carry this topology.
+    public let eligible: [Bool]
+    /// Cost of each edge of `graph.targets` for this topology; 0 means not allowed.
+    public let edgeCosts: [UInt32]
+    /// Component of each eligible node over allowed links (-1 when not eligible).
+    public let components: [Int32]
+
+    /// Path costs must stay below 2^40 for ``ShortestPathTree``; capping each link at
+    /// 2^24 - 1 keeps any path of up to 65,536 hops within that.
+    public static let maximumCost: UInt32 = (1 << 24) - 1
+
+    public init(graph: Graph, definition: TopologyDefinition?) {
+        self.graph = graph
+        self.definition = definition
+        var eligible = [Bool](repeating: definition?.nodes == nil, count: graph.count)
+        if let nodes = definition?.nodes {
+            for name in nodes {
+                if let index = graph.index(named: name) {
+                    eligible[Int(index)] = true
+                }
+            }
+        }
+        var edgeCosts = [UInt32](repeating: 0, count: graph.targets.count)
+        let declared = definition?.links.map(TopologyGraph.ruleTable)
+        for node in 0..<graph.count where eligible[node] {
+            for edge in graph.neighbors(of: Int32(node)) {
+                let other = Int(graph.targets[edge])
+                guard eligible[other] else { continue }
+                if let declared {
+                    let key = TopologyGraph.pairKey(graph.names[node], graph.names[other])
+                    if let cost = declared[key] {
+                        edgeCosts[edge] = min(max(cost, 1), TopologyGraph.maximumCost)
+                    }
+                } else if definition != nil {
+                    edgeCosts[edge] = 1
+                } else {
+                    edgeCosts[edge] = min(graph.costs[edge], TopologyGraph.maximumCost)
+                }
+            }
+        }
+        self.eligible = eligible
+        self.edgeCosts = edgeCosts
+        components = Graph.label(
+            count: graph.count,
+            offsets: graph.offsets,
+            targets: graph.targets,
+            allowed: edgeCosts.map { $0 > 0 },
+            eligible: eligible
+        )
+    }
+
+    /// How a root was chosen, for operators asking "why this root".
+    public enum RootReason: Hashable, Sendable {
+        case declared
+        /// The declared root is unreachable; this is fallback number `position` (from 0).
+        case fallback(position: Int)
+        /// Highest rendezvous weight of topology name and node id among reachable nodes.
+        case rendezvous
+    }
+
+    /// The root of topology `name` for the component that holds node `member`, or `nil` when
+    /// `member` may not carry this topology. Declared root while reachable, then fallbacks in order, then
+    /// rendezvous hashing over the component, so the root moves only when the root dies.
+    public func root(of name: TopologyName, forComponentOf member: Int32) -> RootChoice? {
+        let component = components[Int(member)]
+        guard component >= 0 else { return nil }
+        if let definition {
+            if let root = definition.root, let index = graph.index(named: root), components[Int(index)] == component {
+                return RootChoice(index: index, reason: .declared)
+            }
+            for (position, name) in definition.fallbacks.enumerated() {
+                if let index = graph.index(named: name), components[Int(index)] == component {
+                    return RootChoice(index: index, reason: .fallback(position: position))
+                }
+            }
+        }
+        var best: Int32 = -1
+        var bestWeight: UInt64 = 0
+        for node in 0..<graph.count where components[node] == component {
+            let weight = TopologyGraph.rendezvousWeight(name, graph.ids[node])
+            if best < 0 || weight > bestWeight {
+                best = Int32(node)
+                bestWeight = weight
+            }
+        }
+        return RootChoice(index: best, reason: .rendezvous)
+    }
+
+    /// A chosen root and why it was chosen.
+    public struct RootChoice: Hashable, Sendable {
+        public let index: Int32
+        public let reason: RootReason
+    }
+
+    /// The highest-random-weight score of a node for a topology.
+    public static func rendezvousWeight(_ topology: TopologyName, _ node: NodeID) -> UInt64 {
+        var hash = StableHash(seed: 0x5EED)
+        hash.combine(topology.rawValue)
+        hash.combine(node)
+        return hash.value
+    }
+
+    private static func pairKey(_ a: String, _ b: String) -> String {
+        a < b ? a + "\u{0}" + b : b + "\u{0}" + a
+    }
+
+    private static func ruleTable(_ rules: [LinkRule]) -> [String: UInt32] {
+        var table: [String: UInt32] = [:]
+        for rule in rules {
+            let key = pairKey(rule.a, rule.b)
+            table[key] = min(table[key] ?? .max, rule.cost)
+        }
+        return table
+    }
+}

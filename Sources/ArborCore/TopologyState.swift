@@ -1,0 +1,35 @@
+/// A router's state for one topology: local members, interest exchanged with each
+/// neighbour, and its current place in the tree.
+public struct TopologyState: Sendable {
+    /// Local clients attached to the topology, each with its subscriptions.
+    public internal(set) var members: [ClientID: PrefixTrie] = [:]
+    /// Union of the local subscriptions, counted per holder.
+    public internal(set) var localInterest = PrefixTrie()
+    /// Interest each neighbour told us; used only while that neighbour is engaged.
+    public internal(set) var remote: [NodeID: PrefixSet] = [:]
+    /// What we last told each engaged neighbour.
+    public internal(set) var sent: [NodeID: PrefixSet] = [:]
+    /// Neighbours interest is exchanged with, ascending by id.
+    public internal(set) var engaged: [NodeID] = []
+    /// This node's place in the tree, `nil` when it has none (not eligible, no graph yet).
+    public internal(set) var route: RouteSummary?
+    /// Next sequence number for messages published here.
+    var nextSequence: UInt64 = 1
+
+    /// Whether there is anything left to keep: members, or neighbours' interest.
+    var isIdle: Bool {
+        members.isEmpty && remote.isEmpty && engaged.isEmpty
+    }
+
+    /// Interest to send to `neighbor`: local subscriptions and what every other engaged
+    /// neighbour wants.
+    func interest(toward neighbor: NodeID) -> PrefixSet {
+        var prefixes = localInterest.aggregated.prefixes
+        for other in engaged where other != neighbor {
+            if let wanted = remote[other] {
+                prefixes.append(contentsOf: wanted.prefixes)
+            }
+        }
+        return PrefixSet(prefixes)
+    }
+}
