@@ -27,9 +27,9 @@ public struct LinkStateDatabase: Sendable {
         case stale(LinkStateRecord)
     }
 
-    @discardableResult
     /// Installs `record` if it supersedes the stored one (newer incarnation, or same
     /// incarnation and newer sequence).
+    @discardableResult
     public mutating func apply(_ record: LinkStateRecord) -> Verdict {
         if let current = records[record.origin] {
             if record.isNewer(than: current) {

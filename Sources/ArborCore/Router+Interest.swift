@@ -45,20 +45,16 @@ extension Router {
         var parent: NodeID?
         var children: [NodeID] = []
         var route: RouteSummary?
-        if let me = graph.index(of: id) {
-            let topology = cache.topologyGraph(graph, digest: graph.digest, definition: graph.definitions[name])
-            if let root = cache.root(topology, digest: graph.digest, name: name, member: me) {
-                let tree = cache.tree(topology, digest: graph.digest, root: root.index)
-                parent = tree.parent(of: me).map { graph.ids[Int($0)] }
-                children = tree.children(of: me).map { graph.ids[Int($0)] }
-                route = RouteSummary(
-                    root: graph.ids[Int(root.index)],
-                    rootReason: root.reason,
-                    parent: parent,
-                    treeNeighbors: (children + (parent.map { [$0] } ?? [])).sorted(),
-                    engaged: []
-                )
-            }
+        if let me = graph.index(of: id), let planned = cache.tree(for: name, in: graph, seenFrom: me) {
+            parent = planned.tree.parent(of: me).map { graph.ids[Int($0)] }
+            children = planned.tree.children(of: me).map { graph.ids[Int($0)] }
+            route = RouteSummary(
+                root: graph.ids[Int(planned.root.index)],
+                rootReason: planned.root.reason,
+                parent: parent,
+                treeNeighbors: (children + (parent.map { [$0] } ?? [])).sorted(),
+                engaged: []
+            )
         }
         let joinedChildren = children.filter { state.remote[$0] != nil && peers[$0] != nil }
         let active = !state.members.isEmpty || !joinedChildren.isEmpty

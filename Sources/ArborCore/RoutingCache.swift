@@ -33,6 +33,18 @@ public final class RoutingCache {
         trees = BoundedTable(capacity: capacity * 2)
     }
 
+    /// The tree of topology `name` as node `member` of `graph` computes it: the allowed
+    /// subgraph of the definition in force, the root for `member`'s component, and the
+    /// shortest-path tree from it. `nil` when `member` may not carry the topology.
+    ///
+    /// This is the one function that decides a tree: routers call it at run time and
+    /// `arbor plan` calls it offline on the graph a topology file describes.
+    public func tree(for name: TopologyName, in graph: Graph, seenFrom member: Int32) -> PlannedTree? {
+        let topology = topologyGraph(graph, digest: graph.digest, definition: graph.definitions[name])
+        guard let root = root(topology, digest: graph.digest, name: name, member: member) else { return nil }
+        return PlannedTree(topology: topology, root: root, tree: tree(topology, digest: graph.digest, root: root.index))
+    }
+
     /// The graph of `database`.
     public func graph(of database: LinkStateDatabase) -> Graph {
         if let graph = graphs[database.digest] {
@@ -107,6 +119,13 @@ public final class RoutingCache {
         var definition: UInt64?
         var root: Int32
     }
+}
+
+/// A topology's tree with the subgraph and root choice it came from.
+public struct PlannedTree: Sendable {
+    public let topology: TopologyGraph
+    public let root: TopologyGraph.RootChoice
+    public let tree: ShortestPathTree
 }
 
 /// A dictionary that forgets its oldest entries beyond `capacity`.
