@@ -14,7 +14,7 @@ public struct TopologyState: Sendable {
     /// This node's place in the tree, `nil` when it has none (not eligible, no graph yet).
     public internal(set) var route: RouteSummary?
     /// Next sequence number for messages published here.
-    var nextSequence: UInt64 = 1
+    public internal(set) var nextSequence: UInt64 = 1
 
     /// Whether there is anything left to keep: members, or neighbours' interest.
     var isIdle: Bool {

@@ -1,1 +1,59 @@
-print("placeholder")
+import ArborSim
+import ArgumentParser
+import Foundation
+
+/// Runs a random simulated scenario and prints one JSON report as the last line.
+@main
+struct ArborSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbor-sim",
+        abstract: "Simulate many Arbor routers under random faults and check every invariant.",
+        discussion: """
+            Exit status 0 when the run converged after every fault with no invariant violation, \
+            no duplicate, no missed delivery and no unwanted link crossing; 1 otherwise.
+            """
+    )
+
+    @Option(help: "Number of routers.") var nodes = 1_000
+    @Option(help: "Mean number of links per router.") var degree = 4
+    @Option(help: "Number of topologies.") var topologies = 20
+    @Option(help: "Number of subscribing clients, spread at random.") var subscribers = 200
+    @Option(help: "Number of faults injected one after another.") var faults = 100
+    @Option(help: "Random seed; the same seed gives the same run.") var seed: UInt64 = 1
+    @Option(help: "Start: cold (flood from empty databases) or warm (converged). Default: cold below 2000 nodes.")
+    var start: StartMode?
+    @Option(help: "Simulated milliseconds to settle after each fault.") var settleMs = 2_000
+
+    enum StartMode: String, ExpressibleByArgument {
+        case cold, warm
+    }
+
+    func validate() throws {
+        guard nodes >= 2 else { throw ValidationError("--nodes must be at least 2") }
+        guard degree >= 2 else { throw ValidationError("--degree must be at least 2") }
+        guard topologies >= 1 else { throw ValidationError("--topologies must be at least 1") }
+        guard subscribers >= 0, faults >= 0 else { throw ValidationError("--subscribers and --faults must not be negative") }
+        guard settleMs >= 500 else { throw ValidationError("--settle-ms must be at least 500 (silent failures take 300 ms to detect)") }
+    }
+
+    func run() throws {
+        var configuration = Scenario.Configuration()
+        configuration.nodes = nodes
+        configuration.degree = degree
+        configuration.topologies = topologies
+        configuration.subscribers = subscribers
+        configuration.faults = faults
+        configuration.seed = seed
+        configuration.coldStart = start.map { $0 == .cold }
+        configuration.settle = .milliseconds(settleMs)
+        var scenario = Scenario(configuration)
+        let report = scenario.run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(report)
+        print(String(decoding: json, as: UTF8.self))
+        if !report.passed {
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,359 @@
+import ArborCore
+
+/// A random scenario: an overlay, topologies with subscribers and publishers, and a series
+/// of faults. After each fault the overlay is left to settle; then convergence is checked
+/// and every topology publishes a probe message whose receivers and path are checked
+/// exactly. Messages are also published throughout each reconvergence, where loss is
+/// allowed but duplicates are not.
+public struct Scenario {
+    public struct Configuration: Sendable {
+        public var nodes = 100
+        public var degree = 4
+        public var topologies = 5
+        public var subscribers = 20
+        public var faults = 10
+        public var seed: UInt64 = 1
+        /// `nil`: cold below 2,000 nodes, warm above (see ``Simulator/startWarm(definitions:)``).
+        public var coldStart: Bool?
+        /// Time left after each fault before checking.
+        public var settle: Duration = .seconds(2)
+        /// Every how many topologies one is declared with a root and a fallback.
+        public var declaredEvery = 4
+        public var parameters = SimulationParameters()
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public let simulator: Simulator
+    var generator: SeededGenerator
+    var topologyNames: [TopologyName] = []
+    /// Per topology: the publishers (node, client).
+    var publishers: [[(node: Int, client: ClientID)]] = []
+    /// Per topology: the subscribers (node, client, prefix).
+    var subscriptions: [[(node: Int, client: ClientID, prefix: Topic)]] = []
+    var report = ScenarioReport()
+    var treeTimes: [Double] = []
+
+    static let prefixes: [Topic] = ["AAPL", "A", "MSFT", "GOOG", "IBM", "AM", "AAPL.O", "M", ""]
+    static let topics: [Topic] = ["AAPL", "AAPL.O", "AMZN", "MSFT", "MSFT.X", "GOOG", "IBM", "ORCL"]
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        generator = SeededGenerator(seed: configuration.seed)
+        let names = (0..<configuration.nodes).map { "n\($0)" }
+        simulator = Simulator(
+            names: names,
+            links: Scenario.randomOverlay(nodes: configuration.nodes, degree: configuration.degree, using: &generator),
+            parameters: configuration.parameters,
+            seed: configuration.seed &+ 1
+        )
+    }
+
+    /// A ring (so the overlay starts connected) plus random chords up to the mean degree.
+    public static func randomOverlay(nodes: Int, degree: Int, using generator: inout SeededGenerator) -> [LinkKey] {
+        guard nodes > 1 else { return [] }
+        var links = Set<LinkKey>()
+        for node in 0..<nodes {
+            links.insert(LinkKey(node, (node + 1) % nodes))
+        }
+        let target = max(links.count, nodes * degree / 2)
+        var attempts = 0
+        while links.count < target, attempts < target * 10 {
+            attempts += 1
+            let a = Int.random(in: 0..<nodes, using: &generator)
+            let b = Int.random(in: 0..<nodes, using: &generator)
+            if a != b {
+                links.insert(LinkKey(a, b))
+            }
+        }
+        return links.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
+    }
+
+    /// Runs the scenario to the end and reports.
+    public mutating func run() -> ScenarioReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let times = TimingSink()
+        simulator.cache.treeTimer = { compute in
+            var tree: ShortestPathTree?
+            let elapsed = clock.measure { tree = compute() }
+            times.samples.append(Double(elapsed.nanoseconds) / 1_000)
+            return tree!
+        }
+        setUp()
+        settleAndCheck(after: nil)
+        for _ in 0..<configuration.faults {
+            let fault = chooseFault()
+            inject(fault)
+            settleAndCheck(after: fault)
+        }
+        report.nodes = configuration.nodes
+        report.faults = configuration.faults
+        report.duplicatesDelivered = simulator.ledger.duplicatesDelivered
+        report.invariantViolations += simulator.ledger.unknownDeliveries
+        report.converged = report.convergenceFailures == 0
+        report.eventsProcessed = simulator.eventsProcessed
+        report.simulatedSeconds = Double(simulator.now.nanoseconds) / 1e9
+        report.graphBuilds = simulator.cache.statistics.graphBuilds
+        report.treeComputations = simulator.cache.statistics.treeComputations
+        report.treeCacheHits = simulator.cache.statistics.treeHits
+        let sorted = times.samples.sorted()
+        report.treeComputeMicrosecondsP50 = ScenarioReport.percentile(sorted, 0.50)
+        report.treeComputeMicrosecondsP99 = ScenarioReport.percentile(sorted, 0.99)
+        report.wallSeconds = Double((clock.now - started).nanoseconds) / 1e9
+        return report
+    }
+
+    // MARK: - Set-up
+
+    private mutating func setUp() {
+        let count = configuration.nodes
+        var definitions: [Int: [TopologyDefinition]] = [:]
+        for index in 0..<configuration.topologies {
+            let name = TopologyName("sim.t\(index)")!
+            topologyNames.append(name)
+            if configuration.declaredEvery > 0, index % configuration.declaredEvery == 0, count > 2 {
+                // A declared root and fallback, loaded on one random node and flooded.
+                let root = Int.random(in: 0..<count, using: &generator)
+                let fallback = (root + 1 + Int.random(in: 0..<(count - 1), using: &generator)) % count
+                let definition = TopologyDefinition(
+                    name: name,
+                    root: simulator.names[root],
+                    fallbacks: [simulator.names[fallback]]
+                )
+                definitions[Int.random(in: 0..<count, using: &generator), default: []].append(definition)
+            }
+        }
+        let cold = configuration.coldStart ?? (count < 2_000)
+        report.startMode = cold ? "cold" : "warm"
+        if cold {
+            simulator.startCold(definitions: definitions)
+        } else {
+            simulator.startWarm(definitions: definitions)
+        }
+        var nextClient: ClientID = 1
+        publishers = Array(repeating: [], count: topologyNames.count)
+        subscriptions = Array(repeating: [], count: topologyNames.count)
+        for (index, name) in topologyNames.enumerated() {
+            for _ in 0..<2 {
+                let node = Int.random(in: 0..<count, using: &generator)
+                simulator.attach(nextClient, at: node, topology: name, prefixes: [])
+                publishers[index].append((node, nextClient))
+                nextClient += 1
+            }
+        }
+        for _ in 0..<configuration.subscribers {
+            let topology = Int.random(in: 0..<topologyNames.count, using: &generator)
+            let node = Int.random(in: 0..<count, using: &generator)
+            let prefix = Scenario.prefixes.randomElement(using: &generator)!
+            simulator.attach(nextClient, at: node, topology: topologyNames[topology], prefixes: [prefix])
+            subscriptions[topology].append((node, nextClient, prefix))
+            nextClient += 1
+        }
+    }
+
+    // MARK: - Faults
+
+    private mutating func chooseFault() -> Fault {
+        let dead = simulator.routers.indices.filter { simulator.routers[$0] == nil }
+        let partitioned = simulator.cutLinks.count > 0 && partitionLinks.count > 0
+        let singleCuts = simulator.cutLinks.subtracting(partitionLinks)
+        while true {
+            switch Int.random(in: 0..<100, using: &generator) {
+            case 0..<25 where dead.count < max(1, configuration.nodes / 10):
+                let live = simulator.liveNodes
+                return .kill(live.randomElement(using: &generator)!)
+            case 25..<45 where !dead.isEmpty:
+                return .restart(dead.randomElement(using: &generator)!)
+            case 45..<70 where singleCuts.count < max(1, configuration.nodes / 10):
+                let node = simulator.liveNodes.randomElement(using: &generator)!
+                guard let neighbor = simulator.adjacency[node].randomElement(using: &generator) else { continue }
+                let link = LinkKey(node, neighbor)
+                if simulator.cutLinks.contains(link) { continue }
+                return .cut(link)
+            case 70..<85 where !singleCuts.isEmpty:
+                return .restore(singleCuts.sorted { ($0.a, $0.b) < ($1.a, $1.b) }.randomElement(using: &generator)!)
+            case 85..<93 where !partitioned:
+                return .partition(region(size: max(1, configuration.nodes / 3)))
+            case 93..<100 where partitioned:
+                return .heal
+            default:
+                continue
+            }
+        }
+    }
+
+    private var partitionLinks: Set<LinkKey> = []
+
+    /// A connected region around a random node, grown breadth-first.
+    private mutating func region(size: Int) -> [Int] {
+        let start = Int.random(in: 0..<configuration.nodes, using: &generator)
+        var seen: Set<Int> = [start]
+        var queue = [start]
+        var head = 0
+        while head < queue.count, seen.count < size {
+            let node = queue[head]
+            head += 1
+            for next in simulator.adjacency[node] where !seen.contains(next) && seen.count < size {
+                seen.insert(next)
+                queue.append(next)
+            }
+        }
+        return queue
+    }
+
+    private mutating func inject(_ fault: Fault) {
+        switch fault {
+        case .kill(let node): simulator.kill(node)
+        case .restart(let node): simulator.restart(node)
+        case .cut(let link): simulator.cut(link)
+        case .restore(let link): simulator.restore(link)
+        case .partition(let group):
+            let inside = Set(group)
+            for node in group {
+                for neighbor in simulator.adjacency[node] where !inside.contains(neighbor) {
+                    let link = LinkKey(node, neighbor)
+                    if !simulator.cutLinks.contains(link) {
+                        partitionLinks.insert(link)
+                        simulator.cut(link)
+                    }
+                }
+            }
+        case .heal:
+            for link in partitionLinks.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) {
+                simulator.restore(link)
+            }
+            partitionLinks.removeAll()
+        }
+        report.faultCounts[fault.kind, default: 0] += 1
+    }
+
+    // MARK: - Checking
+
+    /// Publishes through the reconvergence, settles, checks convergence, then sends and
+    /// checks one probe message per topology.
+    private mutating func settleAndCheck(after fault: Fault?) {
+        let faultTime = simulator.now
+        var burst: [MessageKey] = []
+        let burstEnd = faultTime + .milliseconds(400)
+        while simulator.now < burstEnd {
+            for index in topologyNames.indices {
+                if let key = publishFromRandomPublisher(index) {
+                    burst.append(key)
+                }
+            }
+            simulator.run(for: .milliseconds(25))
+        }
+        simulator.run(until: faultTime + configuration.settle)
+        var problems = InvariantChecker().check(simulator)
+        var extra = 0
+        while !problems.isEmpty, extra < 5 {
+            simulator.run(for: .seconds(1))
+            problems = InvariantChecker().check(simulator)
+            extra += 1
+        }
+        if !problems.isEmpty {
+            report.convergenceFailures += 1
+            report.invariantViolations += problems.count
+            report.recordViolations(problems.prefix(5).map { "after \(fault?.description ?? "start"): \($0)" })
+        }
+        if fault != nil {
+            let last = simulator.liveNodes.map { simulator.lastChange[$0] }.max() ?? faultTime
+            let reconvergence = max(0, (last - faultTime).milliseconds)
+            report.maxReconvergenceMilliseconds = max(report.maxReconvergenceMilliseconds, reconvergence)
+            if let kind = fault?.kind {
+                report.maxReconvergenceByFault[kind] = max(report.maxReconvergenceByFault[kind] ?? 0, reconvergence)
+            }
+        }
+        simulator.ledger.forget(burst)
+        probe()
+    }
+
+    private mutating func publishFromRandomPublisher(_ topology: Int) -> MessageKey? {
+        let live = publishers[topology].filter { simulator.routers[$0.node] != nil }
+        guard let publisher = live.randomElement(using: &generator) else { return nil }
+        let topic = Scenario.topics.randomElement(using: &generator)!
+        return simulator.publish(publisher.client, at: publisher.node, topology: topologyNames[topology], topic: topic)
+    }
+
+    /// One message per topology after convergence: each matching subscriber in the
+    /// publisher's component must get it exactly once, nobody else, and it must cross no
+    /// link outside the tree paths from the publisher to those subscribers.
+    private mutating func probe() {
+        let truth = PhysicalView(simulator)
+        var probes: [(key: MessageKey, expected: Set<ClientID>, needed: Set<LinkKey>)] = []
+        for index in topologyNames.indices {
+            let live = publishers[index].filter { simulator.routers[$0.node] != nil }
+            guard let publisher = live.randomElement(using: &generator) else { continue }
+            let topic = Scenario.topics.randomElement(using: &generator)!
+            let component = truth.components[publisher.node]
+            let receivers = subscriptions[index].filter {
+                truth.components[$0.node] == component && $0.prefix.isPrefix(of: topic)
+            }
+            let needed = neededLinks(topologyNames[index], from: publisher.node, to: Set(receivers.map(\.node)))
+            guard let key = simulator.publish(publisher.client, at: publisher.node, topology: topologyNames[index], topic: topic)
+            else { continue }
+            simulator.ledger.tracked.insert(key)
+            probes.append((key, Set(receivers.map(\.client)), needed))
+        }
+        simulator.run(for: .milliseconds(200))
+        for probe in probes {
+            guard let entry = simulator.ledger.entries[probe.key] else { continue }
+            let got = Set(entry.receivers.keys)
+            report.probesChecked += 1
+            report.missedDeliveries += probe.expected.subtracting(got).count
+            let unexpected = got.subtracting(probe.expected)
+            if !unexpected.isEmpty {
+                report.invariantViolations += 1
+                report.recordViolations(["\(probe.key.topology): delivered to \(unexpected.count) clients without matching interest"])
+            }
+            for crossing in entry.crossings where !probe.needed.contains(LinkKey(crossing.from, crossing.to)) {
+                report.unwantedLinkCrossings += 1
+            }
+        }
+        simulator.ledger.forget(probes.map(\.key))
+    }
+
+    /// Links on the tree paths from `publisher` to each of `receivers`.
+    private func neededLinks(_ name: TopologyName, from publisher: Int, to receivers: Set<Int>) -> Set<LinkKey> {
+        guard let router = simulator.routers[publisher], let me = router.graph.index(of: router.id),
+            let planned = RoutingCache(capacity: 2).tree(for: name, in: router.graph, seenFrom: me)
+        else { return [] }
+        let graph = router.graph
+        func pathEdges(_ index: Int32) -> Set<LinkKey> {
+            var edges = Set<LinkKey>()
+            var current = index
+            while let parent = planned.tree.parent(of: current) {
+                edges.insert(LinkKey(simulator.index(of: graph.ids[Int(current)])!, simulator.index(of: graph.ids[Int(parent)])!))
+                current = parent
+            }
+            return edges
+        }
+        let fromPublisher = pathEdges(me)
+        var needed = Set<LinkKey>()
+        for receiver in receivers where receiver != publisher {
+            guard let index = graph.index(of: simulator.ids[receiver]) else { continue }
+            needed.formUnion(pathEdges(index).symmetricDifference(fromPublisher))
+        }
+        return needed
+    }
+}
+
+/// Collects tree computation times from inside the routing cache's timer hook.
+final class TimingSink {
+    var samples: [Double] = []
+}
+
+extension Fault {
+    var kind: String {
+        switch self {
+        case .kill: return "kill"
+        case .restart: return "restart"
+        case .cut: return "cut"
+        case .restore: return "restore"
+        case .partition: return "partition"
+        case .heal: return "heal"
+        }
+    }
+}

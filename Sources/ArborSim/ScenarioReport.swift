@@ -1,0 +1,70 @@
+/// What a scenario run measured; `arbor-sim` prints it as one JSON object.
+public struct ScenarioReport: Encodable, Sendable {
+    public var nodes = 0
+    public var faults = 0
+    public var converged = false
+    public var invariantViolations = 0
+    public var duplicatesDelivered = 0
+    public var missedDeliveries = 0
+    public var unwantedLinkCrossings = 0
+    public var maxReconvergenceMilliseconds = 0.0
+    public var maxReconvergenceByFault: [String: Double] = [:]
+    public var treeComputeMicrosecondsP50 = 0.0
+    public var treeComputeMicrosecondsP99 = 0.0
+    public var wallSeconds = 0.0
+    public var convergenceFailures = 0
+    public var probesChecked = 0
+    public var faultCounts: [String: Int] = [:]
+    public var startMode = ""
+    public var eventsProcessed = 0
+    public var simulatedSeconds = 0.0
+    /// The simulator shares one routing cache among all routers: a tree is computed once
+    /// per distinct (database, topology policy, root) and reused by every node holding it.
+    public var sharedRoutingCache = true
+    public var graphBuilds = 0
+    public var treeComputations = 0
+    public var treeCacheHits = 0
+    public var violations: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case nodes, faults, converged
+        case invariantViolations = "invariant_violations"
+        case duplicatesDelivered = "duplicates_delivered"
+        case missedDeliveries = "missed_deliveries"
+        case unwantedLinkCrossings = "unwanted_link_crossings"
+        case maxReconvergenceMilliseconds = "max_reconvergence_ms"
+        case maxReconvergenceByFault = "max_reconvergence_ms_by_fault"
+        case treeComputeMicrosecondsP50 = "tree_compute_us_p50"
+        case treeComputeMicrosecondsP99 = "tree_compute_us_p99"
+        case wallSeconds = "wall_seconds"
+        case convergenceFailures = "convergence_failures"
+        case probesChecked = "probes_checked"
+        case faultCounts = "fault_counts"
+        case startMode = "start"
+        case eventsProcessed = "events"
+        case simulatedSeconds = "simulated_seconds"
+        case sharedRoutingCache = "shared_routing_cache"
+        case graphBuilds = "graph_builds"
+        case treeComputations = "tree_computations"
+        case treeCacheHits = "tree_cache_hits"
+        case violations
+    }
+
+    /// Whether the run found nothing wrong.
+    public var passed: Bool {
+        converged && invariantViolations == 0 && duplicatesDelivered == 0 && missedDeliveries == 0
+            && unwantedLinkCrossings == 0
+    }
+
+    mutating func recordViolations(_ lines: some Sequence<String>) {
+        for line in lines where violations.count < 20 {
+            violations.append(line)
+        }
+    }
+
+    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let position = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
+        return sorted[max(0, position)]
+    }
+}

@@ -1,0 +1,28 @@
+import ArborCore
+
+/// Timing and sizing of a simulation.
+public struct SimulationParameters: Sendable {
+    /// One-way latency of every link.
+    public var linkLatency: Duration = .milliseconds(1)
+    /// Delay before a broken or new link is dialled, plus up to `redialJitter` at random.
+    public var redialDelay: Duration = .milliseconds(50)
+    public var redialJitter: Duration = .milliseconds(50)
+    /// Cost every link advertises.
+    public var linkCost: UInt32 = 10
+    public var heartbeatInterval: Duration = .milliseconds(100)
+    public var missedHeartbeats = 3
+    public var recomputeDelay: Duration = .milliseconds(1)
+    public var recordGracePeriod: Duration = .seconds(60)
+    /// Entries per table of the shared routing cache.
+    public var cacheCapacity = 256
+
+    public init() {}
+
+    func configure(_ configuration: inout RouterConfiguration) {
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.missedHeartbeats = missedHeartbeats
+        configuration.recomputeDelay = recomputeDelay
+        configuration.recordGracePeriod = recordGracePeriod
+        configuration.defaultLinkCost = linkCost
+    }
+}

@@ -1,0 +1,389 @@
+import ArborCore
+import HeapModule
+
+/// A deterministic discrete-event simulator of many ``Router``s on a virtual clock.
+///
+/// Nodes are connected by physical links with a fixed latency; over each link runs a
+/// simulated TCP connection (see ``SimulatedConnection``). Faults kill and restart nodes
+/// (a crash closes its connections: neighbours hear of it one latency later) and cut or
+/// restore links silently (only heartbeats can tell). Every router action is carried out
+/// the way a daemon would: frames are scheduled for delivery, wake-ups are honoured,
+/// deliveries to local clients are recorded in the ``ledger``.
+///
+/// All routers share one ``RoutingCache``: pure results computed for one database are
+/// reused by every node that holds an identical one. Same seed, same run.
+public final class Simulator {
+    public let parameters: SimulationParameters
+    public let ids: [NodeID]
+    public let names: [String]
+    /// Physical neighbours of each node.
+    public let adjacency: [[Int]]
+    public private(set) var now: Instant = .zero
+    /// The router of each node; `nil` while the node is dead.
+    public private(set) var routers: [Router?]
+    public var ledger = Ledger()
+    /// Links currently cut.
+    public private(set) var cutLinks: Set<LinkKey> = []
+    /// Events handled so far.
+    public private(set) var eventsProcessed = 0
+    /// When each node's database or routes last changed.
+    public private(set) var lastChange: [Instant]
+    public let cache: RoutingCache
+
+    var generator: SeededGenerator
+    var incarnations: [UInt64]
+    var indexByID: [NodeID: Int] = [:]
+    var connections: [LinkKey: SimulatedConnection] = [:]
+    var queue = Heap<ScheduledEvent>()
+    var scheduled: UInt64 = 0
+    var wakeRequests: [Instant?]
+    /// Local clients of each node, re-attached when the node restarts.
+    var clients: [[ClientSpec]]
+
+    struct ClientSpec {
+        var id: ClientID
+        var topology: TopologyName
+        var prefixes: [Topic]
+    }
+
+    public init(
+        names: [String],
+        links: [LinkKey],
+        parameters: SimulationParameters = SimulationParameters(),
+        seed: UInt64
+    ) {
+        self.parameters = parameters
+        generator = SeededGenerator(seed: seed)
+        var ids: [NodeID] = []
+        for _ in names {
+            ids.append(NodeID.random(using: &generator))
+        }
+        self.ids = ids
+        self.names = names
+        var adjacency = [[Int]](repeating: [], count: names.count)
+        for link in Set(links) where link.a != link.b {
+            adjacency[link.a].append(link.b)
+            adjacency[link.b].append(link.a)
+            connections[link] = SimulatedConnection()
+        }
+        self.adjacency = adjacency.map { $0.sorted() }
+        for (index, id) in ids.enumerated() {
+            indexByID[id] = index
+        }
+        routers = Array(repeating: nil, count: names.count)
+        incarnations = Array(repeating: 1, count: names.count)
+        wakeRequests = Array(repeating: nil, count: names.count)
+        lastChange = Array(repeating: .zero, count: names.count)
+        clients = Array(repeating: [], count: names.count)
+        cache = RoutingCache(capacity: parameters.cacheCapacity)
+    }
+
+    public func index(of id: NodeID) -> Int? {
+        indexByID[id]
+    }
+
+    public var liveNodes: [Int] {
+        routers.indices.filter { routers[$0] != nil }
+    }
+
+    // MARK: - Starting
+
+    /// Starts every node with an empty database; links connect after the dial delay and
+    /// routers flood from scratch, as a freshly booted overlay would.
+    public func startCold(definitions: [Int: [TopologyDefinition]] = [:]) {
+        for node in ids.indices {
+            routers[node] = makeRouter(node, definitions: definitions[node] ?? [])
+            apply(node) { $0.handle(.start, at: now) }
+        }
+        for link in connections.keys.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) {
+            scheduleDial(link)
+        }
+    }
+
+    /// Starts every node as though the overlay had already converged: each router resumes
+    /// with the complete database and its links up. This skips the O(n²) initial flood
+    /// that a cold start of thousands of nodes would simulate; ``startCold(definitions:)``
+    /// and the property tests cover cold starts.
+    public func startWarm(definitions: [Int: [TopologyDefinition]] = [:]) {
+        var records: [LinkStateRecord] = []
+        for node in ids.indices {
+            let links = adjacency[node].map { Link(neighbor: ids[$0], cost: parameters.linkCost) }
+            records.append(
+                LinkStateRecord(
+                    origin: ids[node],
+                    name: names[node],
+                    incarnation: incarnations[node],
+                    sequence: 2,
+                    links: links,
+                    definitions: definitions[node] ?? []
+                )
+            )
+        }
+        let database = LinkStateDatabase(records)
+        for node in ids.indices {
+            var router = makeRouter(node, definitions: definitions[node] ?? [])
+            let peers = adjacency[node].map {
+                Router.ResumedPeer(id: ids[$0], name: names[$0], incarnation: incarnations[$0], cost: parameters.linkCost)
+            }
+            let actions = router.resume(database: database, peers: peers, at: now)
+            routers[node] = router
+            carryOut(actions, of: node)
+        }
+        for link in connections.keys {
+            connections[link]!.epoch += 1
+            connections[link]!.upAtA = true
+            connections[link]!.upAtB = true
+        }
+    }
+
+    private func makeRouter(_ node: Int, definitions: [TopologyDefinition]) -> Router {
+        var configuration = RouterConfiguration(id: ids[node], name: names[node], incarnation: incarnations[node])
+        parameters.configure(&configuration)
+        configuration.definitions = definitions
+        return Router(configuration, cache: cache)
+    }
+
+    // MARK: - Clients
+
+    /// Attaches local client `client` of `node` to `topology` with `prefixes`
+    /// (none: a publisher only). The client is re-attached whenever the node restarts.
+    public func attach(_ client: ClientID, at node: Int, topology: TopologyName, prefixes: [Topic]) {
+        clients[node].append(ClientSpec(id: client, topology: topology, prefixes: prefixes))
+        guard routers[node] != nil else { return }
+        apply(node) { $0.handle(.attach(client, topology), at: now) }
+        for prefix in prefixes {
+            apply(node) { $0.handle(.subscribe(client, topology, prefix), at: now) }
+        }
+    }
+
+    /// Removes one subscription of a client.
+    public func unsubscribe(_ client: ClientID, at node: Int, topology: TopologyName, prefix: Topic) {
+        if let position = clients[node].firstIndex(where: { $0.id == client && $0.topology == topology }) {
+            clients[node][position].prefixes.removeAll { $0 == prefix }
+        }
+        guard routers[node] != nil else { return }
+        apply(node) { $0.handle(.unsubscribe(client, topology, prefix), at: now) }
+    }
+
+    /// Publishes from `client` at `node`; returns the message's identity, or `nil` when the
+    /// node is dead.
+    @discardableResult
+    public func publish(_ client: ClientID, at node: Int, topology: TopologyName, topic: Topic, payload: [UInt8] = []) -> MessageKey? {
+        guard let router = routers[node] else { return nil }
+        let key = MessageKey(
+            origin: ids[node],
+            incarnation: router.configuration.incarnation,
+            topology: topology,
+            sequence: router.topologies[topology]?.nextSequence ?? 1
+        )
+        ledger.published(key, at: node, time: now)
+        apply(node) { $0.handle(.publish(client, topology, topic, payload: payload), at: now) }
+        return key
+    }
+
+    // MARK: - Faults
+
+    /// Crashes `node`: its connections close and its neighbours hear of it one latency later.
+    public func kill(_ node: Int) {
+        guard routers[node] != nil else { return }
+        routers[node] = nil
+        wakeRequests[node] = nil
+        for neighbor in adjacency[node] {
+            let link = LinkKey(node, neighbor)
+            guard connections[link]!.isUp(at: node, of: link) else { continue }
+            connections[link]!.setUp(false, at: node, of: link)
+            connections[link]!.stalled.removeAll()
+            if cutLinks.contains(link) {
+                connections[link]!.pendingCloseNotice = node
+            } else {
+                schedule(.closeNotice(to: neighbor, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+            }
+        }
+    }
+
+    /// Restarts a dead `node` with a new incarnation and an empty database; its clients
+    /// attach again and its links redial.
+    public func restart(_ node: Int) {
+        guard routers[node] == nil else { return }
+        incarnations[node] += 1
+        routers[node] = makeRouter(node, definitions: [])
+        apply(node) { $0.handle(.start, at: now) }
+        for client in clients[node] {
+            apply(node) { $0.handle(.attach(client.id, client.topology), at: now) }
+            for prefix in client.prefixes {
+                apply(node) { $0.handle(.subscribe(client.id, client.topology, prefix), at: now) }
+            }
+        }
+        for neighbor in adjacency[node] {
+            scheduleDial(LinkKey(node, neighbor))
+        }
+    }
+
+    /// Cuts `link` silently: frames stop, nobody is told.
+    public func cut(_ link: LinkKey) {
+        cutLinks.insert(link)
+    }
+
+    /// Restores `link`: held-back frames and close notices flow again; a broken
+    /// connection is redialled.
+    public func restore(_ link: LinkKey) {
+        guard cutLinks.remove(link) != nil else { return }
+        let arrival = now + parameters.linkLatency
+        if let closer = connections[link]!.pendingCloseNotice {
+            connections[link]!.pendingCloseNotice = nil
+            schedule(.closeNotice(to: link.other(closer), from: closer, epoch: connections[link]!.epoch), at: arrival)
+        }
+        if connections[link]!.upAtA, connections[link]!.upAtB {
+            let epoch = connections[link]!.epoch
+            for frame in connections[link]!.stalled {
+                schedule(.frame(from: frame.from, to: link.other(frame.from), epoch: epoch, frame.message), at: arrival)
+            }
+        }
+        connections[link]!.stalled.removeAll()
+        scheduleDial(link)
+    }
+
+    // MARK: - Running
+
+    /// Handles every event due up to `deadline`, then sets the clock to it.
+    public func run(until deadline: Instant) {
+        while let next = queue.min, next.time <= deadline {
+            let event = queue.removeMin()
+            now = event.time
+            eventsProcessed += 1
+            handle(event.kind)
+        }
+        now = max(now, deadline)
+    }
+
+    public func run(for duration: Duration) {
+        run(until: now + duration)
+    }
+
+    private func handle(_ kind: ScheduledEvent.Kind) {
+        switch kind {
+        case .frame(let from, let to, let epoch, let message):
+            let link = LinkKey(from, to)
+            guard routers[to] != nil, connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
+            apply(to) { $0.handle(.message(message, from: ids[from]), at: now) }
+        case .wake(let node, let time):
+            guard routers[node] != nil, wakeRequests[node] == time else { return }
+            wakeRequests[node] = nil
+            apply(node) { $0.handle(.timer, at: now) }
+        case .dial(let link):
+            connections[link]!.dialing = false
+            guard canConnect(link), !(connections[link]!.upAtA && connections[link]!.upAtB) else { return }
+            connections[link]!.epoch += 1
+            connections[link]!.upAtA = true
+            connections[link]!.upAtB = true
+            connections[link]!.stalled.removeAll()
+            connections[link]!.pendingCloseNotice = nil
+            for (node, peer) in [(link.a, link.b), (link.b, link.a)] {
+                let incarnation = routers[peer]!.configuration.incarnation
+                apply(node) {
+                    $0.handle(.peerUp(ids[peer], name: names[peer], incarnation: incarnation, cost: parameters.linkCost), at: now)
+                }
+            }
+        case .closeNotice(let to, let from, let epoch):
+            let link = LinkKey(from, to)
+            guard connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
+            connections[link]!.setUp(false, at: to, of: link)
+            if routers[to] != nil {
+                apply(to) { $0.handle(.peerDown(ids[from]), at: now) }
+            }
+            scheduleDial(link)
+        }
+    }
+
+    /// Runs `body` on the router of `node` and carries out the actions it returns.
+    func apply(_ node: Int, _ body: (inout Router) -> [Router.Action]) {
+        guard routers[node] != nil else { return }
+        let digest = routers[node]!.database.digest
+        let routeChange = routers[node]!.lastRouteChange
+        let actions = body(&routers[node]!)
+        if routers[node]!.database.digest != digest || routers[node]!.lastRouteChange != routeChange {
+            lastChange[node] = now
+        }
+        carryOut(actions, of: node)
+    }
+
+    private func carryOut(_ actions: [Router.Action], of node: Int) {
+        for action in actions {
+            switch action {
+            case .send(let message, let peerID):
+                guard let peer = indexByID[peerID] else { continue }
+                let link = LinkKey(node, peer)
+                guard let connection = connections[link], connection.upAtA, connection.upAtB else { continue }
+                if case .data(let data) = message {
+                    ledger.crossed(data, from: node, to: peer)
+                }
+                if cutLinks.contains(link) {
+                    connections[link]!.stalled.append((node, message))
+                } else {
+                    schedule(.frame(from: node, to: peer, epoch: connections[link]!.epoch, message), at: now + parameters.linkLatency)
+                }
+            case .deliver(let message, let client):
+                ledger.delivered(message, to: client, at: node, time: now)
+            case .reject(let client, let rejection):
+                ledger.rejected(client, rejection)
+            case .disconnect(let peerID, _):
+                guard let peer = indexByID[peerID] else { continue }
+                let link = LinkKey(node, peer)
+                guard connections[link]!.isUp(at: node, of: link) else { continue }
+                connections[link]!.setUp(false, at: node, of: link)
+                connections[link]!.stalled.removeAll()
+                if cutLinks.contains(link) {
+                    connections[link]!.pendingCloseNotice = node
+                } else {
+                    schedule(.closeNotice(to: peer, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+                }
+                scheduleDial(link)
+            case .wakeUp(let time):
+                wakeRequests[node] = time
+                schedule(.wake(node: node, time), at: time)
+            case .observe:
+                break
+            }
+        }
+    }
+
+    private func canConnect(_ link: LinkKey) -> Bool {
+        routers[link.a] != nil && routers[link.b] != nil && !cutLinks.contains(link)
+    }
+
+    private func scheduleDial(_ link: LinkKey) {
+        let connection = connections[link]!
+        guard canConnect(link), !(connection.upAtA && connection.upAtB), !connection.dialing else { return }
+        connections[link]!.dialing = true
+        let jitter = Int64.random(in: 0...max(0, parameters.redialJitter.nanoseconds), using: &generator)
+        schedule(.dial(link), at: now + parameters.redialDelay + .nanoseconds(jitter))
+    }
+
+    private func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
+        scheduled += 1
+        queue.insert(ScheduledEvent(time: time, order: scheduled, kind: kind))
+    }
+}
+
+/// One pending event of the simulation, ordered by time and then by scheduling order, so
+/// frames on a link arrive in the order they were sent.
+struct ScheduledEvent: Comparable {
+    enum Kind {
+        case frame(from: Int, to: Int, epoch: UInt64, PeerMessage)
+        case wake(node: Int, Instant)
+        case dial(LinkKey)
+        case closeNotice(to: Int, from: Int, epoch: UInt64)
+    }
+
+    var time: Instant
+    var order: UInt64
+    var kind: Kind
+
+    static func < (lhs: ScheduledEvent, rhs: ScheduledEvent) -> Bool {
+        (lhs.time, lhs.order) < (rhs.time, rhs.order)
+    }
+
+    static func == (lhs: ScheduledEvent, rhs: ScheduledEvent) -> Bool {
+        lhs.time == rhs.time && lhs.order == rhs.order
+    }
+}
