@@ -15,10 +15,7 @@ let package = Package(
     targets: [
         .target(
             name: "ArborCore",
-            dependencies: [
-                .product(name: "HashTreeCollections", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ]
+            dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .target(
             name: "ArborSim",

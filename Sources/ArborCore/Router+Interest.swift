@@ -41,6 +41,10 @@ extension Router {
     /// and `leave` to each neighbour that stopped being engaged.
     mutating func refresh(_ name: TopologyName, now: Instant) {
         guard var state = topologies[name] else { return }
+        if graph.digest != database.digest {
+            // Routes follow the graph of the last recomputation; make sure a newer one comes.
+            scheduleRecompute(now)
+        }
         let before = state.route
         var parent: NodeID?
         var children: [NodeID] = []

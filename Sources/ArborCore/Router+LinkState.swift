@@ -48,16 +48,31 @@ extension Router {
         scheduleRecompute(now)
     }
 
-    /// Takes the current database as the graph routes follow, notes which nodes became
-    /// unreachable, reports conflicts, and refreshes every topology's route.
+    /// Recomputes routes from the current database: every topology's place in the tree
+    /// and the interest that follows. A node with no topology only schedules a (rarer)
+    /// reachability check, so relays-to-be and idle nodes do not rebuild graphs per change.
     mutating func recompute(_ now: Instant) {
         statistics.recomputations += 1
-        graph = cache.graph(of: database)
-        trackReachability(now)
-        reportConflicts()
+        lastRecompute = now
+        guard !topologies.isEmpty else {
+            if reachabilityCheckAt == nil {
+                reachabilityCheckAt = now + configuration.reachabilityInterval
+            }
+            return
+        }
+        updateGraph(now)
         for name in topologies.keys.sorted() {
             refresh(name, now: now)
         }
+    }
+
+    /// Takes the current database as the graph routes follow, notes which nodes became
+    /// unreachable, and reports conflicts.
+    mutating func updateGraph(_ now: Instant) {
+        guard graph.digest != database.digest else { return }
+        graph = cache.graph(of: database)
+        trackReachability(now)
+        reportConflicts()
     }
 
     /// Drops the records of nodes that stayed unreachable for the grace period.

@@ -24,6 +24,9 @@ public struct Router {
     /// Nodes outside this node's component, and since when.
     var unreachableSince: [NodeID: Instant] = [:]
     var recomputeAt: Instant?
+    var lastRecompute: Instant?
+    var currentRecomputeDelay: Duration = .zero
+    var reachabilityCheckAt: Instant?
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
@@ -102,11 +105,15 @@ public struct Router {
         actions.append(.observe(observation))
     }
 
+    /// Schedules a recomputation after the current throttling delay, unless one is due.
     mutating func scheduleRecompute(_ now: Instant) {
-        let due = now + configuration.recomputeDelay
-        if recomputeAt == nil || due < recomputeAt! {
-            recomputeAt = due
+        guard recomputeAt == nil else { return }
+        var delay = configuration.recomputeDelay
+        if let last = lastRecompute, now - last < configuration.recomputeHold {
+            delay = min(max(currentRecomputeDelay * 2, delay), configuration.recomputeMaximumDelay)
         }
+        currentRecomputeDelay = delay
+        recomputeAt = now + delay
     }
 
     private mutating func timerFired(_ now: Instant) {
@@ -114,6 +121,10 @@ public struct Router {
         if let due = recomputeAt, due <= now {
             recomputeAt = nil
             recompute(now)
+        }
+        if let due = reachabilityCheckAt, due <= now {
+            reachabilityCheckAt = nil
+            updateGraph(now)
         }
         checkLiveness(now)
         if now >= nextHeartbeat {
@@ -127,6 +138,7 @@ public struct Router {
     private mutating func requestWakeUp() {
         var next = nextHeartbeat
         if let due = recomputeAt { next = min(next, due) }
+        if let due = reachabilityCheckAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)

@@ -9,8 +9,15 @@ public struct RouterConfiguration: Sendable {
     public var heartbeatInterval: Duration = .milliseconds(100)
     /// A peer silent for this many intervals is declared dead.
     public var missedHeartbeats: Int = 3
-    /// Database changes are coalesced for this long before routes are recomputed.
+    /// Database changes are coalesced for this long before routes are recomputed...
     public var recomputeDelay: Duration = .milliseconds(1)
+    /// ...and while changes keep coming (a recomputation less than `recomputeHold` ago),
+    /// each further wait doubles, up to `recomputeMaximumDelay` (SPF throttling).
+    public var recomputeMaximumDelay: Duration = .milliseconds(50)
+    public var recomputeHold: Duration = .milliseconds(100)
+    /// Reachability (for ageing out records) is rechecked this often while the database
+    /// changes and no topology forces a recomputation anyway.
+    public var reachabilityInterval: Duration = .seconds(1)
     /// Records of nodes unreachable from this node are dropped after this long.
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.

@@ -1,5 +1,3 @@
-import HeapModule
-
 /// The shortest-path tree of a topology from its root, as every node computes it.
 ///
 /// Dijkstra over the topology's allowed links. Ties are broken by node id: among equally
@@ -24,27 +22,33 @@ public struct ShortestPathTree: Sendable {
         var settled = [Bool](repeating: false, count: count)
         // Entries pack (distance << 24 | index): the heap orders by distance, then by index,
         // so equal-distance nodes settle in id order. Distances stay below 2^40.
-        var heap = Heap<UInt64>()
+        var heap = PackedMinHeap(capacity: count)
         distances[Int(root)] = 0
-        heap.insert(UInt64(root))
+        heap.push(UInt64(root))
         let indexMask: UInt64 = (1 << 24) - 1
-        while let entry = heap.popMin() {
-            let node = Int(entry & indexMask)
-            if settled[node] { continue }
-            settled[node] = true
-            let base = distances[node]
-            for edge in graph.neighbors(of: Int32(node)) {
-                let cost = topology.edgeCosts[edge]
-                if cost == 0 { continue }
-                let next = Int(graph.targets[edge])
-                if settled[next] { continue }
-                let candidate = base + UInt64(cost)
-                if candidate < distances[next] {
-                    distances[next] = candidate
-                    parents[next] = Int32(node)
-                    heap.insert(candidate << 24 | UInt64(next))
-                } else if candidate == distances[next], Int32(node) < parents[next] {
-                    parents[next] = Int32(node)
+        graph.offsets.withUnsafeBufferPointer { offsets in
+            graph.targets.withUnsafeBufferPointer { targets in
+                topology.edgeCosts.withUnsafeBufferPointer { costs in
+                    while let entry = heap.pop() {
+                        let node = Int(entry & indexMask)
+                        if settled[node] { continue }
+                        settled[node] = true
+                        let base = distances[node]
+                        for edge in Int(offsets[node])..<Int(offsets[node + 1]) {
+                            let cost = costs[edge]
+                            if cost == 0 { continue }
+                            let next = Int(targets[edge])
+                            if settled[next] { continue }
+                            let candidate = base + UInt64(cost)
+                            if candidate < distances[next] {
+                                distances[next] = candidate
+                                parents[next] = Int32(node)
+                                heap.push(candidate << 24 | UInt64(next))
+                            } else if candidate == distances[next], Int32(node) < parents[next] {
+                                parents[next] = Int32(node)
+                            }
+                        }
+                    }
                 }
             }
         }

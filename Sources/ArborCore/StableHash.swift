@@ -11,23 +11,28 @@ struct StableHash {
         state = StableHash.mix(state ^ value &+ 0x9E37_79B9_7F4A_7C15)
     }
 
-    mutating func combine(_ bytes: some Sequence<UInt8>) {
-        var count: UInt64 = 0
-        var word: UInt64 = 0
-        for byte in bytes {
-            word = word << 8 | UInt64(byte)
-            count += 1
-            if count % 8 == 0 {
-                combine(word)
-                word = 0
+    mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for offset in 0..<8 {
+                word = word << 8 | UInt64(bytes[index + offset])
             }
+            combine(word)
+            index += 8
         }
-        combine(word)
-        combine(count)
+        var tail: UInt64 = 0
+        while index < bytes.count {
+            tail = tail << 8 | UInt64(bytes[index])
+            index += 1
+        }
+        combine(tail)
+        combine(UInt64(bytes.count))
     }
 
     mutating func combine(_ string: String) {
-        combine(string.utf8)
+        var copy = string
+        copy.withUTF8 { combine($0) }
     }
 
     mutating func combine(_ id: NodeID) {

@@ -85,10 +85,11 @@ public struct TopologyGraph: Sendable {
         }
         var best: Int32 = -1
         var bestWeight: UInt64 = 0
-        for node in 0..<graph.count where components[node] == component {
-            let weight = TopologyGraph.rendezvousWeight(name, graph.ids[node])
+        let nameHash = TopologyGraph.nameHash(name)
+        for node in graph.members(ofComponent: graph.components[Int(member)]) where components[Int(node)] == component {
+            let weight = TopologyGraph.rendezvousWeight(nameHash, graph.ids[Int(node)])
             if best < 0 || weight > bestWeight {
-                best = Int32(node)
+                best = node
                 bestWeight = weight
             }
         }
@@ -103,8 +104,17 @@ public struct TopologyGraph: Sendable {
 
     /// The highest-random-weight score of a node for a topology.
     public static func rendezvousWeight(_ topology: TopologyName, _ node: NodeID) -> UInt64 {
+        rendezvousWeight(nameHash(topology), node)
+    }
+
+    private static func nameHash(_ topology: TopologyName) -> UInt64 {
         var hash = StableHash(seed: 0x5EED)
         hash.combine(topology.rawValue)
+        return hash.value
+    }
+
+    private static func rendezvousWeight(_ nameHash: UInt64, _ node: NodeID) -> UInt64 {
+        var hash = StableHash(seed: nameHash)
         hash.combine(node)
         return hash.value
     }
