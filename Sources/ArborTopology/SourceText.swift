@@ -1,0 +1,83 @@
+/// The raw text of one topology file and the position arithmetic diagnostics need.
+///
+/// Lines and columns are 1-based; columns count Unicode scalars, matching the marks Yams
+/// reports, so every diagnostic of a file uses the same ruler.
+struct SourceText {
+    let file: String
+    let bytes: [UInt8]
+
+    /// Where the first byte that is not UTF-8 sits, and its value; `nil` when all of
+    /// `bytes` is well-formed UTF-8.
+    func firstInvalidUTF8() -> (location: SourceLocation, byte: UInt8)? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        var line = 1
+        var column = 1
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                offset += encoded.count
+                if UTF8.decode(encoded) == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            case .emptyInput:
+                return nil
+            case .error:
+                return (SourceLocation(file: file, line: line, column: column), bytes[offset])
+            }
+        }
+    }
+
+    /// The location of the character at `characterOffset` in `text` (the form Yams gives
+    /// reader errors in); line 1, column 1 when the offset is unknown or out of range.
+    func location(ofCharacterOffset characterOffset: Int?, in text: String) -> SourceLocation {
+        guard let characterOffset,
+            let index = text.index(text.startIndex, offsetBy: characterOffset, limitedBy: text.endIndex)
+        else {
+            return at(line: 1, column: 1)
+        }
+        var line = 1
+        var column = 1
+        for scalar in text.unicodeScalars[..<index] {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return at(line: line, column: column)
+    }
+
+    func at(line: Int, column: Int) -> SourceLocation {
+        SourceLocation(file: file, line: line, column: column)
+    }
+
+    /// The first line after `line` that holds the block-mapping key `key` at `column`
+    /// (only blanks before it, then the key, optional blanks and a colon), with the
+    /// location of that key. Finds the second occurrence of a duplicated key, which Yams
+    /// does not report.
+    func nextKey(_ key: String, after line: Int, column: Int, in text: String) -> SourceLocation? {
+        let keyScalars = Array(key.unicodeScalars)
+        var number = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            guard number > line else { continue }
+            let scalars = Array(rawLine.unicodeScalars)
+            let start = column - 1
+            guard scalars.count >= start + keyScalars.count,
+                scalars[..<start].allSatisfy({ $0 == " " }),
+                Array(scalars[start..<start + keyScalars.count]) == keyScalars
+            else { continue }
+            let rest = scalars[(start + keyScalars.count)...].drop { $0 == " " }
+            if rest.first == ":" {
+                return at(line: number, column: column)
+            }
+        }
+        return nil
+    }
+}
