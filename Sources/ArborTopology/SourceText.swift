@@ -12,22 +12,16 @@ struct SourceText {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0
-        var line = 1
-        var column = 1
+        var position = Position()
         while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid(let encoded):
                 offset += encoded.count
-                if UTF8.decode(encoded) == "\n" {
-                    line += 1
-                    column = 1
-                } else {
-                    column += 1
-                }
+                position.advance(over: UTF8.decode(encoded))
             case .emptyInput:
                 return nil
             case .error:
-                return (SourceLocation(file: file, line: line, column: column), bytes[offset])
+                return (at(line: position.line, column: position.column), bytes[offset])
             }
         }
     }
@@ -40,17 +34,11 @@ struct SourceText {
         else {
             return at(line: 1, column: 1)
         }
-        var line = 1
-        var column = 1
+        var position = Position()
         for scalar in text.unicodeScalars[..<index] {
-            if scalar == "\n" {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
+            position.advance(over: scalar)
         }
-        return at(line: line, column: column)
+        return at(line: position.line, column: position.column)
     }
 
     func at(line: Int, column: Int) -> SourceLocation {
@@ -79,5 +67,26 @@ struct SourceText {
             }
         }
         return nil
+    }
+
+    /// Line and column counted the way libyaml counts them (and so Yams' marks): CR LF,
+    /// CR, LF, NEL, LS and PS each end a line.
+    struct Position {
+        private(set) var line = 1
+        private(set) var column = 1
+        private var afterCarriageReturn = false
+
+        mutating func advance(over scalar: Unicode.Scalar) {
+            defer { afterCarriageReturn = scalar == "\r" }
+            switch scalar {
+            case "\n" where afterCarriageReturn:
+                return
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}":
+                line += 1
+                column = 1
+            default:
+                column += 1
+            }
+        }
     }
 }

@@ -17,9 +17,9 @@ enum Suggestion {
         return best?.candidate
     }
 
-    /// `; did you mean 'x'?` or the empty string.
+    /// ` (did you mean 'x'?)` or the empty string.
     static func clause(for word: String, among candidates: some Sequence<String>) -> String {
-        nearest(to: word, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
+        nearest(to: word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     private static func normalized(_ word: String) -> [Character] {

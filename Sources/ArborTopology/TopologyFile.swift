@@ -7,6 +7,9 @@ public enum TopologyFile {
     /// Largest file accepted, in bytes (4 MiB).
     public static let maximumSize = YAMLDocument.maximumSize
 
+    /// Diagnostics reported per file at most; one more line says how many were left out.
+    public static let maximumDiagnosticsPerFile = 100
+
     /// Loads every path: a file is read as it is; a directory contributes every `*.yaml`
     /// and `*.yml` file directly in it (not hidden ones, not subdirectories), sorted by name.
     /// Never throws: unreadable paths, bad files and bad topologies become diagnostics, and
@@ -60,12 +63,18 @@ public enum TopologyFile {
         }
         var reader = YAMLReader(source)
         let drafts = TopologySchema.read(root, with: &reader)
+        if reader.isExhausted {
+            // What was read before the budget ran out is partial; checking it would only
+            // add noise to the one error that matters.
+            result.diagnostics = reader.diagnostics
+            return result
+        }
         var validator = TopologyValidator()
         var seen: [String: SourceLocation] = [:]
         for draft in drafts {
             if let name = draft.name, let first = seen[name.value] {
                 reader.error(name.location,
-                    "topology '\(name.value)' is already declared at line \(first.line): give one of them another name, or remove one")
+                    "topology '\(name.value)' is already declared at \(TopologyValidator.position(first, from: name.location)): give one of them another name, or remove one")
                 continue
             }
             if let name = draft.name {
@@ -75,8 +84,15 @@ public enum TopologyFile {
                 result.topologies.append(topology)
             }
         }
-        result.diagnostics = (reader.diagnostics + validator.diagnostics).sorted {
+        let all = (reader.diagnostics + validator.diagnostics).sorted {
             ($0.line, $0.column, $0.severity) < ($1.line, $1.column, $1.severity)
+        }
+        result.diagnostics = Array(all.prefix(maximumDiagnosticsPerFile))
+        if all.count > maximumDiagnosticsPerFile, let last = result.diagnostics.last {
+            let more = all.count - maximumDiagnosticsPerFile
+            let severity: Diagnostic.Severity = all.dropFirst(maximumDiagnosticsPerFile).contains { $0.severity == .error } ? .error : .warning
+            result.diagnostics.append(Diagnostic(severity, at: last.location,
+                "\(more) more problems in this file are not shown: fix the ones above first"))
         }
         return result
     }

@@ -8,6 +8,11 @@ public struct TopologyPlan: Sendable {
         public let parent: String?
         /// Sum of link costs from the root.
         public let cost: UInt64
+
+        public init(parent: String?, cost: UInt64) {
+            self.parent = parent
+            self.cost = cost
+        }
     }
 
     /// What became of an allowed link.

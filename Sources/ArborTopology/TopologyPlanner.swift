@@ -4,7 +4,8 @@ import ArborCore
 ///
 /// The file is turned into the link-state records its nodes would flood: one record per
 /// declared node, with an id derived from its name (``nodeID(named:)``), a link in both
-/// directions for every declared link, and the definition. A failed node keeps its record
+/// directions for every declared link, and the definition in the first node's record (as
+/// if that node had loaded the file; flooding gives it to all). A failed node keeps its record
 /// but loses every link (as a dead router looks before its record ages out); a failed link
 /// is left out of both records. The tree then comes from `RoutingCache.tree(for:in:seenFrom:)`,
 /// the function every router calls, seen from the root's side: the declared root, else the
@@ -54,14 +55,14 @@ public struct TopologyPlanner {
             neighbors[pair.a, default: []].append(Link(neighbor: Self.nodeID(named: pair.b), cost: cost))
             neighbors[pair.b, default: []].append(Link(neighbor: Self.nodeID(named: pair.a), cost: cost))
         }
-        return nodes.map { name in
+        return nodes.enumerated().map { index, name in
             LinkStateRecord(
                 origin: Self.nodeID(named: name),
                 name: name,
                 incarnation: 1,
                 sequence: 1,
                 links: neighbors[name] ?? [],
-                definitions: [definition]
+                definitions: index == 0 ? [definition] : []
             )
         }
     }

@@ -150,8 +150,8 @@ enum TopologySchema {
         else { return nil }
         var cost = 1
         if let costNode = fields["cost"]?.value {
-            guard let value = reader.positiveInteger(costNode, key: "cost", maximum: maximumCost) else { return nil }
-            cost = value.value
+            // A bad cost is reported; the link is kept (at cost 1) so its ends are checked too.
+            cost = reader.positiveInteger(costNode, key: "cost", maximum: maximumCost)?.value ?? 1
         }
         return LinkDraft(location: location, a: a, b: b, cost: cost)
     }

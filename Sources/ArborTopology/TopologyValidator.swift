@@ -54,6 +54,11 @@ struct TopologyValidator {
         return DeclaredTopology(definition: definition, addresses: addresses, location: written.location)
     }
 
+    /// "line 4", or "line 4, column 9" when `location` is on the same line.
+    static func position(_ first: SourceLocation, from location: SourceLocation) -> String {
+        first.line == location.line ? "line \(first.line), column \(first.column)" : "line \(first.line)"
+    }
+
     private var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
 
     private mutating func error(_ location: SourceLocation, _ message: String) {
@@ -73,7 +78,7 @@ struct TopologyValidator {
             if let problem = NodeName.problem(in: name.value) {
                 error(name.location, problem)
             } else if let first = seen[name.value] {
-                error(name.location, "node '\(name.value)' is listed twice (first at line \(first.line)): remove one")
+                error(name.location, "node '\(name.value)' is listed twice (first at \(Self.position(first, from: name.location))): remove one")
             } else {
                 seen[name.value] = name.location
             }
@@ -81,7 +86,7 @@ struct TopologyValidator {
                 if let owner = owners[address.value] {
                     let whose = owner.node == name.value ? "this node" : "node '\(owner.node)'"
                     error(address.location,
-                        "address \(address.value) is already given for \(whose) (line \(owner.location.line)): each address belongs to one node, once")
+                        "address \(address.value) is already given for \(whose) (at \(Self.position(owner.location, from: address.location))): each address belongs to one node, once")
                 } else {
                     owners[address.value] = (name.value, address.location)
                 }
@@ -107,7 +112,7 @@ struct TopologyValidator {
             for end in [link.a, link.b] where !known.contains(end.value) {
                 endsKnown = false
                 error(end.location,
-                    "link to '\(end.value)', which is not among the nodes of \(scope)\(Suggestion.clause(for: end.value, among: nodes)): add it to 'nodes' or correct the name")
+                    "link to '\(end.value)', which is not among the nodes of \(scope): add it to 'nodes' or correct the name\(Suggestion.clause(for: end.value, among: nodes))")
             }
             guard endsKnown else { continue }
             if link.a.value == link.b.value {
@@ -116,7 +121,7 @@ struct TopologyValidator {
             }
             let pair = NodePair(link.a.value, link.b.value)
             if let first = seen[pair] {
-                error(link.location, "link \(pair) is declared twice (first at line \(first.line)): keep one")
+                error(link.location, "link \(pair) is declared twice (first at \(Self.position(first, from: link.location))): keep one")
             } else {
                 seen[pair] = link.location
             }
@@ -135,7 +140,7 @@ struct TopologyValidator {
             if fallback.value == draft.root?.value {
                 error(fallback.location, "fallback '\(fallback.value)' is the root itself: list other nodes as fallbacks")
             } else if let first = seen[fallback.value] {
-                error(fallback.location, "fallback '\(fallback.value)' is listed twice (first at line \(first.line)): remove one")
+                error(fallback.location, "fallback '\(fallback.value)' is listed twice (first at \(Self.position(first, from: fallback.location))): remove one")
             } else {
                 seen[fallback.value] = fallback.location
             }
@@ -152,7 +157,7 @@ struct TopologyValidator {
         for publisher in publishers.value {
             checkMember(publisher, role: "publisher", nodes: nodes, scope: scope)
             if let first = seen[publisher.value] {
-                error(publisher.location, "publisher '\(publisher.value)' is listed twice (first at line \(first.line)): remove one")
+                error(publisher.location, "publisher '\(publisher.value)' is listed twice (first at \(Self.position(first, from: publisher.location))): remove one")
             } else {
                 seen[publisher.value] = publisher.location
             }
@@ -163,7 +168,7 @@ struct TopologyValidator {
         if let nodes {
             if !nodes.contains(name.value) {
                 error(name.location,
-                    "\(role) '\(name.value)' is not among the nodes of \(scope)\(Suggestion.clause(for: name.value, among: nodes)): add it to 'nodes' or correct the name")
+                    "\(role) '\(name.value)' is not among the nodes of \(scope): add it to 'nodes' or correct the name\(Suggestion.clause(for: name.value, among: nodes))")
             }
         } else if let problem = NodeName.problem(in: name.value) {
             error(name.location, problem)

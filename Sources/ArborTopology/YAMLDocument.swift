@@ -12,7 +12,7 @@ enum YAMLDocument {
         let start = source.at(line: 1, column: 1)
         if source.bytes.count > maximumSize {
             return .failure(Diagnostic(.error, at: start,
-                "file is \(source.bytes.count) bytes, over the limit of \(maximumSize) bytes (4 MiB): split its topologies into several files"))
+                "file is larger than 4 MiB (the limit is \(maximumSize) bytes): split its topologies into several files"))
         }
         if let (location, byte) = source.firstInvalidUTF8() {
             return .failure(Diagnostic(.error, at: location,

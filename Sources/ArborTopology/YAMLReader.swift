@@ -71,8 +71,8 @@ struct YAMLReader {
             let name = scalar.string
             guard allowed.contains(name) else {
                 let list = allowed.joined(separator: ", ")
-                error(location(of: key),
-                    "unknown key '\(name)' in \(what)\(Suggestion.clause(for: name, among: allowed)) (allowed keys: \(list))")
+                let fix = Suggestion.nearest(to: name, among: allowed).map { "did you mean '\($0)'?" } ?? "remove it or use a known key"
+                error(location(of: key), "unknown key '\(name)' in \(what): \(fix) (allowed keys: \(list))")
                 continue
             }
             result[name] = (key, value)
