@@ -30,13 +30,18 @@ enum TopologySchema {
 
     /// Reads the document root: a mapping whose `topologies` key lists topologies.
     static func read(_ root: Node, with reader: inout YAMLReader) -> [TopologyDraft] {
-        let shape = "a topology file (a mapping with the key 'topologies')"
-        guard let fields = reader.fields(of: root, allowed: fileKeys, what: shape) else { return [] }
-        guard let value = fields["topologies"]?.value else {
+        if case .mapping(let mapping) = root, mapping["topologies"] == nil {
+            let keys = mapping.keys.compactMap(\.scalar?.string)
+            let hint = keys.contains(where: topologyKeys.contains)
+                ? ": to declare one topology, write 'topologies:' on the first line and '- name: ...' with the topology's keys indented under it"
+                : ""
             reader.error(reader.location(of: root),
-                "no 'topologies' key: a topology file is a mapping whose 'topologies' key lists the topologies")
+                "no 'topologies' key: a topology file is a mapping whose 'topologies' key lists the topologies\(hint)")
             return []
         }
+        let shape = "a topology file (a mapping with the key 'topologies')"
+        guard let fields = reader.fields(of: root, allowed: fileKeys, what: shape), let value = fields["topologies"]?.value
+        else { return [] }
         guard let entries = reader.list(value, key: "topologies", expected: "a list of topologies (each starting with '- name: ...')")
         else { return [] }
         if entries.isEmpty {

@@ -46,6 +46,15 @@ import Testing
         ])
     }
 
+    @Test func missingTopologiesKey() {
+        #expect(problems("name: t\nroot: a\n") == [
+            "t.yaml:1:1: error: no 'topologies' key: a topology file is a mapping whose 'topologies' key lists the topologies: to declare one topology, write 'topologies:' on the first line and '- name: ...' with the topology's keys indented under it"
+        ])
+        #expect(problems("topology: []\n") == [
+            "t.yaml:1:1: error: no 'topologies' key: a topology file is a mapping whose 'topologies' key lists the topologies"
+        ])
+    }
+
     @Test func missingName() {
         #expect(problems("""
             topologies:
