@@ -19,10 +19,10 @@ struct Plan: ParsableCommand {
     @Option(help: "The topology to plan, when the file declares several.")
     var topology: String?
 
-    @Option(name: .customLong("fail"), help: "Fail a node (repeatable).")
+    @Option(name: .customLong("fail"), help: ArgumentHelp("Fail a node (repeatable).", valueName: "node"))
     var failedNodes: [String] = []
 
-    @Option(name: .customLong("fail-link"), help: "Fail a link, written A-B or A,B (repeatable).")
+    @Option(name: .customLong("fail-link"), help: ArgumentHelp("Fail a link, written A-B or A,B (repeatable).", valueName: "link"))
     var failedLinks: [String] = []
 
     @Flag(help: "Print the plan as JSON.")

@@ -10,6 +10,17 @@ struct PlanReport: Encodable {
         let state: String
         let parent: String?
         let cost: UInt64?
+
+        private enum CodingKeys: String, CodingKey { case name, state, parent, cost }
+
+        /// Writes `null` for a missing parent or cost rather than leaving the key out.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(state, forKey: .state)
+            try container.encode(parent, forKey: .parent)
+            try container.encode(cost, forKey: .cost)
+        }
     }
 
     struct Link: Encodable {
@@ -25,6 +36,19 @@ struct PlanReport: Encodable {
         let links: [Link]
         let unreachable: [String]
         let ties: [String]
+
+        private enum CodingKeys: String, CodingKey { case root, rootReason, nodes, links, unreachable, ties }
+
+        /// Writes `null` for the root when every node failed.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(root, forKey: .root)
+            try container.encode(rootReason, forKey: .rootReason)
+            try container.encode(nodes, forKey: .nodes)
+            try container.encode(links, forKey: .links)
+            try container.encode(unreachable, forKey: .unreachable)
+            try container.encode(ties, forKey: .ties)
+        }
     }
 
     struct Failures: Encodable {
@@ -45,6 +69,17 @@ struct PlanReport: Encodable {
         let rootAfter: String?
         let moved: [Move]
         let unreachable: [String]
+
+        private enum CodingKeys: String, CodingKey { case rootBefore, rootAfter, moved, unreachable }
+
+        /// Writes `null` for `rootAfter` when every node failed.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rootBefore, forKey: .rootBefore)
+            try container.encode(rootAfter, forKey: .rootAfter)
+            try container.encode(moved, forKey: .moved)
+            try container.encode(unreachable, forKey: .unreachable)
+        }
     }
 
     let topology: String

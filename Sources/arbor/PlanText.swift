@@ -16,8 +16,10 @@ struct PlanText {
         }
         out += "\n" + tree(before)
         guard let after else { return out }
-        let failed = after.failures.nodes.isEmpty ? [] : ["node " + after.nodes.filter(after.failures.nodes.contains).joined(separator: ", ")]
-        let links = after.failures.links.isEmpty ? [] : ["link " + after.failures.links.sorted().map(\.description).joined(separator: ", ")]
+        let nodes = after.nodes.filter(after.failures.nodes.contains)
+        let pairs = after.failures.links.sorted().map(\.description)
+        let failed = nodes.isEmpty ? [] : [(nodes.count == 1 ? "node " : "nodes ") + nodes.joined(separator: ", ")]
+        let links = pairs.isEmpty ? [] : [(pairs.count == 1 ? "link " : "links ") + pairs.joined(separator: ", ")]
         out += "\nafter failing \((failed + links).joined(separator: " and ")):\n\n" + tree(after)
         out += "\n" + changes(after.changes(since: before))
         return out
