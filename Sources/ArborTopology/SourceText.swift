@@ -89,4 +89,70 @@ struct SourceText {
             }
         }
     }
+
+    /// Where the first alias (`*name`) written as a mapping key is (`*name:` or `? *name`),
+    /// if any. Yams hashes every mapping key to find duplicates, and an alias key can stand
+    /// for a tree exponentially larger than the file, so such files are refused before
+    /// parsing. A lexical scan: it skips comments and quoted scalars (a quote counts only
+    /// at the start of a token, as in YAML), which is all topology files need.
+    func firstAliasKey(in text: String) -> SourceLocation? {
+        let scalars = Array(text.unicodeScalars)
+        var position = Position()
+        var index = 0
+        var quote: Unicode.Scalar?
+        var inComment = false
+        var previous: Unicode.Scalar = "\n"
+        var lastToken: Unicode.Scalar = "\n"
+        func startsToken(_ scalar: Unicode.Scalar) -> Bool {
+            " \t\n\r[{,:?-".unicodeScalars.contains(scalar)
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            let here = position
+            defer {
+                position.advance(over: scalars[index])
+                if scalars[index] == "\n" || scalars[index] == "\r" { inComment = false }
+                if !" \t".unicodeScalars.contains(scalars[index]) { lastToken = scalars[index] }
+                previous = scalars[index]
+                index += 1
+            }
+            if inComment { continue }
+            if let open = quote {
+                if open == "\"", scalar == "\\", index + 1 < scalars.count {
+                    position.advance(over: scalar)
+                    index += 1
+                } else if scalar == open {
+                    quote = nil
+                }
+                continue
+            }
+            guard startsToken(previous) else { continue }
+            switch scalar {
+            case "#":
+                inComment = true
+            case "'", "\"":
+                quote = scalar
+            case "*":
+                var end = index + 1
+                while end < scalars.count, Self.isAnchorCharacter(scalars[end]) { end += 1 }
+                guard end > index + 1 else { continue }
+                var next = end
+                while next < scalars.count, scalars[next] == " " || scalars[next] == "\t" { next += 1 }
+                if lastToken == "?" || (next < scalars.count && scalars[next] == ":") {
+                    return at(line: here.line, column: here.column)
+                }
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
+    /// The characters libyaml allows in anchor and alias names.
+    private static func isAnchorCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "0"..."9", "a"..."z", "A"..."Z", "_", "-": return true
+        default: return false
+        }
+    }
 }

@@ -19,6 +19,10 @@ enum YAMLDocument {
                 "file is not UTF-8 text (byte 0x\(hex(byte)) here is not valid UTF-8): save it as UTF-8"))
         }
         let text = String(decoding: source.bytes, as: UTF8.self)
+        if let location = source.firstAliasKey(in: text) {
+            return .failure(Diagnostic(.error, at: location,
+                "an alias is used as a mapping key here: topology files do not accept aliases as keys; write the key out"))
+        }
         let root: Node?
         do {
             let parser = try Parser(yaml: text)

@@ -348,6 +348,31 @@ import Testing
         #expect(found.contains { $0.hasSuffix("the file expands to far more values than it holds (YAML aliases?): write the values out instead of repeating them through aliases") })
     }
 
+    @Test func aliasesAsKeysAreRefusedBeforeParsing() {
+        // Yams hashes mapping keys to find duplicates; this key stands for 10^9 values.
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 {
+            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        yaml += "m: {? *a8 : 1, ? *a8 : 2}\n"
+        #expect(problems(yaml) == [
+            "t.yaml:10:7: error: an alias is used as a mapping key here: topology files do not accept aliases as keys; write the key out"
+        ])
+        #expect(problems("x: &k a\ny:\n  *k : 1\n") == [
+            "t.yaml:3:3: error: an alias is used as a mapping key here: topology files do not accept aliases as keys; write the key out"
+        ])
+        // Aliases as values are fine, and so is text that only looks like an alias key.
+        let shared = declared("""
+            topologies:
+              - name: t
+                description: "see *note: below" # *x: y
+                nodes: &stations [a, b]
+                publishers: *stations
+            """)
+        #expect(shared?.definition.publishers == ["a", "b"])
+        #expect(problems("topologies: [{name: t, description: \"unterminated \\") != [])
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = "topologies: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n"
         let found = problems(deep)
