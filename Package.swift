@@ -42,6 +42,7 @@ let package = Package(
             dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "arbor"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
     ]

@@ -29,10 +29,6 @@ struct YAMLReader {
         diagnostics.append(Diagnostic(.error, at: location, message))
     }
 
-    mutating func warning(_ location: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, at: location, message))
-    }
-
     func location(of node: Node) -> SourceLocation {
         node.mark.map { source.at(line: $0.line, column: $0.column) } ?? source.at(line: 1, column: 1)
     }
