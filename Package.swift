@@ -6,11 +6,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
+        .library(name: "ArborTopology", targets: ["ArborTopology"]),
+        .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -18,14 +21,26 @@ let package = Package(
             dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .target(
+            name: "ArborTopology",
+            dependencies: ["ArborCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "ArborSim",
             dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .executableTarget(
+            name: "arbor",
+            dependencies: [
+                "ArborTopology", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "arbor-sim",
             dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        // Depends on the `arbor` executable so it is built before the tests that run it.
+        .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "arbor"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
     ]
 )

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `arbor` command: one subcommand per file in this directory.
+@main
+struct Arbor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbor",
+        abstract: "Inspect and plan Arbor pub/sub topologies.",
+        subcommands: [Check.self, Plan.self]
+    )
+}
