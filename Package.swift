@@ -40,7 +40,7 @@ let package = Package(
         ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         // Depends on the `arbor` executable so it is built before the tests that run it.
-        .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "arbor"]),
+        .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
     ]
 )

@@ -10,6 +10,12 @@ public struct DuplicateFilter: Sendable {
         public var origin: NodeID
         public var incarnation: UInt64
         public var topology: TopologyName
+
+        public init(origin: NodeID, incarnation: UInt64, topology: TopologyName) {
+            self.origin = origin
+            self.incarnation = incarnation
+            self.topology = topology
+        }
     }
 
     private struct Window: Sendable {

@@ -46,9 +46,12 @@ public final class Simulator {
         var prefixes: [Topic]
     }
 
+    /// Nodes named `names` (node `i` is `names[i]`), joined by `links`. Node ids are drawn
+    /// from `seed` unless given in `ids`.
     public init(
         names: [String],
         links: [LinkKey],
+        ids givenIDs: [NodeID]? = nil,
         parameters: SimulationParameters = SimulationParameters(),
         seed: UInt64
     ) {
@@ -57,6 +60,10 @@ public final class Simulator {
         var ids: [NodeID] = []
         for _ in names {
             ids.append(NodeID.random(using: &generator))
+        }
+        if let givenIDs {
+            precondition(givenIDs.count == names.count && Set(givenIDs).count == names.count, "one distinct id per node")
+            ids = givenIDs
         }
         self.ids = ids
         self.names = names

@@ -1,0 +1,44 @@
+import ArborCore
+import Testing
+
+@Suite struct DuplicateFilterTests {
+    let stream = DuplicateFilter.StreamKey(origin: NodeID(high: 1, low: 2), incarnation: 1, topology: TopologyName("t")!)
+
+    @Test func eachSequenceIsAdmittedOnceInAnyOrder() {
+        var filter = DuplicateFilter(window: 128)
+        for sequence in [5, 1, 3, 2, 4, 9, 7] as [UInt64] {
+            #expect(admitted(filter.admit(stream, sequence: sequence)))
+        }
+        for sequence in [5, 1, 3, 2, 4, 9, 7] as [UInt64] {
+            #expect(!admitted(filter.admit(stream, sequence: sequence)))
+        }
+        #expect(admitted(filter.admit(stream, sequence: 6)))
+    }
+
+    @Test func sequencesOlderThanTheWindowCountAsSeen() {
+        var filter = DuplicateFilter(window: 64)
+        #expect(admitted(filter.admit(stream, sequence: 1_000)))
+        #expect(!admitted(filter.admit(stream, sequence: 936)))
+        #expect(admitted(filter.admit(stream, sequence: 937)))
+        // A jump far ahead forgets everything behind the new window.
+        #expect(admitted(filter.admit(stream, sequence: 100_000)))
+        #expect(!admitted(filter.admit(stream, sequence: 1_001)))
+    }
+
+    @Test func anotherIncarnationIsAnotherStream() {
+        var filter = DuplicateFilter()
+        #expect(admitted(filter.admit(stream, sequence: 1)))
+        var restarted = stream
+        restarted.incarnation = 2
+        #expect(admitted(filter.admit(restarted, sequence: 1)))
+    }
+
+    @Test func theNumberOfStreamsIsBounded() {
+        var filter = DuplicateFilter(window: 64, maximumStreams: 10)
+        for origin in 0..<100 as Range<UInt64> {
+            let key = DuplicateFilter.StreamKey(origin: NodeID(high: 0, low: origin), incarnation: 1, topology: stream.topology)
+            #expect(admitted(filter.admit(key, sequence: 1)))
+        }
+        #expect(filter.streamCount == 10)
+    }
+}

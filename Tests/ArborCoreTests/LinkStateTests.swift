@@ -1,0 +1,81 @@
+import ArborCore
+import Testing
+
+func node(_ value: UInt64) -> NodeID { NodeID(high: 0, low: value) }
+
+func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1, sequence: UInt64 = 1, name: String? = nil, definitions: [TopologyDefinition] = []) -> LinkStateRecord {
+    LinkStateRecord(
+        origin: node(id),
+        name: name ?? "n\(id)",
+        incarnation: incarnation,
+        sequence: sequence,
+        links: neighbors.map { Link(neighbor: node($0.key), cost: $0.value) },
+        definitions: definitions
+    )
+}
+
+@Suite struct LinkStateTests {
+    @Test func newerSequenceWinsAndOlderIsAnsweredWithTheNewer() {
+        var database = LinkStateDatabase()
+        #expect(database.apply(record(1, [2: 1], sequence: 5)) == .installed)
+        #expect(database.apply(record(1, [2: 1], sequence: 5)) == .known)
+        #expect(database.apply(record(1, [2: 1], sequence: 4)) == .stale(record(1, [2: 1], sequence: 5)))
+        #expect(database.apply(record(1, [:], sequence: 6)) == .installed)
+        #expect(database[node(1)]?.links.isEmpty == true)
+    }
+
+    @Test func aNewIncarnationSupersedesAnySequenceOfTheOldOne() {
+        var database = LinkStateDatabase()
+        database.apply(record(1, [2: 1], incarnation: 1, sequence: 900))
+        #expect(database.apply(record(1, [:], incarnation: 2, sequence: 1)) == .installed)
+        #expect(database.apply(record(1, [2: 1], incarnation: 1, sequence: 901)) == .stale(record(1, [:], incarnation: 2, sequence: 1)))
+    }
+
+    @Test func theDigestDependsOnContentNotOrder() {
+        let records = (1...20).map { record($0, [$0 + 1: 1], sequence: $0) }
+        let forward = LinkStateDatabase(records)
+        let backward = LinkStateDatabase(records.reversed())
+        #expect(forward.digest == backward.digest)
+        var changed = forward
+        changed.apply(record(3, [4: 1], sequence: 99))
+        #expect(changed.digest != forward.digest)
+        changed.remove(node(3))
+        var removed = forward
+        removed.remove(node(3))
+        #expect(changed.digest == removed.digest)
+    }
+
+    @Test func aLinkCountsOnlyWhenBothEndsListItAtTheHigherCost() {
+        let graph = Graph(records: [record(1, [2: 3, 3: 1]), record(2, [1: 5]), record(3, [:])])
+        let one = graph.index(of: node(1))!
+        let neighbors = graph.neighbors(of: one).map { (graph.ids[Int(graph.targets[$0])], graph.costs[$0]) }
+        #expect(neighbors.map(\.0) == [node(2)])
+        #expect(neighbors.map(\.1) == [5])
+        #expect(graph.components[Int(graph.index(of: node(3))!)] != graph.components[Int(one)])
+    }
+
+    @Test func conflictingDefinitionsResolveTheSameWayEverywhereAndAreReported() {
+        let name = TopologyName("quotes")!
+        let first = TopologyDefinition(name: name, root: "n1")
+        let second = TopologyDefinition(name: name, root: "n2")
+        let newer = TopologyDefinition(name: name, version: 2, root: "n3")
+        let a = Graph(records: [record(1, [:], definitions: [first]), record(2, [:], definitions: [second])])
+        let b = Graph(records: [record(1, [:], definitions: [second]), record(2, [:], definitions: [first])])
+        #expect(a.definitions[name] == b.definitions[name])
+        #expect(a.definitionConflicts[name]?.count == 2)
+        let c = Graph(records: [record(1, [:], definitions: [first]), record(2, [:], definitions: [newer])])
+        #expect(c.definitions[name] == newer)
+        #expect(c.definitionConflicts.isEmpty)
+    }
+
+    @Test func aNameClaimedByTwoNodesIsReportedAndResolved() {
+        let graph = Graph(records: [
+            record(1, [3: 1], incarnation: 1, name: "bank"),
+            record(2, [:], incarnation: 5, name: "bank"),
+            record(3, [1: 1]),
+        ])
+        #expect(graph.nameConflicts["bank"]?.sorted() == [node(1), node(2)])
+        // The claimant with live links wins over a lonely one with a higher incarnation.
+        #expect(graph.index(named: "bank") == graph.index(of: node(1)))
+    }
+}

@@ -1,0 +1,146 @@
+import ArborCore
+import Testing
+
+/// Behaviour of one router in isolation: events in, actions checked.
+@Suite struct RouterTests {
+    let topology = TopologyName("quotes")!
+    let me = node(1)
+    let peer = node(2)
+
+    func router(_ configure: (inout RouterConfiguration) -> Void = { _ in }) -> Router {
+        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
+        configure(&configuration)
+        var router = Router(configuration)
+        _ = router.handle(.start, at: .zero)
+        return router
+    }
+
+    func sends(_ actions: [Router.Action]) -> [(PeerMessage, NodeID)] {
+        actions.compactMap { if case .send(let message, let to) = $0 { return (message, to) } else { return nil } }
+    }
+
+    func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
+
+    @Test func aNewPeerGetsTheDatabaseAndEveryPeerOurNewRecord() {
+        var router = router()
+        let actions = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: 4), at: at(1))
+        let records = sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records } else { return nil } }.flatMap { $0 }
+        let own = records.first { $0.origin == me }
+        #expect(own?.links == [Link(neighbor: peer, cost: 4)])
+        #expect(own?.sequence == 2)
+    }
+
+    @Test func heartbeatsGoOnlyOnIdleLinksAndSilenceKillsThePeer() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        var heartbeats = 0
+        var disconnected: Router.DisconnectReason?
+        var time: Int64 = 0
+        // The peer says nothing: heartbeats every interval, death after three.
+        while time < 1_000, disconnected == nil {
+            time += 10
+            for action in router.handle(.timer, at: at(time)) {
+                if case .send(.heartbeat, _) = action { heartbeats += 1 }
+                if case .disconnect(_, let reason) = action { disconnected = reason }
+            }
+        }
+        #expect(heartbeats >= 2)
+        #expect(time == 300)
+        #expect(disconnected == .heartbeatTimeout(silentFor: .milliseconds(300)))
+        #expect(router.peers[peer] == nil)
+    }
+
+    @Test func anyFrameCountsAsLiveness() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        for time in stride(from: Int64(50), through: 2_000, by: 50) {
+            _ = router.handle(.message(.interest(topology, .leave), from: peer), at: at(time))
+            let actions = router.handle(.timer, at: at(time))
+            #expect(!actions.contains { if case .disconnect = $0 { return true } else { return false } })
+        }
+        #expect(router.peers[peer] != nil)
+    }
+
+    @Test func roundTripTimeComesFromEchoedHeartbeats() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        // Our heartbeat left at 100 ms; the peer held it 5 ms and echoed it; it arrives at 112 ms.
+        let echo = Heartbeat(timestamp: 7, echo: at(100).nanoseconds, echoDelay: 5_000_000)
+        _ = router.handle(.message(.heartbeat(echo), from: peer), at: at(112))
+        #expect(router.peers[peer]?.roundTrip == .milliseconds(7))
+    }
+
+    @Test func aPublisherTheDefinitionDoesNotListIsRefused() {
+        var router = router { $0.definitions = [TopologyDefinition(name: topology, publishers: ["exchange"])] }
+        let actions = router.handle(.publish(9, topology, "AAPL", payload: [1]), at: at(1))
+        #expect(actions.contains { if case .reject(9, .notPermittedPublisher) = $0 { return true } else { return false } })
+    }
+
+    @Test func anOversizedMessageIsRefused() {
+        var router = router { $0.maximumMessageSize = 4 }
+        let actions = router.handle(.publish(9, topology, "AAPL", payload: [1, 2, 3, 4, 5]), at: at(1))
+        #expect(actions.contains { if case .reject(9, .messageTooLarge(5, 4)) = $0 { return true } else { return false } })
+        #expect(router.statistics.dropped[.oversize] == 1)
+    }
+
+    @Test func localSubscribersGetMatchingMessagesOnly() {
+        var router = router()
+        _ = router.handle(.subscribe(1, topology, "AAPL"), at: at(1))
+        _ = router.handle(.subscribe(2, topology, "MSFT"), at: at(1))
+        let actions = router.handle(.publish(3, topology, "AAPL.O", payload: [42]), at: at(2))
+        let deliveries = actions.compactMap { if case .deliver(let message, let client) = $0 { return (message, client) } else { return nil } }
+        #expect(deliveries.map(\.1) == [1])
+        #expect(deliveries.first?.0.sequence == 1)
+        #expect(deliveries.first?.0.payload == [42])
+    }
+
+    @Test func interestFromANeighbourOffTheTreeIsNotUsed() {
+        var router = router()
+        // The peer is connected but the database does not yet show the link from its side,
+        // so it is no tree neighbour: its interest is held, not used.
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        _ = router.handle(.message(.interest(topology, .full(PrefixSet(["AAPL"]))), from: peer), at: at(1))
+        _ = router.handle(.timer, at: at(5))
+        let actions = router.handle(.publish(3, topology, "AAPL", payload: []), at: at(6))
+        #expect(sends(actions).isEmpty)
+        #expect(router.statistics.dropped[.noInterest] == 1)
+        // Once the peer's record shows the link, it is a tree neighbour and gets data.
+        let peerRecord = LinkStateRecord(origin: peer, name: "n2", incarnation: 1, sequence: 2, links: [Link(neighbor: me, cost: 10)])
+        _ = router.handle(.message(.linkState([peerRecord]), from: peer), at: at(7))
+        _ = router.handle(.timer, at: at(20))
+        let later = router.handle(.publish(3, topology, "AAPL", payload: []), at: at(21))
+        #expect(sends(later).contains { if case .data = $0.0 { return $0.1 == peer } else { return false } })
+    }
+
+    @Test func aDeltaWithoutAFullSetIsAProtocolError() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        _ = router.handle(.message(.interest(topology, .delta(added: ["A"], removed: [])), from: peer), at: at(1))
+        #expect(router.statistics.protocolErrors == 1)
+    }
+
+    @Test func goodbyeDropsThePeerAtOnce() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        let actions = router.handle(.message(.goodbye, from: peer), at: at(1))
+        #expect(router.peers[peer] == nil)
+        #expect(actions.contains { if case .disconnect(_, .goodbye) = $0 { return true } else { return false } })
+    }
+
+    @Test func anOldRecordOfOurOwnIsOutnumbered() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        let ghost = LinkStateRecord(origin: me, name: "n1", incarnation: 1, sequence: 50, links: [])
+        let actions = router.handle(.message(.linkState([ghost]), from: peer), at: at(1))
+        let own = sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records.first { $0.origin == me } } else { return nil } }
+        #expect(own.last?.sequence == 51)
+    }
+
+    @Test func theRouterAsksToBeWokenForItsNextDeadline() {
+        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
+        configuration.heartbeatInterval = .milliseconds(100)
+        var router = Router(configuration)
+        let actions = router.handle(.start, at: at(0))
+        #expect(actions.contains { if case .wakeUp(let time) = $0 { return time == at(1) } else { return false } })
+    }
+}

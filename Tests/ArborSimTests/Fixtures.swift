@@ -1,0 +1,50 @@
+import ArborCore
+import ArborSim
+
+/// Small named overlays for regression cases.
+enum Fixture {
+    static let topology = TopologyName("quotes")!
+
+    /// A diamond a-b1-c, a-b2-c with b1 the cheaper relay, rooted at a.
+    static func diamond(seed: UInt64 = 1) -> (Simulator, a: Int, b1: Int, b2: Int, c: Int) {
+        let simulator = Simulator(
+            names: ["a", "b1", "b2", "c"],
+            links: [LinkKey(0, 1), LinkKey(0, 2), LinkKey(1, 3), LinkKey(2, 3)],
+            seed: seed
+        )
+        let definition = TopologyDefinition(
+            name: topology,
+            root: "a",
+            links: [LinkRule("a", "b1", cost: 1), LinkRule("b1", "c", cost: 1), LinkRule("a", "b2", cost: 2), LinkRule("b2", "c", cost: 2)]
+        )
+        simulator.startCold(definitions: [0: [definition]])
+        return (simulator, 0, 1, 2, 3)
+    }
+
+    /// A chain of `count` nodes n0 - n1 - ... rooted at n0.
+    static func chain(_ count: Int, seed: UInt64 = 1) -> Simulator {
+        let simulator = Simulator(
+            names: (0..<count).map { "n\($0)" },
+            links: (1..<count).map { LinkKey($0 - 1, $0) },
+            seed: seed
+        )
+        simulator.startCold(definitions: [0: [TopologyDefinition(name: topology, root: "n0")]])
+        return simulator
+    }
+}
+
+extension Simulator {
+    /// Publishes one message and returns the clients it reached after `wait`.
+    func probe(from client: ClientID, at node: Int, topic: Topic, wait: Duration = .milliseconds(100)) -> [ClientID: Int] {
+        guard let key = publish(client, at: node, topology: Fixture.topology, topic: topic) else { return [:] }
+        run(for: wait)
+        return ledger.entries[key]?.receivers ?? [:]
+    }
+
+    /// Every node's stored interest (sent and received) for the topology, flattened.
+    func allInterest() -> [Topic] {
+        routers.compactMap { $0?.topologies[Fixture.topology] }.flatMap { state in
+            state.remote.values.flatMap(\.prefixes) + state.sent.values.flatMap(\.prefixes)
+        }
+    }
+}
