@@ -6,11 +6,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
+        .library(name: "ArborWire", targets: ["ArborWire"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -19,6 +21,10 @@ let package = Package(
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
+        ),
+        .target(
+            name: "ArborWire",
+            dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "ArborSim",
@@ -30,5 +36,15 @@ let package = Package(
         ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        .testTarget(
+            name: "ArborWireTests",
+            dependencies: [
+                "ArborWire",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ]
 )
