@@ -48,7 +48,7 @@ struct PeerRoundTripTests {
         #expect(decoder.phase == .established)
     }
 
-    @Test("full interest is re-aggregated; link lists are sorted")
+    @Test("a full interest set is re-aggregated on arrival")
     func normalisation() throws {
         let topology = TopologyName("nasdaq.quotes")!
         // An unaggregated set, written by hand: "AA", "AAPL", "AA" again.
