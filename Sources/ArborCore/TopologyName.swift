@@ -23,6 +23,9 @@ public struct TopologyName: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Validates raw bytes, as read off a wire, before any String is built from them.
     /// Valid names are ASCII, so any other byte (including invalid UTF-8) is a bad character.
+    /// Inlinable so that decoders get it specialized for their byte views (it runs once per
+    /// data message).
+    @inlinable
     public init(validatingBytes bytes: some Collection<UInt8>) throws(TopologyNameError) {
         if let problem = TopologyName.problem(in: bytes) {
             throw problem
@@ -40,7 +43,8 @@ public struct TopologyName: Hashable, Comparable, Sendable, CustomStringConverti
         problem(in: name.utf8)
     }
 
-    private static func problem(in bytes: some Collection<UInt8>) -> TopologyNameError? {
+    @inlinable
+    static func problem(in bytes: some Collection<UInt8>) -> TopologyNameError? {
         if bytes.isEmpty { return .empty }
         let count = bytes.count
         if count > maximumLength { return .tooLong(count) }
