@@ -44,7 +44,12 @@ public struct ClientFrameDecoder: Sendable {
     }
 
     static func request(type: UInt8, body: ByteBuffer) throws(WireError) -> ClientRequest {
-        var reader = WireReader(body: body, frameType: type)
+        try body.readFrameBody(type: type) { (reader) throws(WireError) -> ClientRequest in
+            try request(type: type, reader: &reader)
+        }
+    }
+
+    private static func request(type: UInt8, reader: inout WireReader) throws(WireError) -> ClientRequest {
         guard let known = ClientFrameType(rawValue: type), known.rawValue & 0x80 == 0 else {
             throw .unknownFrameType(type)
         }
@@ -79,12 +84,16 @@ public struct ClientFrameDecoder: Sendable {
         case .welcome, .ok, .error, .message, .gap, .pong:
             throw .unknownFrameType(type)
         }
-        try reader.finish()
         return request
     }
 
     static func response(type: UInt8, body: ByteBuffer) throws(WireError) -> ClientResponse {
-        var reader = WireReader(body: body, frameType: type)
+        try body.readFrameBody(type: type) { (reader) throws(WireError) -> ClientResponse in
+            try response(type: type, reader: &reader)
+        }
+    }
+
+    private static func response(type: UInt8, reader: inout WireReader) throws(WireError) -> ClientResponse {
         let response: ClientResponse
         switch ClientFrameType(rawValue: type) {
         case .welcome:
@@ -140,7 +149,6 @@ public struct ClientFrameDecoder: Sendable {
         case .hello, .attach, .detach, .subscribe, .unsubscribe, .publish, .ping, nil:
             throw .unknownFrameType(type)
         }
-        try reader.finish()
         return response
     }
 }

@@ -12,63 +12,79 @@ public struct ClientFrameEncoder: Sendable {
     }
 
     /// Appends `request`; throws, leaving `buffer` as it was, when a field is over its limit.
+    /// PUBLISH is written in one pass after one capacity check; the others field by field.
     public func encode(_ request: ClientRequest, into buffer: inout ByteBuffer) throws(WireError) {
-        if case .publish(_, let topology, let topic, let payload) = request {
-            buffer.reserveCapacity(minimumWritableBytes: 16 + topology.rawValue.utf8.count + topic.bytes.count + payload.count)
-        }
-        try Framing.write(type: request.type.rawValue, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
-            body.writeInteger(request.id)
-            switch request {
-            case .hello(_, let versions, let clientName):
+        let type = request.type.rawValue
+        switch request {
+        case .publish(let id, let topology, let topic, let payload):
+            let size = 4 + 1 + topology.rawValue.utf8.count + (try topicSize(topic)) + 4 + payload.count
+            try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.integer(id)
+                $0.topologyName(topology)
+                $0.topic(topic)
+                $0.payload(payload)
+            }
+        case .hello(let id, let versions, let clientName):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
                 body.writeInteger(versions.lowerBound)
                 body.writeInteger(versions.upperBound)
                 try body.writeNodeName(clientName, field: "client name")
-            case .attach(_, let topology), .detach(_, let topology):
+            }
+        case .attach(let id, let topology), .detach(let id, let topology):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
                 body.writeTopologyName(topology)
-            case .subscribe(_, let topology, let prefix), .unsubscribe(_, let topology, let prefix):
+            }
+        case .subscribe(let id, let topology, let prefix), .unsubscribe(let id, let topology, let prefix):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
                 body.writeTopologyName(topology)
                 try body.writeTopic(prefix, field: "prefix")
-            case .publish(_, let topology, let topic, let payload):
-                body.writeTopologyName(topology)
-                try body.writeTopic(topic, field: "topic")
-                try body.writePrefixedBytes(payload, field: "payload", length: UInt32.self, limit: Int(UInt32.max))
-            case .ping:
-                break
+            }
+        case .ping(let id):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
             }
         }
     }
 
     /// Appends `response`; throws, leaving `buffer` as it was, when a field is over its limit.
-    /// A message is written straight into `buffer` after one capacity check.
+    /// MESSAGE is written in one pass after one capacity check; the others field by field.
     public func encode(_ response: ClientResponse, into buffer: inout ByteBuffer) throws(WireError) {
-        if case .message(let message) = response {
-            buffer.reserveCapacity(
-                minimumWritableBytes: 44 + message.topology.rawValue.utf8.count + message.topic.bytes.count
-                    + message.payload.count
-            )
-        }
-        try Framing.write(type: response.type.rawValue, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
-            switch response {
-            case .welcome(let id, let version, let node, let nodeName, let maximumMessageSize):
+        let type = response.type.rawValue
+        switch response {
+        case .message(let message):
+            let size = 16 + 8 + 8 + 1 + message.topology.rawValue.utf8.count + (try topicSize(message.topic)) + 4
+                + message.payload.count
+            try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.nodeID(message.origin)
+                $0.integer(message.originIncarnation)
+                $0.integer(message.sequence)
+                $0.topologyName(message.topology)
+                $0.topic(message.topic)
+                $0.payload(message.payload)
+            }
+        case .welcome(let id, let version, let node, let nodeName, let maximumMessageSize):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
                 body.writeInteger(id)
                 body.writeInteger(version)
                 body.writeNodeID(node)
                 body.writeInteger(maximumMessageSize)
                 try body.writeNodeName(nodeName, field: "node name")
-            case .ok(let id), .pong(let id):
+            }
+        case .ok(let id), .pong(let id):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
                 body.writeInteger(id)
-            case .error(let id, let code, let text):
+            }
+        case .error(let id, let code, let text):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
                 body.writeInteger(id)
                 body.writeInteger(code.rawValue)
                 try body.writePrefixedString(text, field: "error text", length: UInt16.self, limit: WireLimits.maximumTextLength)
-            case .message(let message):
-                body.writeNodeID(message.origin)
-                body.writeInteger(message.originIncarnation)
-                body.writeInteger(message.sequence)
-                body.writeTopologyName(message.topology)
-                try body.writeTopic(message.topic, field: "topic")
-                try body.writePrefixedBytes(message.payload, field: "payload", length: UInt32.self, limit: Int(UInt32.max))
-            case .gap(let gap):
+            }
+        case .gap(let gap):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
                 body.writeNodeID(gap.origin)
                 body.writeInteger(gap.originIncarnation)
                 body.writeInteger(gap.first)
@@ -76,5 +92,13 @@ public struct ClientFrameEncoder: Sendable {
                 body.writeTopologyName(gap.topology)
             }
         }
+    }
+
+    /// Bytes a topic field takes, after checking the topic against the protocol limit.
+    private func topicSize(_ topic: Topic) throws(WireError) -> Int {
+        guard topic.bytes.count <= WireLimits.maximumTopicLength else {
+            throw .fieldTooLong(field: "topic", length: topic.bytes.count, limit: WireLimits.maximumTopicLength)
+        }
+        return 2 + topic.bytes.count
     }
 }

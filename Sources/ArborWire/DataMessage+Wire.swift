@@ -8,31 +8,42 @@ import NIOCore
 // The fixed fields come first so the hop count sits at a fixed offset (32) of the body.
 //
 // Copies: decoding copies the topic and the payload once each, out of the receive buffer
-// into the arrays `DataMessage` holds; encoding copies them once into the send buffer.
-// A later zero-copy relay path would need `DataMessage.payload` to be a `ByteBuffer`
-// slice of the receive buffer (ArborCore would hold an opaque payload type instead of
-// `[UInt8]`), and could then forward the received frame bytes as they are, rewriting only
-// the hop byte at offset 32 of the body.
+// into the arrays `DataMessage` holds; encoding copies them once into the send buffer, in
+// one pass with one capacity check. A later zero-copy relay path would need
+// `DataMessage.payload` to be a `ByteBuffer` slice of the receive buffer (ArborCore would
+// hold an opaque payload type instead of `[UInt8]`), and could then forward the received
+// frame bytes as they are, rewriting only the hop byte at offset 32 of the body.
 
 extension DataMessage {
     /// Bytes of the smallest encoded message (one-byte topology name, empty topic and payload).
     static let minimumEncodedSize = 16 + 8 + 8 + 1 + (1 + 1) + 2 + 4
 
-    /// Bytes this message takes encoded.
-    var encodedSize: Int {
-        16 + 8 + 8 + 1 + 1 + topology.rawValue.utf8.count + 2 + topic.bytes.count + 4 + payload.count
+    /// Bytes this message takes encoded, after checking its topic against the protocol limit.
+    func wireSize() throws(WireError) -> Int {
+        let topicLength = topic.bytes.count
+        guard topicLength <= WireLimits.maximumTopicLength else {
+            throw .fieldTooLong(field: "topic", length: topicLength, limit: WireLimits.maximumTopicLength)
+        }
+        return 16 + 8 + 8 + 1 + 1 + topology.rawValue.utf8.count + 2 + topicLength + 4 + payload.count
+    }
+}
+
+extension RawWriter {
+    /// Stores a message whose ``DataMessage/wireSize()`` was checked.
+    mutating func dataMessage(_ message: DataMessage) {
+        nodeID(message.origin)
+        integer(message.originIncarnation)
+        integer(message.sequence)
+        integer(message.hops)
+        topologyName(message.topology)
+        topic(message.topic)
+        payload(message.payload)
     }
 }
 
 extension ByteBuffer {
     mutating func writeDataMessage(_ message: DataMessage) throws(WireError) {
-        writeNodeID(message.origin)
-        writeInteger(message.originIncarnation)
-        writeInteger(message.sequence)
-        writeInteger(message.hops)
-        writeTopologyName(message.topology)
-        try writeTopic(message.topic, field: "topic")
-        try writePrefixedBytes(message.payload, field: "payload", length: UInt32.self, limit: Int(UInt32.max))
+        writeSized(try message.wireSize()) { $0.dataMessage(message) }
     }
 }
 

@@ -16,14 +16,19 @@ enum Framing {
         limit: Int,
         admit: (UInt8) throws(WireError) -> Void
     ) throws(WireError) -> (type: UInt8, body: ByteBuffer)? {
-        let start = buffer.readerIndex
-        guard let length = buffer.getInteger(at: start, as: UInt32.self) else { return nil }
-        guard length > 0 else { throw .emptyFrame }
-        guard Int(length) <= limit else { throw .oversized(length: Int(length), limit: limit) }
-        guard let type = buffer.getInteger(at: start + 4, as: UInt8.self) else { return nil }
+        // One look at the header bytes rather than one bounds-checked read per field.
+        let header = buffer.withUnsafeReadableBytes { bytes -> (length: Int, type: UInt8?)? in
+            guard bytes.count >= 4 else { return nil }
+            let length = Int(UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self)))
+            return (length, bytes.count > 4 ? bytes[4] : nil)
+        }
+        guard let header else { return nil }
+        guard header.length > 0 else { throw .emptyFrame }
+        guard header.length <= limit else { throw .oversized(length: header.length, limit: limit) }
+        guard let type = header.type else { return nil }
         try admit(type)
-        guard let body = buffer.getSlice(at: start + 5, length: Int(length) - 1) else { return nil }
-        buffer.moveReaderIndex(forwardBy: 4 + Int(length))
+        guard let body = buffer.getSlice(at: buffer.readerIndex + 5, length: header.length - 1) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 4 + header.length)
         return (type, body)
     }
 

@@ -55,15 +55,19 @@ public struct PeerFrameDecoder: Sendable {
 
     /// Decodes one frame body; every field is checked and the body must end with the last one.
     static func frame(type: UInt8, body: ByteBuffer) throws(WireError) -> PeerFrame {
-        var reader = WireReader(body: body, frameType: type)
-        let frame: PeerFrame
+        try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in
+            try frame(type: type, reader: &reader)
+        }
+    }
+
+    private static func frame(type: UInt8, reader: inout WireReader) throws(WireError) -> PeerFrame {
         switch PeerFrameType(rawValue: type) {
         case .data:
-            frame = .message(.data(try reader.dataMessage()))
+            return .message(.data(try reader.dataMessage()))
         case .handshake:
-            frame = .handshake(try reader.handshake())
+            return .handshake(try reader.handshake())
         case .handshakeReject:
-            frame = .handshakeReject(try reader.handshakeReject())
+            return .handshakeReject(try reader.handshakeReject())
         case .linkState:
             let count = try reader.count(
                 "records",
@@ -76,23 +80,23 @@ public struct PeerFrameDecoder: Sendable {
             for _ in 0..<count {
                 records.append(try reader.linkStateRecord())
             }
-            frame = .message(.linkState(records))
+            return .message(.linkState(records))
         case .interest:
-            frame = .message(try reader.interest())
+            return .message(try reader.interest())
         case .heartbeat:
             let timestamp = try reader.integer("timestamp", as: Int64.self)
             let echo = try reader.integer("echo", as: Int64.self)
             let echoDelay = try reader.integer("echo delay", as: Int64.self)
-            frame = .message(.heartbeat(Heartbeat(timestamp: timestamp, echo: echo, echoDelay: echoDelay)))
+            return .message(.heartbeat(Heartbeat(timestamp: timestamp, echo: echo, echoDelay: echoDelay)))
         case .goodbye:
-            frame = .message(.goodbye)
+            return .message(.goodbye)
         case .repairRequest:
             let origin = try reader.nodeID("origin")
             let incarnation = try reader.integer("origin incarnation", as: UInt64.self)
             let first = try reader.integer("first", as: UInt64.self)
             let last = try reader.integer("last", as: UInt64.self)
             let topology = try reader.topologyName("topology")
-            frame = .message(.repairRequest(RepairRequest(
+            return .message(.repairRequest(RepairRequest(
                 topology: topology,
                 origin: origin,
                 originIncarnation: incarnation,
@@ -111,11 +115,9 @@ public struct PeerFrameDecoder: Sendable {
             for _ in 0..<count {
                 messages.append(try reader.dataMessage())
             }
-            frame = .message(.repairData(messages))
+            return .message(.repairData(messages))
         case nil:
             throw .unknownFrameType(type)
         }
-        try reader.finish()
-        return frame
     }
 }

@@ -15,14 +15,60 @@ public struct PeerFrameEncoder: Sendable {
     ///
     /// Throws, leaving `buffer` as it was, when a field is over its protocol limit or the
     /// frame would be longer than ``maximumFrameLength``: the peer would refuse it, so it is
-    /// never sent. A data frame is written straight into `buffer` after one capacity check.
+    /// never sent. A DATA frame is written in one pass after one capacity check; the others
+    /// field by field.
     public func encode(_ frame: PeerFrame, into buffer: inout ByteBuffer) throws(WireError) {
-        if case .message(.data(let message)) = frame {
-            buffer.reserveCapacity(minimumWritableBytes: 5 + message.encodedSize)
+        switch frame {
+        case .message(.data(let message)):
+            let size = try message.wireSize()
+            try Framing.writeSized(type: frame.type.rawValue, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.dataMessage(message)
+            }
+        case .handshake(let handshake):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshake(handshake) }
+        case .handshakeReject(let reject):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshakeReject(reject) }
+        case .message(.linkState(let records)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                try body.writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
+                for record in records {
+                    try body.writeLinkStateRecord(record)
+                }
+            }
+        case .message(.interest(let topology, let update)):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeInterest(topology, update) }
+        case .message(.heartbeat(let heartbeat)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                body.writeInteger(heartbeat.timestamp)
+                body.writeInteger(heartbeat.echo)
+                body.writeInteger(heartbeat.echoDelay)
+            }
+        case .message(.goodbye):
+            try write(frame, into: &buffer) { _ throws(WireError) in }
+        case .message(.repairRequest(let request)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                body.writeNodeID(request.origin)
+                body.writeInteger(request.originIncarnation)
+                body.writeInteger(request.first)
+                body.writeInteger(request.last)
+                body.writeTopologyName(request.topology)
+            }
+        case .message(.repairData(let messages)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                try body.writeCount(messages.count, field: "messages", as: UInt32.self, limit: Int(UInt32.max))
+                for message in messages {
+                    try body.writeDataMessage(message)
+                }
+            }
         }
-        try Framing.write(type: frame.type.rawValue, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
-            try body.writePeerFrameBody(frame)
-        }
+    }
+
+    private func write(
+        _ frame: PeerFrame,
+        into buffer: inout ByteBuffer,
+        body: (inout ByteBuffer) throws(WireError) -> Void
+    ) throws(WireError) {
+        try Framing.write(type: frame.type.rawValue, into: &buffer, limit: maximumFrameLength, body: body)
     }
 
     /// Appends `message` as one frame or, when link state or repair data would not fit in
@@ -44,43 +90,6 @@ public struct PeerFrameEncoder: Sendable {
                 try encode(splitting: .repairData(Array(messages[half...])), into: &buffer)
             default:
                 throw .oversized(length: length, limit: limit)
-            }
-        }
-    }
-}
-
-extension ByteBuffer {
-    fileprivate mutating func writePeerFrameBody(_ frame: PeerFrame) throws(WireError) {
-        switch frame {
-        case .handshake(let handshake):
-            try writeHandshake(handshake)
-        case .handshakeReject(let reject):
-            try writeHandshakeReject(reject)
-        case .message(.data(let message)):
-            try writeDataMessage(message)
-        case .message(.linkState(let records)):
-            try writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
-            for record in records {
-                try writeLinkStateRecord(record)
-            }
-        case .message(.interest(let topology, let update)):
-            try writeInterest(topology, update)
-        case .message(.heartbeat(let heartbeat)):
-            writeInteger(heartbeat.timestamp)
-            writeInteger(heartbeat.echo)
-            writeInteger(heartbeat.echoDelay)
-        case .message(.goodbye):
-            break
-        case .message(.repairRequest(let request)):
-            writeNodeID(request.origin)
-            writeInteger(request.originIncarnation)
-            writeInteger(request.first)
-            writeInteger(request.last)
-            writeTopologyName(request.topology)
-        case .message(.repairData(let messages)):
-            try writeCount(messages.count, field: "messages", as: UInt32.self, limit: Int(UInt32.max))
-            for message in messages {
-                try writeDataMessage(message)
             }
         }
     }

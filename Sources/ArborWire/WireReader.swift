@@ -3,28 +3,34 @@ import NIOCore
 
 /// Reads the fields of one frame body, each checked against the bytes that remain.
 ///
-/// Every read either returns a value or throws ``WireError``; none traps. Counts and
+/// It reads raw memory that a `ByteBuffer` lends for the whole body, and only exists
+/// inside ``NIOCore/ByteBuffer/readFrameBody(type:_:)`` (it must not escape it): a frame
+/// costs one buffer access however many fields it has. Every read either returns a value or throws ``WireError``; none traps. Counts and
 /// lengths are compared with ``remaining`` before anything is allocated for them, so a
 /// count chosen by a peer never decides an allocation larger than the frame itself.
 struct WireReader {
-    private(set) var buffer: ByteBuffer
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var offset = 0
     let frameType: UInt8
 
-    init(body: ByteBuffer, frameType: UInt8) {
-        self.buffer = body
+    fileprivate init(body: UnsafeRawBufferPointer, frameType: UInt8) {
+        self.bytes = body.bindMemory(to: UInt8.self)
         self.frameType = frameType
     }
 
-    var remaining: Int { buffer.readableBytes }
+    var remaining: Int { bytes.count - offset }
 
     mutating func integer<Value: FixedWidthInteger>(
         _ field: StaticString,
         as: Value.Type = Value.self
     ) throws(WireError) -> Value {
-        guard let value = buffer.readInteger(as: Value.self) else {
-            throw .truncated(field: "\(field)", needed: MemoryLayout<Value>.size, available: remaining)
+        let size = MemoryLayout<Value>.size
+        guard remaining >= size else {
+            throw .truncated(field: "\(field)", needed: size, available: remaining)
         }
-        return value
+        let value = UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: Value.self)
+        offset += size
+        return Value(bigEndian: value)
     }
 
     mutating func nodeID(_ field: StaticString) throws(WireError) -> NodeID {
@@ -36,21 +42,9 @@ struct WireReader {
         return NodeID(high: high, low: low)
     }
 
-    /// A presence flag: 0 or 1.
-    mutating func flag(_ field: StaticString) throws(WireError) -> Bool {
-        switch try integer(field, as: UInt8.self) {
-        case 0: return false
-        case 1: return true
-        case let other: throw .invalidValue(field: "\(field)", value: UInt64(other))
-        }
-    }
-
     /// `length` raw bytes, copied out once.
     mutating func bytes(_ field: StaticString, length: Int) throws(WireError) -> [UInt8] {
-        guard let bytes = buffer.readBytes(length: length) else {
-            throw .truncated(field: "\(field)", needed: length, available: remaining)
-        }
-        return bytes
+        Array(try slice(field, length: length))
     }
 
     /// Bytes behind a 1-, 2- or 4-byte length prefix of type `Length`, at most `limit` long.
@@ -70,23 +64,18 @@ struct WireReader {
         limit: Int
     ) throws(WireError) -> String {
         let count = try prefixedLength(field, length: Length.self, limit: limit)
-        guard let slice = buffer.readSlice(length: count) else {
-            throw .truncated(field: "\(field)", needed: count, available: remaining)
-        }
-        guard let text = String(validating: slice.readableBytesView, as: UTF8.self) else {
+        guard let text = String(validating: try slice(field, length: count), as: UTF8.self) else {
             throw .invalidUTF8(field: "\(field)")
         }
         return text
     }
 
-    /// A topology name: 1-byte length, then the name, validated without an intermediate copy.
+    /// A topology name: 1-byte length, then the name, validated before a String is made.
     mutating func topologyName(_ field: StaticString) throws(WireError) -> TopologyName {
         let count = try prefixedLength(field, length: UInt8.self, limit: TopologyName.maximumLength)
-        guard let slice = buffer.readSlice(length: count) else {
-            throw .truncated(field: "\(field)", needed: count, available: remaining)
-        }
+        let name = try slice(field, length: count)
         do throws(TopologyNameError) {
-            return try TopologyName(validatingBytes: slice.readableBytesView)
+            return try TopologyName(validatingBytes: name)
         } catch {
             throw .invalidTopologyName(error)
         }
@@ -122,6 +111,15 @@ struct WireReader {
         }
     }
 
+    private mutating func slice(_ field: StaticString, length: Int) throws(WireError) -> UnsafeBufferPointer<UInt8> {
+        guard remaining >= length else {
+            throw .truncated(field: "\(field)", needed: length, available: remaining)
+        }
+        let slice = UnsafeBufferPointer(rebasing: bytes[offset..<offset + length])
+        offset += length
+        return slice
+    }
+
     private mutating func prefixedLength<Length: FixedWidthInteger & UnsignedInteger>(
         _ field: StaticString,
         length: Length.Type,
@@ -135,5 +133,20 @@ struct WireReader {
             throw .truncated(field: "\(field)", needed: count, available: remaining)
         }
         return count
+    }
+}
+
+extension ByteBuffer {
+    /// Runs `read` over the readable bytes of this frame body, then checks nothing is left.
+    func readFrameBody<Value>(
+        type: UInt8,
+        _ read: (inout WireReader) throws(WireError) -> Value
+    ) throws(WireError) -> Value {
+        try withUnsafeReadableBytes { (raw) throws(WireError) -> Value in
+            var reader = WireReader(body: raw, frameType: type)
+            let value = try read(&reader)
+            try reader.finish()
+            return value
+        }
     }
 }
