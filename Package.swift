@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
+        .library(name: "ArborWire", targets: ["ArborWire"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -23,6 +25,10 @@ let package = Package(
         .target(
             name: "ArborTopology",
             dependencies: ["ArborCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "ArborWire",
+            dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "ArborSim",
@@ -42,5 +48,15 @@ let package = Package(
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        .testTarget(
+            name: "ArborWireTests",
+            dependencies: [
+                "ArborWire",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -21,6 +21,18 @@ public struct TopologyName: Hashable, Comparable, Sendable, CustomStringConverti
         self.rawValue = rawValue
     }
 
+    /// Validates raw bytes, as read off a wire, before any String is built from them.
+    /// Valid names are ASCII, so any other byte (including invalid UTF-8) is a bad character.
+    /// Inlinable so that decoders get it specialized for their byte views (it runs once per
+    /// data message).
+    @inlinable
+    public init(validatingBytes bytes: some Collection<UInt8>) throws(TopologyNameError) {
+        if let problem = TopologyName.problem(in: bytes) {
+            throw problem
+        }
+        self.rawValue = String(decoding: bytes, as: UTF8.self)
+    }
+
     public var description: String { rawValue }
 
     public static func < (lhs: TopologyName, rhs: TopologyName) -> Bool {
@@ -28,9 +40,14 @@ public struct TopologyName: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     private static func problem(in name: String) -> TopologyNameError? {
-        let bytes = Array(name.utf8)
+        problem(in: name.utf8)
+    }
+
+    @inlinable
+    static func problem(in bytes: some Collection<UInt8>) -> TopologyNameError? {
         if bytes.isEmpty { return .empty }
-        if bytes.count > maximumLength { return .tooLong(bytes.count) }
+        let count = bytes.count
+        if count > maximumLength { return .tooLong(count) }
         var wordStart = true
         for (offset, byte) in bytes.enumerated() {
             switch byte {
@@ -45,7 +62,7 @@ public struct TopologyName: Hashable, Comparable, Sendable, CustomStringConverti
                 return .badCharacter(offset: offset)
             }
         }
-        if wordStart { return .emptyWord(offset: bytes.count) }
+        if wordStart { return .emptyWord(offset: count) }
         return nil
     }
 }

@@ -1,0 +1,104 @@
+import ArborCore
+import NIOCore
+
+/// Writes client protocol frames (docs/client-protocol.md): requests on the application
+/// side, responses and events on the node side.
+public struct ClientFrameEncoder: Sendable {
+    /// Longest frame to produce.
+    public var maximumFrameLength: Int
+
+    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
+        self.maximumFrameLength = maximumFrameLength
+    }
+
+    /// Appends `request`; throws, leaving `buffer` as it was, when a field is over its limit.
+    /// PUBLISH is written in one pass after one capacity check; the others field by field.
+    public func encode(_ request: ClientRequest, into buffer: inout ByteBuffer) throws(WireError) {
+        let type = request.type.rawValue
+        switch request {
+        case .publish(let id, let topology, let topic, let payload):
+            let size = 4 + 1 + topology.rawValue.utf8.count + (try topicSize(topic)) + 4 + payload.count
+            try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.integer(id)
+                $0.topologyName(topology)
+                $0.topic(topic)
+                $0.payload(payload)
+            }
+        case .hello(let id, let versions, let clientName):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+                body.writeInteger(versions.lowerBound)
+                body.writeInteger(versions.upperBound)
+                try body.writeNodeName(clientName, field: "client name")
+            }
+        case .attach(let id, let topology), .detach(let id, let topology):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+                body.writeTopologyName(topology)
+            }
+        case .subscribe(let id, let topology, let prefix), .unsubscribe(let id, let topology, let prefix):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+                body.writeTopologyName(topology)
+                try body.writeTopic(prefix, field: "prefix")
+            }
+        case .ping(let id):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+            }
+        }
+    }
+
+    /// Appends `response`; throws, leaving `buffer` as it was, when a field is over its limit.
+    /// MESSAGE is written in one pass after one capacity check; the others field by field.
+    public func encode(_ response: ClientResponse, into buffer: inout ByteBuffer) throws(WireError) {
+        let type = response.type.rawValue
+        switch response {
+        case .message(let message):
+            let size = 16 + 8 + 8 + 1 + message.topology.rawValue.utf8.count + (try topicSize(message.topic)) + 4
+                + message.payload.count
+            try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.nodeID(message.origin)
+                $0.integer(message.originIncarnation)
+                $0.integer(message.sequence)
+                $0.topologyName(message.topology)
+                $0.topic(message.topic)
+                $0.payload(message.payload)
+            }
+        case .welcome(let id, let version, let node, let nodeName, let maximumMessageSize):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+                body.writeInteger(version)
+                body.writeNodeID(node)
+                body.writeInteger(maximumMessageSize)
+                try body.writeNodeName(nodeName, field: "node name")
+            }
+        case .ok(let id), .pong(let id):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+            }
+        case .error(let id, let code, let text):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeInteger(id)
+                body.writeInteger(code.rawValue)
+                try body.writePrefixedString(text, field: "error text", length: UInt16.self, limit: WireLimits.maximumTextLength)
+            }
+        case .gap(let gap):
+            try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
+                body.writeNodeID(gap.origin)
+                body.writeInteger(gap.originIncarnation)
+                body.writeInteger(gap.first)
+                body.writeInteger(gap.last)
+                body.writeTopologyName(gap.topology)
+            }
+        }
+    }
+
+    /// Bytes a topic field takes, after checking the topic against the protocol limit.
+    private func topicSize(_ topic: Topic) throws(WireError) -> Int {
+        guard topic.bytes.count <= WireLimits.maximumTopicLength else {
+            throw .fieldTooLong(field: "topic", length: topic.bytes.count, limit: WireLimits.maximumTopicLength)
+        }
+        return 2 + topic.bytes.count
+    }
+}

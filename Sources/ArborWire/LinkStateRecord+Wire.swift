@@ -1,0 +1,66 @@
+import ArborCore
+import NIOCore
+
+// A link-state record (each element of a LINK_STATE frame):
+//
+//   origin 16 | incarnation 8 | sequence 8 | name 1+n | links 2 + (neighbour 16 | cost 4)...
+//   | definitions 2 + definitions...
+
+extension LinkStateRecord {
+    /// Bytes of the smallest encoded record (empty name, no links, no definitions).
+    static let minimumEncodedSize = 16 + 8 + 8 + 1 + 2 + 2
+}
+
+extension ByteBuffer {
+    mutating func writeLinkStateRecord(_ record: LinkStateRecord) throws(WireError) {
+        writeNodeID(record.origin)
+        writeInteger(record.incarnation)
+        writeInteger(record.sequence)
+        try writeNodeName(record.name, field: "node name")
+        try writeCount(record.links.count, field: "links", as: UInt16.self, limit: Int(UInt16.max))
+        for link in record.links {
+            writeNodeID(link.neighbor)
+            writeInteger(link.cost)
+        }
+        try writeCount(record.definitions.count, field: "definitions", as: UInt16.self, limit: Int(UInt16.max))
+        for definition in record.definitions {
+            try writeTopologyDefinition(definition)
+        }
+    }
+}
+
+extension WireReader {
+    mutating func linkStateRecord() throws(WireError) -> LinkStateRecord {
+        let origin = try nodeID("record origin")
+        let incarnation = try integer("record incarnation", as: UInt64.self)
+        let sequence = try integer("record sequence", as: UInt64.self)
+        let name = try nodeName("node name")
+        let linkCount = try count("links", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 20)
+        var links: [Link] = []
+        links.reserveCapacity(linkCount)
+        for _ in 0..<linkCount {
+            let neighbor = try nodeID("link neighbour")
+            let cost = try integer("link cost", as: UInt32.self)
+            links.append(Link(neighbor: neighbor, cost: cost))
+        }
+        let definitionCount = try count(
+            "definitions",
+            as: UInt16.self,
+            limit: Int(UInt16.max),
+            minimumElementSize: TopologyDefinition.minimumEncodedSize
+        )
+        var definitions: [TopologyDefinition] = []
+        definitions.reserveCapacity(definitionCount)
+        for _ in 0..<definitionCount {
+            definitions.append(try topologyDefinition())
+        }
+        return LinkStateRecord(
+            origin: origin,
+            name: name,
+            incarnation: incarnation,
+            sequence: sequence,
+            links: links,
+            definitions: definitions
+        )
+    }
+}

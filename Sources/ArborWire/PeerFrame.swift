@@ -1,0 +1,24 @@
+import ArborCore
+
+/// Everything that crosses a peer link: the handshake that opens it, the refusal that may
+/// close it, and the router's messages in between.
+public enum PeerFrame: Hashable, Sendable {
+    case handshake(Handshake)
+    case handshakeReject(HandshakeReject)
+    case message(PeerMessage)
+
+    /// The type byte this frame is sent with.
+    public var type: PeerFrameType {
+        switch self {
+        case .handshake: return .handshake
+        case .handshakeReject: return .handshakeReject
+        case .message(.linkState): return .linkState
+        case .message(.interest): return .interest
+        case .message(.data): return .data
+        case .message(.heartbeat): return .heartbeat
+        case .message(.goodbye): return .goodbye
+        case .message(.repairRequest): return .repairRequest
+        case .message(.repairData): return .repairData
+        }
+    }
+}

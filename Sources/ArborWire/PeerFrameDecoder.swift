@@ -1,0 +1,123 @@
+import ArborCore
+import NIOCore
+
+/// Reads peer frames (docs/peer-protocol.md) off a stream of bytes.
+///
+/// The decoder follows the connection's phase: until a HANDSHAKE arrives, only HANDSHAKE
+/// and HANDSHAKE_REJECT are accepted and frames are limited to
+/// ``PeerProtocol/handshakeFrameLimit``; after it, a second HANDSHAKE is an error.
+public struct PeerFrameDecoder: Sendable {
+    public enum Phase: Hashable, Sendable {
+        case awaitingHandshake
+        case established
+    }
+
+    /// Longest frame accepted once the handshake is done (the `maximumFrameLength` this
+    /// node announces in its own handshake).
+    public var maximumFrameLength: Int
+    public private(set) var phase: Phase
+
+    /// `phase` is `.established` only where the handshake was read by other means.
+    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength, phase: Phase = .awaitingHandshake) {
+        self.maximumFrameLength = maximumFrameLength
+        self.phase = phase
+    }
+
+    /// Takes the next complete frame off `buffer`; `nil`, consuming nothing, until it has
+    /// fully arrived.
+    ///
+    /// An oversized length, an unknown or out-of-phase type is refused as soon as its bytes
+    /// are there, before the body arrives; nothing is allocated from a length or a count that
+    /// the bytes at hand cannot back. After a throw the connection is unusable: close it.
+    public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> PeerFrame? {
+        let awaitingHandshake = phase == .awaitingHandshake
+        let limit = awaitingHandshake ? Swift.min(maximumFrameLength, PeerProtocol.handshakeFrameLimit) : maximumFrameLength
+        let next = try Framing.nextFrame(from: &buffer, limit: limit) { type throws(WireError) in
+            guard let known = PeerFrameType(rawValue: type) else { throw .unknownFrameType(type) }
+            switch (known, awaitingHandshake) {
+            case (.handshake, true), (.handshakeReject, _):
+                return
+            case (_, true):
+                throw .unexpectedFrame(type: type, expected: "a handshake")
+            case (.handshake, false):
+                throw .unexpectedFrame(type: type, expected: "no second handshake")
+            case (_, false):
+                return
+            }
+        }
+        guard let (type, body) = next else { return nil }
+        let frame = try PeerFrameDecoder.frame(type: type, body: body)
+        if case .handshake = frame {
+            phase = .established
+        }
+        return frame
+    }
+
+    /// Decodes one frame body; every field is checked and the body must end with the last one.
+    static func frame(type: UInt8, body: ByteBuffer) throws(WireError) -> PeerFrame {
+        try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in
+            try frame(type: type, reader: &reader)
+        }
+    }
+
+    private static func frame(type: UInt8, reader: inout WireReader) throws(WireError) -> PeerFrame {
+        switch PeerFrameType(rawValue: type) {
+        case .data:
+            return .message(.data(try reader.dataMessage()))
+        case .handshake:
+            return .handshake(try reader.handshake())
+        case .handshakeReject:
+            return .handshakeReject(try reader.handshakeReject())
+        case .linkState:
+            let count = try reader.count(
+                "records",
+                as: UInt16.self,
+                limit: Int(UInt16.max),
+                minimumElementSize: LinkStateRecord.minimumEncodedSize
+            )
+            var records: [LinkStateRecord] = []
+            records.reserveCapacity(count)
+            for _ in 0..<count {
+                records.append(try reader.linkStateRecord())
+            }
+            return .message(.linkState(records))
+        case .interest:
+            return .message(try reader.interest())
+        case .heartbeat:
+            let timestamp = try reader.integer("timestamp", as: Int64.self)
+            let echo = try reader.integer("echo", as: Int64.self)
+            let echoDelay = try reader.integer("echo delay", as: Int64.self)
+            return .message(.heartbeat(Heartbeat(timestamp: timestamp, echo: echo, echoDelay: echoDelay)))
+        case .goodbye:
+            return .message(.goodbye)
+        case .repairRequest:
+            let origin = try reader.nodeID("origin")
+            let incarnation = try reader.integer("origin incarnation", as: UInt64.self)
+            let first = try reader.integer("first", as: UInt64.self)
+            let last = try reader.integer("last", as: UInt64.self)
+            let topology = try reader.topologyName("topology")
+            return .message(.repairRequest(RepairRequest(
+                topology: topology,
+                origin: origin,
+                originIncarnation: incarnation,
+                first: first,
+                last: last
+            )))
+        case .repairData:
+            let count = try reader.count(
+                "messages",
+                as: UInt32.self,
+                limit: Int(UInt32.max),
+                minimumElementSize: DataMessage.minimumEncodedSize
+            )
+            var messages: [DataMessage] = []
+            messages.reserveCapacity(count)
+            for _ in 0..<count {
+                messages.append(try reader.dataMessage())
+            }
+            return .message(.repairData(messages))
+        case nil:
+            throw .unknownFrameType(type)
+        }
+    }
+}

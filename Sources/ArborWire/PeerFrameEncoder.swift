@@ -1,0 +1,96 @@
+import ArborCore
+import NIOCore
+
+/// Writes peer frames (docs/peer-protocol.md).
+public struct PeerFrameEncoder: Sendable {
+    /// Longest frame to produce: the `maximumFrameLength` the peer announced in its
+    /// handshake (before that, ``WireLimits/defaultMaximumFrameLength``).
+    public var maximumFrameLength: Int
+
+    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
+        self.maximumFrameLength = maximumFrameLength
+    }
+
+    /// Appends `frame` to `buffer`.
+    ///
+    /// Throws, leaving `buffer` as it was, when a field is over its protocol limit or the
+    /// frame would be longer than ``maximumFrameLength``: the peer would refuse it, so it is
+    /// never sent. A DATA frame is written in one pass after one capacity check; the others
+    /// field by field.
+    public func encode(_ frame: PeerFrame, into buffer: inout ByteBuffer) throws(WireError) {
+        switch frame {
+        case .message(.data(let message)):
+            let size = try message.wireSize()
+            try Framing.writeSized(type: frame.type.rawValue, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+                $0.dataMessage(message)
+            }
+        case .handshake(let handshake):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshake(handshake) }
+        case .handshakeReject(let reject):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshakeReject(reject) }
+        case .message(.linkState(let records)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                try body.writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
+                for record in records {
+                    try body.writeLinkStateRecord(record)
+                }
+            }
+        case .message(.interest(let topology, let update)):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeInterest(topology, update) }
+        case .message(.heartbeat(let heartbeat)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                body.writeInteger(heartbeat.timestamp)
+                body.writeInteger(heartbeat.echo)
+                body.writeInteger(heartbeat.echoDelay)
+            }
+        case .message(.goodbye):
+            try write(frame, into: &buffer) { _ throws(WireError) in }
+        case .message(.repairRequest(let request)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                body.writeNodeID(request.origin)
+                body.writeInteger(request.originIncarnation)
+                body.writeInteger(request.first)
+                body.writeInteger(request.last)
+                body.writeTopologyName(request.topology)
+            }
+        case .message(.repairData(let messages)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                try body.writeCount(messages.count, field: "messages", as: UInt32.self, limit: Int(UInt32.max))
+                for message in messages {
+                    try body.writeDataMessage(message)
+                }
+            }
+        }
+    }
+
+    private func write(
+        _ frame: PeerFrame,
+        into buffer: inout ByteBuffer,
+        body: (inout ByteBuffer) throws(WireError) -> Void
+    ) throws(WireError) {
+        try Framing.write(type: frame.type.rawValue, into: &buffer, limit: maximumFrameLength, body: body)
+    }
+
+    /// Appends `message` as one frame or, when link state or repair data would not fit in
+    /// one, as several frames that each carry a run of its records or messages, in order
+    /// (a receiver treats them exactly as the single frame). Throws when one record or
+    /// one message alone does not fit, leaving `buffer` with the frames written before it.
+    public func encode(splitting message: PeerMessage, into buffer: inout ByteBuffer) throws(WireError) {
+        do {
+            try encode(.message(message), into: &buffer)
+        } catch .oversized(let length, let limit) {
+            switch message {
+            case .linkState(let records) where records.count > 1:
+                let half = records.count / 2
+                try encode(splitting: .linkState(Array(records[..<half])), into: &buffer)
+                try encode(splitting: .linkState(Array(records[half...])), into: &buffer)
+            case .repairData(let messages) where messages.count > 1:
+                let half = messages.count / 2
+                try encode(splitting: .repairData(Array(messages[..<half])), into: &buffer)
+                try encode(splitting: .repairData(Array(messages[half...])), into: &buffer)
+            default:
+                throw .oversized(length: length, limit: limit)
+            }
+        }
+    }
+}

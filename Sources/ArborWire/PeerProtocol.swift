@@ -1,0 +1,37 @@
+/// Constants of the peer protocol (docs/peer-protocol.md).
+public enum PeerProtocol {
+    /// The first four bytes of every handshake body: "ARBR".
+    public static let magic: [UInt8] = Array("ARBR".utf8)
+    /// Protocol versions this build speaks.
+    public static let versions: ClosedRange<UInt16> = 1...1
+    /// TCP port a node listens on unless told otherwise.
+    public static let defaultPort: UInt16 = 7450
+    /// Limit of the first frame in each direction, before the peer is known: an
+    /// unauthenticated connection cannot make a node buffer more than this.
+    public static let handshakeFrameLimit = 16 << 10
+    /// Most listening addresses in a handshake.
+    public static let maximumAddresses = 16
+    /// Most extensions in a handshake, and the largest value of one.
+    public static let maximumExtensions = 8
+    public static let maximumExtensionLength = 1024
+    /// Longest description in a topology definition, in UTF-8 bytes.
+    public static let maximumDescriptionLength = 4096
+
+    /// The version two peers speak: the highest in both ranges, `nil` when they do not overlap.
+    public static func negotiate(_ local: ClosedRange<UInt16>, _ remote: ClosedRange<UInt16>) -> UInt16? {
+        local.overlaps(remote) ? Swift.min(local.upperBound, remote.upperBound) : nil
+    }
+}
+
+/// The type byte of a peer frame.
+public enum PeerFrameType: UInt8, CaseIterable, Sendable {
+    case handshake = 0x01
+    case handshakeReject = 0x02
+    case linkState = 0x10
+    case interest = 0x11
+    case data = 0x12
+    case heartbeat = 0x13
+    case goodbye = 0x14
+    case repairRequest = 0x15
+    case repairData = 0x16
+}
