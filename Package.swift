@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
         .library(name: "ArborWire", targets: ["ArborWire"]),
         .executable(name: "arbor", targets: ["arbor"]),
+        .executable(name: "arbord", targets: ["arbord"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
     dependencies: [
@@ -16,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -31,6 +34,16 @@ let package = Package(
             dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
+            name: "ArborNode",
+            dependencies: [
+                "ArborCore", "ArborWire", "ArborTopology",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "ArborSim",
             dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
         ),
@@ -38,6 +51,15 @@ let package = Package(
             name: "arbor",
             dependencies: [
                 "ArborTopology", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "arbord",
+            dependencies: [
+                "ArborNode", "ArborCore", "ArborWire", "ArborTopology",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

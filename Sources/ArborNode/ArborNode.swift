@@ -1,0 +1,156 @@
+import ArborCore
+import ArborWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running router: the peer listener, the static dialers, the local client socket, all
+/// on one event loop around one ``Router``.
+public final class ArborNode: Sendable {
+    public let configuration: NodeConfiguration
+    private let runtime: NodeRuntime
+    private let group: MultiThreadedEventLoopGroup
+    private let channels = NIOLockedValueBox<[Channel]>([])
+    private let boundPort = NIOLockedValueBox<Int?>(nil)
+
+    public init(configuration: NodeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        runtime = NodeRuntime(eventLoop: group.next(), configuration: configuration, logger: logger)
+    }
+
+    /// The port peer links are accepted on (useful when configured as 0).
+    public var listeningPort: Int? { boundPort.withLockedValue { $0 } }
+
+    public var clientSocketPath: String {
+        configuration.runDirectory + "/" + ClientProtocol.socketName
+    }
+
+    /// Binds the peer port and the client socket, starts dialling static peers and starts
+    /// the router. Throws with a clear message when an address or path cannot be used.
+    public func start() async throws {
+        let runtime = self.runtime
+        let configuration = self.configuration
+        try Self.prepareRunDirectory(configuration.runDirectory)
+        let peerOutput = ChannelOptions.Types.WriteBufferWaterMarkOption.Value(
+            low: configuration.peerOutputLimit / 2,
+            high: configuration.peerOutputLimit
+        )
+        let frameLimit = WireLimits.maximumFrameLength(forMessageSize: configuration.maximumMessageSize)
+        let listener: Channel
+        do {
+            listener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: peerOutput)
+                .childChannelInitializer { channel in
+                    Self.addPeerHandlers(channel, runtime: runtime, dialer: nil, frameLimit: frameLimit)
+                }
+                .bind(host: configuration.listenHost, port: configuration.listenPort)
+                .get()
+        } catch {
+            throw NodeStartError("cannot listen for peers on \(configuration.listenHost):\(configuration.listenPort): \(error)")
+        }
+        boundPort.withLockedValue { $0 = listener.localAddress?.port }
+        channels.withLockedValue { $0.append(listener) }
+
+        let socketPath = clientSocketPath
+        unlink(socketPath)
+        let clientOutput = ChannelOptions.Types.WriteBufferWaterMarkOption.Value(
+            low: configuration.clientOutputLimit / 2,
+            high: configuration.clientOutputLimit
+        )
+        let clientListener: Channel
+        do {
+            clientListener = try await ServerBootstrap(group: group)
+                .childChannelOption(.writeBufferWaterMark, value: clientOutput)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(ClientFrameCodec.NodeSide(maximumFrameLength: frameLimit)),
+                            MessageToByteHandler(ClientFrameCodec.NodeSide(maximumFrameLength: frameLimit)),
+                            ClientChannelHandler(runtime: runtime),
+                        ])
+                    }
+                }
+                .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true)
+                .get()
+        } catch {
+            throw NodeStartError("cannot create the client socket \(socketPath): \(error)")
+        }
+        guard chmod(socketPath, 0o660) == 0 else {
+            throw NodeStartError("cannot set mode 0660 on \(socketPath): errno \(errno)")
+        }
+        channels.withLockedValue { $0.append(clientListener) }
+
+        try await runtime.eventLoop.submit {
+            runtime.start()
+            for endpoint in configuration.staticPeers {
+                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime) { channel, dialer in
+                    Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
+                }
+                runtime.dialers.append(dialer)
+                dialer.dial()
+            }
+        }.get()
+    }
+
+    /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners
+    /// closed, the client socket removed, the event loop shut down.
+    public func shutdown() async {
+        let runtime = self.runtime
+        try? await runtime.eventLoop.flatSubmit { runtime.shutdown() }.get()
+        for channel in channels.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        unlink(clientSocketPath)
+        try? await group.shutdownGracefully()
+    }
+
+    /// Runs `body` on the node's event loop with its runtime (for inspection).
+    func withRuntime<T: Sendable>(_ body: @escaping @Sendable (NodeRuntime) -> T) async throws -> T {
+        let runtime = self.runtime
+        return try await runtime.eventLoop.submit { body(runtime) }.get()
+    }
+
+    private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, dialer: PeerDialer?, frameLimit: Int) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
+                MessageToByteHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
+                PeerChannelHandler(runtime: runtime, dialer: dialer),
+            ])
+        }
+    }
+
+    private static func prepareRunDirectory(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw NodeStartError("run directory \(path) exists and is not a directory")
+            }
+            return
+        }
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw NodeStartError("cannot create run directory \(prefix): errno \(errno) (use --run-dir or ARBOR_RUN_DIR)")
+            }
+        }
+    }
+}
+
+/// Why a node could not start, in words for the operator.
+public struct NodeStartError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

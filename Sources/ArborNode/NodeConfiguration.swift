@@ -1,0 +1,82 @@
+import ArborCore
+import Logging
+
+/// Everything a node needs at start; `arbord` fills it from its flags, state directory
+/// and topology files.
+public struct NodeConfiguration: Sendable {
+    /// The routing core's configuration (id, name, incarnation, timers, definitions).
+    public var router: RouterConfiguration
+    public var realm: String
+    /// Address and port peer links are accepted on.
+    public var listenHost: String
+    public var listenPort: Int
+    /// Peers to dial, as host and port (from `--peer` and topology files).
+    public var staticPeers: [PeerEndpoint]
+    /// Directory of `client.sock` (mode 0660) and later control sockets.
+    public var runDirectory: String
+    /// Largest message accepted; frames are limited accordingly.
+    public var maximumMessageSize: Int
+    /// Per-client output beyond which a client that does not read is cut off.
+    public var clientOutputLimit: Int = 8 << 20
+    /// Per-link output beyond which a peer that does not read is cut off.
+    public var peerOutputLimit: Int = 64 << 20
+    /// First and largest delay between attempts to dial a static peer.
+    public var redialInitialDelay: Duration = .milliseconds(100)
+    public var redialMaximumDelay: Duration = .seconds(5)
+
+    public init(
+        router: RouterConfiguration,
+        realm: String,
+        listenHost: String,
+        listenPort: Int,
+        staticPeers: [PeerEndpoint],
+        runDirectory: String,
+        maximumMessageSize: Int
+    ) {
+        self.router = router
+        self.realm = realm
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.staticPeers = staticPeers
+        self.runDirectory = runDirectory
+        self.maximumMessageSize = maximumMessageSize
+    }
+}
+
+/// A host and port to dial.
+public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `host` (default port).
+    public init?(parsing text: String, defaultPort: Int) {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.isEmpty {
+                port = defaultPort
+            } else {
+                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (1...65535).contains(value) else { return nil }
+                port = value
+            }
+        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
+            host = String(text[..<colon])
+            guard let value = Int(text[text.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            port = value
+        } else {
+            host = text
+            port = defaultPort
+        }
+        if host.isEmpty { return nil }
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

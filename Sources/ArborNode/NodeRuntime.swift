@@ -1,0 +1,353 @@
+import ArborCore
+import ArborWire
+import Logging
+import NIOCore
+
+/// Drives one ``Router`` on one event loop: turns socket events into router events and
+/// carries out the router's actions (writes, deliveries, closes, timers). It makes no
+/// routing decision of its own.
+///
+/// Confinement: every method runs on `eventLoop` (asserted); channels of the node are
+/// registered on the same loop, so no state here is ever touched concurrently. That is
+/// what makes the `@unchecked Sendable` sound.
+final class NodeRuntime: @unchecked Sendable {
+    let eventLoop: EventLoop
+    let configuration: NodeConfiguration
+    let logger: Logger
+    let clock = NodeClock()
+    let localHandshake: Handshake
+    private(set) var router: Router
+    private(set) var peers: [NodeID: PeerLink] = [:]
+    private(set) var clients: [ClientID: ClientLink] = [:]
+    private(set) var eventLog: NodeEventLog
+    private(set) var statistics = NodeStatistics()
+    var dialers: [PeerDialer] = []
+    private var nextClientID: ClientID = 1
+    private var wakeTask: Scheduled<Void>?
+    private var needsFlush: [ObjectIdentifier: Channel] = [:]
+    private var flushScheduled = false
+    private var pendingRequest: (client: ClientID, rejection: Router.Rejection?)?
+    private(set) var shuttingDown = false
+
+    struct PeerLink {
+        var channel: Channel
+        var name: String
+        var incarnation: UInt64
+        /// The node that dialled this link (duplicate links keep the lower dialler's).
+        var dialer: NodeID
+        var remoteAddress: String
+    }
+
+    struct ClientLink {
+        var channel: Channel
+        var name: String
+    }
+
+    init(eventLoop: EventLoop, configuration: NodeConfiguration, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.logger = logger
+        router = Router(configuration.router)
+        eventLog = NodeEventLog(capacity: 1_000)
+        localHandshake = Handshake(
+            node: configuration.router.id,
+            incarnation: configuration.router.incarnation,
+            maximumFrameLength: UInt32(WireLimits.maximumFrameLength(forMessageSize: configuration.maximumMessageSize)),
+            name: configuration.router.name,
+            realm: configuration.realm,
+            addresses: []
+        )
+    }
+
+    var id: NodeID { configuration.router.id }
+
+    // MARK: - Driving the router
+
+    /// Hands `event` to the router and carries out what it returns.
+    func handle(_ event: Router.Event) {
+        eventLoop.preconditionInEventLoop()
+        let actions = router.handle(event, at: clock.now)
+        perform(actions)
+    }
+
+    private func perform(_ actions: [Router.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let message, let peer):
+                guard let link = peers[peer] else { continue }
+                // Unwritable means over the high water mark, set to the output limit.
+                if !link.channel.isWritable {
+                    logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
+                    dropPeer(peer, reason: "slow peer")
+                    continue
+                }
+                link.channel.write(PeerFrame.message(message), promise: nil)
+                markForFlush(link.channel)
+            case .deliver(let message, let client):
+                guard let link = clients[client] else { continue }
+                if !link.channel.isWritable {
+                    dropSlowClient(client)
+                    continue
+                }
+                link.channel.write(ClientResponse.message(DeliveredMessage(message)), promise: nil)
+                markForFlush(link.channel)
+            case .reject(let client, let rejection):
+                if pendingRequest?.client == client {
+                    pendingRequest?.rejection = rejection
+                } else if let link = clients[client] {
+                    link.channel.write(ClientResponse.error(id: 0, code: rejection.code, text: rejection.description), promise: nil)
+                    markForFlush(link.channel)
+                }
+            case .disconnect(let peer, let reason):
+                if let link = peers[peer] {
+                    logger.warning("closing link to \(link.name) (\(peer.short)): \(reason)")
+                }
+                dropPeer(peer, reason: reason.description)
+            case .wakeUp(let instant):
+                wakeTask?.cancel()
+                wakeTask = eventLoop.scheduleTask(deadline: clock.deadline(instant)) { [self] in
+                    wakeTask = nil
+                    handle(.timer)
+                }
+            case .observe(let observation):
+                record(observation)
+            }
+        }
+    }
+
+    private func markForFlush(_ channel: Channel) {
+        needsFlush[ObjectIdentifier(channel)] = channel
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        // One flush per channel per event-loop tick: a burst of frames read in one go
+        // leaves in one write.
+        eventLoop.execute { [self] in
+            flushScheduled = false
+            let channels = needsFlush.values
+            needsFlush.removeAll(keepingCapacity: true)
+            for channel in channels {
+                channel.flush()
+            }
+        }
+    }
+
+    private func record(_ observation: Router.Observation) {
+        eventLog.append(observation, at: clock.now)
+        switch observation {
+        case .peerUp(let peer, let name):
+            logger.info("peer \(name) (\(peer.short)) up")
+        case .peerDown(let peer, let name, let reason):
+            logger.info("peer \(name) (\(peer.short)) down: \(reason)")
+        case .routeChanged(let topology, let before, let after):
+            statistics.reroutes += 1
+            logger.info("route of \(topology): \(RouteDescription(before, router: router)) -> \(RouteDescription(after, router: router))")
+        case .definitionConflict(let topology, let definitions):
+            logger.warning("topology \(topology) has \(definitions.count) different definitions at version \(definitions[0].version); using one deterministically: give the file a higher version")
+        case .nameConflict(let name, let claimants):
+            logger.warning("node name \(name) is claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name")
+        case .recordExpired(let node, let name):
+            logger.info("forgot node \(name) (\(node.short)): unreachable for the grace period")
+        }
+    }
+
+    // MARK: - Peers
+
+    /// A peer link finished its handshake. Returns `nil` when it is accepted, or the
+    /// rejection to send when it duplicates a live link that stays.
+    func peerHandshaked(_ handshake: Handshake, channel: Channel, dialedByUs: Bool) -> HandshakeReject? {
+        eventLoop.preconditionInEventLoop()
+        if shuttingDown {
+            return HandshakeReject(reason: .shuttingDown, text: "node \(configuration.router.name) is shutting down")
+        }
+        let peer = handshake.node
+        let dialer = dialedByUs ? id : peer
+        if let existing = peers[peer] {
+            let replaces = handshake.incarnation > existing.incarnation || dialer < existing.dialer
+            guard replaces else {
+                return HandshakeReject(
+                    reason: .duplicateConnection,
+                    text: "a link to \(handshake.name) already exists (the one dialled by the lower node id stays)"
+                )
+            }
+            logger.debug("link to \(handshake.name) replaced by a new connection")
+            existing.channel.close(promise: nil)
+        }
+        peers[peer] = PeerLink(
+            channel: channel,
+            name: handshake.name,
+            incarnation: handshake.incarnation,
+            dialer: dialer,
+            remoteAddress: channel.remoteAddress?.description ?? "?"
+        )
+        handle(.peerUp(peer, name: handshake.name, incarnation: handshake.incarnation, cost: nil))
+        return nil
+    }
+
+    func peerMessage(_ message: PeerMessage, from peer: NodeID) {
+        handle(.message(message, from: peer))
+    }
+
+    /// A peer channel closed; only the channel that carries the link counts.
+    func peerChannelClosed(_ peer: NodeID, channel: Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard let link = peers[peer], link.channel === channel else { return }
+        peers[peer] = nil
+        handle(.peerDown(peer))
+        for dialer in dialers {
+            dialer.peerWentDown(peer)
+        }
+    }
+
+    private func dropPeer(_ peer: NodeID, reason: String) {
+        guard let link = peers.removeValue(forKey: peer) else { return }
+        link.channel.close(promise: nil)
+        handle(.peerDown(peer))
+        for dialer in dialers {
+            dialer.peerWentDown(peer)
+        }
+    }
+
+    func countMalformedFrame() {
+        statistics.malformedFrames += 1
+    }
+
+    func isConnected(_ peer: NodeID) -> Bool {
+        peers[peer] != nil
+    }
+
+    // MARK: - Clients
+
+    func clientConnected(_ channel: Channel, name: String) -> ClientID {
+        eventLoop.preconditionInEventLoop()
+        let client = nextClientID
+        nextClientID += 1
+        clients[client] = ClientLink(channel: channel, name: name)
+        return client
+    }
+
+    /// A request of an attached client. Answers OK (unless the id is 0) or ERROR.
+    func clientRequest(_ request: ClientRequest, from client: ClientID) {
+        eventLoop.preconditionInEventLoop()
+        guard let link = clients[client] else { return }
+        let event: Router.Event
+        switch request {
+        case .hello:
+            respond(.error(id: request.id, code: .malformedRequest, text: "HELLO was already sent"), on: link.channel)
+            return
+        case .ping(let id):
+            respond(.pong(id: id), on: link.channel)
+            return
+        case .attach(_, let topology):
+            event = .attach(client, topology)
+        case .detach(_, let topology):
+            event = .detach(client, topology)
+        case .subscribe(_, let topology, let prefix):
+            event = .subscribe(client, topology, prefix)
+        case .unsubscribe(_, let topology, let prefix):
+            event = .unsubscribe(client, topology, prefix)
+        case .publish(_, let topology, let topic, let payload):
+            event = .publish(client, topology, topic, payload: payload)
+        }
+        if shuttingDown {
+            respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.channel)
+            return
+        }
+        pendingRequest = (client, nil)
+        handle(event)
+        let rejection = pendingRequest?.rejection
+        pendingRequest = nil
+        if let rejection {
+            respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.channel)
+        } else if request.id != 0 {
+            respond(.ok(id: request.id), on: link.channel)
+        }
+    }
+
+    func respond(_ response: ClientResponse, on channel: Channel) {
+        channel.write(response, promise: nil)
+        markForFlush(channel)
+    }
+
+    func clientClosed(_ client: ClientID) {
+        eventLoop.preconditionInEventLoop()
+        guard clients.removeValue(forKey: client) != nil else { return }
+        handle(.detach(client, nil))
+    }
+
+    private func dropSlowClient(_ client: ClientID) {
+        guard let link = clients.removeValue(forKey: client) else { return }
+        statistics.slowConsumersDropped += 1
+        logger.warning("dropping client \(link.name): it does not read its messages (over \(configuration.clientOutputLimit) bytes queued)")
+        let text = "slow consumer: over \(configuration.clientOutputLimit) bytes of messages were waiting"
+        link.channel.writeAndFlush(ClientResponse.error(id: 0, code: .slowConsumer, text: text)).whenComplete { _ in
+            link.channel.close(promise: nil)
+        }
+        handle(.detach(client, nil))
+    }
+
+    // MARK: - Lifecycle
+
+    func start() {
+        handle(.start)
+    }
+
+    /// Says goodbye to every peer (so they reroute at once), tells clients, and returns a
+    /// future that completes when every channel has flushed and closed.
+    func shutdown() -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        shuttingDown = true
+        for dialer in dialers {
+            dialer.stop()
+        }
+        handle(.shutdown)
+        wakeTask?.cancel()
+        var closing: [EventLoopFuture<Void>] = []
+        for link in peers.values {
+            closing.append(link.channel.writeAndFlush(PeerFrame.message(.goodbye)).flatMap { link.channel.close() }.recover { _ in })
+        }
+        for link in clients.values {
+            let goodbye = ClientResponse.error(id: 0, code: .shuttingDown, text: "node is shutting down")
+            closing.append(link.channel.writeAndFlush(goodbye).flatMap { link.channel.close() }.recover { _ in })
+        }
+        peers.removeAll()
+        clients.removeAll()
+        return EventLoopFuture.andAllComplete(closing, on: eventLoop)
+    }
+}
+
+extension Router.Rejection {
+    /// The client protocol's error code for this rejection.
+    var code: ClientErrorCode {
+        switch self {
+        case .notPermittedPublisher: return .notPermitted
+        case .messageTooLarge: return .messageTooLarge
+        case .notInTopology: return .notInTopology
+        case .tooManyTopologies: return .tooManyTopologies
+        }
+    }
+}
+
+/// A route summary in words, with node names where known, for logs.
+struct RouteDescription: CustomStringConvertible {
+    let summary: RouteSummary?
+    let names: [NodeID: String]
+
+    init(_ summary: RouteSummary?, router: Router) {
+        self.summary = summary
+        var names: [NodeID: String] = [:]
+        if let summary {
+            for node in [summary.root] + summary.treeNeighbors {
+                if let index = router.graph.index(of: node) {
+                    names[node] = router.graph.names[Int(index)]
+                }
+            }
+        }
+        self.names = names
+    }
+
+    var description: String {
+        guard let summary else { return "none" }
+        let parent = summary.parent.map { names[$0] ?? $0.short } ?? "(root)"
+        return "root \(names[summary.root] ?? summary.root.short), parent \(parent), engaged \(summary.engaged.map { names[$0] ?? $0.short })"
+    }
+}

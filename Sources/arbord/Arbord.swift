@@ -1,0 +1,140 @@
+import ArborCore
+import ArborNode
+import ArborTopology
+import ArborWire
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The Arbor router daemon.
+@main
+struct Arbord: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbord",
+        abstract: "The Arbor publish/subscribe router daemon.",
+        discussion: """
+            Links up with peers over TCP, builds a tree per topology, and serves local \
+            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully.
+            """
+    )
+
+    @Option(help: "Node name (default: the host name).")
+    var name: String?
+
+    @Option(help: "Address and port to accept peer links on.")
+    var listen = "0.0.0.0:\(PeerProtocol.defaultPort)"
+
+    @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT (repeatable).")
+    var peers: [String] = []
+
+    @Option(help: "A topology file or a directory of them (repeatable).")
+    var topologies: [String] = []
+
+    @Option(help: "Directory of client.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
+    var runDir: String?
+
+    @Option(help: "Directory keeping the node id (default: $ARBOR_STATE_DIR or /var/lib/arbor).")
+    var stateDir: String?
+
+    @Option(help: "Only nodes of the same realm link up.")
+    var realm = "default"
+
+    @Option(help: "Heartbeat interval on idle links, in milliseconds.")
+    var heartbeatMs = 100
+
+    @Option(help: "Missed heartbeats after which a silent peer is declared dead.")
+    var deadAfter = 3
+
+    @Option(help: "Largest message accepted, in bytes.")
+    var maxMessageSize = WireLimits.defaultMaximumMessageSize
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be 1...60000") }
+        guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
+        guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
+        guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort)) != nil else {
+            throw ValidationError("--listen \(listen): expected HOST:PORT")
+        }
+        for peer in peers where PeerEndpoint(parsing: peer, defaultPort: Int(PeerProtocol.defaultPort)) == nil {
+            throw ValidationError("--peer \(peer): expected HOST:PORT")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        let nodeName = name ?? ProcessInfo.processInfo.hostName
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "arbord")
+        logger[metadataKey: "node"] = "\(nodeName)"
+
+        let environment = ProcessInfo.processInfo.environment
+        let runDirectory = runDir ?? environment["ARBOR_RUN_DIR"] ?? ClientProtocol.defaultRunDirectory
+        let stateDirectory = stateDir ?? environment["ARBOR_STATE_DIR"] ?? "/var/lib/arbor"
+        let identity: NodeIdentity
+        do {
+            identity = try NodeIdentity.load(stateDirectory: stateDirectory)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+
+        var definitions: [TopologyDefinition] = []
+        var staticPeers = peers.compactMap { PeerEndpoint(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
+        if !topologies.isEmpty {
+            let loaded = TopologyFile.load(paths: topologies)
+            for diagnostic in loaded.diagnostics {
+                logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(diagnostic)")
+            }
+            if loaded.hasErrors {
+                logger.critical("topology files have \(loaded.errorCount) error(s); run `arbor check` on them")
+                throw ExitCode(1)
+            }
+            definitions = loaded.definitions
+            for (node, addresses) in loaded.staticAddresses.sorted(by: { $0.key < $1.key }) where node != nodeName {
+                staticPeers += addresses.map { PeerEndpoint(host: $0.host, port: Int($0.port)) }
+            }
+        }
+
+        var router = RouterConfiguration(id: identity.id, name: nodeName, incarnation: identity.incarnation)
+        router.heartbeatInterval = .milliseconds(heartbeatMs)
+        router.missedHeartbeats = deadAfter
+        router.maximumMessageSize = maxMessageSize
+        router.definitions = definitions
+        let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort))!
+        var seen = Set<PeerEndpoint>()
+        let configuration = NodeConfiguration(
+            router: router,
+            realm: realm,
+            listenHost: listenEndpoint.host,
+            listenPort: listenEndpoint.port,
+            staticPeers: staticPeers.filter { seen.insert($0).inserted },
+            runDirectory: runDirectory,
+            maximumMessageSize: maxMessageSize
+        )
+        let node = ArborNode(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: NodeService(node: node, logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as NodeStartError {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
