@@ -1,6 +1,6 @@
 extension Router {
     mutating func attach(_ client: ClientID, _ name: TopologyName, now: Instant) {
-        guard admitMember(client, name) else { return }
+        guard admitMember(client, name, now: now) else { return }
         if topologies[name]!.members[client] == nil {
             topologies[name]!.members[client] = PrefixTrie()
             refresh(name, now: now)
@@ -8,7 +8,7 @@ extension Router {
     }
 
     mutating func subscribe(_ client: ClientID, _ name: TopologyName, _ prefix: Topic, now: Instant) {
-        guard admitMember(client, name) else { return }
+        guard admitMember(client, name, now: now) else { return }
         var trie = topologies[name]!.members[client] ?? PrefixTrie()
         guard trie.insert(prefix) else { return }
         topologies[name]!.members[client] = trie
@@ -30,6 +30,10 @@ extension Router {
             for prefix in trie.all {
                 topologies[name]!.localInterest.remove(prefix)
             }
+            if topologies[name]!.members.isEmpty {
+                topologies[name]!.lingerUntil = now + configuration.memberLinger
+                noteHoldDeadline(now + configuration.memberLinger)
+            }
             refresh(name, now: now)
         }
     }
@@ -49,13 +53,13 @@ extension Router {
             actions.append(.reject(client, .messageTooLarge(size: payload.count, limit: limit)))
             return
         }
-        guard admitMember(client, name) else { return }
+        guard admitMember(client, name, now: now) else { return }
         if topologies[name]!.members[client] == nil {
             topologies[name]!.members[client] = PrefixTrie()
             refresh(name, now: now)
         }
-        let sequence = topologies[name]!.nextSequence
-        topologies[name]!.nextSequence += 1
+        let sequence = nextSequence[name, default: 1]
+        nextSequence[name] = sequence + 1
         let message = DataMessage(
             topology: name,
             origin: id,
@@ -66,9 +70,57 @@ extension Router {
         )
         _ = duplicates.admit(streamKey(message), sequence: sequence)
         statistics.published += 1
-        if !distribute(message, from: nil, now: now) {
+        let reached = distribute(message, from: nil, now: now)
+        if let state = topologies[name], let parent = state.route?.parent, state.engaged.contains(parent),
+            state.remote[parent] == nil, state.held.count < configuration.publishHoldLimit
+        {
+            // Joined, but the parent has not said what it wants yet: hold for it.
+            topologies[name]!.held.append((message, now + configuration.publishHold))
+            noteHoldDeadline(now + configuration.publishHold)
+        } else if !reached {
             statistics.drop(.noInterest)
         }
+    }
+
+    /// Sends the held publications the parent's first interest asks for.
+    mutating func releaseHeld(_ name: TopologyName, to peer: NodeID, now: Instant) {
+        guard let state = topologies[name], !state.held.isEmpty, state.route?.parent == peer,
+            let wanted = state.remote[peer]
+        else { return }
+        topologies[name]!.held.removeAll()
+        for (message, _) in state.held where wanted.matches(message.topic) {
+            send(.data(message), to: peer, now: now)
+            statistics.dataForwarded += 1
+        }
+    }
+
+    /// Drops held publications past their deadline and ends lingering that is over.
+    mutating func expireHolds(_ now: Instant) {
+        guard let due = holdDeadline, due <= now else { return }
+        holdDeadline = nil
+        for name in topologies.keys.sorted() {
+            guard let state = topologies[name] else { continue }
+            let kept = state.held.filter { $0.until > now }
+            if kept.count != state.held.count {
+                for _ in 0..<(state.held.count - kept.count) {
+                    statistics.drop(.noInterest)
+                }
+                topologies[name]!.held = kept
+            }
+            if let until = state.lingerUntil, until <= now {
+                refresh(name, now: now)
+            } else if topologies[name]?.isIdle == true {
+                topologies[name] = nil
+            }
+            for deadline in (topologies[name]?.held.map(\.until) ?? []) + [topologies[name]?.lingerUntil].compactMap({ $0 }) {
+                noteHoldDeadline(deadline)
+            }
+        }
+    }
+
+    /// Notes a hold or linger deadline so the router wakes for it.
+    mutating func noteHoldDeadline(_ deadline: Instant) {
+        holdDeadline = min(holdDeadline ?? deadline, deadline)
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from
@@ -126,7 +178,7 @@ extension Router {
     }
 
     /// Ensures state exists for a local member of `name`; rejects when it cannot.
-    private mutating func admitMember(_ client: ClientID, _ name: TopologyName) -> Bool {
+    private mutating func admitMember(_ client: ClientID, _ name: TopologyName, now: Instant) -> Bool {
         if let nodes = graph.definitions[name]?.nodes, !nodes.contains(configuration.name) {
             actions.append(.reject(client, .notInTopology(name)))
             return false
@@ -136,7 +188,7 @@ extension Router {
                 actions.append(.reject(client, .tooManyTopologies))
                 return false
             }
-            topologies[name] = TopologyState()
+            beginTopology(name, now: now)
         }
         return true
     }

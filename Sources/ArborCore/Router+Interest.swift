@@ -8,7 +8,7 @@ extension Router {
                 statistics.protocolErrors += 1
                 return
             }
-            topologies[name] = TopologyState()
+            beginTopology(name, now: now)
         }
         switch update {
         case .full(let prefixes):
@@ -17,6 +17,7 @@ extension Router {
                 return
             }
             topologies[name]!.remote[peer] = prefixes
+            releaseHeld(name, to: peer, now: now)
         case .delta(let added, let removed):
             guard let current = topologies[name]!.remote[peer] else {
                 // A delta needs a full set first; a correct peer never does this.
@@ -33,6 +34,13 @@ extension Router {
             topologies[name]!.remote[peer] = nil
         }
         refresh(name, now: now)
+    }
+
+    /// Creates the state of a topology. A node that had none skipped graph rebuilds (see
+    /// ``recompute(_:)``), so the graph is brought up to date first.
+    mutating func beginTopology(_ name: TopologyName, now: Instant) {
+        topologies[name] = TopologyState()
+        updateGraph(now)
     }
 
     /// Brings one topology up to date with the current graph and interest: finds this
@@ -61,7 +69,10 @@ extension Router {
             )
         }
         let joinedChildren = children.filter { state.remote[$0] != nil && peers[$0] != nil }
-        let active = !state.members.isEmpty || !joinedChildren.isEmpty
+        if let until = state.lingerUntil, until <= now {
+            state.lingerUntil = nil
+        }
+        let active = !state.members.isEmpty || !joinedChildren.isEmpty || state.lingerUntil != nil
         var engaged = joinedChildren
         if active, let parent, peers[parent] != nil {
             engaged.append(parent)

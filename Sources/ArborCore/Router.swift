@@ -21,12 +21,17 @@ public struct Router {
     let cache: RoutingCache
     var ownRecord: LinkStateRecord
     var duplicates: DuplicateFilter
+    /// Next sequence number of this node's stream per topology; kept when a topology's
+    /// state is dropped, so a stream never reuses a number within one incarnation.
+    public internal(set) var nextSequence: [TopologyName: UInt64] = [:]
     /// Nodes outside this node's component, and since when.
     var unreachableSince: [NodeID: Instant] = [:]
     var recomputeAt: Instant?
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
     var reachabilityCheckAt: Instant?
+    /// Earliest deadline of held publications or lingering memberships.
+    var holdDeadline: Instant?
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
@@ -132,6 +137,7 @@ public struct Router {
             nextHeartbeat = now + configuration.heartbeatInterval
         }
         expireRecords(now)
+        expireHolds(now)
     }
 
     /// Asks for a wake-up at the earliest deadline, when it differs from the last request.
@@ -139,6 +145,7 @@ public struct Router {
         var next = nextHeartbeat
         if let due = recomputeAt { next = min(next, due) }
         if let due = reachabilityCheckAt { next = min(next, due) }
+        if let due = holdDeadline { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)

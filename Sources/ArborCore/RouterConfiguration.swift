@@ -34,6 +34,14 @@ public struct RouterConfiguration: Sendable {
     public var maximumTopologies: Int = 100_000
     /// Most prefixes accepted in one neighbour's interest for one topology.
     public var maximumPrefixesPerNeighbor: Int = 100_000
+    /// A node that just joined a tree holds its local publications for up to this long
+    /// (and at most `publishHoldLimit` of them) until its parent answers with interest, so
+    /// the first messages of a new publisher are not lost to the join's round trip.
+    public var publishHold: Duration = .milliseconds(500)
+    public var publishHoldLimit = 10_000
+    /// After its last local member leaves, a node stays on the tree this long, so that
+    /// a short-lived publisher's held messages still go out.
+    public var memberLinger: Duration = .milliseconds(500)
     /// Topology definitions loaded from files, flooded in this node's record.
     public var definitions: [TopologyDefinition] = []
 

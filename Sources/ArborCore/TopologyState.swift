@@ -13,12 +13,14 @@ public struct TopologyState: Sendable {
     public internal(set) var engaged: [NodeID] = []
     /// This node's place in the tree, `nil` when it has none (not eligible, no graph yet).
     public internal(set) var route: RouteSummary?
-    /// Next sequence number for messages published here.
-    public internal(set) var nextSequence: UInt64 = 1
+    /// Local publications waiting for the parent's first interest, with their deadline.
+    var held: [(message: DataMessage, until: Instant)] = []
+    /// While set, the node stays on the tree although no local member is left.
+    var lingerUntil: Instant?
 
     /// Whether there is anything left to keep: members, or neighbours' interest.
     var isIdle: Bool {
-        members.isEmpty && remote.isEmpty && engaged.isEmpty
+        members.isEmpty && remote.isEmpty && engaged.isEmpty && held.isEmpty && lingerUntil == nil
     }
 
     /// Interest to send to `neighbor`: local subscriptions and what every other engaged

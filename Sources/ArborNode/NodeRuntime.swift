@@ -100,7 +100,8 @@ final class NodeRuntime: @unchecked Sendable {
                 }
             case .disconnect(let peer, let reason):
                 if let link = peers[peer] {
-                    logger.warning("closing link to \(link.name) (\(peer.short)): \(reason)")
+                    let level: Logger.Level = reason == .goodbye ? .info : .warning
+                    logger.log(level: level, "closing link to \(link.name) (\(peer.short)): \(reason)")
                 }
                 dropPeer(peer, reason: reason.description)
             case .wakeUp(let instant):

@@ -181,7 +181,7 @@ public final class Simulator {
             origin: ids[node],
             incarnation: router.configuration.incarnation,
             topology: topology,
-            sequence: router.topologies[topology]?.nextSequence ?? 1
+            sequence: router.nextSequence[topology] ?? 1
         )
         ledger.published(key, at: node, time: now)
         apply(node) { $0.handle(.publish(client, topology, topic, payload: payload), at: now) }

@@ -143,4 +143,34 @@ import Testing
         let actions = router.handle(.start, at: at(0))
         #expect(actions.contains { if case .wakeUp(let time) = $0 { return time == at(1) } else { return false } })
     }
+
+    @Test func aNewPublishersFirstMessagesWaitForTheParentsInterest() {
+        var router = router { $0.definitions = [TopologyDefinition(name: topology, root: "n2")] }
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        let peerRecord = LinkStateRecord(origin: peer, name: "n2", incarnation: 1, sequence: 2, links: [Link(neighbor: me, cost: 10)])
+        _ = router.handle(.message(.linkState([peerRecord]), from: peer), at: at(1))
+        _ = router.handle(.timer, at: at(5))
+        // Publishing joins the tree (a full set goes to the parent) and holds the message.
+        let published = router.handle(.publish(3, topology, "AAPL", payload: [7]), at: at(6))
+        #expect(sends(published).contains { if case .interest(_, .full) = $0.0 { return $0.1 == peer } else { return false } })
+        #expect(!sends(published).contains { if case .data = $0.0 { return true } else { return false } })
+        // The publisher is gone before the parent answers; the node lingers on the tree.
+        _ = router.handle(.detach(3, nil), at: at(7))
+        let answered = router.handle(.message(.interest(topology, .full(PrefixSet(["AAPL"]))), from: peer), at: at(8))
+        let data = sends(answered).compactMap { if case .data(let message) = $0.0 { return message } else { return nil } }
+        #expect(data.map(\.payload) == [[7]])
+    }
+
+    @Test func aStreamNeverReusesASequenceNumber() {
+        var router = router()
+        _ = router.handle(.subscribe(1, topology, ""), at: at(0))
+        _ = router.handle(.publish(1, topology, "A", payload: []), at: at(1))
+        _ = router.handle(.detach(1, nil), at: at(2))
+        _ = router.handle(.timer, at: at(2_000))
+        #expect(router.topologies[topology] == nil)
+        _ = router.handle(.subscribe(1, topology, ""), at: at(2_001))
+        let actions = router.handle(.publish(1, topology, "A", payload: []), at: at(2_002))
+        let sequences = actions.compactMap { if case .deliver(let message, _) = $0 { return message.sequence } else { return nil } }
+        #expect(sequences == [2])
+    }
 }
