@@ -6,11 +6,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
+        .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -28,7 +31,32 @@ let package = Package(
             name: "arbor-sim",
             dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libavahi-client, through pkg-config; see Sources/CAvahiClient/shim.h.
+        .systemLibrary(
+            name: "CAvahiClient",
+            pkgConfig: "avahi-client",
+            providers: [.apt(["libavahi-client-dev"])]
+        ),
+        .target(
+            name: "ArborDiscovery",
+            dependencies: [
+                "ArborCore",
+                "CAvahiClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        .testTarget(
+            name: "ArborDiscoveryTests",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
     ]
 )
