@@ -47,12 +47,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support: runs one AvahiDiscovery and prints one JSON line per event.
+        .executableTarget(
+            name: "arbor-discovery-probe",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         .testTarget(
             name: "ArborDiscoveryTests",
             dependencies: [
                 "ArborDiscovery",
                 "ArborCore",
+                // Listed so that `swift test` always builds the probe the mDNS tests launch.
+                "arbor-discovery-probe",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
