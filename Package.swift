@@ -68,6 +68,8 @@ let package = Package(
                 "arbor-discovery-probe",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
