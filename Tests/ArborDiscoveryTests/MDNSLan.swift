@@ -34,32 +34,115 @@ struct FixtureError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// A child process started with posix_spawn and reaped with waitpid (Foundation's Process
+/// did not notice its children exiting here). Its PID is the program's own.
+final class Child: @unchecked Sendable {
+    let pid: pid_t
+    // `status` is guarded by `lock`.
+    private let lock = NSLock()
+    private var status: Int32?
+
+    /// `fds` maps the child's 0, 1, 2 to descriptors of ours.
+    init(_ path: String, _ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard result == 0 else { throw FixtureError(description: "posix_spawn \(path) failed: \(result)") }
+        self.pid = pid
+    }
+
+    /// The exit status (or 128 + signal) once it has exited; nil while it runs.
+    var exitStatus: Int32? {
+        lock.withLock {
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid {
+                    let signal = raw & 0x7f
+                    status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                }
+            }
+            return status
+        }
+    }
+
+    var isRunning: Bool { exitStatus == nil }
+
+    func signal(_ number: Int32) {
+        if isRunning { kill(pid, number) }
+    }
+
+    /// Waits (blocking, bounded) for the exit; SIGKILL at the deadline.
+    @discardableResult
+    func waitBlocking(timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if isRunning {
+            signal(SIGKILL)
+            let killDeadline = ContinuousClock.now + .seconds(5)
+            while isRunning && ContinuousClock.now < killDeadline { usleep(20_000) }
+            return nil
+        }
+        return exitStatus
+    }
+}
+
+private func makePipe() -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [-1, -1]
+    precondition(pipe(&fds) == 0, "pipe failed")
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    return (fds[0], fds[1])
+}
+
+/// Reads a descriptor to EOF on a thread of its own, handing each chunk to `sink`.
+private func drain(_ fd: Int32, _ sink: @escaping @Sendable (Data) -> Void) {
+    let thread = Thread {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count > 0 {
+                sink(Data(buffer[0..<count]))
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        close(fd)
+    }
+    thread.start()
+}
+
 /// Runs a command to completion, bounded in time; returns its exit status and output.
 @discardableResult
 func runCommand(_ path: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> (Int32, String) {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("arbordisc-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
+    let fd = open(output.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw FixtureError(description: "cannot create \(output.path)") }
     defer { try? FileManager.default.removeItem(at: output) }
-    let handle = try FileHandle(forWritingTo: output)
-    defer { try? handle.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline {
-        usleep(20_000)
+    let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    let child: Child
+    do {
+        child = try Child(path, arguments, stdin: null, stdout: fd, stderr: fd)
+    } catch {
+        close(fd)
+        close(null)
+        throw error
     }
-    if process.isRunning {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        throw FixtureError(description: "\(path) \(arguments.joined(separator: " ")) took longer than \(timeout)")
-    }
+    close(fd)
+    close(null)
+    let status = child.waitBlocking(timeout: timeout)
     let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-    return (process.terminationStatus, text)
+    guard let status else {
+        throw FixtureError(description: "\(path) \(arguments.joined(separator: " ")) took longer than \(timeout): \(text)")
+    }
+    return (status, text)
 }
 
 /// One fixture LAN for the duration of a test. Tests using it must be serialized (one
@@ -69,6 +152,7 @@ final class MDNSLan {
     private var probes: [Probe] = []
 
     init(hosts: [String], bare: [String] = []) throws {
+        signal(SIGPIPE, SIG_IGN)  // writing to a probe that has exited must not kill the tests
         let (checkStatus, checkOutput) = try runCommand(MDNSPaths.fixture, ["check"])
         guard checkStatus == 0 else {
             throw FixtureError(description: "the mDNS integration tests need root, iproute2, dbus and avahi-daemon: \(checkOutput)")
@@ -137,8 +221,8 @@ struct ProbeLine: Decodable, Sendable {
 /// An arbor-discovery-probe process inside a fixture host. The PID is the probe's own:
 /// the fixture's `exec` and `ip netns exec` both exec.
 final class Probe: @unchecked Sendable {
-    // `lines`, `partial` and `errorText` are guarded by `lock`: the pipes' handlers append
-    // on Foundation's queues while the test reads.
+    // `lines`, `partial` and `errorText` are guarded by `lock`: reader threads append while
+    // the test reads.
     private let lock = NSLock()
     private var lines: [ProbeLine] = []
     private var partial = Data()
@@ -146,34 +230,32 @@ final class Probe: @unchecked Sendable {
     let host: String
     let id: String
     let name: String
-    private let process = Process()
-    private let input = Pipe()
+    private let child: Child
+    private let input: Int32
 
     init(host: String, id: String, name: String, arguments: [String]) throws {
         self.host = host
         self.id = id
         self.name = name
-        let output = Pipe()
-        let errors = Pipe()
-        process.executableURL = URL(fileURLWithPath: MDNSPaths.fixture)
-        process.arguments = ["exec", host, MDNSPaths.probe] + arguments
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { self?.received(data) }
+        let stdin = makePipe()
+        let stdout = makePipe()
+        let stderr = makePipe()
+        child = try Child(
+            MDNSPaths.fixture, ["exec", host, MDNSPaths.probe] + arguments,
+            stdin: stdin.read, stdout: stdout.write, stderr: stderr.write)
+        close(stdin.read)
+        close(stdout.write)
+        close(stderr.write)
+        input = stdin.write
+        drain(stdout.read) { [weak self] data in self?.received(data) }
+        drain(stderr.read) { [weak self] data in
+            let text = String(decoding: data, as: UTF8.self)
+            self?.lock.withLock { self?.errorText += text }
         }
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                let text = String(decoding: data, as: UTF8.self)
-                self?.lock.withLock { self?.errorText += text }
-            }
-        }
-        try process.run()
+    }
+
+    deinit {
+        close(input)
     }
 
     private func received(_ data: Data) {
@@ -191,8 +273,8 @@ final class Probe: @unchecked Sendable {
 
     var events: [ProbeLine] { lock.withLock { lines } }
     var log: String { lock.withLock { errorText } }
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32 { process.terminationStatus }
+    var isRunning: Bool { child.isRunning }
+    var exitStatus: Int32? { child.exitStatus }
 
     /// The peers currently reported (appeared, not vanished since), by id.
     var peers: [String: ProbeLine] {
@@ -208,20 +290,20 @@ final class Probe: @unchecked Sendable {
     }
 
     func send(_ command: String) {
-        input.fileHandleForWriting.write(Data((command + "\n").utf8))
+        let bytes = Array((command + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
     }
 
-    func terminate() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
-    }
+    func terminate() { child.signal(SIGTERM) }
 
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
+        child.waitBlocking(timeout: .seconds(5))
     }
 
     func waitForExit(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while child.isRunning {
             guard ContinuousClock.now < deadline else {
                 throw FixtureError(description: "probe \(name) on \(host) did not exit within \(timeout)\n\(dump())")
             }
