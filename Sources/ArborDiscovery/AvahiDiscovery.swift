@@ -13,8 +13,8 @@ public struct AvahiDiscoveryConfiguration: Sendable {
     public var retryMaximum: TimeAmount = .seconds(10)
     /// Delay before retrying a failed resolve, browse or registration.
     public var operationRetry: TimeAmount = .seconds(2)
-    /// After reconnecting to avahi-daemon, how long to wait for the new browser's "all for
-    /// now" before dropping peers it has not reported again.
+    /// After reconnecting to avahi-daemon, how long the new browser has to report again the
+    /// peers known before; those it has not reported by then vanish.
     public var stalePurgeDelay: TimeAmount = .seconds(5)
 
     public init() {}
@@ -32,7 +32,7 @@ public struct AvahiDiscoveryConfiguration: Sendable {
 ///   the daemon (`AVAHI_CLIENT_CONNECTING`, reported as ``DiscoveryState/waitingForDaemon``)
 ///   and, when the daemon is back (`S_REGISTERING`, then `S_RUNNING`), browses again and
 ///   registers again. Peers already reported stay reported meanwhile; those the new browser
-///   does not find again vanish when it says "all for now".
+///   does not find again within ``AvahiDiscoveryConfiguration/stalePurgeDelay`` vanish.
 /// - D-Bus absent (or avahi-daemon unreachable for another reason): `avahi_client_new` fails
 ///   (`AVAHI_ERR_NO_DAEMON`); it is retried with capped exponential backoff
 ///   (``AvahiDiscoveryConfiguration/retryInitial`` to ``AvahiDiscoveryConfiguration/retryMaximum``).

@@ -492,14 +492,15 @@ final class AvahiEngine: @unchecked Sendable {
             guard let key else { return }
             stopResolver(key)
             deliver(table.removed(key))
-        case AVAHI_BROWSER_ALL_FOR_NOW:
-            if purgePending { purge() }
         case AVAHI_BROWSER_FAILURE:
             let error = client.map { avahi_client_errno($0) } ?? 0
             logger.warning("browsing failed: \(describe(error)); retrying")
             arm(.browse, after: configuration.operationRetry)
         default:
-            break  // CACHE_EXHAUSTED
+            // CACHE_EXHAUSTED, ALL_FOR_NOW. Not a cue to purge stale peers: right after a
+            // daemon restart "all for now" (a 1 s timeout) can come before the answers to
+            // the new daemon's first queries; the purge timer waits longer.
+            break
         }
     }
 

@@ -34,7 +34,7 @@ public struct ServiceInstanceKey: Hashable, Sendable, CustomStringConvertible {
 ///
 /// When the connection to avahi-daemon is lost, ``markAllStale()`` keeps what we know (the
 /// peers are most likely still there); a new browser re-reports the instances that still
-/// exist, and ``purgeStale()`` (when the new browser says "all for now") drops the others.
+/// exist, and ``purgeStale()`` (a few seconds later) drops the others.
 public struct PeerTable: Sendable {
     public private(set) var localID: NodeID
     public private(set) var realm: String
@@ -119,7 +119,7 @@ public struct PeerTable: Sendable {
         }
     }
 
-    /// The new browser has reported everything it has: drop the instances it did not report.
+    /// The new browser has had time to report everything: drop the instances it did not report.
     public mutating func purgeStale() -> [DiscoveryEvent] {
         let stale = instances.filter { $0.value.stale }
         guard !stale.isEmpty else { return [] }

@@ -139,14 +139,23 @@ struct AvahiIntegrationTests {
         for probe in probes {
             try await probe.waitForPeers(Set(probes.map(\.id)).subtracting([probe.id]), timeout: .seconds(20))
         }
-        let names = probes.map { probe in probe.events.last { $0.state == "running" }?.serviceName }
-        #expect(names[0] == "twin")
+        // Which of two same-named services avahi renames is its choice (sometimes the one
+        // already established); what holds is: all names distinct, one of them "twin", and
+        // eventually everyone sees everyone's actual name. Peers are told apart by id.
+        func published(_ probe: Probe) -> String? { probe.events.last { $0.state == "running" }?.serviceName }
+        try await first.wait("everyone seeing everyone's published name", timeout: .seconds(20)) { _ in
+            probes.allSatisfy { observer in
+                probes.allSatisfy { other in
+                    other === observer || (published(other) != nil && observer.peers[other.id]?.name == published(other))
+                }
+            }
+        }
+        let names = probes.map(published)
         #expect(Set(names.compactMap { $0 }).count == 3, "\(names)")
-        #expect(names.allSatisfy { $0?.hasPrefix("twin #") ?? false || $0 == "twin" }, "\(names)")
-        // Peers are told apart by id whatever the names; each sees the others' actual names.
-        #expect(first.peers[second.id]?.name == names[1])
-        #expect(second.peers[third.id]?.name == names[2])
-        #expect(second.log.contains("is taken") || third.log.contains("is taken"))
+        #expect(names.contains("twin"), "\(names)")
+        #expect(names.allSatisfy { $0 == "twin" || ($0?.hasPrefix("twin #") ?? false) }, "\(names)")
+        print("collision: published names \(names.map { $0 ?? "-" })")
+        #expect(probes.contains { $0.log.contains("is taken") })
     }
 
     @Test("avahi-daemon restarting: the probe reconnects, browses and publishes again; the others see it come back")

@@ -50,10 +50,23 @@ final class Child: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // A clean signal state: children inherit the spawning thread's mask (test threads
+        // block signals) and ignored signals; daemons started by the fixture would then
+        // ignore the fixture's SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        var allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard result == 0 else { throw FixtureError(description: "posix_spawn \(path) failed: \(result)") }
         self.pid = pid
     }
@@ -63,9 +76,12 @@ final class Child: @unchecked Sendable {
         lock.withLock {
             if status == nil {
                 var raw: Int32 = 0
-                if waitpid(pid, &raw, WNOHANG) == pid {
+                let reaped = waitpid(pid, &raw, WNOHANG)
+                if reaped == pid {
                     let signal = raw & 0x7f
                     status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                } else if reaped < 0 && errno == ECHILD {
+                    status = -1  // reaped by someone else: gone, status unknown
                 }
             }
             return status
@@ -150,6 +166,7 @@ func runCommand(_ path: String, _ arguments: [String], timeout: Duration = .seco
 final class MDNSLan {
     let hosts: [String]
     private var probes: [Probe] = []
+    private let created = ContinuousClock.now
 
     init(hosts: [String], bare: [String] = []) throws {
         signal(SIGPIPE, SIG_IGN)  // writing to a probe that has exited must not kill the tests
@@ -167,6 +184,7 @@ final class MDNSLan {
             _ = try? runCommand(MDNSPaths.fixture, ["down"])
             throw FixtureError(description: "tools/mdns-fixture up failed: \(output)")
         }
+        print("timing: fixture up (\(hosts.count) hosts) took \(ContinuousClock.now - created)")
     }
 
     /// Starts a probe on `host`.
@@ -198,8 +216,11 @@ final class MDNSLan {
 
     /// Kills the probes still running, then removes the LAN.
     func tearDown() {
+        let start = ContinuousClock.now
         for probe in probes { probe.kill() }
+        let killed = ContinuousClock.now
         _ = try? runCommand(MDNSPaths.fixture, ["down"])
+        print("timing: test body \(start - created), teardown: probes \(killed - start), fixture down \(ContinuousClock.now - killed)")
     }
 }
 
