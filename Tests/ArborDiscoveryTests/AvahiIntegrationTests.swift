@@ -127,6 +127,31 @@ struct AvahiIntegrationTests {
         #expect(other.log.contains("realm 'lab'"))  // debug log says why they were ignored
     }
 
+    @Test("one node on two LANs is one peer with both addresses; losing one LAN is an update, not a vanish")
+    func twoInterfaces() async throws {
+        let lan = try MDNSLan(hosts: ["h1", "h2"], dual: true)
+        defer { lan.tearDown() }
+        let left = try lan.probe(on: "h1", id: id(0x51), name: "left")
+        let right = try lan.probe(on: "h2", id: id(0x52), name: "right")
+        try await left.wait("right on both interfaces") { _ in
+            left.peers[right.id]?.addresses == ["198.19.0.12:7000", "198.19.0.140:7000"]
+        }
+        try await right.wait("left on both interfaces") { _ in
+            right.peers[left.id]?.addresses == ["198.19.0.11:7000", "198.19.0.139:7000"]
+        }
+        #expect(left.peers.count == 1 && right.peers.count == 1)
+
+        try lan.fixture("link-down", "h1", "eth1")
+        try await left.wait("right's eth1 address dropped") { _ in
+            left.peers[right.id]?.addresses == ["198.19.0.12:7000"]
+        }
+        #expect(!left.events.contains { $0.event == "vanished" }, "\(left.dump())")
+
+        right.terminate()
+        try await left.wait("right vanished") { _ in left.peers[right.id] == nil }
+        #expect(left.events.filter { $0.event == "vanished" }.count == 1)
+    }
+
     @Test("a name taken on the LAN or on the same host is published under an alternative name")
     func nameCollision() async throws {
         let lan = try MDNSLan(hosts: ["h1", "h2"])

@@ -168,7 +168,8 @@ final class MDNSLan {
     private var probes: [Probe] = []
     private let created = ContinuousClock.now
 
-    init(hosts: [String], bare: [String] = []) throws {
+    /// `dual`: every host is also on a second LAN (eth1), so it is seen on two interfaces.
+    init(hosts: [String], bare: [String] = [], dual: Bool = false) throws {
         signal(SIGPIPE, SIG_IGN)  // writing to a probe that has exited must not kill the tests
         let (checkStatus, checkOutput) = try runCommand(MDNSPaths.fixture, ["check"])
         guard checkStatus == 0 else {
@@ -178,7 +179,7 @@ final class MDNSLan {
             throw FixtureError(description: "probe binary not found at \(MDNSPaths.probe); run `swift build --product arbor-discovery-probe` (or set ARBOR_DISCOVERY_PROBE)")
         }
         self.hosts = hosts
-        let arguments = ["up"] + bare.flatMap { ["--bare", $0] } + hosts
+        let arguments = ["up"] + (dual ? ["--dual"] : []) + bare.flatMap { ["--bare", $0] } + hosts
         let (status, output) = try runCommand(MDNSPaths.fixture, arguments)
         guard status == 0 else {
             _ = try? runCommand(MDNSPaths.fixture, ["down"])
