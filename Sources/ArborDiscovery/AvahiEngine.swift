@@ -270,6 +270,7 @@ final class AvahiEngine: @unchecked Sendable {
         forgetClientObjects()
         table.markAllStale()
         purgePending = !table.instanceKeys.isEmpty
+        disarm(.purge)  // the next browser re-arms it; no purge while none runs
     }
 
     /// Drops pointers to objects that avahi_client_free has freed (or is about to).
