@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "arbord",
             dependencies: [
-                "ArborNode", "ArborCore", "ArborWire", "ArborTopology",
+                "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
