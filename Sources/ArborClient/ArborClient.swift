@@ -74,6 +74,7 @@ public final class ArborClient: Sendable {
     public let node: NodeInfo
     /// The socket this client connected to.
     public let socketPath: String
+    @usableFromInline
     let core: ClientCore
 
     private init(node: NodeInfo, socketPath: String, core: ClientCore) {
@@ -142,7 +143,7 @@ public final class ArborClient: Sendable {
                 .writeBufferWaterMark,
                 value: .init(low: Swift.max(outboundLimit / 2, 1), high: Swift.max(outboundLimit, 2))
             )
-            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 65536, maximum: 1 << 20))
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 65536, maximum: 256 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(core: core))
@@ -246,8 +247,28 @@ public final class ArborClient: Sendable {
     /// an ``ArborEvent/error(_:)``. Throws ``ArborClientError/invalidRequest(_:)`` at once for
     /// a message that cannot be framed (topic over 1024 bytes, frame over the limit), and the
     /// end of the connection.
+    @inlinable
     public func publishUnacknowledged(_ topology: TopologyName, topic: Topic, payload: [UInt8]) async throws(ArborClientError) {
-        try await core.publishUnacknowledged(topology: topology, topic: topic, payload: payload)
+        // Inlined into the caller: a message that fits costs no async call.
+        while true {
+            switch core.enqueueUnacknowledgedPublish(topology: topology, topic: topic, payload: payload) {
+            case .queued: return
+            case .full: try await core.waitForSpace()
+            case .failed(let error): throw error
+            }
+        }
+    }
+
+    /// ``publishUnacknowledged(_:topic:payload:)`` without waiting, for code that must not
+    /// suspend (on an event loop, say): `false`, queueing nothing, while the outbound
+    /// buffer is full. Throws as ``publishUnacknowledged(_:topic:payload:)`` does.
+    @inlinable
+    public func tryPublishUnacknowledged(_ topology: TopologyName, topic: Topic, payload: [UInt8]) throws(ArborClientError) -> Bool {
+        switch core.enqueueUnacknowledgedPublish(topology: topology, topic: topic, payload: payload) {
+        case .queued: return true
+        case .full: return false
+        case .failed(let error): throw error
+        }
     }
 
     /// A barrier: sends a PING and returns when its PONG arrives, that is after the node

@@ -1,3 +1,4 @@
+import ArborCore
 import ArborWire
 
 /// What the node sends an application without being asked.
@@ -10,6 +11,12 @@ public enum ArborEvent: Sendable, Hashable {
     /// Not ordered with the messages around it; ``ArborClient/flush()`` reports the same
     /// failures, counted.
     case error(ArborClientError)
+
+    /// What a consumed slot of an iterator's batch holds: no references to release.
+    @usableFromInline
+    static let placeholder = ArborEvent.gap(
+        GapNotice(topology: TopologyName("x")!, origin: NodeID(high: 0, low: 0), originIncarnation: 0, first: 0, last: 0)
+    )
 }
 
 extension ArborClient {
@@ -40,10 +47,14 @@ extension ArborClient {
             public typealias Element = ArborEvent
             public typealias Failure = ArborClientError
 
+            @usableFromInline
             let core: ClientCore
-            private var batch: [ArborEvent] = []
-            private var index = 0
-            private var finished = false
+            @usableFromInline
+            var batch: [ArborEvent] = []
+            @usableFromInline
+            var index = 0
+            @usableFromInline
+            var finished = false
 
             init(core: ClientCore) {
                 self.core = core
@@ -51,15 +62,24 @@ extension ArborClient {
 
             /// Whether events taken off the connection wait in this iterator: the next call
             /// to ``next()`` returns at once. Useful to batch work (flush output when false).
+            @inlinable
             public var hasBufferedEvents: Bool {
                 index < batch.count
             }
 
+            /// The next event; suspends only when this iterator's batch is used up (events
+            /// are taken off the connection a read burst at a time).
+            @inlinable
             public mutating func next() async throws(ArborClientError) -> ArborEvent? {
                 if index < batch.count {
-                    defer { index += 1 }
-                    return batch[index]
+                    return take()
                 }
+                return try await refill()
+            }
+
+            /// Swaps the next burst of events in, waiting for one; its first event.
+            @usableFromInline
+            mutating func refill() async throws(ArborClientError) -> ArborEvent? {
                 if finished { return nil }
                 batch.removeAll(keepingCapacity: true)
                 index = 0
@@ -72,8 +92,17 @@ extension ArborClient {
                     finished = true
                     throw error
                 }
-                index = 1
-                return batch[0]
+                return take()
+            }
+
+            /// Moves the next event out of the batch, leaving a placeholder without
+            /// references: no retain now, no release when the batch is emptied.
+            @inlinable
+            mutating func take() -> ArborEvent {
+                var event = ArborEvent.placeholder
+                swap(&event, &batch[index])
+                index += 1
+                return event
             }
         }
     }

@@ -37,32 +37,68 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !broken else { return }
         var buffer = unwrapInboundIn(data)
-        if var earlier = cumulation {
-            cumulation = nil
-            earlier.writeBuffer(&buffer)
-            buffer = earlier
-        }
+        // Locals, not properties, in the loop: no exclusivity checks per frame.
+        var events = self.events
+        self.events = []
+        var payloadBytes = self.payloadBytes
+        var failure: WireError?
         do {
-            while let response = try decoder.nextResponse(from: &buffer) {
-                switch response {
-                case .message(let message):
-                    payloadBytes &+= message.payload.count
-                    events.append(.message(message))
-                case .gap(let gap):
-                    events.append(.gap(gap))
-                case .welcome, .ok, .error, .pong:
-                    answers.append(response)
+            if var earlier = cumulation {
+                // Complete the frame the last read began with just the bytes it lacks,
+                // rather than copying this whole read behind it.
+                cumulation = nil
+                while true {
+                    // First the 4 bytes of the length, then the rest of the frame.
+                    let length = earlier.getInteger(at: earlier.readerIndex, as: UInt32.self).map { 4 + Int($0) } ?? 4
+                    let missing = Swift.min(Swift.max(length - earlier.readableBytes, 0), buffer.readableBytes)
+                    // An oversized length is left for the decoder to refuse.
+                    guard missing > 0, length <= 4 + decoder.maximumFrameLength,
+                        let piece = buffer.readSlice(length: missing)
+                    else { break }
+                    earlier.writeImmutableBuffer(piece)
+                }
+                if let response = try decoder.nextResponse(from: &earlier) {
+                    Self.sort(response, events: &events, payloadBytes: &payloadBytes, answers: &answers)
+                } else {
+                    cumulation = earlier
+                }
+            }
+            if cumulation == nil {
+                while let response = try decoder.nextResponse(from: &buffer) {
+                    Self.sort(response, events: &events, payloadBytes: &payloadBytes, answers: &answers)
                 }
             }
         } catch {
+            failure = error
+        }
+        self.events = events
+        self.payloadBytes = payloadBytes
+        if let failure {
+            // What came before the bad frame is delivered; the connection ends.
             broken = true
             deliver()
-            core.noteCloseReason(.protocolViolation(error.description))
+            core.noteCloseReason(.protocolViolation(failure.description))
             context.close(promise: nil)
-            return
-        }
-        if buffer.readableBytes > 0 {
+        } else if cumulation == nil, buffer.readableBytes > 0 {
             cumulation = buffer
+        }
+    }
+
+    @inline(__always)
+    private static func sort(
+        _ response: consuming ClientResponse,
+        events: inout [ArborEvent],
+        payloadBytes: inout Int,
+        answers: inout [ClientResponse]
+    ) {
+        switch consume response {
+        case .message(let message):
+            payloadBytes &+= message.payload.count
+            events.append(.message(message))
+        case .gap(let gap):
+            events.append(.gap(gap))
+        case let answer:
+            answers.append(answer)
         }
     }
 

@@ -49,6 +49,12 @@ struct ClientStatistics: Sendable {
     var peakOutboundBytes = 0
     /// Batches handed to the channel.
     var writes = 0
+    /// Times reading stopped because the events consumer was behind.
+    var readPauses = 0
+    /// Events waiting for the consumer now.
+    var bufferedEvents = 0
+    /// Times a publisher waited for the outbound buffer to drain.
+    var publisherWaits = 0
 }
 
 /// The state shared by the application's tasks and the channel's event loop, under one lock.
@@ -80,6 +86,7 @@ struct ClientState: Sendable {
     var drainScheduled = false
     var writable = true
     var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    var publisherWaits = 0
 
     var nextID: UInt32 = 1
     var awaiting: [UInt32: Awaiting] = [:]
@@ -93,6 +100,7 @@ struct ClientState: Sendable {
     var errorEvents = 0
     var eventsWaiter: CheckedContinuation<EventsWait, Never>?
     var readPaused = false
+    var readPauses = 0
 
     /// Why the connection is about to end, learnt before the channel closed.
     var closeReason: ArborClientError?
@@ -109,6 +117,7 @@ struct ClientState: Sendable {
 /// The engine of an ``ArborClient``: batches outbound frames, matches answers to requests,
 /// buffers events with backpressure. Safe to call from any thread; the methods marked "on
 /// the event loop" are called by ``ClientChannelHandler`` only.
+@usableFromInline
 final class ClientCore: Sendable {
     let eventLoop: any EventLoop
     let configuration: ArborClient.Configuration
@@ -128,7 +137,13 @@ final class ClientCore: Sendable {
     }
 
     var statistics: ClientStatistics {
-        statisticsBox.withLockedValue { $0 }
+        var statistics = statisticsBox.withLockedValue { $0 }
+        state.withLockedValue {
+            statistics.readPauses = $0.readPauses
+            statistics.bufferedEvents = $0.events.count
+            statistics.publisherWaits = $0.publisherWaits
+        }
+        return statistics
     }
 
     func attach(_ channel: any Channel) {
@@ -144,30 +159,39 @@ final class ClientCore: Sendable {
         case failed(ArborClientError)
     }
 
-    /// Encodes a PUBLISH with id 0 into the outbound batch, waiting first while the batch is
-    /// full (the channel is not writing fast enough).
-    func publishUnacknowledged(topology: TopologyName, topic: Topic, payload: [UInt8]) async throws(ArborClientError) {
+    /// What ``enqueueUnacknowledgedPublish(topology:topic:payload:)`` did.
+    @usableFromInline
+    enum EnqueueResult: Sendable {
+        /// The frame is in the outbound batch.
+        case queued
+        /// The batch is full: nothing was queued; wait with ``waitForSpace()`` and retry.
+        case full
+        case failed(ArborClientError)
+    }
+
+    /// Encodes a PUBLISH with id 0 into the outbound batch unless it is full; asks the event
+    /// loop to write when nobody did yet. Never suspends: the fast path of publishing.
+    @usableFromInline
+    func enqueueUnacknowledgedPublish(topology: TopologyName, topic: Topic, payload: [UInt8]) -> EnqueueResult {
         let limit = configuration.outboundBufferLimit
-        while true {
-            let outcome = state.withLockedValue { state -> Enqueued in
-                if let error = state.isAcceptingRequests { return .failed(error) }
-                guard state.pending.readableBytes < limit else { return .full }
-                if let error = encode(.publish(id: 0, topology: topology, topic: topic, payload: payload), into: &state) {
-                    return .failed(error)
-                }
-                return Self.needsDrain(&state) ? .scheduleDrain : .done
+        let outcome = state.withLockedValue { state -> Enqueued in
+            if let error = state.isAcceptingRequests { return .failed(error) }
+            guard state.pending.readableBytes < limit else { return .full }
+            if let error = encode(.publish(id: 0, topology: topology, topic: topic, payload: payload), into: &state) {
+                return .failed(error)
             }
-            switch outcome {
-            case .done:
-                return
-            case .scheduleDrain:
-                scheduleDrain()
-                return
-            case .failed(let error):
-                throw error
-            case .full:
-                try await waitForSpace()
-            }
+            return Self.needsDrain(&state) ? .scheduleDrain : .done
+        }
+        switch outcome {
+        case .done:
+            return .queued
+        case .scheduleDrain:
+            scheduleDrain()
+            return .queued
+        case .full:
+            return .full
+        case .failed(let error):
+            return .failed(error)
         }
     }
 
@@ -256,7 +280,8 @@ final class ClientCore: Sendable {
 
     /// Suspends until the event loop took the batch, the connection ended or the task was
     /// cancelled (then throws ``ArborClientError/cancelled``).
-    private func waitForSpace() async throws(ArborClientError) {
+    @usableFromInline
+    func waitForSpace() async throws(ArborClientError) {
         let limit = configuration.outboundBufferLimit
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -264,6 +289,7 @@ final class ClientCore: Sendable {
                     guard state.isAcceptingRequests == nil, state.pending.readableBytes >= limit, !Task.isCancelled
                     else { return false }
                     state.spaceWaiters.append(continuation)
+                    state.publisherWaits += 1
                     return true
                 }
                 if !wait { continuation.resume() }
@@ -376,8 +402,9 @@ final class ClientCore: Sendable {
                     break
                 }
             }
-            if state.events.count - state.errorEvents >= eventsLimit || state.eventPayloadBytes >= bytesLimit {
+            if !state.readPaused, state.events.count - state.errorEvents >= eventsLimit || state.eventPayloadBytes >= bytesLimit {
                 state.readPaused = true
+                state.readPauses += 1
             }
             guard !state.events.isEmpty, let waiter = state.eventsWaiter else { return nil }
             state.eventsWaiter = nil

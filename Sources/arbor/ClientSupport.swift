@@ -84,28 +84,40 @@ func formatted(_ value: Double) -> String {
 enum GeneratedPayload {
     /// Rewrites the stamp at the start of `payload` in place (its size stays).
     static func stamp(_ payload: inout [UInt8], sequence: UInt64, nanoseconds: Int64) {
-        payload.withUnsafeMutableBufferPointer { bytes in
-            var at = 0
-            func put(_ byte: UInt8) {
-                if at < bytes.count { bytes[at] = byte }
-                at += 1
+        // At most 1 + 20 + 2 + 20 + 1 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { scratch in
+            var length = 0
+            scratch[length] = UInt8(ascii: "#")
+            length += 1
+            length = writeDecimal(sequence, into: scratch, at: length)
+            scratch[length] = UInt8(ascii: " ")
+            scratch[length + 1] = UInt8(ascii: "@")
+            length = writeDecimal(UInt64(max(nanoseconds, 0)), into: scratch, at: length + 2)
+            scratch[length] = UInt8(ascii: " ")
+            length += 1
+            let count = min(length, payload.count)
+            payload.withUnsafeMutableBufferPointer { bytes in
+                for index in 0..<count { bytes[index] = scratch[index] }
             }
-            func putNumber(_ value: UInt64) {
-                var digits: (UInt64, Int) = (1, 1)
-                while digits.0 <= value / 10 { digits = (digits.0 * 10, digits.1 + 1) }
-                var divisor = digits.0
-                while divisor > 0 {
-                    put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                    divisor /= 10
-                }
-            }
-            put(UInt8(ascii: "#"))
-            putNumber(sequence)
-            put(UInt8(ascii: " "))
-            put(UInt8(ascii: "@"))
-            putNumber(UInt64(max(nanoseconds, 0)))
-            put(UInt8(ascii: " "))
         }
+    }
+
+    /// Writes `value` in decimal at `start`; the index after its last digit.
+    private static func writeDecimal(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var remaining = value
+        var index = start + digits - 1
+        while index >= start {
+            buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            index -= 1
+        }
+        return start + digits
     }
 
     /// The publication time in a generated payload, if it has a whole stamp.
@@ -152,13 +164,16 @@ struct StandardOutput {
     }
 
     mutating func append(decimal value: UInt64) {
-        let start = buffer.count
-        var rest = value
-        repeat {
-            buffer.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        buffer[start...].reverse()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = 20
+            var rest = value
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+        }
     }
 
     /// Writes everything buffered; a closed output ends the process quietly (like `head`).
@@ -181,12 +196,18 @@ struct StandardOutput {
 
 /// Whether `bytes` can be printed as one line of text: valid UTF-8 without control characters.
 func isPrintableText(_ bytes: [UInt8]) -> Bool {
-    var ascii = true
-    for byte in bytes {
-        if byte < 0x20 || byte == 0x7F { return false }
-        if byte >= 0x80 { ascii = false }
+    // One branch-free pass (the compiler vectorizes it) settles the common ASCII case.
+    let (control, high) = bytes.withUnsafeBufferPointer { buffer -> (Bool, Bool) in
+        var control: UInt8 = 0
+        var high: UInt8 = 0
+        for byte in buffer {
+            control |= (byte < 0x20 ? 1 : 0) | (byte == 0x7F ? 1 : 0)
+            high |= byte
+        }
+        return (control != 0, high & 0x80 != 0)
     }
-    if ascii { return true }
+    if control { return false }
+    if !high { return true }
     guard let text = String(validating: bytes, as: UTF8.self) else { return false }
     // C1 controls and line separators would break the line too.
     return !text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }

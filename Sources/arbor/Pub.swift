@@ -130,7 +130,7 @@ private struct Publisher {
             GeneratedPayload.stamp(&payload, sequence: UInt64(published + 1), nanoseconds: wallClockNanoseconds())
             try await client.publishUnacknowledged(topology, topic: topic, payload: payload)
             published += 1
-            await pace()
+            if interval > 0 { await pace() }
         }
     }
 
@@ -149,7 +149,7 @@ private struct Publisher {
                 line.removeAll(keepingCapacity: true)
                 published += 1
                 if let count, published >= count { return }
-                await pace()
+                if interval > 0 { await pace() }
             }
         }
         // A last line without a newline is a line too.
@@ -161,7 +161,6 @@ private struct Publisher {
 
     /// Sleeps while more than a millisecond ahead of the schedule `--rate` sets.
     private func pace() async {
-        guard interval > 0 else { return }
         let due = started + Int64(Double(published) * interval)
         let ahead = due - monotonicNanoseconds()
         if ahead > 1_000_000 {

@@ -86,9 +86,11 @@ struct Sub: AsyncParsableCommand {
 
         var printer = MessagePrinter(json: json, quiet: quiet, measureLatency: summary)
         var events = client.events.makeAsyncIterator()
+        // Read once: an @Option's getter is not free, and this loop runs per message.
+        let limit = count ?? Int.max
         do {
-            while count.map({ printer.messages < $0 }) ?? true, let event = try await events.next() {
-                switch event {
+            while printer.messages < limit, let event = try await events.next() {
+                switch consume event {
                 case .message(let message): printer.print(message)
                 case .gap(let gap): printer.print(gap)
                 case .error(let error): reporter.fail(error.description)
@@ -131,8 +133,8 @@ private struct MessagePrinter {
         messages += 1
         if measureLatency {
             let now = wallClockNanoseconds()
-            if first == nil { first = monotonicNanoseconds() }
-            last = monotonicNanoseconds()
+            if first == nil { first = now }
+            last = now
             if let sent = GeneratedPayload.nanoseconds(in: message.payload) {
                 latencies.append(now - sent)
             }
