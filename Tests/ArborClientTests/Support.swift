@@ -38,17 +38,36 @@ struct ProcessOutput: Sendable {
     }
 }
 
+/// Held while pipes are made and a program started: tests run in parallel, and a child
+/// started meanwhile would inherit the other pipes' descriptors (keeping them open, so
+/// that a program never sees the end of its input).
+private let spawnLock = NSLock()
+
+/// Marks both ends of `pipe` close-on-exec; the ends given to a child are duplicated onto
+/// its 0, 1 and 2, which do not carry the flag.
+private func closeOnExec(_ pipe: Pipe) -> Pipe {
+    for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+        _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+    }
+    return pipe
+}
+
 /// A program started in the background; its output is collected as it comes.
 final class RunningProcess: @unchecked Sendable {
     let process = Process()
-    private let output = Pipe()
-    private let error = Pipe()
-    private let input = Pipe()
+    private let output: Pipe
+    private let error: Pipe
+    private let input: Pipe
     private let lock = NSLock()
     private var outputData = Data()
     private var errorData = Data()
 
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
+        output = closeOnExec(Pipe())
+        error = closeOnExec(Pipe())
+        input = closeOnExec(Pipe())
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
