@@ -18,7 +18,7 @@ struct CommandLineTests {
         #expect(first.standardError.hasSuffix(" msgs/s\n"))
         // ARBOR_RUN_DIR instead of --run-dir; a last line without newline; a binary payload.
         let second = try await arbor(["pub", "nasdaq.quotes", "AAPL"], input: "\u{1}\u{2}\nlast", environment: ["ARBOR_RUN_DIR": dir])
-        #expect(second.status == 0, "\(second.standardError)")
+        #expect(second.status == 0, "\(second.standardError) \(node.log)")
         #expect(second.standardError.hasPrefix("published 2 messages in "))
 
         // The fake node sends what it stored, a gap, then closes.
@@ -41,7 +41,7 @@ struct CommandLineTests {
         let pub = try await arbor(["pub", "nasdaq.quotes", "MSFT", "--run-dir", dir], bytes: Array("410.1\n".utf8) + [0xff, 0x0a] + Array("\"q\"\n".utf8))
         #expect(pub.status == 0, "\(pub.standardError)")
         let sub = try await arbor(["sub", "nasdaq.quotes", "MS", "--run-dir", dir, "--json", "--count", "3"])
-        #expect(sub.status == 0, "\(sub.standardError)")
+        #expect(sub.status == 0, "\(sub.standardError) \(node.log)")
         #expect(sub.standardError == "")
         let objects = try sub.lines.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -113,7 +113,7 @@ struct CommandLineTests {
         #expect(seconds >= 0.09, "\(pub.standardError)")
 
         let sub = try await arbor(["sub", "bench", "t", "--run-dir", dir, "--count", "500", "--summary"])
-        #expect(sub.status == 0, "\(sub.standardError)")
+        #expect(sub.status == 0, "\(sub.standardError) \(node.log)")
         #expect(sub.lines.count == 500)
         let fields = sub.lines[0].split(separator: " ", maxSplits: 3)
         #expect(fields.count == 4)

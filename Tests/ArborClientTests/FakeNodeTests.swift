@@ -9,6 +9,16 @@ import Testing
 struct FakeNodeTests {
     @Test func everyRequestIsFramedAsDocumented() async throws {
         let node = try await FakeNode(connections: 2)
+        do {
+            try await exchange(with: node)
+        } catch {
+            Issue.record("\(error); \(node.log)")
+        }
+        let log = await node.finish()
+        #expect(log.status == 0, "\(log.standardError)")
+    }
+
+    func exchange(with node: FakeNode) async throws {
         let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "swift-pub")
         #expect(publisher.node.name == "fake-node")
         #expect(publisher.node.id.description == fakeOrigin)
@@ -40,7 +50,5 @@ struct FakeNodeTests {
             .gap(GapNotice(topology: quotes, origin: origin, originIncarnation: 1, first: 4, last: 5)),
         ])
         await subscriber.close()
-        let log = await node.finish()
-        #expect(log.status == 0, "\(log.standardError)")
     }
 }

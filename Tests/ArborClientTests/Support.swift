@@ -94,6 +94,12 @@ final class RunningProcess: @unchecked Sendable {
         lock.withLock { String(decoding: outputData, as: UTF8.self) }
     }
 
+    /// What it printed on standard error so far, and whether it still runs.
+    var log: String {
+        let running = process.isRunning ? "running" : "ended with \(process.terminationStatus)"
+        return lock.withLock { String(decoding: errorData, as: UTF8.self) } + "(\(running))"
+    }
+
     func write(_ text: String) {
         write(Array(text.utf8))
     }
@@ -160,6 +166,11 @@ func arbor(_ arguments: [String], bytes: [UInt8], environment: [String: String] 
     return await running.finish(within: seconds)
 }
 
+struct FakeNodeDidNotStart: Error, CustomStringConvertible {
+    let log: String
+    var description: String { "tools/fake-client-node.py did not create its socket within 30 s: \(log)" }
+}
+
 /// `tools/fake-client-node.py` serving `connections` connections one after another on a
 /// fresh run directory.
 final class FakeNode: @unchecked Sendable {
@@ -168,15 +179,20 @@ final class FakeNode: @unchecked Sendable {
 
     var runDirectory: String { directory.path }
 
+    /// The fake node's log so far, for failure messages.
+    var log: String { "fake node: " + server.log + " socket exists: \(FileManager.default.fileExists(atPath: directory.path + "/client.sock"))" }
+
     init(connections: Int) async throws {
         directory = try TemporaryDirectory()
-        let python = which("python3") ?? "/usr/bin/python3"
+        // The system interpreter starts fastest (a pyenv shim is a shell script).
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : which("python3") ?? "python3"
         server = try RunningProcess(
             python,
             [repositoryRoot.appendingPathComponent("tools/fake-client-node.py").path, directory.path + "/client.sock", String(connections)]
         )
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: directory.path + "/client.sock"), Date() < deadline {
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: directory.path + "/client.sock") {
+            guard Date() < deadline, server.process.isRunning else { throw FakeNodeDidNotStart(log: server.log) }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
     }
