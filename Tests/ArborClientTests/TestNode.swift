@@ -12,7 +12,7 @@ import NIOPosix
 ///   id even when it is 0, as a node does).
 /// - Topic `!gap` publishes nothing but sends subscribers a GAP for the next two sequences;
 ///   topic `!kick` makes the node send ERROR 9 (slow consumer) and close that connection.
-/// - `readDelay` makes it read at most `readChunk` bytes per delay: a slow node.
+/// - `stall` makes it a sink that stops reading for a while after HELLO (see ``SlowSink``).
 final class TestNode: Sendable {
     static let nodeID = NodeID(high: 0x0001_0203_0405_0607, low: 0x0809_0a0b_0c0d_0e0f)
 
@@ -32,10 +32,10 @@ final class TestNode: Sendable {
     var runDirectory: String { directory.path }
     var statistics: Statistics { broker.statistics }
 
-    /// - Parameter readDelay: makes a slow sink instead of a broker: it reads at most
-    ///   `readChunk` bytes per `readDelay`, answers HELLO and PING, counts PUBLISH frames
-    ///   without decoding them and ignores everything else.
-    init(readDelay: TimeAmount? = nil, readChunk: Int = 16 * 1024) async throws {
+    /// - Parameter stall: makes a sink instead of a broker: after answering HELLO it stops
+    ///   reading for `stall`, then reads `readChunk` bytes at a time; it answers PING,
+    ///   counts PUBLISH frames without decoding them and ignores everything else.
+    init(stall: TimeAmount? = nil, readChunk: Int = 16 * 1024) async throws {
         directory = try TemporaryDirectory()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let broker = Broker()
@@ -43,8 +43,8 @@ final class TestNode: Sendable {
         var bootstrap = ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let readDelay {
-                        try channel.pipeline.syncOperations.addHandler(SlowSink(delay: readDelay, broker: broker))
+                    if let stall {
+                        try channel.pipeline.syncOperations.addHandler(SlowSink(stall: stall, broker: broker))
                         return
                     }
                     let codec = ClientFrameCodec.NodeSide()
@@ -53,7 +53,7 @@ final class TestNode: Sendable {
                     try channel.pipeline.syncOperations.addHandler(TestNodeHandler(broker: broker))
                 }
             }
-        if readDelay != nil {
+        if stall != nil {
             bootstrap = bootstrap
                 .childChannelOption(.autoRead, value: false)
                 .childChannelOption(.maxMessagesPerRead, value: 1)
@@ -241,20 +241,23 @@ final class TestNodeHandler: ChannelInboundHandler {
     }
 }
 
-/// A slow node: with autoRead off and a small fixed receive buffer, reads once per
-/// `delay`. Takes frames apart by their length only (a full decode would make the test
-/// measure the debug build's decoder); answers HELLO and PING.
+/// A node that stops reading for a while: with autoRead off and a small fixed receive
+/// buffer, it answers HELLO, reads nothing for `stall`, then reads on. Takes frames apart
+/// by their length only (a full decode would make the test measure the debug build's
+/// decoder); answers HELLO and PING.
 final class SlowSink: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let delay: TimeAmount
+    let stall: TimeAmount
     let broker: Broker
     private var cumulation = ByteBuffer()
     private let encoder = ClientFrameEncoder()
+    private var greeted = false
+    private var stalled = false
 
-    init(delay: TimeAmount, broker: Broker) {
-        self.delay = delay
+    init(stall: TimeAmount, broker: Broker) {
+        self.stall = stall
         self.broker = broker
     }
 
@@ -276,6 +279,7 @@ final class SlowSink: ChannelInboundHandler {
             switch ClientFrameType(rawValue: type ?? 0) {
             case .publish: publishes += 1
             case .hello:
+                greeted = true
                 try? encoder.encode(
                     ClientResponse.welcome(id: id, version: 1, node: TestNode.nodeID, nodeName: "slow-node", maximumMessageSize: 1 << 20),
                     into: &answer
@@ -297,8 +301,13 @@ final class SlowSink: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         context.fireChannelReadComplete()
+        guard greeted, !stalled else {
+            context.read()
+            return
+        }
+        stalled = true
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: delay) {
+        context.eventLoop.scheduleTask(in: stall) {
             loopBound.value.read()
         }
     }
