@@ -105,7 +105,7 @@ struct ClientState: Sendable {
     /// Why the connection is about to end, learnt before the channel closed.
     var closeReason: ArborClientError?
 
-    var isAcceptingRequests: ArborClientError? {
+    var whyRequestsAreRefused: ArborClientError? {
         switch lifecycle {
         case .open: return nil
         case .closing: return .closed
@@ -175,7 +175,7 @@ final class ClientCore: Sendable {
     func enqueueUnacknowledgedPublish(topology: TopologyName, topic: Topic, payload: [UInt8]) -> EnqueueResult {
         let limit = configuration.outboundBufferLimit
         let outcome = state.withLockedValue { state -> Enqueued in
-            if let error = state.isAcceptingRequests { return .failed(error) }
+            if let error = state.whyRequestsAreRefused { return .failed(error) }
             guard state.pending.readableBytes < limit else { return .full }
             if let error = encode(.publish(id: 0, topology: topology, topic: topic, payload: payload), into: &state) {
                 return .failed(error)
@@ -211,7 +211,7 @@ final class ClientCore: Sendable {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Answer, ArborClientError>, Never>) in
                 let outcome = state.withLockedValue { state -> Enqueued in
-                    if let error = state.isAcceptingRequests { return .failed(error) }
+                    if let error = state.whyRequestsAreRefused { return .failed(error) }
                     if Task.isCancelled { return .failed(.cancelled) }
                     if let error = encode(request, into: &state) { return .failed(error) }
                     state.awaiting[id] = .init(kind: kind, continuation: continuation)
@@ -267,7 +267,7 @@ final class ClientCore: Sendable {
         let limit = configuration.outboundBufferLimit
         while true {
             let check = state.withLockedValue { state -> SpaceCheck in
-                if let error = state.isAcceptingRequests { return .failed(error) }
+                if let error = state.whyRequestsAreRefused { return .failed(error) }
                 return state.pending.readableBytes < limit ? .available : .full
             }
             switch check {
@@ -286,7 +286,7 @@ final class ClientCore: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let wait = state.withLockedValue { state -> Bool in
-                    guard state.isAcceptingRequests == nil, state.pending.readableBytes >= limit, !Task.isCancelled
+                    guard state.whyRequestsAreRefused == nil, state.pending.readableBytes >= limit, !Task.isCancelled
                     else { return false }
                     state.spaceWaiters.append(continuation)
                     state.publisherWaits += 1

@@ -94,6 +94,14 @@ struct CommandLineTests {
         _ = await node.finish()
     }
 
+    @Test func refusedSubscriptionEndsTheSubscriber() async throws {
+        let node = try await FakeNode(connections: 1)
+        let result = try await arbor(["sub", "refused.quotes", "AAPL", "--run-dir", node.runDirectory])
+        #expect(result.status == 1)
+        #expect(result.standardError == #"arbor sub: node refused SUBSCRIBE refused.quotes prefix "AAPL": not permitted (5): not permitted in refused.quotes"# + "\n")
+        _ = await node.finish()
+    }
+
     @Test func badArgumentsAreRefusedBeforeConnecting() async throws {
         let result = try await arbor(["pub", "Nasdaq", "AAPL", "--run-dir", "/nonexistent"])
         #expect(result.status != 0)
