@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
         .library(name: "ArborWire", targets: ["ArborWire"]),
+        .library(name: "ArborClient", targets: ["ArborClient"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
         .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
@@ -45,13 +46,25 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ArborClient",
+            dependencies: [
+                "ArborWire",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "ArborSim",
             dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
         ),
         .executableTarget(
             name: "arbor",
             dependencies: [
-                "ArborTopology", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArborTopology", "ArborCore", "ArborWire", "ArborClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -111,6 +124,20 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        // Depends on the `arbor` executable so it is built before the tests that run it.
+        .testTarget(
+            name: "ArborClientTests",
+            dependencies: [
+                "ArborClient",
+                "ArborWire",
+                "ArborCore",
+                "arbor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ArborWireTests",
             dependencies: [

@@ -5,7 +5,7 @@ import ArgumentParser
 struct Arbor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbor",
-        abstract: "Inspect and plan Arbor pub/sub topologies.",
-        subcommands: [Check.self, Plan.self]
+        abstract: "Inspect and plan Arbor pub/sub topologies; publish and subscribe through the local node.",
+        subcommands: [Check.self, Plan.self, Pub.self, Sub.self]
     )
 }
