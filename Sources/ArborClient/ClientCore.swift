@@ -127,7 +127,7 @@ final class ClientCore: Sendable {
     private let statisticsBox = NIOLockedValueBox(ClientStatistics())
 
     /// Errors the node reports with id 0 that end the connection rather than refuse a request.
-    private static let fatalCodes: Set<ClientErrorCode> = [.slowConsumer, .shuttingDown, .unsupportedVersion, .helloRequired]
+    private static let fatalCodes: Set<ClientErrorCode> = [.slowConsumer, .shuttingDown, .unsupportedVersion]
 
     init(eventLoop: any EventLoop, configuration: ArborClient.Configuration, socketPath: String) {
         self.eventLoop = eventLoop
