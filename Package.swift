@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
         .library(name: "ArborWire", targets: ["ArborWire"]),
+        .library(name: "ArborControl", targets: ["ArborControl"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -33,14 +36,19 @@ let package = Package(
             name: "ArborWire",
             dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The control API's contract (JSON documents, paths) and a small client for it.
+        .target(name: "ArborControl"),
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(
@@ -50,7 +58,8 @@ let package = Package(
         .executableTarget(
             name: "arbor",
             dependencies: [
-                "ArborTopology", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArborTopology", "ArborCore", "ArborControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
