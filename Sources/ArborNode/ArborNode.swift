@@ -1,3 +1,4 @@
+import ArborControl
 import ArborCore
 import ArborWire
 import Logging
@@ -9,14 +10,15 @@ import NIOPosix
 import Glibc
 #endif
 
-/// A running router: the peer listener, the static dialers, the local client socket, all
-/// on one event loop around one ``Router``.
+/// A running router: the peer listener, the static dialers, the local client socket, the
+/// control socket and the optional metrics port, all on one event loop around one ``Router``.
 public final class ArborNode: Sendable {
     public let configuration: NodeConfiguration
     private let runtime: NodeRuntime
     private let group: MultiThreadedEventLoopGroup
     private let channels = NIOLockedValueBox<[Channel]>([])
     private let boundPort = NIOLockedValueBox<Int?>(nil)
+    private let boundMetricsPort = NIOLockedValueBox<Int?>(nil)
 
     public init(configuration: NodeConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -27,12 +29,29 @@ public final class ArborNode: Sendable {
     /// The port peer links are accepted on (useful when configured as 0).
     public var listeningPort: Int? { boundPort.withLockedValue { $0 } }
 
+    /// The port metrics are served on, when `--metrics` was given (useful when configured as 0).
+    public var metricsPort: Int? { boundMetricsPort.withLockedValue { $0 } }
+
     public var clientSocketPath: String {
         configuration.runDirectory + "/" + ClientProtocol.socketName
     }
 
-    /// Binds the peer port and the client socket, starts dialling static peers and starts
-    /// the router. Throws with a clear message when an address or path cannot be used.
+    public var controlSocketPath: String {
+        configuration.runDirectory + "/" + ControlAPI.socketName
+    }
+
+    /// Records the condition of a discovery backend for `GET /v1/status`; callable from any
+    /// thread (it hops onto the node's event loop).
+    public func reportDiscovery(_ status: DiscoveryStatus) {
+        let runtime = self.runtime
+        runtime.eventLoop.execute {
+            runtime.reportDiscovery(status)
+        }
+    }
+
+    /// Binds the peer port, the client and control sockets and the metrics port (if any),
+    /// starts dialling static peers and starts the router. Throws with a clear message when
+    /// an address or path cannot be used.
     public func start() async throws {
         let runtime = self.runtime
         let configuration = self.configuration
@@ -58,6 +77,7 @@ public final class ArborNode: Sendable {
         }
         boundPort.withLockedValue { $0 = listener.localAddress?.port }
         channels.withLockedValue { $0.append(listener) }
+        let listenAddress = PeerEndpoint(host: configuration.listenHost, port: listener.localAddress?.port ?? configuration.listenPort)
 
         let socketPath = clientSocketPath
         unlink(socketPath)
@@ -87,8 +107,12 @@ public final class ArborNode: Sendable {
             throw NodeStartError("cannot set mode 0660 on \(socketPath): errno \(errno)")
         }
         channels.withLockedValue { $0.append(clientListener) }
+        try await startControlSocket()
+        let metricsAddress = try await startMetrics()
 
         try await runtime.eventLoop.submit {
+            runtime.listenAddress = listenAddress.description
+            runtime.metricsAddress = metricsAddress?.description
             runtime.start()
             for endpoint in configuration.staticPeers {
                 let dialer = PeerDialer(endpoint: endpoint, runtime: runtime) { channel, dialer in
@@ -109,7 +133,59 @@ public final class ArborNode: Sendable {
             try? await channel.close()
         }
         unlink(clientSocketPath)
+        unlink(controlSocketPath)
         try? await group.shutdownGracefully()
+    }
+
+    /// The control API on RUN_DIR/control.sock, mode 0660 (docs/control-api.md).
+    private func startControlSocket() async throws {
+        let runtime = self.runtime
+        let path = controlSocketPath
+        let listener: Channel
+        do {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+                let endpoints = ControlEndpoints(runtime: runtime)
+                return { head, answer in endpoints.respond(to: head, answer: answer) }
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
+            .get()
+        } catch {
+            throw NodeStartError("cannot create the control socket \(path): \(error)")
+        }
+        channels.withLockedValue { $0.append(listener) }
+        guard chmod(path, 0o660) == 0 else {
+            throw NodeStartError("cannot set mode 0660 on \(path): errno \(errno)")
+        }
+    }
+
+    /// Prometheus metrics on `GET /metrics`, when configured; returns the bound address.
+    private func startMetrics() async throws -> PeerEndpoint? {
+        guard let endpoint = configuration.metricsEndpoint else { return nil }
+        let runtime = self.runtime
+        let metrics = NodeMetrics()
+        try await runtime.eventLoop.submit { runtime.metrics = metrics }.get()
+        let listener: Channel
+        do {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+                { head, answer in
+                    guard head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") else {
+                        answer(.error(.notFound, "no such path: \(head.uri); metrics are at /metrics"))
+                        return
+                    }
+                    metrics.update(from: ControlView(runtime).stats())
+                    answer(HTTPAnswer(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render()))
+                }
+            }
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: endpoint.host, port: endpoint.port)
+            .get()
+        } catch {
+            throw NodeStartError("cannot serve metrics on \(endpoint): \(error)")
+        }
+        channels.withLockedValue { $0.append(listener) }
+        let port = listener.localAddress?.port ?? endpoint.port
+        boundMetricsPort.withLockedValue { $0 = port }
+        return PeerEndpoint(host: endpoint.host, port: port)
     }
 
     /// Runs `body` on the node's event loop with its runtime (for inspection).
@@ -120,10 +196,13 @@ public final class ArborNode: Sendable {
 
     private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, dialer: PeerDialer?, frameLimit: Int) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
+            let counters = LinkCounters()
             try channel.pipeline.syncOperations.addHandlers([
+                ByteCountingHandler(counters),
                 ByteToMessageHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
                 MessageToByteHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
-                PeerChannelHandler(runtime: runtime, dialer: dialer),
+                FrameCountingHandler(counters),
+                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters),
             ])
         }
     }

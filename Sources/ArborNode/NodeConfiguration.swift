@@ -12,8 +12,13 @@ public struct NodeConfiguration: Sendable {
     public var listenPort: Int
     /// Peers to dial, as host and port (from `--peer` and topology files).
     public var staticPeers: [PeerEndpoint]
-    /// Directory of `client.sock` (mode 0660) and later control sockets.
+    /// Directory of `client.sock` and `control.sock` (both mode 0660).
     public var runDirectory: String
+    /// Where to serve Prometheus metrics over HTTP (`GET /metrics`); `nil`: not served.
+    public var metricsEndpoint: PeerEndpoint?
+    /// The discovery backends the daemon runs, as first reported in `/v1/status`; later
+    /// changes arrive through ``ArborNode/reportDiscovery(_:)``.
+    public var discovery: [DiscoveryStatus] = []
     /// Largest message accepted; frames are limited accordingly.
     public var maximumMessageSize: Int
     /// Per-client output beyond which a client that does not read is cut off.
@@ -43,7 +48,7 @@ public struct NodeConfiguration: Sendable {
     }
 }
 
-/// A host and port to dial.
+/// A host and port: a peer to dial, or an address to listen on.
 public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
