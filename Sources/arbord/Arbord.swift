@@ -31,8 +31,11 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "A topology file or a directory of them (repeatable).")
     var topologies: [String] = []
 
-    @Option(help: "Directory of client.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
+    @Option(help: "Directory of client.sock and control.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
     var runDir: String?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on GET /metrics at HOST:PORT (default: off).", valueName: "host:port"))
+    var metrics: String?
 
     @Option(help: "Directory keeping the node id (default: $ARBOR_STATE_DIR or /var/lib/arbor).")
     var stateDir: String?
@@ -64,6 +67,9 @@ struct Arbord: AsyncParsableCommand {
         }
         for peer in peers where PeerEndpoint(parsing: peer, defaultPort: Int(PeerProtocol.defaultPort)) == nil {
             throw ValidationError("--peer \(peer): expected HOST:PORT")
+        }
+        if let metrics, !metrics.contains(":") || PeerEndpoint(parsing: metrics, defaultPort: 0) == nil {
+            throw ValidationError("--metrics \(metrics): expected HOST:PORT, like 127.0.0.1:9464")
         }
     }
 
@@ -113,7 +119,7 @@ struct Arbord: AsyncParsableCommand {
         router.definitions = definitions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort))!
         var seen = Set<PeerEndpoint>()
-        let configuration = NodeConfiguration(
+        var configuration = NodeConfiguration(
             router: router,
             realm: realm,
             listenHost: listenEndpoint.host,
@@ -122,6 +128,11 @@ struct Arbord: AsyncParsableCommand {
             runDirectory: runDirectory,
             maximumMessageSize: maxMessageSize
         )
+        configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0) }
+        let addresses = configuration.staticPeers.count
+        configuration.discovery = [
+            DiscoveryStatus(backend: "static", state: "running", detail: "\(addresses) address\(addresses == 1 ? "" : "es") from --peer and topology files")
+        ]
         let node = ArborNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
