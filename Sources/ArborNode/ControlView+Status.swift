@@ -1,4 +1,5 @@
 import ArborControl
+import ArborCore
 import ArborWire
 
 extension ControlView {
@@ -14,7 +15,7 @@ extension ControlView {
             realm: configuration.realm,
             incarnation: configuration.router.incarnation,
             startedAt: Timestamp.iso8601(unixNanoseconds: runtime.clock.wallOrigin),
-            uptimeSeconds: Self.seconds(runtime.clock.now - .zero),
+            uptimeSeconds: Self.seconds(runtime.clock.now - Instant.zero),
             listen: runtime.listenAddress,
             runDir: configuration.runDirectory,
             clientSocket: configuration.runDirectory + "/" + ClientProtocol.socketName,

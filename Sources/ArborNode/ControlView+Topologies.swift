@@ -26,7 +26,7 @@ extension ControlView {
             subscribers: members.values.filter { !$0.isEmpty }.count,
             publishers: runtime.publishers.count(in: topology),
             subscriptions: members.values.reduce(0) { $0 + $1.distinctCount },
-            engaged: names(state?.engaged ?? [])
+            engaged: names(state?.engaged ?? []).sorted()
         )
     }
 
