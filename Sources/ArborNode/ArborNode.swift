@@ -78,6 +78,7 @@ public final class ArborNode: Sendable {
         boundPort.withLockedValue { $0 = listener.localAddress?.port }
         channels.withLockedValue { $0.append(listener) }
         let listenAddress = PeerEndpoint(host: configuration.listenHost, port: listener.localAddress?.port ?? configuration.listenPort)
+        try await runtime.eventLoop.submit { runtime.listenAddress = listenAddress.description }.get()
 
         let socketPath = clientSocketPath
         unlink(socketPath)
@@ -107,12 +108,9 @@ public final class ArborNode: Sendable {
             throw NodeStartError("cannot set mode 0660 on \(socketPath): errno \(errno)")
         }
         channels.withLockedValue { $0.append(clientListener) }
-        try await startControlSocket()
-        let metricsAddress = try await startMetrics()
+        try await startMetrics()
 
         try await runtime.eventLoop.submit {
-            runtime.listenAddress = listenAddress.description
-            runtime.metricsAddress = metricsAddress?.description
             runtime.start()
             for endpoint in configuration.staticPeers {
                 let dialer = PeerDialer(endpoint: endpoint, runtime: runtime) { channel, dialer in
@@ -122,6 +120,8 @@ public final class ArborNode: Sendable {
                 dialer.dial()
             }
         }.get()
+        // Last: once the control socket answers, the node is up.
+        try await startControlSocket()
     }
 
     /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners
@@ -158,9 +158,9 @@ public final class ArborNode: Sendable {
         }
     }
 
-    /// Prometheus metrics on `GET /metrics`, when configured; returns the bound address.
-    private func startMetrics() async throws -> PeerEndpoint? {
-        guard let endpoint = configuration.metricsEndpoint else { return nil }
+    /// Prometheus metrics on `GET /metrics`, when configured.
+    private func startMetrics() async throws {
+        guard let endpoint = configuration.metricsEndpoint else { return }
         let runtime = self.runtime
         let metrics = NodeMetrics()
         try await runtime.eventLoop.submit { runtime.metrics = metrics }.get()
@@ -185,7 +185,8 @@ public final class ArborNode: Sendable {
         channels.withLockedValue { $0.append(listener) }
         let port = listener.localAddress?.port ?? endpoint.port
         boundMetricsPort.withLockedValue { $0 = port }
-        return PeerEndpoint(host: endpoint.host, port: port)
+        let address = PeerEndpoint(host: endpoint.host, port: port).description
+        try await runtime.eventLoop.submit { runtime.metricsAddress = address }.get()
     }
 
     /// Runs `body` on the node's event loop with its runtime (for inspection).

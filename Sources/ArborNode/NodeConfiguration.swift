@@ -58,8 +58,10 @@ public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `host:port`, `[v6]:port` or `host` (default port).
-    public init?(parsing text: String, defaultPort: Int) {
+    /// Parses `host:port`, `[v6]:port` or `host` (default port). Port 0 is accepted only
+    /// for addresses to listen on (`allowingPortZero`: the system picks a port).
+    public init?(parsing text: String, defaultPort: Int, allowingPortZero: Bool = false) {
+        let lowest = allowingPortZero ? 0 : 1
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
             host = String(text[text.index(after: text.startIndex)..<close])
@@ -67,12 +69,12 @@ public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
             if rest.isEmpty {
                 port = defaultPort
             } else {
-                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (1...65535).contains(value) else { return nil }
+                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (lowest...65535).contains(value) else { return nil }
                 port = value
             }
         } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
             host = String(text[..<colon])
-            guard let value = Int(text[text.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            guard let value = Int(text[text.index(after: colon)...]), (lowest...65535).contains(value) else { return nil }
             port = value
         } else {
             host = text
