@@ -79,6 +79,14 @@ let package = Package(
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        // Runs real arbord processes and the arbor CLI, so it depends on both executables.
+        .testTarget(
+            name: "ArborControlTests",
+            dependencies: [
+                "ArborControl", "ArborCore", "ArborWire", "arbord", "arbor",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ArborWireTests",
             dependencies: [
