@@ -60,7 +60,7 @@ final class PeerDialer: @unchecked Sendable {
             .channelInitializer { [makeHandlers] channel in makeHandlers(channel, self) }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenFailure { [self] error in
             runtime.logger.debug("dialling \(endpoint) failed: \(error)")
-            lastError = "\(error)"
+            lastError = Self.describe(error)
             closed()
         }
     }
@@ -76,6 +76,17 @@ final class PeerDialer: @unchecked Sendable {
         case .waiting: return "retrying"
         case .stopped: return "stopped"
         }
+    }
+
+    /// A dial failure in a few words ("connection refused"), for `GET /v1/peers`.
+    private static func describe(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let failure = connection.connectionErrors.first {
+            return describe(failure.error)
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        return "\(error)"
     }
 
     func connected(to peer: NodeID) {
