@@ -83,6 +83,8 @@ struct Events: ParsableCommand {
     private static func place(_ route: RouteStateDocument?) -> String {
         guard let route else { return "(no place)" }
         let parent = route.parent.map { "parent \($0)" } ?? "root here"
-        return "[root \(route.root), \(parent), engaged \(route.engaged.isEmpty ? "none" : route.engaged.joined(separator: ","))]"
+        let children = route.treeNeighbors.filter { $0 != route.parent }
+        let list = { (names: [String]) in names.isEmpty ? "none" : names.joined(separator: ",") }
+        return "[root \(route.root), \(parent), children \(list(children)), engaged \(list(route.engaged))]"
     }
 }

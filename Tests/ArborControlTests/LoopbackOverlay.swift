@@ -78,6 +78,10 @@ final class LoopbackOverlay {
         var arguments = [
             "--name", name, "--listen", "127.0.0.1:0", "--run-dir", home + "/run", "--state-dir", home + "/state",
             "--topologies", directory + "/demo.yaml", "--log-level", "debug",
+            // Three seconds of silence before a peer is declared dead: the two cores may be
+            // busy with builds, and a starved daemon must not look failed. Killed nodes are
+            // noticed at once anyway (their connections close).
+            "--dead-after", "30",
         ]
         for peer in peers {
             arguments += ["--peer", nodes[peer]!.listen]
