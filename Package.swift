@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ArborControl", targets: ["ArborControl"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
+        .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
     ],
     dependencies: [
@@ -41,7 +42,7 @@ let package = Package(
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology", "ArborControl",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "arbord",
             dependencies: [
-                "ArborNode", "ArborCore", "ArborWire", "ArborTopology",
+                "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,9 +76,49 @@ let package = Package(
             name: "arbor-sim",
             dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libavahi-client, through pkg-config; see Sources/CAvahiClient/shim.h.
+        .systemLibrary(
+            name: "CAvahiClient",
+            pkgConfig: "avahi-client",
+            providers: [.apt(["libavahi-client-dev"])]
+        ),
+        .target(
+            name: "ArborDiscovery",
+            dependencies: [
+                "ArborCore",
+                "CAvahiClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test support: runs one AvahiDiscovery and prints one JSON line per event.
+        .executableTarget(
+            name: "arbor-discovery-probe",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
+        .testTarget(
+            name: "ArborDiscoveryTests",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                // Listed so that `swift test` always builds the probe the mDNS tests launch.
+                "arbor-discovery-probe",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
         // Runs real arbord processes and the arbor CLI, so it depends on both executables.
         .testTarget(

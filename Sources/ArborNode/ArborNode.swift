@@ -1,5 +1,6 @@
 import ArborControl
 import ArborCore
+import ArborDiscovery
 import ArborWire
 import Logging
 import NIOConcurrencyHelpers
@@ -40,14 +41,6 @@ public final class ArborNode: Sendable {
         configuration.runDirectory + "/" + ControlAPI.socketName
     }
 
-    /// Records the condition of a discovery backend for `GET /v1/status`; callable from any
-    /// thread (it hops onto the node's event loop).
-    public func reportDiscovery(_ status: DiscoveryStatus) {
-        let runtime = self.runtime
-        runtime.eventLoop.execute {
-            runtime.reportDiscovery(status)
-        }
-    }
 
     /// Binds the peer port, the client and control sockets and the metrics port (if any),
     /// starts dialling static peers and starts the router. Throws with a clear message when
@@ -112,12 +105,28 @@ public final class ArborNode: Sendable {
 
         try await runtime.eventLoop.submit {
             runtime.start()
+            let factory: @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void> = { channel, dialer in
+                Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
+            }
+            runtime.peerHandlerFactory = factory
             for endpoint in configuration.staticPeers {
-                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime) { channel, dialer in
-                    Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
-                }
+                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime, makeHandlers: factory)
                 runtime.dialers.append(dialer)
                 dialer.dial()
+            }
+            if let discovery = configuration.discovery {
+                runtime.discoveryBackend = "avahi"
+                let advertisement = Advertisement(
+                    id: configuration.router.id,
+                    name: configuration.router.name,
+                    realm: configuration.realm,
+                    incarnation: configuration.router.incarnation,
+                    port: listenAddress.port,
+                    protocolVersions: ProtocolVersionRange(min: PeerProtocol.versions.lowerBound, max: PeerProtocol.versions.upperBound)!
+                )
+                try discovery.start(advertising: advertisement, on: runtime.eventLoop) { event in
+                    runtime.discoveryEvent(event)
+                }
             }
         }.get()
         // Last: once the control socket answers, the node is up.
@@ -128,6 +137,8 @@ public final class ArborNode: Sendable {
     /// closed, the client socket removed, the event loop shut down.
     public func shutdown() async {
         let runtime = self.runtime
+        // Withdraw the announcement first (it blocks briefly on Avahi's thread).
+        configuration.discovery?.stop()
         try? await runtime.eventLoop.flatSubmit { runtime.shutdown() }.get()
         for channel in channels.withLockedValue({ $0 }) {
             try? await channel.close()

@@ -6,7 +6,7 @@ extension ControlView {
     func peers() -> [PeerDocument] {
         let now = runtime.clock.now
         var documents: [PeerDocument] = []
-        let staticallyKnown = Set(runtime.dialers.filter { $0.origin == .static }.compactMap(\.knownPeer))
+        let staticallyKnown = Set(runtime.dialers.compactMap(\.knownPeer))
         for (id, state) in router.peers.sorted(by: { ($0.value.name, $0.key) < ($1.value.name, $1.key) }) {
             let link = runtime.peers[id]
             var found = link?.origin ?? .inbound
@@ -35,7 +35,7 @@ extension ControlView {
                 )
             )
         }
-        for dialer in runtime.dialers {
+        for dialer in runtime.dialers + runtime.discoveryDialers.values.sorted(by: { $0.endpoint.description < $1.endpoint.description }) {
             if let peer = dialer.knownPeer, router.peers[peer] != nil { continue }
             documents.append(
                 PeerDocument(

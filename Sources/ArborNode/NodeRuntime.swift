@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import ArborWire
 import Logging
 import NIOCore
@@ -26,8 +27,6 @@ final class NodeRuntime: @unchecked Sendable {
     private(set) var failovers = FailoverTracker()
     private var eventFollowers = EventFollowers()
     private var followersNotificationScheduled = false
-    /// Each discovery backend's last reported condition, by backend name.
-    private(set) var discovery: [String: DiscoveryStatus] = [:]
     /// Exports the counters to Prometheus when `--metrics` is given.
     var metrics: NodeMetrics?
     /// Where peer links are accepted and metrics served, once bound (for the status).
@@ -36,6 +35,15 @@ final class NodeRuntime: @unchecked Sendable {
     /// Computes trees for inspection with the routers' own function (``ControlView``).
     let inspectionCache = RoutingCache()
     var dialers: [PeerDialer] = []
+    /// Dialers of peers found by discovery, by node id.
+    var discoveryDialers: [NodeID: PeerDialer] = [:]
+    /// Peers discovery currently reports.
+    var discovered: [NodeID: DiscoveredPeer] = [:]
+    /// The discovery backend's name and last reported state.
+    var discoveryBackend = "static"
+    var discoveryState: DiscoveryState?
+    /// Builds the pipeline of an outgoing peer connection.
+    var peerHandlerFactory: (@Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>)?
     private var nextClientID: ClientID = 1
     private var wakeTask: Scheduled<Void>?
     private var needsFlush: [ObjectIdentifier: Channel] = [:]
@@ -65,9 +73,6 @@ final class NodeRuntime: @unchecked Sendable {
         self.logger = logger
         router = Router(configuration.router)
         eventLog = NodeEventLog(capacity: 1_000)
-        for status in configuration.discovery {
-            discovery[status.backend] = status
-        }
         localHandshake = Handshake(
             node: configuration.router.id,
             incarnation: configuration.router.incarnation,
@@ -220,12 +225,6 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    /// Records the condition of a discovery backend (replacing its last report).
-    func reportDiscovery(_ status: DiscoveryStatus) {
-        eventLoop.preconditionInEventLoop()
-        discovery[status.backend] = status
-    }
-
     /// `host:port` of a socket address (`[v6]:port` for IPv6), without NIO's decorations.
     static func hostAndPort(_ address: SocketAddress) -> String {
         guard let host = address.ipAddress, let port = address.port else { return address.description }
@@ -283,7 +282,7 @@ final class NodeRuntime: @unchecked Sendable {
         peers[peer] = nil
         traffic.linkClosed(peer, name: link.name, counters: link.counters)
         handle(.peerDown(peer))
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.peerWentDown(peer)
         }
     }
@@ -293,7 +292,7 @@ final class NodeRuntime: @unchecked Sendable {
         traffic.linkClosed(peer, name: link.name, counters: link.counters)
         link.channel.close(promise: nil)
         handle(.peerDown(peer))
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.peerWentDown(peer)
         }
     }
@@ -400,7 +399,7 @@ final class NodeRuntime: @unchecked Sendable {
     func shutdown() -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         shuttingDown = true
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.stop()
         }
         handle(.shutdown)

@@ -16,10 +16,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case closed
     }
 
+    /// A peer that connects but sends no handshake in this time (a hung process whose
+    /// kernel still accepts connections) is dropped.
+    static let handshakeTimeout: TimeAmount = .seconds(3)
+
     private let runtime: NodeRuntime
     private let dialer: PeerDialer?
     private let counters: LinkCounters
     private var state = State.awaitingHandshake
+    private var handshakeTimer: Scheduled<Void>?
 
     /// `counters` are the link's, shared with the counting handlers of its pipeline.
     init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters) {
@@ -32,6 +37,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(.handshake(runtime.localHandshake)), promise: nil)
+        let channel = context.channel
+        let logger = self.logger
+        handshakeTimer = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+            logger.info("closing connection with \(channel.remoteAddress?.description ?? "unknown address"): no handshake within \(Self.handshakeTimeout)")
+            channel.close(promise: nil)
+        }
         context.fireChannelActive()
     }
 
@@ -58,6 +69,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     private func accept(_ handshake: Handshake, context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         switch runtime.localHandshake.evaluate(peer: handshake) {
         case .reject(let reject):
             refuse(reject, peer: handshake, context: context)
@@ -88,6 +101,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
         if case .established(let peer, _) = state {
             runtime.peerChannelClosed(peer, channel: context.channel)
         }

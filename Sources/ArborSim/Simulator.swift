@@ -37,6 +37,8 @@ public final class Simulator {
     var queue = Heap<ScheduledEvent>()
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
+    /// One copy per recent database content, adopted by every router that reaches it.
+    var canonicalDatabases = BoundedDatabaseTable(capacity: 64)
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
 
@@ -196,16 +198,23 @@ public final class Simulator {
         routers[node] = nil
         wakeRequests[node] = nil
         for neighbor in adjacency[node] {
-            let link = LinkKey(node, neighbor)
-            guard connections[link]!.isUp(at: node, of: link) else { continue }
-            connections[link]!.setUp(false, at: node, of: link)
-            connections[link]!.stalled.removeAll()
-            if cutLinks.contains(link) {
-                connections[link]!.pendingCloseNotice = node
-            } else {
-                schedule(.closeNotice(to: neighbor, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
-            }
+            close(LinkKey(node, neighbor), at: node)
         }
+    }
+
+    /// `node`'s end of `link` closes; the other end hears of it one latency later, or when
+    /// a cut path returns. Returns whether that end was up.
+    @discardableResult
+    private func close(_ link: LinkKey, at node: Int) -> Bool {
+        guard connections[link]!.isUp(at: node, of: link) else { return false }
+        connections[link]!.setUp(false, at: node, of: link)
+        connections[link]!.stalled.removeAll()
+        if cutLinks.contains(link) {
+            connections[link]!.pendingCloseNotice = node
+        } else {
+            schedule(.closeNotice(to: link.other(node), from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+        }
+        return true
     }
 
     /// Restarts a dead `node` with a new incarnation and an empty database; its clients
@@ -308,7 +317,15 @@ public final class Simulator {
         let digest = routers[node]!.database.digest
         let routeChange = routers[node]!.lastRouteChange
         let actions = body(&routers[node]!)
-        if routers[node]!.database.digest != digest || routers[node]!.lastRouteChange != routeChange {
+        let newDigest = routers[node]!.database.digest
+        if newDigest != digest {
+            if let shared = canonicalDatabases[newDigest] {
+                routers[node]!.adoptIdenticalDatabase(shared)
+            } else {
+                canonicalDatabases.insert(routers[node]!.database)
+            }
+        }
+        if newDigest != digest || routers[node]!.lastRouteChange != routeChange {
             lastChange[node] = now
         }
         carryOut(actions, of: node)
@@ -336,15 +353,9 @@ public final class Simulator {
             case .disconnect(let peerID, _):
                 guard let peer = indexByID[peerID] else { continue }
                 let link = LinkKey(node, peer)
-                guard connections[link]!.isUp(at: node, of: link) else { continue }
-                connections[link]!.setUp(false, at: node, of: link)
-                connections[link]!.stalled.removeAll()
-                if cutLinks.contains(link) {
-                    connections[link]!.pendingCloseNotice = node
-                } else {
-                    schedule(.closeNotice(to: peer, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+                if close(link, at: node) {
+                    scheduleDial(link)
                 }
-                scheduleDial(link)
             case .wakeUp(let time):
                 wakeRequests[node] = time
                 schedule(.wake(node: node, time), at: time)

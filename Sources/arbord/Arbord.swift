@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import ArborNode
 import ArborTopology
 import ArborWire
@@ -27,6 +28,13 @@ struct Arbord: AsyncParsableCommand {
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT (repeatable).")
     var peers: [String] = []
+
+    @Option(help: "How to find peers: avahi (mDNS on the LAN, plus static peers), static (only --peer and topology-file addresses) or none (accept links only).")
+    var discovery = DiscoveryMode.avahi
+
+    enum DiscoveryMode: String, ExpressibleByArgument, CaseIterable {
+        case avahi, `static`, none
+    }
 
     @Option(help: "A topology file or a directory of them (repeatable).")
     var topologies: [String] = []
@@ -119,6 +127,9 @@ struct Arbord: AsyncParsableCommand {
         router.definitions = definitions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
+        if discovery == .none {
+            staticPeers = []
+        }
         var configuration = NodeConfiguration(
             router: router,
             realm: realm,
@@ -129,10 +140,9 @@ struct Arbord: AsyncParsableCommand {
             maximumMessageSize: maxMessageSize
         )
         configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }
-        let addresses = configuration.staticPeers.count
-        configuration.discovery = [
-            DiscoveryStatus(backend: "static", state: "running", detail: "\(addresses) address\(addresses == 1 ? "" : "es") from --peer and topology files")
-        ]
+        if discovery == .avahi {
+            configuration.discovery = AvahiDiscovery(logger: logger)
+        }
         let node = ArborNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -77,7 +77,7 @@ final class LoopbackOverlay {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var arguments = [
             "--name", name, "--listen", "127.0.0.1:0", "--run-dir", home + "/run", "--state-dir", home + "/state",
-            "--topologies", directory + "/demo.yaml", "--log-level", "debug",
+            "--topologies", directory + "/demo.yaml", "--log-level", "debug", "--discovery", "static",
             // Three seconds of silence before a peer is declared dead: the two cores may be
             // busy with builds, and a starved daemon must not look failed. Killed nodes are
             // noticed at once anyway (their connections close).
