@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
         .library(name: "ArborWire", targets: ["ArborWire"]),
         .library(name: "ArborControl", targets: ["ArborControl"]),
+        .library(name: "ArborClient", targets: ["ArborClient"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
         .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
@@ -53,14 +54,25 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ArborClient",
+            dependencies: [
+                "ArborWire",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "ArborSim",
             dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
         ),
         .executableTarget(
             name: "arbor",
             dependencies: [
-                "ArborTopology", "ArborCore", "ArborControl",
+                "ArborTopology", "ArborCore", "ArborWire", "ArborClient", "ArborControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -126,6 +138,20 @@ let package = Package(
             dependencies: [
                 "ArborControl", "ArborCore", "ArborWire", "arbord", "arbor",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Depends on the `arbor` executable so it is built before the tests that run it.
+        .testTarget(
+            name: "ArborClientTests",
+            dependencies: [
+                "ArborClient",
+                "ArborWire",
+                "ArborCore",
+                "arbor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

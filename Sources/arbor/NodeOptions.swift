@@ -5,15 +5,14 @@ import Foundation
 /// Options of every command that asks a running node: which node (its run directory) and
 /// whether to print the API's JSON.
 struct NodeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The node's run directory, holding control.sock (default: $ARBOR_RUN_DIR or /run/arbor).", valueName: "dir"))
-    var runDir: String?
+    @OptionGroup var runDir: RunDirectoryOption
 
     @Flag(help: "Print the control API's JSON document unchanged.")
     var json = false
 
     /// The run directory in force: --run-dir, else ARBOR_RUN_DIR, else /run/arbor.
     var runDirectory: String {
-        runDir ?? ProcessInfo.processInfo.environment["ARBOR_RUN_DIR"] ?? "/run/arbor"
+        runDir.path ?? ProcessInfo.processInfo.environment["ARBOR_RUN_DIR"] ?? "/run/arbor"
     }
 
     var client: ControlClient {
