@@ -57,6 +57,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Missed heartbeats after which a silent peer is declared dead.")
     var deadAfter = 3
 
+    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time (0: link costs stay fixed).")
+    var rttCostUnitMs = 1.0
+
     @Option(help: "Largest message accepted, in bytes.")
     var maxMessageSize = WireLimits.defaultMaximumMessageSize
 
@@ -69,6 +72,7 @@ struct Arbord: AsyncParsableCommand {
         }
         guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be 1...60000") }
         guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
+        guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
         guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
@@ -124,6 +128,7 @@ struct Arbord: AsyncParsableCommand {
         router.heartbeatInterval = .milliseconds(heartbeatMs)
         router.missedHeartbeats = deadAfter
         router.maximumMessageSize = maxMessageSize
+        router.roundTripCostUnit = rttCostUnitMs > 0 ? .nanoseconds(Int64(rttCostUnitMs * 1e6)) : nil
         router.definitions = definitions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
