@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ArborWire", targets: ["ArborWire"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
+        .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
         .executable(name: "arbor-bench", targets: ["arbor-bench"]),
     ],
@@ -37,7 +38,7 @@ let package = Package(
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -57,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "arbord",
             dependencies: [
-                "ArborNode", "ArborCore", "ArborWire", "ArborTopology",
+                "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,6 +67,33 @@ let package = Package(
         .executableTarget(
             name: "arbor-sim",
             dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // libavahi-client, through pkg-config; see Sources/CAvahiClient/shim.h.
+        .systemLibrary(
+            name: "CAvahiClient",
+            pkgConfig: "avahi-client",
+            providers: [.apt(["libavahi-client-dev"])]
+        ),
+        .target(
+            name: "ArborDiscovery",
+            dependencies: [
+                "ArborCore",
+                "CAvahiClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test support: runs one AvahiDiscovery and prints one JSON line per event.
+        .executableTarget(
+            name: "arbor-discovery-probe",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // A load generator and latency probe for tools/bench-reroute; a client of the local
         // socket through ArborWire, nothing more.
@@ -79,6 +107,19 @@ let package = Package(
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
+        .testTarget(
+            name: "ArborDiscoveryTests",
+            dependencies: [
+                "ArborDiscovery",
+                "ArborCore",
+                // Listed so that `swift test` always builds the probe the mDNS tests launch.
+                "arbor-discovery-probe",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
         .testTarget(
             name: "ArborWireTests",

@@ -5,10 +5,12 @@ extension Router {
             // A new session replaces the old one: everything learned on it is void.
             peerDown(peer, reason: "replaced by a new connection", now: now)
         }
+        let base = max(1, cost ?? configuration.defaultLinkCost)
         peers[peer] = PeerState(
             name: name,
             incarnation: incarnation,
-            cost: max(1, cost ?? configuration.defaultLinkCost),
+            cost: base,
+            baseCost: base,
             connectedAt: now,
             lastHeard: now,
             lastSent: now
@@ -71,6 +73,20 @@ extension Router {
             smoothed = sample
         }
         peers[peer]!.roundTrip = .nanoseconds(smoothed)
+        adjustCost(of: peer, now: now)
+    }
+
+    /// Re-advertises a link's cost when its round-trip term moved by a quarter or more.
+    private mutating func adjustCost(of peer: NodeID, now: Instant) {
+        guard let unit = configuration.roundTripCostUnit?.nanoseconds, unit > 0,
+            let state = peers[peer], let roundTrip = state.roundTrip?.nanoseconds
+        else { return }
+        let term = UInt32(clamping: roundTrip / unit)
+        let desired = min(state.baseCost &+ term, TopologyGraph.maximumCost)
+        let difference = desired > state.cost ? desired - state.cost : state.cost - desired
+        guard difference > 0, difference * 4 >= state.cost else { return }
+        peers[peer]!.cost = desired
+        bumpOwnRecord(now)
     }
 
     /// Sends a heartbeat on every link that carried nothing for half an interval.

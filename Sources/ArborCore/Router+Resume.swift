@@ -30,6 +30,7 @@ extension Router {
                 name: peer.name,
                 incarnation: peer.incarnation,
                 cost: peer.cost,
+                baseCost: peer.cost,
                 connectedAt: now,
                 lastHeard: now,
                 lastSent: now

@@ -22,6 +22,10 @@ public struct RouterConfiguration: Sendable {
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.
     public var defaultLinkCost: UInt32 = 10
+    /// When set, a link's advertised cost is its base cost plus its smoothed round-trip
+    /// time in these units; it is re-advertised only when that moves by a quarter or more,
+    /// so jitter does not make trees flap. `nil`: costs stay as given.
+    public var roundTripCostUnit: Duration? = .milliseconds(1)
     /// Messages that crossed this many links are dropped (ends transient loops).
     public var hopLimit: UInt8 = 64
     /// Largest payload accepted, unless a topology declares its own limit.

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import ArborWire
 import Logging
 import NIOConcurrencyHelpers
@@ -88,14 +89,31 @@ public final class ArborNode: Sendable {
         }
         channels.withLockedValue { $0.append(clientListener) }
 
+        let port = listener.localAddress?.port ?? configuration.listenPort
         try await runtime.eventLoop.submit {
             runtime.start()
+            let factory: @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void> = { channel, dialer in
+                Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
+            }
+            runtime.peerHandlerFactory = factory
             for endpoint in configuration.staticPeers {
-                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime) { channel, dialer in
-                    Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
-                }
+                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime, makeHandlers: factory)
                 runtime.dialers.append(dialer)
                 dialer.dial()
+            }
+            if let discovery = configuration.discovery {
+                runtime.discoveryBackend = "avahi"
+                let advertisement = Advertisement(
+                    id: configuration.router.id,
+                    name: configuration.router.name,
+                    realm: configuration.realm,
+                    incarnation: configuration.router.incarnation,
+                    port: port,
+                    protocolVersions: ProtocolVersionRange(min: PeerProtocol.versions.lowerBound, max: PeerProtocol.versions.upperBound)!
+                )
+                try discovery.start(advertising: advertisement, on: runtime.eventLoop) { event in
+                    runtime.discoveryEvent(event)
+                }
             }
         }.get()
     }
@@ -104,6 +122,8 @@ public final class ArborNode: Sendable {
     /// closed, the client socket removed, the event loop shut down.
     public func shutdown() async {
         let runtime = self.runtime
+        // Withdraw the announcement first (it blocks briefly on Avahi's thread).
+        configuration.discovery?.stop()
         try? await runtime.eventLoop.flatSubmit { runtime.shutdown() }.get()
         for channel in channels.withLockedValue({ $0 }) {
             try? await channel.close()

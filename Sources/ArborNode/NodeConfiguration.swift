@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import Logging
 
 /// Everything a node needs at start; `arbord` fills it from its flags, state directory
@@ -20,6 +21,8 @@ public struct NodeConfiguration: Sendable {
     public var clientOutputLimit: Int = 8 << 20
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
+    /// Finds peers on the LAN (mDNS through Avahi), if any; static peers are dialled anyway.
+    public var discovery: (any Discovery)?
     /// First and largest delay between attempts to dial a static peer.
     public var redialInitialDelay: Duration = .milliseconds(100)
     public var redialMaximumDelay: Duration = .seconds(5)

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import ArborWire
 import Logging
 import NIOCore
@@ -22,6 +23,15 @@ final class NodeRuntime: @unchecked Sendable {
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
     var dialers: [PeerDialer] = []
+    /// Dialers of peers found by discovery, by node id.
+    var discoveryDialers: [NodeID: PeerDialer] = [:]
+    /// Peers discovery currently reports.
+    var discovered: [NodeID: DiscoveredPeer] = [:]
+    /// The discovery backend's name and last reported state.
+    var discoveryBackend = "static"
+    var discoveryState: DiscoveryState?
+    /// Builds the pipeline of an outgoing peer connection.
+    var peerHandlerFactory: (@Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>)?
     private var nextClientID: ClientID = 1
     private var wakeTask: Scheduled<Void>?
     private var needsFlush: [ObjectIdentifier: Channel] = [:]
@@ -194,7 +204,7 @@ final class NodeRuntime: @unchecked Sendable {
         guard let link = peers[peer], link.channel === channel else { return }
         peers[peer] = nil
         handle(.peerDown(peer))
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.peerWentDown(peer)
         }
     }
@@ -203,7 +213,7 @@ final class NodeRuntime: @unchecked Sendable {
         guard let link = peers.removeValue(forKey: peer) else { return }
         link.channel.close(promise: nil)
         handle(.peerDown(peer))
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.peerWentDown(peer)
         }
     }
@@ -297,7 +307,7 @@ final class NodeRuntime: @unchecked Sendable {
     func shutdown() -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         shuttingDown = true
-        for dialer in dialers {
+        for dialer in dialers + discoveryDialers.values {
             dialer.stop()
         }
         handle(.shutdown)

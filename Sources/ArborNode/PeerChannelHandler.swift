@@ -16,9 +16,14 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case closed
     }
 
+    /// A peer that connects but sends no handshake in this time (a hung process whose
+    /// kernel still accepts connections) is dropped.
+    static let handshakeTimeout: TimeAmount = .seconds(3)
+
     private let runtime: NodeRuntime
     private let dialer: PeerDialer?
     private var state = State.awaitingHandshake
+    private var handshakeTimer: Scheduled<Void>?
 
     init(runtime: NodeRuntime, dialer: PeerDialer?) {
         self.runtime = runtime
@@ -29,6 +34,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(.handshake(runtime.localHandshake)), promise: nil)
+        let channel = context.channel
+        let logger = self.logger
+        handshakeTimer = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+            logger.info("closing connection with \(channel.remoteAddress?.description ?? "unknown address"): no handshake within \(Self.handshakeTimeout)")
+            channel.close(promise: nil)
+        }
         context.fireChannelActive()
     }
 
@@ -55,6 +66,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     private func accept(_ handshake: Handshake, context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         switch runtime.localHandshake.evaluate(peer: handshake) {
         case .reject(let reject):
             refuse(reject, peer: handshake, context: context)
@@ -84,6 +97,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
         if case .established(let peer, _) = state {
             runtime.peerChannelClosed(peer, channel: context.channel)
         }

@@ -196,16 +196,23 @@ public final class Simulator {
         routers[node] = nil
         wakeRequests[node] = nil
         for neighbor in adjacency[node] {
-            let link = LinkKey(node, neighbor)
-            guard connections[link]!.isUp(at: node, of: link) else { continue }
-            connections[link]!.setUp(false, at: node, of: link)
-            connections[link]!.stalled.removeAll()
-            if cutLinks.contains(link) {
-                connections[link]!.pendingCloseNotice = node
-            } else {
-                schedule(.closeNotice(to: neighbor, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
-            }
+            close(LinkKey(node, neighbor), at: node)
         }
+    }
+
+    /// `node`'s end of `link` closes; the other end hears of it one latency later, or when
+    /// a cut path returns. Returns whether that end was up.
+    @discardableResult
+    private func close(_ link: LinkKey, at node: Int) -> Bool {
+        guard connections[link]!.isUp(at: node, of: link) else { return false }
+        connections[link]!.setUp(false, at: node, of: link)
+        connections[link]!.stalled.removeAll()
+        if cutLinks.contains(link) {
+            connections[link]!.pendingCloseNotice = node
+        } else {
+            schedule(.closeNotice(to: link.other(node), from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+        }
+        return true
     }
 
     /// Restarts a dead `node` with a new incarnation and an empty database; its clients
@@ -336,15 +343,9 @@ public final class Simulator {
             case .disconnect(let peerID, _):
                 guard let peer = indexByID[peerID] else { continue }
                 let link = LinkKey(node, peer)
-                guard connections[link]!.isUp(at: node, of: link) else { continue }
-                connections[link]!.setUp(false, at: node, of: link)
-                connections[link]!.stalled.removeAll()
-                if cutLinks.contains(link) {
-                    connections[link]!.pendingCloseNotice = node
-                } else {
-                    schedule(.closeNotice(to: peer, from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+                if close(link, at: node) {
+                    scheduleDial(link)
                 }
-                scheduleDial(link)
             case .wakeUp(let time):
                 wakeRequests[node] = time
                 schedule(.wake(node: node, time), at: time)

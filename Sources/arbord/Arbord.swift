@@ -1,4 +1,5 @@
 import ArborCore
+import ArborDiscovery
 import ArborNode
 import ArborTopology
 import ArborWire
@@ -27,6 +28,13 @@ struct Arbord: AsyncParsableCommand {
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT (repeatable).")
     var peers: [String] = []
+
+    @Option(help: "How to find peers: avahi (mDNS on the LAN, plus static peers), static (only --peer and topology-file addresses) or none (accept links only).")
+    var discovery = DiscoveryMode.avahi
+
+    enum DiscoveryMode: String, ExpressibleByArgument, CaseIterable {
+        case avahi, `static`, none
+    }
 
     @Option(help: "A topology file or a directory of them (repeatable).")
     var topologies: [String] = []
@@ -113,7 +121,10 @@ struct Arbord: AsyncParsableCommand {
         router.definitions = definitions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort))!
         var seen = Set<PeerEndpoint>()
-        let configuration = NodeConfiguration(
+        if discovery == .none {
+            staticPeers = []
+        }
+        var configuration = NodeConfiguration(
             router: router,
             realm: realm,
             listenHost: listenEndpoint.host,
@@ -122,6 +133,9 @@ struct Arbord: AsyncParsableCommand {
             runDirectory: runDirectory,
             maximumMessageSize: maxMessageSize
         )
+        if discovery == .avahi {
+            configuration.discovery = AvahiDiscovery(logger: logger)
+        }
         let node = ArborNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -174,3 +174,25 @@ import Testing
         #expect(sequences == [2])
     }
 }
+
+@Suite struct RoundTripCostTests {
+    @Test func aSlowLinkAdvertisesAHigherCostOnlyWhenItMovesEnough() {
+        let me = node(1)
+        let peer = node(2)
+        var router = Router(RouterConfiguration(id: me, name: "n1", incarnation: 1))
+        _ = router.handle(.start, at: .zero)
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: 10), at: .zero)
+        func echo(rtt milliseconds: Int64, at now: Int64) -> [Router.Action] {
+            let sent = (now - milliseconds) * 1_000_000
+            return router.handle(.message(.heartbeat(Heartbeat(timestamp: 1, echo: sent, echoDelay: 0)), from: peer), at: Instant(nanoseconds: now * 1_000_000))
+        }
+        _ = echo(rtt: 1, at: 100)
+        #expect(router.peers[peer]?.cost == 10)
+        _ = echo(rtt: 40, at: 200)
+        // Smoothed to (1*7 + 40)/8 = 5 ms: 15 is 50% above 10, re-advertised.
+        #expect(router.peers[peer]?.cost == 15)
+        #expect(router.database[me]?.cost(to: peer) == 15)
+        _ = echo(rtt: 5, at: 300)
+        #expect(router.peers[peer]?.cost == 15)
+    }
+}
