@@ -53,8 +53,18 @@ final class Cluster: @unchecked Sendable {
     let driver: any ClientDriver
     private(set) var nodes: [String: NodeProcess] = [:]
 
-    /// `nodeArguments` are added to every node's flags (heartbeats, for instance).
-    init(_ spec: TopologySpec, nodeArguments: [String] = [], driver: any ClientDriver = WireClientDriver()) throws {
+    /// Heartbeats: every `heartbeatMs`, a peer silent for `deadAfter` of them is dead. The
+    /// default tolerates a node that stalls for most of a second: the tests run debug
+    /// builds on small, often busy machines, where arbord's own default (100 ms x 3) can
+    /// declare a merely slow peer dead and make a test about something else flap (the
+    /// benchmark measures the defaults). `nodeArguments` are added to every node's flags.
+    init(
+        _ spec: TopologySpec,
+        heartbeatMs: Int = 100,
+        deadAfter: Int = 10,
+        nodeArguments: [String] = [],
+        driver: any ClientDriver = WireClientDriver()
+    ) throws {
         self.spec = spec
         self.driver = driver
         // Short: a Unix socket path must stay under 108 bytes.
@@ -68,7 +78,7 @@ final class Cluster: @unchecked Sendable {
                 name: name,
                 port: ports[name]!,
                 directory: directory + "/" + name,
-                arguments: ["--topologies", topologyFile] + nodeArguments
+                arguments: ["--topologies", topologyFile, "--heartbeat-ms", "\(heartbeatMs)", "--dead-after", "\(deadAfter)"] + nodeArguments
             )
         }
     }

@@ -43,7 +43,7 @@ final class NodeProcess: @unchecked Sendable {
     /// The flags this node is started with.
     var commandLine: [String] {
         ["--name", name, "--listen", address, "--run-dir", runDirectory, "--state-dir", stateDirectory,
-         "--log-level", "debug"] + arguments
+         "--log-level", "debug", "--discovery", "static"] + arguments
     }
 
     func start() throws {
