@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "arbord", targets: ["arbord"]),
         .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
         .executable(name: "arbor-sim", targets: ["arbor-sim"]),
+        .executable(name: "arbor-bench", targets: ["arbor-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -115,6 +116,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A load generator and latency probe for tools/bench-reroute; a client of the local
+        // socket through ArborWire, nothing more.
+        .executableTarget(
+            name: "arbor-bench",
+            dependencies: [
+                "ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
@@ -163,6 +173,12 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
+        ),
+        // Real arbord processes on loopback, driven through sockets and signals. Depends on
+        // the `arbord` executable so it is built before the tests that start it.
+        .testTarget(
+            name: "ArborIntegrationTests",
+            dependencies: ["ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio"), "arbord"]
         ),
     ]
 )

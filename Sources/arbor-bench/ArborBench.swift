@@ -1,0 +1,210 @@
+import ArborCore
+import ArborWire
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Load generator and latency probe for tools/bench-reroute. It talks to nodes only through
+/// their client sockets (and, for `reroute`, sends one signal to a PID it is given); it
+/// starts no node itself. Each subcommand prints one JSON object on standard output.
+@main
+struct ArborBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbor-bench",
+        abstract: "Measure Arbor nodes that are already running (see tools/bench-reroute).",
+        subcommands: [Reroute.self, Throughput.self]
+    )
+}
+
+struct StreamOptions: ParsableArguments {
+    @Option(help: "client.sock of the node the publisher attaches to.")
+    var publisherSocket: String
+
+    @Option(help: "client.sock of the node the subscriber attaches to.")
+    var subscriberSocket: String
+
+    @Option(help: "Topology name.")
+    var topology: String
+
+    @Option(help: "Topic of the stream (the subscriber subscribes to it as a prefix).")
+    var topic = "AAPL"
+
+    @Option(help: "Payload size in bytes (at least 8: the stream index).")
+    var size = 100
+
+    func topologyName() throws -> TopologyName {
+        guard let name = TopologyName(topology) else { throw ValidationError("bad topology name \(topology)") }
+        return name
+    }
+}
+
+/// Streams at a fixed rate, sends SIGNAL to PID in the middle, and reports the gap at the
+/// subscriber and the messages lost.
+struct Reroute: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Gap and loss at the subscriber when a relay is signalled mid-stream.",
+        discussion: """
+            gap_ms: from the signal to the arrival of the first message published after it. \
+            silence_ms: the longest time between two arrivals around the fault. lost: messages \
+            published that never arrived (after a drain). duplicates: messages that arrived twice.
+            """
+    )
+
+    @OptionGroup var stream: StreamOptions
+
+    @Option(help: "Messages per second.")
+    var rate = 1000
+
+    @Option(help: "PID of the relay to signal.")
+    var pid: Int32
+
+    @Option(help: "KILL, STOP or TERM.")
+    var signal = "KILL"
+
+    @Option(help: "Milliseconds of streaming before the signal.")
+    var beforeMs = 1000
+
+    @Option(help: "Milliseconds of streaming after the signal.")
+    var afterMs = 2000
+
+    func run() throws {
+        let signals: [String: Int32] = ["KILL": SIGKILL, "STOP": SIGSTOP, "TERM": SIGTERM]
+        guard let number = signals[signal.uppercased()] else { throw ValidationError("--signal must be KILL, STOP or TERM") }
+        let topology = try stream.topologyName()
+        let topic = Array(stream.topic.utf8)
+        let total = rate * (beforeMs + afterMs) / 1000
+        let (publisher, subscriber) = try connectStream(
+            publisherSocket: stream.publisherSocket,
+            subscriberSocket: stream.subscriberSocket,
+            topology: topology,
+            topic: topic
+        )
+        let counter = MessageCounter(connection: subscriber, topic: topic, expected: total)
+        counter.start()
+        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: stream.size)
+
+        let interval = UInt64(1_000_000_000 / rate)
+        let begin = monotonicNanoseconds() + 1_000_000
+        let faultIndex = rate * beforeMs / 1000
+        var sentAt = [UInt64](repeating: 0, count: total)
+        var faultAt: UInt64 = 0
+        var out: [UInt8] = []
+        for index in 0..<total {
+            if index == faultIndex {
+                faultAt = monotonicNanoseconds()
+                guard kill(pid, number) == 0 else { throw BenchError("kill(\(pid), \(signal)): \(String(cString: strerror(errno)))") }
+            }
+            sleepUntil(begin + UInt64(index) * interval)
+            out.removeAll(keepingCapacity: true)
+            frames.append(index, to: &out)
+            sentAt[index] = monotonicNanoseconds()
+            try publisher.write(out)
+        }
+        _ = counter.wait(for: total, idle: 1.0)
+        counter.stop()
+        let (arrivals, copies) = counter.snapshot()
+
+        let lost = copies.filter { $0 == 0 }.count
+        let lostIndices = copies.indices.filter { copies[$0] == 0 }
+        let firstAfter = (faultIndex..<total).first { copies[$0] > 0 }
+        let gap = firstAfter.map { Double(arrivals[$0] - faultAt) / 1e6 }
+        // The longest silence: between consecutive arrivals (in arrival order) from 100 ms
+        // before the fault on.
+        let times = arrivals.filter { $0 != 0 && $0 + 100_000_000 >= faultAt }.sorted()
+        var silence = 0.0
+        var silenceStart = 0.0
+        for (earlier, later) in zip(times, times.dropFirst()) where Double(later - earlier) / 1e6 > silence {
+            silence = Double(later - earlier) / 1e6
+            silenceStart = (Double(earlier) - Double(faultAt)) / 1e6
+        }
+        let result: [String: Any] = [
+            "signal": signal.uppercased(),
+            "rate": rate,
+            "published": total,
+            "received": total - lost,
+            "lost": lost,
+            "lost_first": lostIndices.first.map { $0 - faultIndex } as Any,
+            "lost_last": lostIndices.last.map { $0 - faultIndex } as Any,
+            "duplicates": counter.duplicateCount,
+            "gap_ms": gap as Any,
+            "silence_ms": silence,
+            "silence_starts_ms": silenceStart,
+            "problems": counter.problems,
+        ]
+        print(try json(result))
+    }
+}
+
+/// Publishes COUNT messages as fast as the node takes them and reports the rate at which
+/// they arrive at the subscriber.
+struct Throughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "End-to-end throughput from a publisher to a subscriber through the overlay.",
+        discussion: """
+            msgs_per_s: messages received divided by the time from the first publish to the \
+            last arrival. publish_s: how long the publisher took to hand everything to its node.
+            """
+    )
+
+    @OptionGroup var stream: StreamOptions
+
+    @Option(help: "Messages to publish.")
+    var count = 1_000_000
+
+    @Option(help: "Publish in writes of this many messages.")
+    var batch = 256
+
+    func run() throws {
+        let topology = try stream.topologyName()
+        let topic = Array(stream.topic.utf8)
+        let (publisher, subscriber) = try connectStream(
+            publisherSocket: stream.publisherSocket,
+            subscriberSocket: stream.subscriberSocket,
+            topology: topology,
+            topic: topic
+        )
+        let counter = MessageCounter(connection: subscriber, topic: topic, expected: count)
+        counter.start()
+        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: stream.size)
+        var out: [UInt8] = []
+        out.reserveCapacity(batch * frames.frameSize)
+        let begin = monotonicNanoseconds()
+        var index = 0
+        while index < count {
+            out.removeAll(keepingCapacity: true)
+            let end = min(index + batch, count)
+            while index < end {
+                frames.append(index, to: &out)
+                index += 1
+            }
+            try publisher.write(out)
+        }
+        let published = monotonicNanoseconds()
+        let complete = counter.wait(for: count, idle: 5.0)
+        let last = counter.lastArrivalNanoseconds
+        counter.stop()
+        let received = counter.receivedCount
+        let seconds = Double(last - begin) / 1e9
+        let result: [String: Any] = [
+            "count": count,
+            "size": stream.size,
+            "received": received,
+            "complete": complete,
+            "duplicates": counter.duplicateCount,
+            "seconds": seconds,
+            "publish_s": Double(published - begin) / 1e9,
+            "msgs_per_s": Double(received) / seconds,
+            "problems": counter.problems,
+        ]
+        print(try json(result))
+        if !complete { throw ExitCode(1) }
+    }
+}
+
+private func json(_ object: [String: Any]) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,321 @@
+import ArborCore
+import ArborWire
+import Foundation
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking connection to a node's client socket, after HELLO/WELCOME. Frames are built
+/// with ArborWire's encoder; the hot paths (publishing a stream, counting messages) work on
+/// raw bytes so that the benchmark measures the node, not this program.
+final class BenchConnection: @unchecked Sendable {
+    let fd: Int32
+    let path: String
+    private let encoder = ClientFrameEncoder()
+    private let decoder = ClientFrameDecoder()
+    private var inbound = ByteBuffer()
+
+    init(path: String, name: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BenchError("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw BenchError("connect \(path): \(String(cString: strerror(errno)))") }
+        // Large socket buffers: fewer wake-ups on both sides.
+        var size: Int32 = 4 << 20
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        try send(.hello(id: 1, versions: ClientProtocol.versions, clientName: name))
+        guard case .welcome = try next() else { throw BenchError("\(path): no WELCOME") }
+    }
+
+    func send(_ request: ClientRequest) throws {
+        var buffer = ByteBuffer()
+        try encoder.encode(request, into: &buffer)
+        try write(Array(buffer.readableBytesView))
+    }
+
+    /// The bytes of `request` as a frame.
+    func frame(_ request: ClientRequest) throws -> [UInt8] {
+        var buffer = ByteBuffer()
+        try encoder.encode(request, into: &buffer)
+        return Array(buffer.readableBytesView)
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw BenchError("write to \(path): \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// The next decoded response (for the set-up phase).
+    func next() throws -> ClientResponse {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            if let response = try decoder.nextResponse(from: &inbound) { return response }
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw BenchError("\(path) closed the connection") }
+            inbound.writeBytes(chunk[0..<count])
+        }
+    }
+
+    /// Sends `request` and waits for its OK (other frames in between are ignored).
+    func call(_ request: ClientRequest) throws {
+        try send(request)
+        while true {
+            switch try next() {
+            case .ok(let id) where id == request.id: return
+            case .error(let id, let code, let text) where id == request.id: throw BenchError("\(request.type) refused: \(code): \(text)")
+            default: continue
+            }
+        }
+    }
+
+    /// Bytes read during set-up but not yet consumed (handed to the fast reader).
+    func takeLeftover() -> [UInt8] {
+        defer { inbound.clear() }
+        return Array(inbound.readableBytesView)
+    }
+
+    func shutdownBoth() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    deinit {
+        close(fd)
+    }
+}
+
+/// Counts the MESSAGE frames of one topic as they arrive, on a thread of its own, with the
+/// arrival time of each (monotonic nanoseconds) indexed by the stream's own counter,
+/// which the publisher puts in the first 8 bytes of every payload.
+final class MessageCounter: @unchecked Sendable {
+    let connection: BenchConnection
+    let topicLength: Int
+    let expected: Int
+    /// Arrival time per stream index (0 = not arrived), and how often each arrived.
+    private(set) var arrivals: [UInt64]
+    private(set) var copies: [UInt8]
+    private let lock = NSLock()
+    private var received = 0
+    private var duplicates = 0
+    private var otherFrames = 0
+    private var errors: [String] = []
+    private var lastArrival: UInt64 = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(connection: BenchConnection, topic: [UInt8], expected: Int) {
+        self.connection = connection
+        topicLength = topic.count
+        self.expected = expected
+        arrivals = [UInt64](repeating: 0, count: expected)
+        copies = [UInt8](repeating: 0, count: expected)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            done.signal()
+        }
+        thread.name = "bench-counter"
+        thread.start()
+    }
+
+    private func run() {
+        let capacity = 4 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        var filled = 0
+        let leftover = connection.takeLeftover()
+        leftover.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        filled = leftover.count
+        while true {
+            var offset = 0
+            let now = monotonicNanoseconds()
+            var newlyReceived = 0
+            while filled - offset >= 5 {
+                let length = Int(UInt32(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                guard length >= 1, length <= capacity - 4 else {
+                    lock.withLock { errors.append("bad frame length \(length)") }
+                    return
+                }
+                guard filled - offset >= 4 + length else { break }
+                let type = buffer[offset + 4]
+                let body = offset + 5
+                if type == 0x84 {
+                    // origin 16, incarnation 8, sequence 8, topology (1 + n), topic (2 + m), payload (4 + k)
+                    let topologyLength = Int(buffer[body + 32])
+                    let topicAt = body + 33 + topologyLength
+                    let topicLength = Int(UInt16(bigEndian: buffer.loadUnaligned(fromByteOffset: topicAt, as: UInt16.self)))
+                    let payloadAt = topicAt + 2 + topicLength + 4
+                    if topicLength == self.topicLength, payloadAt + 8 <= offset + 4 + length {
+                        let index = Int(UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: payloadAt, as: UInt64.self)))
+                        if index >= 0, index < expected {
+                            if copies[index] == 0 {
+                                arrivals[index] = now
+                                newlyReceived += 1
+                            }
+                            copies[index] &+= 1
+                            if copies[index] > 1 { lock.withLock { duplicates += 1 } }
+                        }
+                    } else {
+                        lock.withLock { otherFrames += 1 }
+                    }
+                } else if type == 0x83 {
+                    lock.withLock { errors.append("ERROR frame from the node") }
+                }
+                offset += 4 + length
+            }
+            if newlyReceived > 0 {
+                lock.withLock {
+                    received += newlyReceived
+                    lastArrival = now
+                }
+            }
+            if offset > 0 {
+                let rest = filled - offset
+                if rest > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: rest) }
+                filled = rest
+            }
+            let count = recv(connection.fd, buffer.baseAddress! + filled, capacity - filled, 0)
+            if count <= 0 {
+                if count < 0, errno == EINTR { continue }
+                return
+            }
+            filled += count
+        }
+    }
+
+    var receivedCount: Int { lock.withLock { received } }
+    var duplicateCount: Int { lock.withLock { duplicates } }
+    var problems: [String] { lock.withLock { errors } }
+    var lastArrivalNanoseconds: UInt64 { lock.withLock { lastArrival } }
+
+    /// Waits until `count` stream messages arrived, or nothing new came for `idle`.
+    func wait(for count: Int, idle: Double) -> Bool {
+        var lastCount = -1
+        var lastChange = monotonicNanoseconds()
+        while true {
+            let now = receivedCount
+            if now >= count { return true }
+            if now != lastCount {
+                lastCount = now
+                lastChange = monotonicNanoseconds()
+            } else if Double(monotonicNanoseconds() - lastChange) / 1e9 > idle {
+                return false
+            }
+            usleep(1000)
+        }
+    }
+
+    func stop() {
+        connection.shutdownBoth()
+        _ = done.wait(timeout: .now() + 5)
+    }
+
+    /// Copies of the arrival table (after stop).
+    func snapshot() -> (arrivals: [UInt64], copies: [UInt8]) {
+        lock.withLock { (arrivals, copies) }
+    }
+}
+
+/// Publishes stream messages whose payload starts with the big-endian stream index.
+struct StreamFrames {
+    private var template: [UInt8]
+    private let indexOffset: Int
+
+    init(connection: BenchConnection, topology: TopologyName, topic: [UInt8], size: Int) throws {
+        let payload = [UInt8](repeating: 0x2e, count: max(size, 8))
+        template = try connection.frame(.publish(id: 0, topology: topology, topic: Topic(topic), payload: payload))
+        indexOffset = template.count - payload.count
+    }
+
+    var frameSize: Int { template.count }
+
+    /// Appends the frame of stream message `index` to `out`.
+    mutating func append(_ index: Int, to out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt64(index).bigEndian) { bytes in
+            for position in 0..<8 { template[indexOffset + position] = bytes[position] }
+        }
+        out.append(contentsOf: template)
+    }
+}
+
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+func sleepUntil(_ nanoseconds: UInt64) {
+    let now = monotonicNanoseconds()
+    guard nanoseconds > now else { return }
+    var delay = timespec(tv_sec: Int((nanoseconds - now) / 1_000_000_000), tv_nsec: Int((nanoseconds - now) % 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&delay, &remaining) != 0 && errno == EINTR {
+        delay = remaining
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Subscribes on `subscriberSocket`, publishes probes on `publisherSocket` until one
+/// arrives (interest has reached the publisher's node), and returns both connections.
+func connectStream(
+    publisherSocket: String,
+    subscriberSocket: String,
+    topology: TopologyName,
+    topic: [UInt8]
+) throws -> (publisher: BenchConnection, subscriber: BenchConnection) {
+    let subscriber = try BenchConnection(path: subscriberSocket, name: "bench-sub")
+    try subscriber.call(.subscribe(id: 2, topology: topology, prefix: Topic(topic)))
+    let publisher = try BenchConnection(path: publisherSocket, name: "bench-pub")
+    try publisher.call(.attach(id: 2, topology: topology))
+    // Probes: topic + "-probe", which the subscription's prefix also matches.
+    let probeTopic = Topic(topic + Array("-probe".utf8))
+    let deadline = monotonicNanoseconds() + 20_000_000_000
+    var probe = 0
+    let flags = fcntl(subscriber.fd, F_GETFL)
+    _ = fcntl(subscriber.fd, F_SETFL, flags | O_NONBLOCK)
+    defer { _ = fcntl(subscriber.fd, F_SETFL, flags) }
+    while monotonicNanoseconds() < deadline {
+        try publisher.send(.publish(id: 0, topology: topology, topic: probeTopic, payload: Array("probe \(probe)".utf8)))
+        probe += 1
+        usleep(20_000)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(subscriber.fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            // A MESSAGE with the probe topic arrived: the path is up. Drain and go.
+            if chunk[0..<count].firstRange(of: probeTopic.bytes) != nil {
+                usleep(100_000)
+                while chunk.withUnsafeMutableBytes({ recv(subscriber.fd, $0.baseAddress, $0.count, 0) }) > 0 {}
+                return (publisher, subscriber)
+            }
+        }
+    }
+    throw BenchError("no probe reached the subscriber within 20 s")
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `arbord` process on 127.0.0.1: its flags, its directories, its PID and its log.
+///
+/// The test talks to it only through its sockets (peer port, `client.sock`, later
+/// `control.sock`) and signals; the log (standard error, appended to `logPath`) is read
+/// to wait for readiness and to check what it says. A restart keeps the port, the run
+/// directory and the state directory (so the node id), and appends to the same log after
+/// a marker line.
+final class NodeProcess: @unchecked Sendable {
+    let name: String
+    let port: Int
+    let directory: String
+    var arguments: [String]
+
+    private let lock = NSLock()
+    private var currentPID: pid_t?
+    private var lastExit: ExitStatus?
+    private(set) var starts = 0
+    /// Log offset at the last start: ``currentLog`` reads from there.
+    private var startOffset = 0
+
+    init(name: String, port: Int, directory: String, arguments: [String]) {
+        self.name = name
+        self.port = port
+        self.directory = directory
+        self.arguments = arguments
+    }
+
+    var runDirectory: String { directory + "/run" }
+    var stateDirectory: String { directory + "/state" }
+    var logPath: String { directory + "/arbord.log" }
+    var clientSocketPath: String { runDirectory + "/client.sock" }
+    var controlSocketPath: String { runDirectory + "/control.sock" }
+    var address: String { "127.0.0.1:\(port)" }
+
+    var pid: pid_t? { lock.withLock { currentPID } }
+
+    /// The flags this node is started with.
+    var commandLine: [String] {
+        ["--name", name, "--listen", address, "--run-dir", runDirectory, "--state-dir", stateDirectory,
+         "--log-level", "debug", "--discovery", "static"] + arguments
+    }
+
+    func start() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        lock.withLock {
+            precondition(currentPID == nil, "\(name) is already running")
+        }
+        let marker = "=== harness: start #\(starts + 1) of \(name): arbord \(commandLine.joined(separator: " "))\n"
+        startOffset = appendToLog(marker)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "ARBOR_RUN_DIR")
+        environment.removeValue(forKey: "ARBOR_STATE_DIR")
+        let pid = try Spawner.shared.spawn(.init(
+            executable: Binaries.arbord,
+            arguments: commandLine,
+            logPath: logPath,
+            environment: environment
+        ))
+        lock.withLock {
+            currentPID = pid
+            lastExit = nil
+            starts += 1
+        }
+    }
+
+    /// Sends `signal` to the running process (no-op when it is not running).
+    func send(_ signal: Int32) {
+        guard let pid else { return }
+        kill(pid, signal)
+    }
+
+    /// Whether the process is still there (reaps it when it has ended).
+    var isRunning: Bool {
+        checkExit() == nil && pid != nil
+    }
+
+    /// The exit status once the process ended, `nil` while it runs.
+    @discardableResult
+    func checkExit() -> ExitStatus? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let lastExit, currentPID == nil { return lastExit }
+        guard let pid = currentPID else { return nil }
+        guard let status = Spawner.shared.poll(pid) else { return nil }
+        currentPID = nil
+        lastExit = status
+        return status
+    }
+
+    /// Waits up to `timeout` for the process to end; returns how it ended, or `nil`.
+    func waitForExit(timeout: Duration) async -> ExitStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = checkExit() { return status }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return checkExit()
+    }
+
+    /// SIGKILL (resuming it first if stopped does not matter: SIGKILL ends stopped
+    /// processes too) and reap. Bounded: returns once reaped or after 5 s.
+    func kill9() async {
+        send(SIGKILL)
+        _ = await waitForExit(timeout: .seconds(5))
+    }
+
+    // MARK: - Log
+
+    /// The whole log (every start).
+    var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The log of the current (or last) start.
+    var currentLog: String {
+        let all = Array(log.utf8)
+        guard startOffset < all.count else { return "" }
+        return String(decoding: all[startOffset...], as: UTF8.self)
+    }
+
+    /// Appends a line of the harness's own (a marker) and returns the log size before it.
+    @discardableResult
+    func appendToLog(_ text: String) -> Int {
+        let handle = FileHandle(forWritingAtPath: logPath) ?? {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            return FileHandle(forWritingAtPath: logPath)!
+        }()
+        defer { try? handle.close() }
+        let offset = Int((try? handle.seekToEnd()) ?? 0)
+        handle.write(Data(text.utf8))
+        return offset
+    }
+
+    /// Waits until `predicate` holds for the log of the current start.
+    func waitForLog(
+        _ what: String,
+        timeout: Duration = .seconds(10),
+        _ predicate: (String) -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if predicate(currentLog) { return }
+            if let status = checkExit() {
+                throw HarnessError("\(name) \(status) while waiting for \(what)\n\(tail())")
+            }
+            if ContinuousClock.now >= deadline {
+                throw HarnessError("\(name): no \(what) within \(timeout)\n\(tail())")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Waits for the "up" line and the client socket.
+    func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+        try await waitForLog("start-up", timeout: timeout) { log in
+            log.contains("up: peers on port \(port)") && FileManager.default.fileExists(atPath: clientSocketPath)
+        }
+    }
+
+    /// The last lines of the log, for failure messages.
+    func tail(_ lines: Int = 30) -> String {
+        let all = log.split(separator: "\n", omittingEmptySubsequences: false)
+        return "--- last lines of \(name)'s log (\(logPath)):\n" + all.suffix(lines).joined(separator: "\n")
+    }
+
+    // MARK: - What the log says
+
+    /// Log lines of the current start that contain `text`.
+    func lines(containing text: String, wholeLog: Bool = false) -> [Substring] {
+        (wholeLog ? log : currentLog).split(separator: "\n").filter { $0.contains(text) }
+    }
+
+    /// Whether the last "peer NAME (...) up/down" line of the current start says up.
+    func peerIsUp(_ peer: String) -> Bool {
+        guard let last = lines(containing: "peer \(peer) (").last else { return false }
+        return last.contains(") up")
+    }
+
+    /// The parent in the last "route of TOPOLOGY: ... -> ..." line: `nil` when there is
+    /// no route line, `"(root)"` at the root, `"none"` without a route.
+    func loggedParent(_ topology: String) -> String? {
+        guard let last = lines(containing: "route of \(topology): ").last,
+              let arrow = last.range(of: " -> ", options: .backwards)
+        else { return nil }
+        let after = last[arrow.upperBound...]
+        if after.hasPrefix("none") { return "none" }
+        guard let start = after.range(of: "parent ") else { return nil }
+        let rest = after[start.upperBound...]
+        return String(rest.prefix { $0 != "," })
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where the built executables are: beside the test bundle (the build directory), or
+/// `ARBORD_BINARY`.
+enum Binaries {
+    static let arbord = locate("arbord", environment: "ARBORD_BINARY")
+
+    static func locate(_ program: String, environment variable: String) -> String {
+        if let path = ProcessInfo.processInfo.environment[variable] { return path }
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = me.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent(program).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug/" + program
+    }
+}
+
+/// The repository root, from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path

@@ -1,0 +1,183 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts child processes with `posix_spawn` and keeps track of them by PID.
+///
+/// Safety nets so that no `arbord` outlives the tests that started it:
+/// - every child is started through `setpriv --pdeathsig KILL` (util-linux; it execs the
+///   program, so the PID is the program's): the kernel kills it when the thread that
+///   spawned it ends. Children are therefore spawned from one dedicated thread that lives
+///   as long as the test process, never from a pool thread that may be retired.
+/// - ``killAll()`` (used by every cluster's teardown) and an `atexit` hook kill whatever
+///   is still registered, by PID.
+/// Only PIDs this spawner started are ever signalled or reaped (`waitpid(pid)`, never -1).
+final class Spawner: @unchecked Sendable {
+    static let shared = Spawner()
+
+    struct Request {
+        var executable: String
+        var arguments: [String]
+        /// Standard output and standard error are appended to this file.
+        var logPath: String
+        var environment: [String: String]
+    }
+
+    private let condition = NSCondition()
+    private var queue: [(Request, (Result<pid_t, SpawnError>) -> Void)] = []
+    private var live: Set<pid_t> = []
+    private let setpriv: String?
+
+    private init() {
+        setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let thread = Thread { [unowned self] in self.serve() }
+        thread.name = "arbor-it-spawner"
+        thread.start()
+        atexit {
+            Spawner.shared.killAll()
+        }
+    }
+
+    /// Starts `request` and returns the child's PID.
+    func spawn(_ request: Request) throws -> pid_t {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<pid_t, SpawnError>?
+        condition.lock()
+        queue.append((request, { result = $0; done.signal() }))
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        let pid = try result!.get()
+        condition.lock()
+        live.insert(pid)
+        condition.unlock()
+        return pid
+    }
+
+    /// Reaps `pid` if it has ended; returns its status then, `nil` while it runs.
+    func poll(_ pid: pid_t) -> ExitStatus? {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        guard reaped == pid else {
+            if reaped < 0, errno == ECHILD {
+                forget(pid)
+                return .unknown
+            }
+            return nil
+        }
+        forget(pid)
+        return ExitStatus(raw: status)
+    }
+
+    /// SIGKILLs every child still registered and reaps it.
+    func killAll() {
+        condition.lock()
+        let pids = live
+        condition.unlock()
+        for pid in pids {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            forget(pid)
+        }
+    }
+
+    private func forget(_ pid: pid_t) {
+        condition.lock()
+        live.remove(pid)
+        condition.unlock()
+    }
+
+    private func serve() {
+        while true {
+            condition.lock()
+            while queue.isEmpty {
+                condition.wait()
+            }
+            let (request, reply) = queue.removeFirst()
+            condition.unlock()
+            reply(start(request))
+        }
+    }
+
+    private func start(_ request: Request) -> Result<pid_t, SpawnError> {
+        var argv = [request.executable] + request.arguments
+        var path = request.executable
+        if let setpriv {
+            argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
+            path = setpriv
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, request.logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The test process may block or ignore signals (SIGPIPE, ...); the child starts clean.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let environment = request.environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let code = withCStrings(argv) { cArguments in
+            withCStrings(environment) { cEnvironment in
+                posix_spawn(&pid, path, &actions, &attributes, cArguments, cEnvironment)
+            }
+        }
+        guard code == 0 else {
+            return .failure(SpawnError("cannot start \(request.executable): \(String(cString: strerror(code)))"))
+        }
+        return .success(pid)
+    }
+}
+
+/// How a child ended.
+enum ExitStatus: Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signalled(Int32)
+    /// Reaped elsewhere; should not happen.
+    case unknown
+
+    init(raw status: Int32) {
+        if status & 0x7f == 0 {
+            self = .exited((status >> 8) & 0xff)
+        } else {
+            self = .signalled(status & 0x7f)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .exited(let code): return "exited with status \(code)"
+        case .signalled(let signal): return "killed by signal \(signal)"
+        case .unknown: return "ended (status unknown)"
+        }
+    }
+}
+
+struct SpawnError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A NULL-terminated `char *[]` for the duration of `body`.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var pointers = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { pointers.forEach { free($0) } }
+    return body(pointers)
+}
