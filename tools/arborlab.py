@@ -187,12 +187,16 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
-def control_get(run_dir, path, timeout=2.0):
-    """GET a control API path; the decoded JSON, or None when there is no control socket
-    (a node without the control API, or not started yet) or the request failed."""
+NO_API = object()
+
+
+def control_get(run_dir, path, timeout=2.0, missing=None):
+    """GET a control API path; the decoded JSON, or None when the request failed (not
+    found, node busy or gone), or `missing` when there is no control socket (a node
+    without the control API, or not started yet)."""
     sock = os.path.join(run_dir, "control.sock")
     if not os.path.exists(sock):
-        return None
+        return missing
     conn = UnixHTTPConnection(sock, timeout)
     try:
         conn.request("GET", path)
@@ -340,8 +344,10 @@ class Lab:
 def node_peers(lab, host):
     """Names of the peers `host` has a link up to: from the control API (/v1/peers) if the
     node has one, else from its log."""
-    data = control_get(lab.run_dir(host), "/v1/peers")
-    if data is not None:
+    data = control_get(lab.run_dir(host), "/v1/peers", missing=NO_API)
+    if data is None:
+        return set()
+    if data is not NO_API:
         items = data.get("peers", data) if isinstance(data, dict) else data
         names = set()
         for p in items if isinstance(items, list) else []:
@@ -355,8 +361,10 @@ def node_route(lab, host, topology):
     """(root, parent or None, sorted engaged names) of `host` in `topology`, from
     /v1/routes/{topology} if the node has the control API, else from its log; None when
     the node has no route."""
-    data = control_get(lab.run_dir(host), f"/v1/routes/{topology}")
-    if data is not None:
+    data = control_get(lab.run_dir(host), f"/v1/routes/{topology}", missing=NO_API)
+    if data is None:
+        return None
+    if data is not NO_API:
         if isinstance(data, dict) and "routes" in data and isinstance(data["routes"], list):
             data = data["routes"][0] if data["routes"] else {}
         root = data.get("root")
@@ -379,10 +387,13 @@ def node_route(lab, host, topology):
 
 def node_tree(lab, host, topology):
     """The whole tree as `host` computes it (/v1/tree/{topology}), canonicalised to a
-    sorted list of (node, parent) pairs, or None without the control API."""
-    data = control_get(lab.run_dir(host), f"/v1/tree/{topology}")
-    if data is None:
+    sorted tuple of (node, parent, cost from the root); None without the control API,
+    () when the node has no tree (yet)."""
+    data = control_get(lab.run_dir(host), f"/v1/tree/{topology}", missing=NO_API)
+    if data is NO_API:
         return None
+    if data is None:
+        return ()
     return canonical_tree(data)
 
 
@@ -407,7 +418,7 @@ def canonical_tree(data):
     if isinstance(data, dict) and isinstance(data.get("nodes"), list):
         for n in data["nodes"]:
             if isinstance(n, dict):
-                pairs.append((name_of(n), name_of(n.get("parent"))))
+                pairs.append((name_of(n), name_of(n.get("parent")), n.get("cost")))
     elif isinstance(data, dict) and isinstance(data.get("edges"), list):
         children = set()
         for e in data["edges"]:
