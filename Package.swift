@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborTopology", targets: ["ArborTopology"]),
         .library(name: "ArborWire", targets: ["ArborWire"]),
+        .library(name: "ArborControl", targets: ["ArborControl"]),
+        .library(name: "ArborClient", targets: ["ArborClient"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbord", targets: ["arbord"]),
         .library(name: "ArborDiscovery", targets: ["ArborDiscovery"]),
@@ -21,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -35,14 +39,29 @@ let package = Package(
             name: "ArborWire",
             dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The control API's contract (JSON documents, paths) and a small client for it.
+        .target(name: "ArborControl"),
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "ArborClient",
+            dependencies: [
+                "ArborWire",
+                "ArborCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -52,7 +71,9 @@ let package = Package(
         .executableTarget(
             name: "arbor",
             dependencies: [
-                "ArborTopology", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArborTopology", "ArborCore", "ArborWire", "ArborClient", "ArborControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -121,6 +142,28 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        // Runs real arbord processes and the arbor CLI, so it depends on both executables.
+        .testTarget(
+            name: "ArborControlTests",
+            dependencies: [
+                "ArborControl", "ArborCore", "ArborWire", "arbord", "arbor",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Depends on the `arbor` executable so it is built before the tests that run it.
+        .testTarget(
+            name: "ArborClientTests",
+            dependencies: [
+                "ArborClient",
+                "ArborWire",
+                "ArborCore",
+                "arbor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ArborWireTests",
             dependencies: [

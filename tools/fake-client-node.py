@@ -8,7 +8,13 @@ strictly as the document specifies and exits with status 1 on the first deviatio
 example that frames anything wrongly fails the check. Behaviour: HELLO gets a WELCOME;
 PUBLISH is stored (OK unless the id is 0); SUBSCRIBE gets an OK, then a MESSAGE for each
 stored message of that topology whose topic starts with the prefix, then a GAP for the
-next two sequences, then the connection is closed; PING gets a PONG.
+next two sequences, then the connection is closed; PING gets a PONG; ATTACH, DETACH and
+UNSUBSCRIBE get an OK (unless the id is 0).
+
+For the client library's tests: a request naming a topology that starts with "refused"
+gets ERROR 5 (not permitted), with its id even when that is 0, as a node does; a payload
+over 1 MiB gets ERROR 6 (message too large). A client that leaves in the middle of an
+answer ends its connection, not the server.
 """
 import os
 import re
@@ -73,6 +79,15 @@ def send(conn, frame_type, body):
     conn.sendall(struct.pack(">IB", len(body) + 1, frame_type) + body)
 
 
+def refuse(conn, request_id, code, text):
+    text = text.encode()
+    send(conn, 0x83, struct.pack(">IHH", request_id, code, len(text)) + text)
+
+
+def refused(topology):
+    return topology.startswith(b"refused")
+
+
 def serve(conn, store):
     greeted = False
     while True:
@@ -104,12 +119,30 @@ def serve(conn, store):
             topology, topic = body.topology(), body.topic("topic")
             payload = body.take(body.u("I", "payload length"), "payload")
             body.end()
+            if refused(topology):
+                refuse(conn, request_id, 5, "this node may not publish to " + topology.decode())
+                continue
+            if len(payload) > 1048576:
+                refuse(conn, request_id, 6, f"payload of {len(payload)} bytes, the limit is 1048576")
+                continue
             store.append((topology, topic, payload))
             if request_id:
+                send(conn, 0x82, struct.pack(">I", request_id))
+        elif frame_type in (0x02, 0x03, 0x05):
+            topology = body.topology()
+            if frame_type == 0x05:
+                body.topic("prefix")
+            body.end()
+            if refused(topology):
+                refuse(conn, request_id, 5, "not permitted in " + topology.decode())
+            elif request_id:
                 send(conn, 0x82, struct.pack(">I", request_id))
         elif frame_type == 0x04:
             topology, prefix = body.topology(), body.topic("prefix")
             body.end()
+            if refused(topology):
+                refuse(conn, request_id, 5, "not permitted in " + topology.decode())
+                continue
             send(conn, 0x82, struct.pack(">I", request_id))
             sequence = 0
             for stored_topology, topic, payload in store:
@@ -139,7 +172,10 @@ def main():
         conn, _ = server.accept()
         conn.settimeout(30)
         with conn:
-            serve(conn, store)
+            try:
+                serve(conn, store)
+            except (BrokenPipeError, ConnectionResetError):
+                print("fake-client-node: the client left early", file=sys.stderr)
     server.close()
     os.unlink(path)
 

@@ -33,23 +33,54 @@ public final class Graph: Sendable {
     private let indexByID: [NodeID: Int32]
     private let indexByName: [String: Int32]
 
-    /// Builds the snapshot of `database`.
-    public convenience init(_ database: LinkStateDatabase) {
-        self.init(records: database.records.values)
+    /// Builds the snapshot of `database`. When `previous` (an earlier snapshot, typically
+    /// of the same overlay a moment ago) holds exactly the same nodes, its numbering and
+    /// name index are reused and only the links are rebuilt: no sorting, no hashing of
+    /// names. The result is the same as a build from scratch.
+    public convenience init(_ database: LinkStateDatabase, reusing previous: Graph? = nil) {
+        if let previous, previous.count == database.count {
+            var ordered = [LinkStateRecord?](repeating: nil, count: previous.count)
+            var complete = true
+            for record in database.records.values {
+                guard let index = previous.indexByID[record.origin] else {
+                    complete = false
+                    break
+                }
+                ordered[Int(index)] = record
+            }
+            if complete {
+                self.init(sorted: ordered.map { $0! }, digest: database.digest, reusing: previous)
+                return
+            }
+        }
+        self.init(sorted: database.records.values.sorted { $0.origin < $1.origin }, digest: database.digest, reusing: nil)
     }
 
-    public init(records: some Sequence<LinkStateRecord>) {
+    public convenience init(records: some Sequence<LinkStateRecord>) {
         let sorted = records.sorted { $0.origin < $1.origin }
         var digest = DatabaseDigest()
         sorted.forEach { digest.toggle($0) }
+        self.init(sorted: sorted, digest: digest, reusing: nil)
+    }
+
+    /// `sorted` is in node-id order; `previous`, when given, numbers the same nodes.
+    private init(sorted: [LinkStateRecord], digest: DatabaseDigest, reusing previous: Graph?) {
         self.digest = digest
-        ids = sorted.map(\.origin)
-        names = sorted.map(\.name)
+        let names = sorted.map(\.name)
+        self.names = names
         incarnations = sorted.map(\.incarnation)
-        var indexByID: [NodeID: Int32] = [:]
-        indexByID.reserveCapacity(sorted.count)
-        for (index, id) in ids.enumerated() {
-            indexByID[id] = Int32(index)
+        let indexByID: [NodeID: Int32]
+        if let previous {
+            ids = previous.ids
+            indexByID = previous.indexByID
+        } else {
+            ids = sorted.map(\.origin)
+            var index: [NodeID: Int32] = [:]
+            index.reserveCapacity(sorted.count)
+            for (position, id) in ids.enumerated() {
+                index[id] = Int32(position)
+            }
+            indexByID = index
         }
         self.indexByID = indexByID
 
@@ -82,9 +113,16 @@ public final class Graph: Sendable {
         let (definitions, definitionConflicts) = Graph.resolveDefinitions(sorted)
         self.definitions = definitions
         self.definitionConflicts = definitionConflicts
-        let (indexByName, nameConflicts) = Graph.resolveNames(sorted, offsets: offsets)
-        self.indexByName = indexByName
-        self.nameConflicts = nameConflicts
+        // Names resolve alike while every name is the same and none is contested (a
+        // contest depends on links and incarnations, which may have changed).
+        if let previous, previous.nameConflicts.isEmpty, previous.names == names {
+            indexByName = previous.indexByName
+            nameConflicts = [:]
+        } else {
+            let (indexByName, nameConflicts) = Graph.resolveNames(sorted, offsets: offsets)
+            self.indexByName = indexByName
+            self.nameConflicts = nameConflicts
+        }
     }
 
     public var count: Int { ids.count }

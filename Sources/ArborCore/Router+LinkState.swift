@@ -19,8 +19,12 @@ extension Router {
         for record in records {
             statistics.recordsReceived += 1
             if record.origin == id {
-                // A record of ours from an earlier life or session: outnumber it.
-                if !ownRecord.isNewer(than: record) {
+                // A record of ours from an earlier life or session: outnumber it. An exact
+                // copy of our current record is only an echo (a relay that heard it from
+                // another relay first passes it on to us): re-originating for it would
+                // flood again, and in a full mesh the echoes of each flood would keep the
+                // re-originations going forever.
+                if record.isNewer(than: ownRecord) || (!ownRecord.isNewer(than: record) && record != ownRecord) {
                     ownRecord.incarnation = record.incarnation
                     ownRecord.sequence = record.sequence
                     bumpOwnRecord(now)

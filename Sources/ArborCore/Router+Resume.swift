@@ -14,6 +14,14 @@ extension Router {
         }
     }
 
+    /// Replaces the database with `equal`, which holds the same records (the same digest).
+    /// Routing is unchanged; a simulator uses it so that thousands of routers that applied
+    /// the same updates one by one share one copy in memory instead of one each.
+    public mutating func adoptIdenticalDatabase(_ equal: LinkStateDatabase) {
+        precondition(equal.digest == database.digest, "only an identical database can be adopted")
+        database = equal
+    }
+
     /// Starts the router inside an overlay that has already converged: `database` holds
     /// every node's current record (this node's included, listing exactly `peers`) and the
     /// links to `peers` are up with their databases in sync. Nothing is flooded.

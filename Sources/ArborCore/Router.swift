@@ -140,7 +140,7 @@ public struct Router {
         expireHolds(now)
     }
 
-    /// Asks for a wake-up at the earliest deadline, when it differs from the last request.
+    /// Asks for a wake-up at the earliest deadline, when it is earlier than the last request.
     private mutating func requestWakeUp() {
         var next = nextHeartbeat
         if let due = recomputeAt { next = min(next, due) }
@@ -153,7 +153,10 @@ public struct Router {
         for since in unreachableSince.values {
             next = min(next, since + configuration.recordGracePeriod)
         }
-        if requestedWake != next {
+        // Only an earlier deadline needs a new request: waking early is harmless (the timer
+        // re-evaluates and asks again), and not re-arming the timer on every frame keeps a
+        // busy link from costing a timer syscall per message.
+        if requestedWake == nil || next < requestedWake! {
             requestedWake = next
             actions.append(.wakeUp(at: next))
         }

@@ -20,6 +20,8 @@ public final class RoutingCache {
     public var treeTimer: ((() -> ShortestPathTree) -> ShortestPathTree)?
 
     private let capacity: Int
+    /// The most recently built graph: the next build reuses its numbering when it can.
+    private var lastGraph: Graph?
     private var graphs: BoundedTable<DatabaseDigest, Graph>
     private var topologyGraphs: BoundedTable<PolicyKey, TopologyGraph>
     private var roots: BoundedTable<RootKey, TopologyGraph.RootChoice?>
@@ -50,7 +52,8 @@ public final class RoutingCache {
         if let graph = graphs[database.digest] {
             return graph
         }
-        let graph = Graph(database)
+        let graph = Graph(database, reusing: lastGraph)
+        lastGraph = graph
         statistics.graphBuilds += 1
         graphs[database.digest] = graph
         return graph

@@ -1,3 +1,4 @@
+import ArborControl
 import ArborCore
 import ArborDiscovery
 import ArborWire
@@ -10,14 +11,15 @@ import NIOPosix
 import Glibc
 #endif
 
-/// A running router: the peer listener, the static dialers, the local client socket, all
-/// on one event loop around one ``Router``.
+/// A running router: the peer listener, the static dialers, the local client socket, the
+/// control socket and the optional metrics port, all on one event loop around one ``Router``.
 public final class ArborNode: Sendable {
     public let configuration: NodeConfiguration
     private let runtime: NodeRuntime
     private let group: MultiThreadedEventLoopGroup
     private let channels = NIOLockedValueBox<[Channel]>([])
     private let boundPort = NIOLockedValueBox<Int?>(nil)
+    private let boundMetricsPort = NIOLockedValueBox<Int?>(nil)
 
     public init(configuration: NodeConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -28,12 +30,21 @@ public final class ArborNode: Sendable {
     /// The port peer links are accepted on (useful when configured as 0).
     public var listeningPort: Int? { boundPort.withLockedValue { $0 } }
 
+    /// The port metrics are served on, when `--metrics` was given (useful when configured as 0).
+    public var metricsPort: Int? { boundMetricsPort.withLockedValue { $0 } }
+
     public var clientSocketPath: String {
         configuration.runDirectory + "/" + ClientProtocol.socketName
     }
 
-    /// Binds the peer port and the client socket, starts dialling static peers and starts
-    /// the router. Throws with a clear message when an address or path cannot be used.
+    public var controlSocketPath: String {
+        configuration.runDirectory + "/" + ControlAPI.socketName
+    }
+
+
+    /// Binds the peer port, the client and control sockets and the metrics port (if any),
+    /// starts dialling static peers and starts the router. Throws with a clear message when
+    /// an address or path cannot be used.
     public func start() async throws {
         let runtime = self.runtime
         let configuration = self.configuration
@@ -59,6 +70,8 @@ public final class ArborNode: Sendable {
         }
         boundPort.withLockedValue { $0 = listener.localAddress?.port }
         channels.withLockedValue { $0.append(listener) }
+        let listenAddress = PeerEndpoint(host: configuration.listenHost, port: listener.localAddress?.port ?? configuration.listenPort)
+        try await runtime.eventLoop.submit { runtime.listenAddress = listenAddress.description }.get()
 
         let socketPath = clientSocketPath
         unlink(socketPath)
@@ -88,8 +101,8 @@ public final class ArborNode: Sendable {
             throw NodeStartError("cannot set mode 0660 on \(socketPath): errno \(errno)")
         }
         channels.withLockedValue { $0.append(clientListener) }
+        try await startMetrics()
 
-        let port = listener.localAddress?.port ?? configuration.listenPort
         try await runtime.eventLoop.submit {
             runtime.start()
             let factory: @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void> = { channel, dialer in
@@ -108,7 +121,7 @@ public final class ArborNode: Sendable {
                     name: configuration.router.name,
                     realm: configuration.realm,
                     incarnation: configuration.router.incarnation,
-                    port: port,
+                    port: listenAddress.port,
                     protocolVersions: ProtocolVersionRange(min: PeerProtocol.versions.lowerBound, max: PeerProtocol.versions.upperBound)!
                 )
                 try discovery.start(advertising: advertisement, on: runtime.eventLoop) { event in
@@ -116,6 +129,8 @@ public final class ArborNode: Sendable {
                 }
             }
         }.get()
+        // Last: once the control socket answers, the node is up.
+        try await startControlSocket()
     }
 
     /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners
@@ -129,7 +144,60 @@ public final class ArborNode: Sendable {
             try? await channel.close()
         }
         unlink(clientSocketPath)
+        unlink(controlSocketPath)
         try? await group.shutdownGracefully()
+    }
+
+    /// The control API on RUN_DIR/control.sock, mode 0660 (docs/control-api.md).
+    private func startControlSocket() async throws {
+        let runtime = self.runtime
+        let path = controlSocketPath
+        let listener: Channel
+        do {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+                let endpoints = ControlEndpoints(runtime: runtime)
+                return { head, answer in endpoints.respond(to: head, answer: answer) }
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
+            .get()
+        } catch {
+            throw NodeStartError("cannot create the control socket \(path): \(error)")
+        }
+        channels.withLockedValue { $0.append(listener) }
+        guard chmod(path, 0o660) == 0 else {
+            throw NodeStartError("cannot set mode 0660 on \(path): errno \(errno)")
+        }
+    }
+
+    /// Prometheus metrics on `GET /metrics`, when configured.
+    private func startMetrics() async throws {
+        guard let endpoint = configuration.metricsEndpoint else { return }
+        let runtime = self.runtime
+        let metrics = NodeMetrics()
+        try await runtime.eventLoop.submit { runtime.metrics = metrics }.get()
+        let listener: Channel
+        do {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+                { head, answer in
+                    guard head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") else {
+                        answer(.error(.notFound, "no such path: \(head.uri); metrics are at /metrics"))
+                        return
+                    }
+                    metrics.update(from: ControlView(runtime).stats())
+                    answer(HTTPAnswer(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render()))
+                }
+            }
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: endpoint.host, port: endpoint.port)
+            .get()
+        } catch {
+            throw NodeStartError("cannot serve metrics on \(endpoint): \(error)")
+        }
+        channels.withLockedValue { $0.append(listener) }
+        let port = listener.localAddress?.port ?? endpoint.port
+        boundMetricsPort.withLockedValue { $0 = port }
+        let address = PeerEndpoint(host: endpoint.host, port: port).description
+        try await runtime.eventLoop.submit { runtime.metricsAddress = address }.get()
     }
 
     /// Runs `body` on the node's event loop with its runtime (for inspection).
@@ -140,10 +208,13 @@ public final class ArborNode: Sendable {
 
     private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, dialer: PeerDialer?, frameLimit: Int) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
+            let counters = LinkCounters()
             try channel.pipeline.syncOperations.addHandlers([
+                ByteCountingHandler(counters),
                 ByteToMessageHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
                 MessageToByteHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
-                PeerChannelHandler(runtime: runtime, dialer: dialer),
+                FrameCountingHandler(counters),
+                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters),
             ])
         }
     }

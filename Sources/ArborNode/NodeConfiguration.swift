@@ -13,8 +13,10 @@ public struct NodeConfiguration: Sendable {
     public var listenPort: Int
     /// Peers to dial, as host and port (from `--peer` and topology files).
     public var staticPeers: [PeerEndpoint]
-    /// Directory of `client.sock` (mode 0660) and later control sockets.
+    /// Directory of `client.sock` and `control.sock` (both mode 0660).
     public var runDirectory: String
+    /// Where to serve Prometheus metrics over HTTP (`GET /metrics`); `nil`: not served.
+    public var metricsEndpoint: PeerEndpoint?
     /// Largest message accepted; frames are limited accordingly.
     public var maximumMessageSize: Int
     /// Per-client output beyond which a client that does not read is cut off.
@@ -46,7 +48,7 @@ public struct NodeConfiguration: Sendable {
     }
 }
 
-/// A host and port to dial.
+/// A host and port: a peer to dial, or an address to listen on.
 public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -56,8 +58,10 @@ public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `host:port`, `[v6]:port` or `host` (default port).
-    public init?(parsing text: String, defaultPort: Int) {
+    /// Parses `host:port`, `[v6]:port` or `host` (default port). Port 0 is accepted only
+    /// for addresses to listen on (`allowingPortZero`: the system picks a port).
+    public init?(parsing text: String, defaultPort: Int, allowingPortZero: Bool = false) {
+        let lowest = allowingPortZero ? 0 : 1
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return nil }
             host = String(text[text.index(after: text.startIndex)..<close])
@@ -65,12 +69,12 @@ public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
             if rest.isEmpty {
                 port = defaultPort
             } else {
-                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (1...65535).contains(value) else { return nil }
+                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (lowest...65535).contains(value) else { return nil }
                 port = value
             }
         } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
             host = String(text[..<colon])
-            guard let value = Int(text[text.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            guard let value = Int(text[text.index(after: colon)...]), (lowest...65535).contains(value) else { return nil }
             port = value
         } else {
             host = text

@@ -7,6 +7,8 @@ struct NodeEventLog: Sendable {
         /// Increases by one per entry, so a follower can ask for what came after.
         var sequence: UInt64
         var instant: Instant
+        /// Wall-clock time, nanoseconds since the Unix epoch.
+        var wallClock: Int64
         var observation: Router.Observation
     }
 
@@ -19,8 +21,14 @@ struct NodeEventLog: Sendable {
         self.capacity = capacity
     }
 
-    mutating func append(_ observation: Router.Observation, at instant: Instant) {
-        let entry = Entry(sequence: nextSequence, instant: instant, observation: observation)
+    /// Sequence number of the newest entry; 0 before the first.
+    var newest: UInt64 { nextSequence - 1 }
+
+    /// Sequence number of the oldest entry still kept (`newest + 1` when empty).
+    var oldest: UInt64 { nextSequence - UInt64(entries.count) }
+
+    mutating func append(_ observation: Router.Observation, at instant: Instant, wallClock: Int64) {
+        let entry = Entry(sequence: nextSequence, instant: instant, wallClock: wallClock, observation: observation)
         nextSequence += 1
         if entries.count < capacity {
             entries.append(entry)

@@ -44,7 +44,7 @@ extension NodeRuntime {
 
     private func startDiscoveryDialer(_ peer: NodeID, endpoint: PeerEndpoint) {
         guard let makeHandlers = peerHandlerFactory else { return }
-        let dialer = PeerDialer(endpoint: endpoint, runtime: self, makeHandlers: makeHandlers)
+        let dialer = PeerDialer(endpoint: endpoint, origin: .mdns, runtime: self, makeHandlers: makeHandlers)
         discoveryDialers[peer] = dialer
         dialer.dial()
     }

@@ -22,6 +22,18 @@ final class NodeRuntime: @unchecked Sendable {
     private(set) var clients: [ClientID: ClientLink] = [:]
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
+    private(set) var traffic = TrafficLedger()
+    private(set) var publishers = PublisherRegistry()
+    private(set) var failovers = FailoverTracker()
+    private var eventFollowers = EventFollowers()
+    private var followersNotificationScheduled = false
+    /// Exports the counters to Prometheus when `--metrics` is given.
+    var metrics: NodeMetrics?
+    /// Where peer links are accepted and metrics served, once bound (for the status).
+    var listenAddress = ""
+    var metricsAddress: String?
+    /// Computes trees for inspection with the routers' own function (``ControlView``).
+    let inspectionCache = RoutingCache()
     var dialers: [PeerDialer] = []
     /// Dialers of peers found by discovery, by node id.
     var discoveryDialers: [NodeID: PeerDialer] = [:]
@@ -46,6 +58,8 @@ final class NodeRuntime: @unchecked Sendable {
         /// The node that dialled this link (duplicate links keep the lower dialler's).
         var dialer: NodeID
         var remoteAddress: String
+        var origin: PeerOrigin
+        var counters: LinkCounters
     }
 
     struct ClientLink {
@@ -76,8 +90,22 @@ final class NodeRuntime: @unchecked Sendable {
     /// Hands `event` to the router and carries out what it returns.
     func handle(_ event: Router.Event) {
         eventLoop.preconditionInEventLoop()
-        let actions = router.handle(event, at: clock.now)
+        let now = clock.now
+        let actions = router.handle(event, at: now)
         perform(actions)
+        var peerFailed = false
+        var routeChanged = false
+        for case .observe(let observation) in actions {
+            switch observation {
+            case .peerDown: peerFailed = true
+            case .routeChanged: routeChanged = true
+            default: break
+            }
+        }
+        let recomputations = router.statistics.recomputations
+        if let duration = failovers.eventHandled(at: now, peerFailed: peerFailed, routeChanged: routeChanged, recomputations: recomputations) {
+            metrics?.recordFailover(duration)
+        }
     }
 
     private func perform(_ actions: [Router.Action]) {
@@ -88,17 +116,26 @@ final class NodeRuntime: @unchecked Sendable {
                 // Unwritable means over the high water mark, set to the output limit.
                 if !link.channel.isWritable {
                     logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
+                    if case .data = message {
+                        traffic.droppedForSlowConsumer()
+                    }
                     dropPeer(peer, reason: "slow peer")
                     continue
+                }
+                if case .data(let data) = message {
+                    link.counters.messagesOut &+= 1
+                    traffic.forwarded(data)
                 }
                 link.channel.write(PeerFrame.message(message), promise: nil)
                 markForFlush(link.channel)
             case .deliver(let message, let client):
                 guard let link = clients[client] else { continue }
                 if !link.channel.isWritable {
+                    traffic.droppedForSlowConsumer()
                     dropSlowClient(client)
                     continue
                 }
+                traffic.delivered(message)
                 link.channel.write(ClientResponse.message(DeliveredMessage(message)), promise: nil)
                 markForFlush(link.channel)
             case .reject(let client, let rejection):
@@ -143,14 +180,24 @@ final class NodeRuntime: @unchecked Sendable {
     }
 
     private func record(_ observation: Router.Observation) {
-        eventLog.append(observation, at: clock.now)
+        eventLog.append(observation, at: clock.now, wallClock: NodeClock.wallNow)
+        if !followersNotificationScheduled {
+            // Answer waiting followers on the next tick, so one answer holds every event
+            // of this router step (a reroute often changes several topologies at once).
+            followersNotificationScheduled = true
+            eventLoop.execute { [self] in
+                followersNotificationScheduled = false
+                for answer in eventFollowers.notify(newest: eventLog.newest) {
+                    answer()
+                }
+            }
+        }
         switch observation {
         case .peerUp(let peer, let name):
             logger.info("peer \(name) (\(peer.short)) up")
         case .peerDown(let peer, let name, let reason):
             logger.info("peer \(name) (\(peer.short)) down: \(reason)")
         case .routeChanged(let topology, let before, let after):
-            statistics.reroutes += 1
             logger.info("route of \(topology): \(RouteDescription(before, router: router)) -> \(RouteDescription(after, router: router))")
         case .definitionConflict(let topology, let definitions):
             logger.warning("topology \(topology) has \(definitions.count) different definitions at version \(definitions[0].version); using one deterministically: give the file a higher version")
@@ -161,17 +208,40 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
+    // MARK: - Inspection
+
+    /// Calls `answer` on the event loop once an event newer than `after` is recorded, or
+    /// after `wait` at the latest (long polls of `/v1/events`).
+    func followEvents(after: UInt64, wait: TimeAmount, answer: @escaping () -> Void) {
+        eventLoop.preconditionInEventLoop()
+        if eventLog.newest > after {
+            answer()
+            return
+        }
+        eventFollowers.add(after: after, answer: answer) { key in
+            eventLoop.scheduleTask(in: wait) { [self] in
+                eventFollowers.remove(key)?()
+            }
+        }
+    }
+
+    /// `host:port` of a socket address (`[v6]:port` for IPv6), without NIO's decorations.
+    static func hostAndPort(_ address: SocketAddress) -> String {
+        guard let host = address.ipAddress, let port = address.port else { return address.description }
+        return PeerEndpoint(host: host, port: port).description
+    }
+
     // MARK: - Peers
 
     /// A peer link finished its handshake. Returns `nil` when it is accepted, or the
     /// rejection to send when it duplicates a live link that stays.
-    func peerHandshaked(_ handshake: Handshake, channel: Channel, dialedByUs: Bool) -> HandshakeReject? {
+    func peerHandshaked(_ handshake: Handshake, channel: Channel, origin: PeerOrigin, counters: LinkCounters) -> HandshakeReject? {
         eventLoop.preconditionInEventLoop()
         if shuttingDown {
             return HandshakeReject(reason: .shuttingDown, text: "node \(configuration.router.name) is shutting down")
         }
         let peer = handshake.node
-        let dialer = dialedByUs ? id : peer
+        let dialer = origin == .inbound ? peer : id
         if let existing = peers[peer] {
             let replaces = handshake.incarnation > existing.incarnation || dialer < existing.dialer
             guard replaces else {
@@ -181,6 +251,7 @@ final class NodeRuntime: @unchecked Sendable {
                 )
             }
             logger.debug("link to \(handshake.name) replaced by a new connection")
+            traffic.linkClosed(peer, name: existing.name, counters: existing.counters)
             existing.channel.close(promise: nil)
         }
         peers[peer] = PeerLink(
@@ -188,13 +259,19 @@ final class NodeRuntime: @unchecked Sendable {
             name: handshake.name,
             incarnation: handshake.incarnation,
             dialer: dialer,
-            remoteAddress: channel.remoteAddress?.description ?? "?"
+            remoteAddress: channel.remoteAddress.map(Self.hostAndPort) ?? "?",
+            origin: origin,
+            counters: counters
         )
         handle(.peerUp(peer, name: handshake.name, incarnation: handshake.incarnation, cost: nil))
         return nil
     }
 
     func peerMessage(_ message: PeerMessage, from peer: NodeID) {
+        if case .data(let data) = message, let link = peers[peer] {
+            link.counters.messagesIn &+= 1
+            traffic.received(data)
+        }
         handle(.message(message, from: peer))
     }
 
@@ -203,6 +280,7 @@ final class NodeRuntime: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         guard let link = peers[peer], link.channel === channel else { return }
         peers[peer] = nil
+        traffic.linkClosed(peer, name: link.name, counters: link.counters)
         handle(.peerDown(peer))
         for dialer in dialers + discoveryDialers.values {
             dialer.peerWentDown(peer)
@@ -211,6 +289,7 @@ final class NodeRuntime: @unchecked Sendable {
 
     private func dropPeer(_ peer: NodeID, reason: String) {
         guard let link = peers.removeValue(forKey: peer) else { return }
+        traffic.linkClosed(peer, name: link.name, counters: link.counters)
         link.channel.close(promise: nil)
         handle(.peerDown(peer))
         for dialer in dialers + discoveryDialers.values {
@@ -220,6 +299,10 @@ final class NodeRuntime: @unchecked Sendable {
 
     func countMalformedFrame() {
         statistics.malformedFrames += 1
+    }
+
+    func countRefusedLink() {
+        statistics.peerLinksRefused += 1
     }
 
     func isConnected(_ peer: NodeID) -> Bool {
@@ -251,6 +334,7 @@ final class NodeRuntime: @unchecked Sendable {
         case .attach(_, let topology):
             event = .attach(client, topology)
         case .detach(_, let topology):
+            publishers.detached(client, from: topology)
             event = .detach(client, topology)
         case .subscribe(_, let topology, let prefix):
             event = .subscribe(client, topology, prefix)
@@ -269,7 +353,13 @@ final class NodeRuntime: @unchecked Sendable {
         pendingRequest = nil
         if let rejection {
             respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.channel)
-        } else if request.id != 0 {
+            return
+        }
+        if case .publish(_, let topology, let topic, let payload) = request {
+            publishers.published(client, to: topology)
+            traffic.published(topology, bytes: topic.bytes.count + payload.count)
+        }
+        if request.id != 0 {
             respond(.ok(id: request.id), on: link.channel)
         }
     }
@@ -282,6 +372,7 @@ final class NodeRuntime: @unchecked Sendable {
     func clientClosed(_ client: ClientID) {
         eventLoop.preconditionInEventLoop()
         guard clients.removeValue(forKey: client) != nil else { return }
+        publishers.detached(client, from: nil)
         handle(.detach(client, nil))
     }
 
@@ -293,6 +384,7 @@ final class NodeRuntime: @unchecked Sendable {
         link.channel.writeAndFlush(ClientResponse.error(id: 0, code: .slowConsumer, text: text)).whenComplete { _ in
             link.channel.close(promise: nil)
         }
+        publishers.detached(client, from: nil)
         handle(.detach(client, nil))
     }
 

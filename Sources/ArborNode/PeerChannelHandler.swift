@@ -22,12 +22,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     private let runtime: NodeRuntime
     private let dialer: PeerDialer?
+    private let counters: LinkCounters
     private var state = State.awaitingHandshake
     private var handshakeTimer: Scheduled<Void>?
 
-    init(runtime: NodeRuntime, dialer: PeerDialer?) {
+    /// `counters` are the link's, shared with the counting handlers of its pipeline.
+    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters) {
         self.runtime = runtime
         self.dialer = dialer
+        self.counters = counters
     }
 
     private var logger: Logger { runtime.logger }
@@ -72,7 +75,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case .reject(let reject):
             refuse(reject, peer: handshake, context: context)
         case .accept:
-            if let reject = runtime.peerHandshaked(handshake, channel: context.channel, dialedByUs: dialer != nil) {
+            if let reject = runtime.peerHandshaked(handshake, channel: context.channel, origin: dialer?.origin ?? .inbound, counters: counters) {
                 refuse(reject, peer: handshake, context: context)
                 dialer?.covered(by: handshake.node)
                 return
@@ -85,6 +88,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private func refuse(_ reject: HandshakeReject, peer: Handshake, context: ChannelHandlerContext) {
         if reject.reason != .duplicateConnection {
             logger.warning("refusing link from \(peer.name) at \(remote(context)): \(reject.text)")
+            runtime.countRefusedLink()
         }
         if reject.reason == .selfConnection {
             dialer?.refused(reject)

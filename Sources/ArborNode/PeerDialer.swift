@@ -21,15 +21,25 @@ final class PeerDialer: @unchecked Sendable {
     }
 
     let endpoint: PeerEndpoint
+    /// How the address was found: `.static` (--peer, topology files) or `.mdns`.
+    let origin: PeerOrigin
     private unowned let runtime: NodeRuntime
     private let makeHandlers: @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>
     private var state = State.idle
     private var delay: Duration
     private var retry: Scheduled<Void>?
-    private var knownPeer: NodeID?
+    private(set) var knownPeer: NodeID?
+    /// Why the last attempt failed, until one succeeds.
+    private(set) var lastError: String?
 
-    init(endpoint: PeerEndpoint, runtime: NodeRuntime, makeHandlers: @escaping @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>) {
+    init(
+        endpoint: PeerEndpoint,
+        origin: PeerOrigin = .static,
+        runtime: NodeRuntime,
+        makeHandlers: @escaping @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>
+    ) {
         self.endpoint = endpoint
+        self.origin = origin
         self.runtime = runtime
         self.makeHandlers = makeHandlers
         delay = runtime.configuration.redialInitialDelay
@@ -50,12 +60,38 @@ final class PeerDialer: @unchecked Sendable {
             .channelInitializer { [makeHandlers] channel in makeHandlers(channel, self) }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenFailure { [self] error in
             runtime.logger.debug("dialling \(endpoint) failed: \(error)")
+            lastError = Self.describe(error)
             closed()
         }
     }
 
+    /// The dialer's state in a word, for `GET /v1/peers`: `connecting`, `up`, `covered`
+    /// (reached over the peer's own link), `retrying`, `idle` or `stopped`.
+    var stateName: String {
+        switch state {
+        case .idle: return "idle"
+        case .connecting: return "connecting"
+        case .connected: return "up"
+        case .covered: return "covered"
+        case .waiting: return "retrying"
+        case .stopped: return "stopped"
+        }
+    }
+
+    /// A dial failure in a few words ("connection refused"), for `GET /v1/peers`.
+    private static func describe(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let failure = connection.connectionErrors.first {
+            return describe(failure.error)
+        }
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        return "\(error)"
+    }
+
     func connected(to peer: NodeID) {
         knownPeer = peer
+        lastError = nil
         state = .connected(peer)
         delay = runtime.configuration.redialInitialDelay
     }
@@ -66,6 +102,7 @@ final class PeerDialer: @unchecked Sendable {
     }
 
     func refused(_ reject: HandshakeReject) {
+        lastError = "refused: \(reject.text)"
         if reject.reason == .selfConnection {
             runtime.logger.info("not dialling \(endpoint) again: it is this node")
             state = .stopped

@@ -16,7 +16,7 @@ public struct Scenario {
         /// `nil`: cold below 2,000 nodes, warm above (see ``Simulator/startWarm(definitions:)``).
         public var coldStart: Bool?
         /// Time left after each fault before checking.
-        public var settle: Duration = .seconds(2)
+        public var settle: Duration = .seconds(1)
         /// Every how many topologies one is declared with a root and a fallback.
         public var declaredEvery = 4
         public var parameters = SimulationParameters()

@@ -37,6 +37,8 @@ public final class Simulator {
     var queue = Heap<ScheduledEvent>()
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
+    /// One copy per recent database content, adopted by every router that reaches it.
+    var canonicalDatabases = BoundedDatabaseTable(capacity: 64)
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
 
@@ -315,7 +317,15 @@ public final class Simulator {
         let digest = routers[node]!.database.digest
         let routeChange = routers[node]!.lastRouteChange
         let actions = body(&routers[node]!)
-        if routers[node]!.database.digest != digest || routers[node]!.lastRouteChange != routeChange {
+        let newDigest = routers[node]!.database.digest
+        if newDigest != digest {
+            if let shared = canonicalDatabases[newDigest] {
+                routers[node]!.adoptIdenticalDatabase(shared)
+            } else {
+                canonicalDatabases.insert(routers[node]!.database)
+            }
+        }
+        if newDigest != digest || routers[node]!.lastRouteChange != routeChange {
             lastChange[node] = now
         }
         carryOut(actions, of: node)

@@ -22,7 +22,7 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same run.") var seed: UInt64 = 1
     @Option(help: "Start: cold (flood from empty databases) or warm (converged). Default: cold below 2000 nodes.")
     var start: StartMode?
-    @Option(help: "Simulated milliseconds to settle after each fault.") var settleMs = 2_000
+    @Option(help: "Simulated milliseconds to settle after each fault (more is added while not converged).") var settleMs = 1_000
 
     enum StartMode: String, ExpressibleByArgument {
         case cold, warm

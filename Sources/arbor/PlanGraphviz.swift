@@ -17,16 +17,13 @@ struct PlanGraphviz {
             let failed = after.nodes.filter(after.failures.nodes.contains) + after.failures.links.sorted().map(\.description)
             title += " after failing \(failed.joined(separator: ", "))"
         }
-        var out = "graph \(quote(plan.topology.rawValue)) {\n"
-        out += "  label=\(quote(title)); labelloc=t; fontname=\"Helvetica\";\n"
-        out += "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\"];\n"
-        out += "  edge [fontname=\"Helvetica\", fontsize=10];\n"
+        var out = Graphviz.header(name: plan.topology.rawValue, title: title)
         for node in plan.nodes {
-            out += "  \(quote(node)) [\(nodeAttributes(node, in: plan, moved: moved))];\n"
+            out += "  \(Graphviz.quote(node)) [\(nodeAttributes(node, in: plan, moved: moved))];\n"
         }
         for link in plan.links {
             let (tail, head) = orient(link.pair, in: plan)
-            out += "  \(quote(tail)) -- \(quote(head)) [\(linkAttributes(link, in: plan))];\n"
+            out += "  \(Graphviz.quote(tail)) -- \(Graphviz.quote(head)) [\(linkAttributes(link, in: plan))];\n"
         }
         out += "}\n"
         return out
@@ -34,15 +31,15 @@ struct PlanGraphviz {
 
     private func nodeAttributes(_ node: String, in plan: TopologyPlan, moved: Set<String>) -> String {
         if plan.failures.nodes.contains(node) {
-            return "label=\(quote(node + "\nfailed")), color=red, fontcolor=red, style=\"rounded,dashed\""
+            return "label=\(Graphviz.quote(node + "\nfailed")), color=red, fontcolor=red, style=\"rounded,dashed\""
         }
         guard let placement = plan.placements[node] else {
-            return "label=\(quote(node + "\nunreachable")), color=gray60, fontcolor=gray50, fillcolor=gray92"
+            return "label=\(Graphviz.quote(node + "\nunreachable")), color=gray60, fontcolor=gray50, fillcolor=gray92"
         }
         if node == plan.root {
-            return "label=\(quote(node + "\nroot")), penwidth=2.5"
+            return "label=\(Graphviz.quote(node + "\nroot")), penwidth=2.5"
         }
-        let label = quote("\(node)\ncost \(placement.cost)")
+        let label = Graphviz.quote("\(node)\ncost \(placement.cost)")
         if moved.contains(node) {
             return "label=\(label), color=blue, fontcolor=blue, fillcolor=aliceblue"
         }
@@ -69,18 +66,5 @@ struct PlanGraphviz {
             if reference.placements[pair.a]?.parent == pair.b { return (pair.b, pair.a) }
         }
         return (pair.a, pair.b)
-    }
-
-    private func quote(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
-            }
-        }
-        return "\"\(escaped)\""
     }
 }

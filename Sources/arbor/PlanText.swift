@@ -30,16 +30,9 @@ struct PlanText {
         guard let root = plan.root else {
             return "no tree: every node failed\n"
         }
-        var rows: [(label: String, cost: String)] = []
-        func walk(_ node: String, prefix: String, childPrefix: String) {
-            rows.append((prefix + node, String(plan.placements[node]?.cost ?? 0)))
-            let children = plan.children(of: node)
-            for (index, child) in children.enumerated() {
-                let last = index == children.count - 1
-                walk(child, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "))
-            }
+        let rows = BoxTree.rows(root: root, children: plan.children(of:)).map { node, prefix in
+            (label: prefix + node, cost: String(plan.placements[node]?.cost ?? 0))
         }
-        walk(root, prefix: "", childPrefix: "")
         let width = max(rows.map(\.label.count).max() ?? 0, 4)
         let costWidth = max(rows.map(\.cost.count).max() ?? 0, 4)
         var out = "root \(root) (\(reason(plan.rootReason)))\n"

@@ -23,7 +23,7 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Node name (default: the host name).")
     var name: String?
 
-    @Option(help: "Address and port to accept peer links on.")
+    @Option(help: "Address and port to accept peer links on (port 0: any free port, shown by arbor status).")
     var listen = "0.0.0.0:\(PeerProtocol.defaultPort)"
 
     @Option(name: .customLong("peer"), help: "A peer to dial, HOST:PORT (repeatable).")
@@ -39,8 +39,11 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "A topology file or a directory of them (repeatable).")
     var topologies: [String] = []
 
-    @Option(help: "Directory of client.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
+    @Option(help: "Directory of client.sock and control.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
     var runDir: String?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on GET /metrics at HOST:PORT (default: off; port 0: any free port).", valueName: "host:port"))
+    var metrics: String?
 
     @Option(help: "Directory keeping the node id (default: $ARBOR_STATE_DIR or /var/lib/arbor).")
     var stateDir: String?
@@ -54,6 +57,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Missed heartbeats after which a silent peer is declared dead.")
     var deadAfter = 3
 
+    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time (0: link costs stay fixed).")
+    var rttCostUnitMs = 1.0
+
     @Option(help: "Largest message accepted, in bytes.")
     var maxMessageSize = WireLimits.defaultMaximumMessageSize
 
@@ -66,12 +72,16 @@ struct Arbord: AsyncParsableCommand {
         }
         guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be 1...60000") }
         guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
+        guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
-        guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort)) != nil else {
+        guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
         }
         for peer in peers where PeerEndpoint(parsing: peer, defaultPort: Int(PeerProtocol.defaultPort)) == nil {
             throw ValidationError("--peer \(peer): expected HOST:PORT")
+        }
+        if let metrics, !metrics.contains(":") || PeerEndpoint(parsing: metrics, defaultPort: 0, allowingPortZero: true) == nil {
+            throw ValidationError("--metrics \(metrics): expected HOST:PORT, like 127.0.0.1:9464")
         }
     }
 
@@ -118,8 +128,9 @@ struct Arbord: AsyncParsableCommand {
         router.heartbeatInterval = .milliseconds(heartbeatMs)
         router.missedHeartbeats = deadAfter
         router.maximumMessageSize = maxMessageSize
+        router.roundTripCostUnit = rttCostUnitMs > 0 ? .nanoseconds(Int64(rttCostUnitMs * 1e6)) : nil
         router.definitions = definitions
-        let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort))!
+        let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
         if discovery == .none {
             staticPeers = []
@@ -133,6 +144,7 @@ struct Arbord: AsyncParsableCommand {
             runDirectory: runDirectory,
             maximumMessageSize: maxMessageSize
         )
+        configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }
         if discovery == .avahi {
             configuration.discovery = AvahiDiscovery(logger: logger)
         }

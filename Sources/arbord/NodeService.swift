@@ -11,7 +11,7 @@ struct NodeService: Service {
     func run() async throws {
         try await node.start()
         logger.info(
-            "arbord \(node.configuration.router.name) (\(node.configuration.router.id)) up: peers on port \(node.listeningPort ?? 0), clients at \(node.clientSocketPath)"
+            "arbord \(node.configuration.router.name) (\(node.configuration.router.id)) up: peers on port \(node.listeningPort ?? 0), clients at \(node.clientSocketPath), control at \(node.controlSocketPath)\(node.metricsPort.map { ", metrics on port \($0)" } ?? "")"
         )
         try? await gracefulShutdown()
         logger.info("shutting down: saying goodbye to peers")

@@ -79,3 +79,41 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         #expect(graph.index(named: "bank") == graph.index(of: node(1)))
     }
 }
+
+@Suite struct IncrementalGraphTests {
+    /// A graph rebuilt from an earlier one equals one built from scratch, whether the node
+    /// set stayed (links and names change) or not (a node joins).
+    @Test(arguments: 0..<10)
+    func reusingAnEarlierGraphChangesNothing(seed: Int) {
+        var generator = TestRandom(seed: UInt64(seed))
+        var records = (1...30).map { id in
+            record(UInt64(id), Dictionary((0..<3).map { _ in (UInt64.random(in: 1...30, using: &generator), UInt32.random(in: 1...9, using: &generator)) }, uniquingKeysWith: { first, _ in first }), name: "n\(id % 28)")
+        }
+        let before = Graph(LinkStateDatabase(records))
+        for _ in 0..<5 {
+            let victim = Int.random(in: 0..<records.count, using: &generator)
+            records[victim].links = [Link(neighbor: node(UInt64.random(in: 1...30, using: &generator)), cost: 3)]
+            records[victim].sequence += 1
+            if Bool.random(using: &generator) {
+                records[victim].name = "renamed\(victim)"
+            }
+        }
+        if seed % 3 == 0 {
+            records.append(record(31, [1: 1]))
+        }
+        let database = LinkStateDatabase(records)
+        let incremental = Graph(database, reusing: before)
+        let scratch = Graph(database)
+        #expect(incremental.ids == scratch.ids)
+        #expect(incremental.names == scratch.names)
+        #expect(incremental.offsets == scratch.offsets)
+        #expect(incremental.targets == scratch.targets)
+        #expect(incremental.costs == scratch.costs)
+        #expect(incremental.components == scratch.components)
+        #expect(incremental.nameConflicts == scratch.nameConflicts)
+        #expect(incremental.digest == scratch.digest)
+        for name in Set(records.map(\.name)) {
+            #expect(incremental.index(named: name) == scratch.index(named: name))
+        }
+    }
+}

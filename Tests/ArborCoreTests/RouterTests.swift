@@ -136,6 +136,26 @@ import Testing
         #expect(own.last?.sequence == 51)
     }
 
+    @Test func anEchoOfOurCurrentRecordIsNotOutnumbered() throws {
+        // In a real mesh a relay can hear our record from another relay before it hears
+        // it from us, and then passes it on to us. Re-originating for such an echo made
+        // a 26-node full mesh re-flood forever (the lab's nasdaq topology never settled).
+        var router = router()
+        let up = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        func ownRecords(_ actions: [Router.Action]) -> [LinkStateRecord] {
+            sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records.first { $0.origin == me } } else { return nil } }
+        }
+        let current = try #require(ownRecords(up).last)
+        let echo = router.handle(.message(.linkState([current]), from: peer), at: at(1))
+        #expect(ownRecords(echo).isEmpty)
+        // The same version with other content is not an echo: it is outnumbered.
+        var impostor = current
+        impostor.links = []
+        let clash = router.handle(.message(.linkState([impostor]), from: peer), at: at(2))
+        #expect(ownRecords(clash).last?.sequence == current.sequence + 1)
+        #expect(ownRecords(clash).last?.links == current.links)
+    }
+
     @Test func theRouterAsksToBeWokenForItsNextDeadline() {
         var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
         configuration.heartbeatInterval = .milliseconds(100)

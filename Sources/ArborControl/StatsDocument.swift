@@ -1,0 +1,207 @@
+/// `GET /v1/stats`: the node's counters since it started. `/metrics` exports the same
+/// numbers to Prometheus.
+public struct StatsDocument: Codable, Hashable, Sendable {
+    /// Messages published by local applications and accepted.
+    public var published: UInt64
+    /// Data messages received from peers (before duplicate and hop-limit checks).
+    public var dataReceived: UInt64
+    /// Copies of data messages sent to peers.
+    public var dataForwarded: UInt64
+    /// Copies delivered to local subscribers.
+    public var delivered: UInt64
+    public var dropped: DropCountsDocument
+    /// Changes of this node's place in some topology's tree (root, parent or engaged set).
+    public var reroutes: UInt64
+    public var recomputations: UInt64
+    public var recordsReceived: UInt64
+    public var recordsInstalled: UInt64
+    public var interestMessagesSent: UInt64
+    public var protocolErrors: UInt64
+    public var malformedFrames: UInt64
+    public var peerLinksRefused: UInt64
+    /// Local applications cut off for not reading their messages.
+    public var slowConsumersDropped: UInt64
+    /// Peer failures this node detected that were followed by new trees, and the time from
+    /// detection to the new trees (see docs/control-api.md).
+    public var failovers: FailoverDocument
+    public var peersUp: Int
+    /// Distinct prefixes subscribed by local applications, summed over topologies.
+    public var subscriptions: Int
+    public var clients: Int
+    public var topologies: [TopologyTrafficDocument]
+    public var peers: [PeerTrafficDocument]
+
+    public init(
+        published: UInt64, dataReceived: UInt64, dataForwarded: UInt64, delivered: UInt64, dropped: DropCountsDocument,
+        reroutes: UInt64, recomputations: UInt64, recordsReceived: UInt64, recordsInstalled: UInt64,
+        interestMessagesSent: UInt64, protocolErrors: UInt64, malformedFrames: UInt64, peerLinksRefused: UInt64,
+        slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
+        topologies: [TopologyTrafficDocument], peers: [PeerTrafficDocument]
+    ) {
+        self.published = published
+        self.dataReceived = dataReceived
+        self.dataForwarded = dataForwarded
+        self.delivered = delivered
+        self.dropped = dropped
+        self.reroutes = reroutes
+        self.recomputations = recomputations
+        self.recordsReceived = recordsReceived
+        self.recordsInstalled = recordsInstalled
+        self.interestMessagesSent = interestMessagesSent
+        self.protocolErrors = protocolErrors
+        self.malformedFrames = malformedFrames
+        self.peerLinksRefused = peerLinksRefused
+        self.slowConsumersDropped = slowConsumersDropped
+        self.failovers = failovers
+        self.peersUp = peersUp
+        self.subscriptions = subscriptions
+        self.clients = clients
+        self.topologies = topologies
+        self.peers = peers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case published, delivered, dropped, reroutes, recomputations, failovers, subscriptions, clients, topologies, peers
+        case dataReceived = "data_received"
+        case dataForwarded = "data_forwarded"
+        case recordsReceived = "records_received"
+        case recordsInstalled = "records_installed"
+        case interestMessagesSent = "interest_messages_sent"
+        case protocolErrors = "protocol_errors"
+        case malformedFrames = "malformed_frames"
+        case peerLinksRefused = "peer_links_refused"
+        case slowConsumersDropped = "slow_consumers_dropped"
+        case peersUp = "peers_up"
+    }
+}
+
+/// Messages not passed on, by cause.
+public struct DropCountsDocument: Codable, Hashable, Sendable {
+    /// Already seen (another path delivered it first) or older than the duplicate window.
+    public var duplicate: UInt64
+    /// Crossed the hop limit (a transient loop).
+    public var hopLimit: UInt64
+    /// Published, but nobody wanted it (or held for a parent whose interest never came).
+    public var noInterest: UInt64
+    /// Over the message size limit.
+    public var oversize: UInt64
+    /// From an origin the topology's definition does not permit.
+    public var notPermitted: UInt64
+    /// For a topology this node holds no state for.
+    public var noRoute: UInt64
+    /// Not written because the receiving application or peer link had stopped reading.
+    public var slowConsumer: UInt64
+
+    public init(duplicate: UInt64, hopLimit: UInt64, noInterest: UInt64, oversize: UInt64, notPermitted: UInt64, noRoute: UInt64, slowConsumer: UInt64) {
+        self.duplicate = duplicate
+        self.hopLimit = hopLimit
+        self.noInterest = noInterest
+        self.oversize = oversize
+        self.notPermitted = notPermitted
+        self.noRoute = noRoute
+        self.slowConsumer = slowConsumer
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case duplicate, oversize
+        case hopLimit = "hop_limit"
+        case noInterest = "no_interest"
+        case notPermitted = "not_permitted"
+        case noRoute = "no_route"
+        case slowConsumer = "slow_consumer"
+    }
+
+    /// Every cause with its count, in document order.
+    public var all: [(cause: String, count: UInt64)] {
+        [
+            ("duplicate", duplicate), ("hop_limit", hopLimit), ("no_interest", noInterest), ("oversize", oversize),
+            ("not_permitted", notPermitted), ("no_route", noRoute), ("slow_consumer", slowConsumer),
+        ]
+    }
+}
+
+/// Failures detected here and the time until new trees were installed.
+public struct FailoverDocument: Codable, Hashable, Sendable {
+    public var count: UInt64
+    /// Of the most recent one; `null` before the first.
+    @Nullable public var lastMs: Double?
+    @Nullable public var maximumMs: Double?
+
+    public init(count: UInt64, lastMs: Double?, maximumMs: Double?) {
+        self.count = count
+        self.lastMs = lastMs
+        self.maximumMs = maximumMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case count
+        case lastMs = "last_ms"
+        case maximumMs = "maximum_ms"
+    }
+}
+
+/// Data messages of one topology. In: received from peers plus published here. Out: copies
+/// sent to peers plus copies delivered here. Bytes count topic and payload.
+public struct TopologyTrafficDocument: Codable, Hashable, Sendable {
+    public var name: String
+    public var messagesIn: UInt64
+    public var bytesIn: UInt64
+    public var messagesOut: UInt64
+    public var bytesOut: UInt64
+    /// The local part of `messages_in`.
+    public var published: UInt64
+    /// The local part of `messages_out`.
+    public var delivered: UInt64
+
+    public init(name: String, messagesIn: UInt64, bytesIn: UInt64, messagesOut: UInt64, bytesOut: UInt64, published: UInt64, delivered: UInt64) {
+        self.name = name
+        self.messagesIn = messagesIn
+        self.bytesIn = bytesIn
+        self.messagesOut = messagesOut
+        self.bytesOut = bytesOut
+        self.published = published
+        self.delivered = delivered
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, published, delivered
+        case messagesIn = "messages_in"
+        case bytesIn = "bytes_in"
+        case messagesOut = "messages_out"
+        case bytesOut = "bytes_out"
+    }
+}
+
+/// Traffic with one peer over every link to it since the node started. Messages are data
+/// messages; bytes and frames are everything on the wire.
+public struct PeerTrafficDocument: Codable, Hashable, Sendable {
+    public var name: String
+    public var id: String
+    public var messagesIn: UInt64
+    public var messagesOut: UInt64
+    public var bytesIn: UInt64
+    public var bytesOut: UInt64
+    public var framesIn: UInt64
+    public var framesOut: UInt64
+
+    public init(name: String, id: String, messagesIn: UInt64, messagesOut: UInt64, bytesIn: UInt64, bytesOut: UInt64, framesIn: UInt64, framesOut: UInt64) {
+        self.name = name
+        self.id = id
+        self.messagesIn = messagesIn
+        self.messagesOut = messagesOut
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.framesIn = framesIn
+        self.framesOut = framesOut
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, id
+        case messagesIn = "messages_in"
+        case messagesOut = "messages_out"
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
+        case framesIn = "frames_in"
+        case framesOut = "frames_out"
+    }
+}

@@ -1,0 +1,91 @@
+/// `GET /v1/status`: who this node is and how it is set up.
+public struct StatusDocument: Codable, Hashable, Sendable {
+    /// The node id, 32 hexadecimal digits.
+    public var id: String
+    public var name: String
+    public var realm: String
+    /// Grows on every start of the node.
+    public var incarnation: UInt64
+    /// Wall-clock time the daemon started, ISO 8601 in UTC.
+    public var startedAt: String
+    public var uptimeSeconds: Double
+    /// The address peer links are accepted on, HOST:PORT, with the port actually bound.
+    public var listen: String
+    public var runDir: String
+    public var clientSocket: String
+    public var controlSocket: String
+    /// HOST:PORT of the Prometheus endpoint, `null` when it is off.
+    @Nullable public var metrics: String?
+    /// Every discovery backend the node runs, with its condition.
+    public var discovery: [DiscoveryDocument]
+    public var peersUp: Int
+    /// Nodes in this node's link-state database (itself included).
+    public var nodesKnown: Int
+    /// Topologies this node keeps state for.
+    public var topologies: Int
+    /// Applications connected to the client socket.
+    public var clients: Int
+
+    public init(
+        id: String,
+        name: String,
+        realm: String,
+        incarnation: UInt64,
+        startedAt: String,
+        uptimeSeconds: Double,
+        listen: String,
+        runDir: String,
+        clientSocket: String,
+        controlSocket: String,
+        metrics: String?,
+        discovery: [DiscoveryDocument],
+        peersUp: Int,
+        nodesKnown: Int,
+        topologies: Int,
+        clients: Int
+    ) {
+        self.id = id
+        self.name = name
+        self.realm = realm
+        self.incarnation = incarnation
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.listen = listen
+        self.runDir = runDir
+        self.clientSocket = clientSocket
+        self.controlSocket = controlSocket
+        self.metrics = metrics
+        self.discovery = discovery
+        self.peersUp = peersUp
+        self.nodesKnown = nodesKnown
+        self.topologies = topologies
+        self.clients = clients
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, realm, incarnation, listen, metrics, discovery, topologies, clients
+        case startedAt = "started_at"
+        case uptimeSeconds = "uptime_seconds"
+        case runDir = "run_dir"
+        case clientSocket = "client_socket"
+        case controlSocket = "control_socket"
+        case peersUp = "peers_up"
+        case nodesKnown = "nodes_known"
+    }
+}
+
+/// One discovery backend in `/v1/status`.
+public struct DiscoveryDocument: Codable, Hashable, Sendable {
+    /// `static` (addresses from --peer and topology files) or `mdns` (Avahi).
+    public var backend: String
+    /// The backend's condition, e.g. `running`, `starting`, `waiting_for_daemon`, `unavailable`.
+    public var state: String
+    /// Anything more in words (the service name published, why it is unavailable), or `null`.
+    @Nullable public var detail: String?
+
+    public init(backend: String, state: String, detail: String?) {
+        self.backend = backend
+        self.state = state
+        self.detail = detail
+    }
+}

@@ -1,0 +1,75 @@
+/// A topic or subscription prefix in a control API document: a JSON string when its bytes
+/// are valid UTF-8, otherwise an object `{"hex": "00ff…"}` (topics are bytes).
+public struct TopicJSON: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    private enum CodingKeys: String, CodingKey { case hex }
+
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            bytes = Array(text.utf8)
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let hex = try container.decode(String.self, forKey: .hex)
+        guard let parsed = TopicJSON.parseHex(hex) else {
+            throw DecodingError.dataCorruptedError(forKey: .hex, in: container, debugDescription: "not hexadecimal: \(hex)")
+        }
+        bytes = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        if let text = String(validating: bytes, as: UTF8.self) {
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        } else {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(hex, forKey: .hex)
+        }
+    }
+
+    /// Lowercase hexadecimal digits of the bytes.
+    public var hex: String {
+        bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+    }
+
+    /// For people: the text in double quotes when it is UTF-8 (`""` is the empty prefix,
+    /// which matches everything), otherwise `0x` and hexadecimal digits.
+    public var description: String {
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return "\"" + text + "\""
+        }
+        return "0x" + hex
+    }
+
+    /// Parses an even number of hexadecimal digits; `nil` otherwise.
+    public static func parseHex(_ text: some StringProtocol) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

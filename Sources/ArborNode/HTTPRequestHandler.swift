@@ -1,0 +1,121 @@
+import ArborControl
+import NIOCore
+import NIOHTTP1
+
+/// Serves GET requests of a small HTTP/1.1 server: collects each request (head and body),
+/// refuses what is too large, malformed or not a GET with a JSON error, and hands the rest
+/// to `respond`, which answers once, now or later (long polls), on the event loop.
+///
+/// Errors never escape the connection: a malformed or oversized request closes only it.
+/// Runs after NIO's HTTP server pipeline (decoder, encoder, pipelining assistance without
+/// its error handler: this handler answers parser errors itself, in JSON).
+final class HTTPRequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    typealias Responder = (HTTPRequestHead, @escaping (HTTPAnswer) -> Void) -> Void
+
+    private enum State {
+        case idle
+        case reading(HTTPRequestHead, size: Int)
+        /// An answer is pending; nothing more is read until it is written.
+        case answering
+        /// The request was refused and the connection is closing.
+        case closing
+    }
+
+    private let limit: Int
+    private let respond: Responder
+    private var state = State.idle
+
+    /// `limit`: largest request (request line, headers and body) in bytes; larger gets 413.
+    init(limit: Int, respond: @escaping Responder) {
+        self.limit = limit
+        self.respond = respond
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            let size = Self.size(of: head)
+            guard size <= limit else {
+                refuse(context, .payloadTooLarge, "request head of \(size) bytes is over the limit of \(limit) bytes")
+                return
+            }
+            state = .reading(head, size: size)
+        case (.body(let buffer), .reading(let head, let size)):
+            let total = size + buffer.readableBytes
+            guard total <= limit else {
+                refuse(context, .payloadTooLarge, "request of over \(limit) bytes")
+                return
+            }
+            state = .reading(head, size: total)
+        case (.end, .reading(let head, _)):
+            state = .answering
+            guard head.method == .GET else {
+                var answer = HTTPAnswer.error(.methodNotAllowed, "method \(head.method) is not allowed: the API only answers GET")
+                answer.extraHeaders = [("Allow", "GET")]
+                write(answer, keepAlive: head.isKeepAlive, on: context.channel)
+                return
+            }
+            let channel = context.channel
+            respond(head) { [self] answer in
+                write(answer, keepAlive: head.isKeepAlive, on: channel)
+            }
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // The decoder closes the connection right after this returns: answer now.
+        if case .closing = state { return }
+        if parserError == .headerOverflow {
+            refuse(context, .payloadTooLarge, "request headers over the limit of \(limit) bytes")
+        } else {
+            refuse(context, .badRequest, "malformed HTTP request: \(parserError)")
+        }
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ message: String) {
+        state = .closing
+        write(.error(status, message), keepAlive: false, on: context.channel)
+    }
+
+    private func write(_ answer: HTTPAnswer, keepAlive: Bool, on channel: Channel) {
+        guard channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: answer.contentType)
+        headers.add(name: "Content-Length", value: String(answer.body.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        for (name, value) in answer.extraHeaders {
+            headers.add(name: name, value: value)
+        }
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let head = HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers)
+        var body = channel.allocator.buffer(capacity: answer.body.count)
+        body.writeBytes(answer.body)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
+        let written = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if keepAlive {
+            if case .answering = state {
+                state = .idle
+            }
+        } else {
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Bytes of the request line and headers as sent (close enough: separators counted).
+    private static func size(of head: HTTPRequestHead) -> Int {
+        var size = head.method.rawValue.utf8.count + head.uri.utf8.count + 12
+        for (name, value) in head.headers {
+            size += name.utf8.count + value.utf8.count + 4
+        }
+        return size
+    }
+}

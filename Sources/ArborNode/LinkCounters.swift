@@ -1,0 +1,13 @@
+/// Traffic of one peer link: bytes and frames on the wire (counted by
+/// ``ByteCountingHandler`` and ``FrameCountingHandler`` in the link's pipeline) and data
+/// messages (counted by the runtime).
+///
+/// Confined to the node's event loop, like the channel it counts; hence `@unchecked Sendable`.
+final class LinkCounters: @unchecked Sendable {
+    var bytesIn: UInt64 = 0
+    var bytesOut: UInt64 = 0
+    var framesIn: UInt64 = 0
+    var framesOut: UInt64 = 0
+    var messagesIn: UInt64 = 0
+    var messagesOut: UInt64 = 0
+}

@@ -1,0 +1,52 @@
+import ArborWire
+import NIOCore
+
+/// Counts the bytes a peer link reads and writes; first in the pipeline, so it sees the
+/// wire. Passes everything on unchanged.
+final class ByteCountingHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let counters: LinkCounters
+
+    init(_ counters: LinkCounters) {
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        counters.bytesIn &+= UInt64(unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        counters.bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
+        context.write(data, promise: promise)
+    }
+}
+
+/// Counts the frames a peer link decodes and encodes; sits between the codec and the link's
+/// handler. Passes everything on unchanged.
+final class FrameCountingHandler: ChannelDuplexHandler {
+    typealias InboundIn = PeerFrame
+    typealias InboundOut = PeerFrame
+    typealias OutboundIn = PeerFrame
+    typealias OutboundOut = PeerFrame
+
+    private let counters: LinkCounters
+
+    init(_ counters: LinkCounters) {
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        counters.framesIn &+= 1
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        counters.framesOut &+= 1
+        context.write(data, promise: promise)
+    }
+}

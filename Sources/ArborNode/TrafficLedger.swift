@@ -1,0 +1,80 @@
+import ArborCore
+
+/// Data traffic the runtime counts as it carries out the router's actions: per topology,
+/// and per peer over links that have closed (a live link's counts are in its
+/// ``LinkCounters``). Bytes of a message are its topic and payload.
+struct TrafficLedger: Sendable {
+    /// Counts of one direction.
+    struct Flow: Sendable {
+        var messages: UInt64 = 0
+        var bytes: UInt64 = 0
+
+        mutating func add(bytes count: Int) {
+            messages &+= 1
+            bytes &+= UInt64(count)
+        }
+
+        mutating func add(_ message: DataMessage) {
+            add(bytes: message.topic.bytes.count + message.payload.count)
+        }
+    }
+
+    struct TopologyTraffic: Sendable {
+        var received = Flow()
+        var published = Flow()
+        var forwarded = Flow()
+        var delivered = Flow()
+    }
+
+    /// Totals of a peer's closed links, and its last known name.
+    struct PeerTotals: Sendable {
+        var name: String
+        var bytesIn: UInt64 = 0
+        var bytesOut: UInt64 = 0
+        var framesIn: UInt64 = 0
+        var framesOut: UInt64 = 0
+        var messagesIn: UInt64 = 0
+        var messagesOut: UInt64 = 0
+
+        mutating func add(_ link: LinkCounters) {
+            bytesIn &+= link.bytesIn
+            bytesOut &+= link.bytesOut
+            framesIn &+= link.framesIn
+            framesOut &+= link.framesOut
+            messagesIn &+= link.messagesIn
+            messagesOut &+= link.messagesOut
+        }
+    }
+
+    private(set) var topologies: [TopologyName: TopologyTraffic] = [:]
+    private(set) var closedLinks: [NodeID: PeerTotals] = [:]
+    /// Messages not written because the application or peer had stopped reading.
+    private(set) var slowConsumerDrops: UInt64 = 0
+
+    mutating func received(_ message: DataMessage) {
+        topologies[message.topology, default: TopologyTraffic()].received.add(message)
+    }
+
+    /// A local application's publication that the router accepted.
+    mutating func published(_ topology: TopologyName, bytes: Int) {
+        topologies[topology, default: TopologyTraffic()].published.add(bytes: bytes)
+    }
+
+    mutating func forwarded(_ message: DataMessage) {
+        topologies[message.topology, default: TopologyTraffic()].forwarded.add(message)
+    }
+
+    mutating func delivered(_ message: DataMessage) {
+        topologies[message.topology, default: TopologyTraffic()].delivered.add(message)
+    }
+
+    mutating func droppedForSlowConsumer() {
+        slowConsumerDrops &+= 1
+    }
+
+    /// Folds the counts of a link that closed into its peer's totals.
+    mutating func linkClosed(_ peer: NodeID, name: String, counters: LinkCounters) {
+        closedLinks[peer, default: PeerTotals(name: name)].name = name
+        closedLinks[peer]!.add(counters)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built `arbor` executable: beside the test bundle, or `ARBOR_BINARY`.
+func arborBinary() -> String {
+    if let path = ProcessInfo.processInfo.environment["ARBOR_BINARY"] { return path }
+    #if os(Linux)
+    let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    #else
+    let me = Bundle.main.bundleURL
+    #endif
+    var directory = me.deletingLastPathComponent()
+    while directory.path != "/" {
+        let candidate = directory.appendingPathComponent("arbor").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return repositoryRoot.appendingPathComponent(".build/debug/arbor").path
+}
+
+/// Where a program is on PATH, if anywhere.
+func which(_ program: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// What a finished program wrote and how it ended.
+struct ProcessOutput: Sendable {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+
+    var lines: [String] {
+        standardOutput.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+}
+
+/// Held while pipes are made and a program started: tests run in parallel, and a child
+/// started meanwhile would inherit the other pipes' descriptors (keeping them open, so
+/// that a program never sees the end of its input).
+private let spawnLock = NSLock()
+
+/// Marks both ends of `pipe` close-on-exec; the ends given to a child are duplicated onto
+/// its 0, 1 and 2, which do not carry the flag.
+private func closeOnExec(_ pipe: Pipe) -> Pipe {
+    for handle in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
+        _ = fcntl(handle.fileDescriptor, F_SETFD, FD_CLOEXEC)
+    }
+    return pipe
+}
+
+/// A program started in the background; its output is collected as it comes.
+final class RunningProcess: @unchecked Sendable {
+    let process = Process()
+    private let output: Pipe
+    private let error: Pipe
+    private let input: Pipe
+    private let lock = NSLock()
+    private var outputData = Data()
+    private var errorData = Data()
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
+        output = closeOnExec(Pipe())
+        error = closeOnExec(Pipe())
+        input = closeOnExec(Pipe())
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        var merged = ProcessInfo.processInfo.environment
+        merged.removeValue(forKey: "ARBOR_RUN_DIR")
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = input
+        output.fileHandleForReading.readabilityHandler = { [unowned self] handle in
+            let data = handle.availableData
+            lock.withLock { outputData.append(data) }
+        }
+        error.fileHandleForReading.readabilityHandler = { [unowned self] handle in
+            let data = handle.availableData
+            lock.withLock { errorData.append(data) }
+        }
+        try process.run()
+    }
+
+    /// What it printed on standard output so far.
+    var standardOutput: String {
+        lock.withLock { String(decoding: outputData, as: UTF8.self) }
+    }
+
+    /// What it printed on standard error so far, and whether it still runs.
+    var log: String {
+        let running = process.isRunning ? "running" : "ended with \(process.terminationStatus)"
+        return lock.withLock { String(decoding: errorData, as: UTF8.self) } + "(\(running))"
+    }
+
+    func write(_ text: String) {
+        write(Array(text.utf8))
+    }
+
+    func write(_ bytes: [UInt8]) {
+        input.fileHandleForWriting.write(Data(bytes))
+    }
+
+    func closeInput() {
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Waits for the end (killing it after `seconds`) and returns everything it wrote.
+    func finish(within seconds: Double = 30) async -> ProcessOutput {
+        closeInput()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline {
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+        if process.isRunning {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        // Take what is left in the pipes.
+        output.fileHandleForReading.readabilityHandler = nil
+        error.fileHandleForReading.readabilityHandler = nil
+        let restOut = (try? output.fileHandleForReading.readToEnd()) ?? nil
+        let restErr = (try? error.fileHandleForReading.readToEnd()) ?? nil
+        return lock.withLock {
+            if let restOut { outputData.append(restOut) }
+            if let restErr { errorData.append(restErr) }
+            return ProcessOutput(
+                status: process.terminationStatus,
+                standardOutput: String(decoding: outputData, as: UTF8.self),
+                standardError: String(decoding: errorData, as: UTF8.self)
+            )
+        }
+    }
+
+    /// Waits until standard output has `count` lines, or about `seconds`.
+    func waitForLines(_ count: Int, seconds: Double = 10) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if standardOutput.filter({ $0 == "\n" }).count >= count { return true }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+        return false
+    }
+}
+
+/// Runs the built `arbor` to its end, with `input` on standard input.
+func arbor(_ arguments: [String], input: String = "", environment: [String: String] = [:], within seconds: Double = 30) async throws
+    -> ProcessOutput
+{
+    try await arbor(arguments, bytes: Array(input.utf8), environment: environment, within: seconds)
+}
+
+/// Runs the built `arbor` to its end, with `bytes` on standard input.
+func arbor(_ arguments: [String], bytes: [UInt8], environment: [String: String] = [:], within seconds: Double = 30) async throws
+    -> ProcessOutput
+{
+    let running = try RunningProcess(arborBinary(), arguments, environment: environment)
+    running.write(bytes)
+    return await running.finish(within: seconds)
+}
+
+struct FakeNodeDidNotStart: Error, CustomStringConvertible {
+    let log: String
+    var description: String { "tools/fake-client-node.py did not create its socket within 30 s: \(log)" }
+}
+
+/// `tools/fake-client-node.py` serving `connections` connections one after another on a
+/// fresh run directory.
+final class FakeNode: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let server: RunningProcess
+
+    var runDirectory: String { directory.path }
+
+    /// The fake node's log so far, for failure messages.
+    var log: String { "fake node: " + server.log + " socket exists: \(FileManager.default.fileExists(atPath: directory.path + "/client.sock"))" }
+
+    init(connections: Int) async throws {
+        directory = try TemporaryDirectory()
+        // The system interpreter starts fastest (a pyenv shim is a shell script).
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : which("python3") ?? "python3"
+        server = try RunningProcess(
+            python,
+            [repositoryRoot.appendingPathComponent("tools/fake-client-node.py").path, directory.path + "/client.sock", String(connections)]
+        )
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: directory.path + "/client.sock") {
+            guard Date() < deadline, server.process.isRunning else { throw FakeNodeDidNotStart(log: server.log) }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    /// Waits for the fake node to serve all its connections; its exit status and log.
+    func finish() async -> ProcessOutput {
+        await server.finish(within: 10)
+    }
+}

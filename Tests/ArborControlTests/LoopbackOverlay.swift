@@ -1,0 +1,158 @@
+import ArborControl
+import Foundation
+
+/// A loopback overlay of real `arbord` processes forming a triangle, declared in a
+/// topology file with root `a`:
+///
+///     a ──1── b ──1── c        and a standby link a ──5── c
+///
+/// so c's parent is b, and when b dies c re-grafts straight onto a. Each daemon has its
+/// own run and state directories under one temporary directory and listens on a port the
+/// kernel picks (read back from `/v1/status`); `a` also serves metrics. Processes are
+/// ended by PID only, and all of them when the overlay is stopped or released.
+final class LoopbackOverlay {
+    static let topology = "demo.quotes"
+    static let topologyFile = """
+        topologies:
+          - name: demo.quotes
+            description: A triangle; c has a standby link to the root
+            root: a
+            nodes: [a, b, c]
+            links:
+              - { between: [a, b], cost: 1 }
+              - { between: [b, c], cost: 1 }
+              - { between: [a, c], cost: 5 }
+
+        """
+
+    struct Node {
+        let name: String
+        let process: Process
+        let runDirectory: String
+        let listen: String
+        let metrics: String?
+
+        var client: ControlClient { ControlClient(runDirectory: runDirectory) }
+        var controlSocket: String { runDirectory + "/" + ControlAPI.socketName }
+        var clientSocket: String { runDirectory + "/client.sock" }
+    }
+
+    let directory: String
+    private(set) var nodes: [String: Node] = [:]
+
+    /// Starts a, then b (dialling a), then c (dialling a and b), and waits until every
+    /// node has its two peers up.
+    init() throws {
+        directory = NSTemporaryDirectory() + "arbor-control-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(Self.topologyFile.utf8).write(to: URL(fileURLWithPath: directory + "/demo.yaml"))
+        do {
+            try start("a", peers: [], metrics: true)
+            try start("b", peers: ["a"])
+            try start("c", peers: ["a", "b"])
+            let linked = try eventually {
+                try ["a", "b", "c"].allSatisfy { name in
+                    try get(name, ControlPath.peers, as: [PeerDocument].self).filter { $0.state == "up" }.count == 2
+                }
+            }
+            guard linked else { throw OverlayError("the three nodes did not link up within 20 s\n" + logs()) }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    subscript(name: String) -> Node {
+        nodes[name]!
+    }
+
+    /// Starts node `name` dialling `peers` and waits for its control socket to answer.
+    private func start(_ name: String, peers: [String], metrics: Bool = false) throws {
+        let home = directory + "/" + name
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        var arguments = [
+            "--name", name, "--listen", "127.0.0.1:0", "--run-dir", home + "/run", "--state-dir", home + "/state",
+            "--topologies", directory + "/demo.yaml", "--log-level", "debug", "--discovery", "static",
+            // Three seconds of silence before a peer is declared dead: the two cores may be
+            // busy with builds, and a starved daemon must not look failed. Killed nodes are
+            // noticed at once anyway (their connections close).
+            "--dead-after", "30",
+        ]
+        for peer in peers {
+            arguments += ["--peer", nodes[peer]!.listen]
+        }
+        if metrics {
+            arguments += ["--metrics", "127.0.0.1:0"]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtProgram("arbord"))
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: home + "/log", contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: home + "/log"))
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let client = ControlClient(runDirectory: home + "/run")
+        var status: StatusDocument?
+        _ = eventually {
+            status = try? client.get(ControlPath.status, timeout: .seconds(2)).decode(StatusDocument.self)
+            return status != nil || !process.isRunning
+        }
+        guard let status else {
+            nodes[name] = Node(name: name, process: process, runDirectory: home + "/run", listen: "", metrics: nil)
+            throw OverlayError("arbord \(name) did not answer on its control socket\n" + logs())
+        }
+        nodes[name] = Node(name: name, process: process, runDirectory: home + "/run", listen: status.listen, metrics: status.metrics)
+    }
+
+    /// GETs `target` from node `name` and decodes the answer.
+    func get<T: Decodable>(_ name: String, _ target: String, as type: T.Type) throws -> T {
+        try self[name].client.get(target, timeout: .seconds(5)).decode(type)
+    }
+
+    /// Kills node `name` with SIGKILL (a crash) and waits for it to be gone.
+    func crash(_ name: String) {
+        guard let node = nodes[name], node.process.isRunning else { return }
+        kill(node.process.processIdentifier, SIGKILL)
+        node.process.waitUntilExit()
+    }
+
+    /// Ends every node still running: SIGTERM (graceful), SIGKILL after 5 s.
+    func stop() {
+        for node in nodes.values where node.process.isRunning {
+            kill(node.process.processIdentifier, SIGTERM)
+        }
+        for node in nodes.values {
+            let deadline = Date().addingTimeInterval(5)
+            while node.process.isRunning, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if node.process.isRunning {
+                kill(node.process.processIdentifier, SIGKILL)
+                node.process.waitUntilExit()
+            }
+        }
+    }
+
+    /// The daemons' logs, for failure messages.
+    func logs() -> String {
+        nodes.keys.sorted().map { name in
+            let text = (try? String(contentsOfFile: directory + "/\(name)/log", encoding: .utf8)) ?? ""
+            return "--- arbord \(name):\n" + text.split(separator: "\n").suffix(30).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+}
+
+struct OverlayError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

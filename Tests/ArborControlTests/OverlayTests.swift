@@ -1,0 +1,326 @@
+import ArborControl
+import Foundation
+import Testing
+
+/// The control API, the CLI and the metrics against three real `arbord` processes on
+/// loopback (see ``LoopbackOverlay``), with a subscriber to `AAPL` attached to `c`.
+/// Serialized: each test starts its own overlay, and two cores are enough for one.
+@Suite(.serialized) struct OverlayTests {
+    static let topology = LoopbackOverlay.topology
+
+    /// An overlay with c subscribed to AAPL, once a holds that interest from b.
+    private func subscribedOverlay() throws -> (LoopbackOverlay, TestSubscriber) {
+        let overlay = try LoopbackOverlay()
+        let subscriber = try TestSubscriber(socketPath: overlay["c"].clientSocket)
+        try subscriber.subscribe(Self.topology, "AAPL")
+        let converged = try eventually {
+            let route = try overlay.get("a", ControlPath.routes(Self.topology), as: RouteDocument.self)
+            return route.neighbors.first { $0.name == "b" }?.interestHeld == [topic("AAPL")]
+        }
+        guard converged else { throw OverlayError("a never held b's interest in AAPL\n" + overlay.logs()) }
+        return (overlay, subscriber)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func routesTopologiesPeersAndStatusMatchTheTriangle() throws {
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+
+        let a = try overlay.get("a", ControlPath.routes(Self.topology), as: RouteDocument.self)
+        #expect(a.held && a.root == "a" && a.rootReason == "declared" && a.parent == nil)
+        #expect(a.treeNeighbors == ["b"] && a.engaged == ["b"])
+        #expect(a.neighbors.map(\.name) == ["b"])
+        #expect(a.neighbors[0].role == "child" && a.neighbors[0].interestHeld == [topic("AAPL")] && a.neighbors[0].interestSent == [])
+        #expect(a.nextHops == [NextHopDocument(prefix: topic("AAPL"), via: ["b"], local: false)])
+
+        let b = try overlay.get("b", ControlPath.routes(Self.topology), as: RouteDocument.self)
+        #expect(b.root == "a" && b.parent == "a" && b.treeNeighbors == ["a", "c"] && b.engaged == ["a", "c"])
+        let bNeighbors = Dictionary(uniqueKeysWithValues: b.neighbors.map { ($0.name, $0) })
+        #expect(bNeighbors["a"]?.role == "parent" && bNeighbors["a"]?.interestHeld == [] && bNeighbors["a"]?.interestSent == [topic("AAPL")])
+        #expect(bNeighbors["c"]?.role == "child" && bNeighbors["c"]?.interestHeld == [topic("AAPL")] && bNeighbors["c"]?.interestSent == [])
+        #expect(b.nextHops == [NextHopDocument(prefix: topic("AAPL"), via: ["c"], local: false)])
+
+        let c = try overlay.get("c", ControlPath.routes(Self.topology), as: RouteDocument.self)
+        #expect(c.root == "a" && c.parent == "b" && c.treeNeighbors == ["b"] && c.engaged == ["b"])
+        #expect(c.localInterest == [topic("AAPL")])
+        #expect(c.neighbors.map(\.name) == ["b"] && c.neighbors[0].interestSent == [topic("AAPL")])
+        #expect(c.nextHops == [NextHopDocument(prefix: topic("AAPL"), via: [], local: true)])
+        #expect(try overlay.get("c", ControlPath.routes, as: [RouteDocument].self) == [c])
+
+        let topologies = try overlay.get("c", ControlPath.topologies, as: [TopologyDocument].self)
+        #expect(topologies.count == 1)
+        let quotes = try #require(topologies.first)
+        #expect(quotes.name == Self.topology && quotes.source == "file" && quotes.version == 1 && quotes.loadedHere)
+        #expect(quotes.held && quotes.root == "a" && quotes.rootReason == "declared" && quotes.parent == "b")
+        #expect(quotes.members == 1 && quotes.subscribers == 1 && quotes.publishers == 0 && quotes.subscriptions == 1)
+
+        let cPeers = try overlay.get("c", ControlPath.peers, as: [PeerDocument].self)
+        #expect(cPeers.map(\.name) == ["a", "b"] && cPeers.allSatisfy { $0.state == "up" && $0.found == "static" })
+        #expect(cPeers.allSatisfy { $0.bytesIn > 0 && $0.framesIn > 0 && ($0.cost ?? 0) > 0 })
+        let aPeers = try overlay.get("a", ControlPath.peers, as: [PeerDocument].self)
+        #expect(aPeers.map(\.name) == ["b", "c"] && aPeers.allSatisfy { $0.found == "inbound" })
+
+        let status = try overlay.get("a", ControlPath.status, as: StatusDocument.self)
+        #expect(status.name == "a" && status.realm == "default" && status.peersUp == 2 && status.nodesKnown == 3)
+        #expect(status.listen == overlay["a"].listen && status.metrics != nil && status.topologies == 1)
+        #expect(status.controlSocket == overlay["a"].controlSocket && status.runDir == overlay["a"].runDirectory)
+        #expect(status.discovery == [DiscoveryDocument(backend: "static", state: "running", detail: "0 addresses from --peer and topology files")])
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func treeAndTraceFollowTheTree() throws {
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+
+        let tree = try overlay.get("c", ControlPath.tree(Self.topology), as: TreeDocument.self)
+        #expect(tree.root == "a" && tree.rootReason == "declared" && tree.computedBy == "c")
+        #expect(tree.nodes.map(\.name) == ["a", "b", "c"])
+        #expect(tree.nodes.map(\.parent) == [nil, "a", "b"] && tree.nodes.map(\.cost) == [0, 1, 2])
+        #expect(tree.links == [
+            TreeLinkDocument(nodes: ["a", "b"], cost: 1, state: "tree"),
+            TreeLinkDocument(nodes: ["a", "c"], cost: 5, state: "unused"),
+            TreeLinkDocument(nodes: ["b", "c"], cost: 1, state: "tree"),
+        ])
+        #expect(try overlay.get("a", ControlPath.tree(Self.topology), as: TreeDocument.self).nodes == tree.nodes)
+
+        // From a: the first hop to b is certain; beyond b only b knows.
+        let fromA = try overlay.get("a", ControlPath.trace(Self.topology, topic: Array("AAPL.O".utf8)), as: TraceDocument.self)
+        #expect(fromA.hops == [
+            TraceHopDocument(from: "a", to: "b", state: "sends", interest: [topic("AAPL")], matched: [topic("AAPL")]),
+            TraceHopDocument(from: "b", to: "c", state: "unknown", interest: nil, matched: nil),
+        ])
+        #expect(fromA.destinations == [
+            TraceDestinationDocument(node: "b", path: ["a", "b"], reach: "certain", subscriber: "maybe"),
+            TraceDestinationDocument(node: "c", path: ["a", "b", "c"], reach: "possible", subscriber: "maybe"),
+        ])
+        // From b: c is a leaf that wants AAPL, so a subscriber there is known; a wants nothing.
+        let fromB = try overlay.get("b", ControlPath.trace(Self.topology, topic: Array("AAPL".utf8)), as: TraceDocument.self)
+        #expect(fromB.hops == [
+            TraceHopDocument(from: "b", to: "a", state: "pruned", interest: [], matched: []),
+            TraceHopDocument(from: "b", to: "c", state: "sends", interest: [topic("AAPL")], matched: [topic("AAPL")]),
+        ])
+        #expect(fromB.destinations == [TraceDestinationDocument(node: "c", path: ["b", "c"], reach: "certain", subscriber: "yes")])
+        // At c the subscriber is local; other topics go nowhere.
+        let atC = try overlay.get("c", ControlPath.trace(Self.topology, topic: Array("AAPL".utf8)), as: TraceDocument.self)
+        #expect(atC.localSubscribers == 1 && atC.destinations.map(\.node) == ["c"])
+        let msft = try overlay.get("a", ControlPath.trace(Self.topology, topic: Array("MSFT".utf8)), as: TraceDocument.self)
+        #expect(msft.hops.map(\.state) == ["pruned"] && msft.destinations.isEmpty)
+        // topic_hex names the same topic.
+        let hex = try overlay.get("a", "/v1/trace/\(Self.topology)?topic_hex=4141504c2e4f", as: TraceDocument.self)
+        #expect(hex == fromA)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func killingTheRelayIsRecordedAsAReroute() throws {
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+        let before = try overlay.get("c", ControlPath.events(after: 0), as: EventsDocument.self)
+
+        // A long poll on c, waiting for the next event.
+        let poll = LockedData()
+        let client = overlay["c"].client
+        let started = ContinuousClock.now
+        let poller = Thread {
+            let response = try? client.get(ControlPath.events(after: before.next, wait: 20), timeout: .seconds(30))
+            poll.set(Data(response?.body ?? []))
+        }
+        poller.start()
+        Thread.sleep(forTimeInterval: 0.2)
+
+        overlay.crash("b")
+        let regrafted = try eventually {
+            try overlay.get("c", ControlPath.routes(Self.topology), as: RouteDocument.self).parent == "a"
+        }
+        #expect(regrafted, Comment(rawValue: overlay.logs()))
+        #expect(eventually { poll.isSet })
+        let polled = try ControlJSON.decode(EventsDocument.self, from: [UInt8](poll.value))
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(polled.events.first?.seq == before.next + 1)
+        #expect(polled.events.contains { $0.type == "peer_down" && $0.peer == "b" })
+
+        let events = try overlay.get("c", ControlPath.events(after: 0), as: EventsDocument.self).events
+        let down = try #require(events.first { $0.type == "peer_down" && $0.peer == "b" })
+        let reroute = try #require(events.first { $0.type == "route_changed" && $0.before?.parent == "b" })
+        #expect(reroute.topology == Self.topology && reroute.after?.parent == "a" && reroute.after?.root == "a")
+        #expect(reroute.before?.engaged == ["b"] && reroute.after?.engaged == ["a"])
+        #expect(down.seq < reroute.seq && down.instantMs <= reroute.instantMs)
+        #expect(reroute.time.hasSuffix("Z") && reroute.time.count == 24)
+
+        let c = try overlay.get("c", ControlPath.routes(Self.topology), as: RouteDocument.self)
+        #expect(c.treeNeighbors == ["a"] && c.engaged == ["a"])
+        let stats = try overlay.get("c", ControlPath.stats, as: StatsDocument.self)
+        #expect(stats.failovers.count >= 1 && stats.reroutes >= 2 && stats.peersUp == 1)
+        #expect((stats.failovers.lastMs ?? .infinity) < 1000)
+
+        // The CLI shows the same events.
+        let cli = try arbor("events", "--run-dir", overlay["c"].runDirectory)
+        #expect(cli.status == 0 && cli.text.contains("peer down    b"))
+        #expect(cli.text.contains("reroute      demo.quotes: [root a, parent b, children none, engaged b] -> [root a, parent a, children none, engaged a]"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func curlAndTheCLIGiveTheSameDocument() throws {
+        let curl = try #require(which("curl"), "curl is needed (apt curl)")
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+        let cases: [(String, [String], String)] = [
+            ("a", ["routes"], "/v1/routes"),
+            ("b", ["routes"], "/v1/routes"),
+            ("c", ["routes"], "/v1/routes"),
+            ("c", ["routes", Self.topology], "/v1/routes/\(Self.topology)"),
+            ("c", ["topologies"], "/v1/topologies"),
+            ("c", ["tree", Self.topology], "/v1/tree/\(Self.topology)"),
+            ("b", ["trace", Self.topology, "AAPL"], "/v1/trace/\(Self.topology)?topic=AAPL"),
+        ]
+        for (name, command, path) in cases {
+            let node = overlay[name]
+            let fromCurl = try run(curl, ["-sS", "--fail", "--unix-socket", node.controlSocket, "http://localhost" + path])
+            let fromCLI = try run(builtProgram("arbor"), command + ["--json", "--run-dir", node.runDirectory])
+            #expect(fromCurl.status == 0 && fromCLI.status == 0)
+            #expect(
+                !fromCLI.standardOutput.isEmpty && fromCurl.standardOutput == fromCLI.standardOutput,
+                "\(name): arbor \(command.joined(separator: " ")) --json differs from curl \(path)"
+            )
+        }
+        // And the human form of routes on c names its parent.
+        let routes = try arbor("routes", Self.topology, "--run-dir", overlay["c"].runDirectory)
+        #expect(routes.status == 0 && routes.text.hasPrefix("demo.quotes: root a (declared), parent b\n"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func metricsAreValidPrometheusText() throws {
+        let curl = try #require(which("curl"), "curl is needed (apt curl)")
+        let python = try #require(which("python3"), "python3 is needed")
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+        let address = try #require(overlay["a"].metrics)
+        let scraped = try run(curl, ["-sS", "--fail", "http://\(address)/metrics"])
+        #expect(scraped.status == 0)
+
+        let parser = """
+            import json, sys
+            try:
+                from prometheus_client.parser import text_string_to_metric_families
+            except ImportError:
+                sys.exit("the Python package prometheus-client is needed: pip install prometheus-client")
+            samples = {}
+            for family in text_string_to_metric_families(sys.stdin.read()):
+                for sample in family.samples:
+                    key = sample.name + json.dumps(sample.labels, sort_keys=True)
+                    samples[key] = {"type": family.type, "value": sample.value}
+            print(json.dumps(samples))
+            """
+        let parsed = try run(python, ["-c", parser], input: scraped.standardOutput)
+        #expect(parsed.status == 0, "\(parsed.standardError)")
+        let samples = try JSONDecoder().decode([String: Sample].self, from: parsed.standardOutput)
+        func value(_ name: String, _ labels: String = "{}") -> Double? {
+            samples[name + labels]?.value
+        }
+        #expect(value("arbor_peers_up") == 2)
+        #expect(value("arbor_subscriptions") == 0)
+        #expect(value("arbor_messages_published_total") == 0)
+        for cause in ["duplicate", "hop_limit", "no_interest", "oversize", "not_permitted", "no_route", "slow_consumer"] {
+            #expect(value("arbor_messages_dropped_total", "{\"cause\": \"\(cause)\"}") == 0, "drop cause \(cause)")
+        }
+        #expect(value("arbor_failover_seconds_count") == 0 && samples["arbor_failover_seconds_count{}"]?.type == "histogram")
+        #expect((value("arbor_peer_bytes_total", "{\"direction\": \"in\", \"peer\": \"b\"}") ?? 0) > 0)
+        #expect(samples.keys.allSatisfy { $0.hasPrefix("arbor_") })
+
+        // A failure a detects itself shows in the histogram.
+        overlay.crash("b")
+        #expect(try eventually {
+            try overlay.get("a", ControlPath.stats, as: StatsDocument.self).failovers.count >= 1
+        })
+        let after = try run(curl, ["-sS", "--fail", "http://\(address)/metrics"])
+        #expect(String(decoding: after.standardOutput, as: UTF8.self).contains("arbor_failover_seconds_count 1"))
+        let notFound = try run(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://\(address)/other"])
+        #expect(notFound.text == "404")
+    }
+
+    private struct Sample: Decodable {
+        let type: String
+        let value: Double
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func badRequestsGetJSONErrorsAndTheNodeGoesOn() throws {
+        let overlay = try LoopbackOverlay()
+        let socket = overlay["a"].controlSocket
+        let big = String(repeating: "x", count: 70 * 1024)
+        let cases: [(String, [UInt8], Int)] = [
+            ("unknown path", request("GET /v1/nothing"), 404),
+            ("unversioned path", request("GET /status"), 404),
+            ("wrong method", request("POST /v1/status", body: "{}"), 405),
+            ("DELETE", request("DELETE /v1/routes"), 405),
+            ("oversized target", request("GET /v1/status?" + big), 413),
+            ("oversized header", request("GET /v1/status", headers: ["X-Big: " + big]), 413),
+            ("oversized body", request("POST /v1/status", body: big), 413),
+            ("malformed request line", Array("NOT HTTP AT ALL\r\n\r\n".utf8), 400),
+            ("malformed escape", request("GET /v1/trace/demo.quotes?topic=%G1"), 400),
+            ("invalid topology name", request("GET /v1/routes/Not_A_Name"), 400),
+            ("unknown topology", request("GET /v1/routes/no.such"), 404),
+            ("trace without topic", request("GET /v1/trace/demo.quotes"), 400),
+            ("bad topic_hex", request("GET /v1/trace/demo.quotes?topic_hex=abc"), 400),
+            ("unknown parameter", request("GET /v1/stats?verbose=1"), 400),
+            ("bad after", request("GET /v1/events?after=-1"), 400),
+        ]
+        for (what, bytes, expected) in cases {
+            let stream = try UnixStream(path: socket)
+            stream.write(bytes)
+            let answer = stream.readToEnd()
+            let text = String(decoding: answer, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 \(expected) "), "\(what): \(text.prefix(200))")
+            let body = answer.split(separator: UInt8(ascii: "{"), maxSplits: 1).dropFirst().first.map { [UInt8(ascii: "{")] + $0 } ?? []
+            let error = try? ControlJSON.decode(ErrorDocument.self, from: body)
+            #expect(error?.error.isEmpty == false, "\(what): no JSON error in \(text.prefix(300))")
+        }
+        #expect(overlay["a"].process.isRunning)
+        #expect(try overlay.get("a", ControlPath.status, as: StatusDocument.self).peersUp == 2)
+    }
+
+    /// An HTTP/1.1 request that closes the connection after the answer.
+    private func request(_ line: String, headers: [String] = [], body: String = "") -> [UInt8] {
+        var text = line + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        for header in headers {
+            text += header + "\r\n"
+        }
+        if !body.isEmpty {
+            text += "Content-Length: \(body.utf8.count)\r\n"
+        }
+        return Array((text + "\r\n" + body).utf8)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func treeAndTraceRenderWithGraphviz() throws {
+        let dot = try #require(which("dot"), "Graphviz is needed (apt graphviz)")
+        let (overlay, subscriber) = try subscribedOverlay()
+        defer { withExtendedLifetime(subscriber) {} }
+        let runDirectory = overlay["a"].runDirectory
+        for command in [["tree", Self.topology], ["trace", Self.topology, "AAPL"]] {
+            let graph = try run(builtProgram("arbor"), command + ["--dot", "--run-dir", runDirectory])
+            #expect(graph.status == 0 && graph.text.hasPrefix("graph "))
+            let svg = try run(dot, ["-Tsvg"], input: graph.standardOutput)
+            #expect(svg.status == 0 && svg.text.contains("<svg"), "\(svg.standardError)")
+        }
+        let human = try arbor("tree", Self.topology, "--run-dir", runDirectory)
+        #expect(human.text.contains("└─ b") && human.text.contains("└─ c") && human.text.contains("← this node"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aMissingNodeIsOneLineNamingThePath() throws {
+        let directory = NSTemporaryDirectory() + "arbor-no-node-\(getpid())"
+        for command in [["status"], ["routes"], ["tree", "x"], ["events", "--follow"]] {
+            let output = try run(builtProgram("arbor"), command + ["--run-dir", directory])
+            #expect(output.status == 2)
+            #expect(output.standardOutput.isEmpty)
+            let lines = output.standardError.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(directory + "/control.sock"), "\(output.standardError)")
+        }
+        let environment = try run("/usr/bin/env", ["ARBOR_RUN_DIR=\(directory)", builtProgram("arbor"), "stats"])
+        #expect(environment.status == 2 && environment.standardError.contains(directory + "/control.sock"))
+    }
+}
+
+func topic(_ text: String) -> TopicJSON {
+    TopicJSON(Array(text.utf8))
+}
