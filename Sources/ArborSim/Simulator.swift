@@ -38,7 +38,7 @@ public final class Simulator {
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
     /// One copy per recent database content, adopted by every router that reaches it.
-    var canonicalDatabases = BoundedDatabaseTable(capacity: 64)
+    var canonicalDatabases = BoundedDatabaseTable(capacity: 4_096)
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
 
