@@ -23,8 +23,8 @@ public struct LinkStateDatabase: Sendable {
         case installed
         /// We hold exactly this version already.
         case known
-        /// We hold a newer version, returned so the sender can be corrected.
-        case stale(LinkStateRecord)
+        /// We hold a newer version.
+        case older
     }
 
     /// Installs `record` if it supersedes the stored one (newer incarnation, or same
@@ -35,7 +35,7 @@ public struct LinkStateDatabase: Sendable {
             if record.isNewer(than: current) {
                 digest.toggle(current)
             } else if current.isNewer(than: record) {
-                return .stale(current)
+                return .older
             } else {
                 return .known
             }

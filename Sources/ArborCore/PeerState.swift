@@ -12,6 +12,8 @@ public struct PeerState: Sendable {
     public var lastSent: Instant
     /// Smoothed round-trip time from heartbeat echoes, once measured.
     public var roundTrip: Duration?
+    /// When the round trip last changed the advertised cost.
+    var costChangedAt: Instant?
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
     public var framesIn: UInt64 = 0

@@ -11,11 +11,17 @@ extension Router {
         scheduleRecompute(now)
     }
 
-    /// Installs newer records and floods them to every peer but the sender; answers a stale
-    /// record with the newer one we hold; defends this node's own record.
+    /// Installs newer records and floods them to every peer but the sender; defends this
+    /// node's own record.
+    ///
+    /// An older record is ignored, not answered with the newer one: links are reliable and
+    /// ordered, a new link starts with both whole databases, and every record installed here
+    /// goes to every peer but the one it came from, so a peer that sent an older version
+    /// already has the newer one on its way. Answering would only add traffic, and under load
+    /// (peers lagging behind a fast-changing record) the answers to answers kept two relays
+    /// bouncing one record between them thousands of times.
     mutating func receivedRecords(_ records: [LinkStateRecord], from peer: NodeID, now: Instant) {
         var installed: [LinkStateRecord] = []
-        var corrections: [LinkStateRecord] = []
         for record in records {
             statistics.recordsReceived += 1
             if record.origin == id {
@@ -35,14 +41,9 @@ extension Router {
             case .installed:
                 installed.append(record)
                 unreachableSince[record.origin] = nil
-            case .stale(let newer):
-                corrections.append(newer)
-            case .known:
+            case .older, .known:
                 break
             }
-        }
-        if !corrections.isEmpty {
-            send(.linkState(corrections), to: peer, now: now)
         }
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)

@@ -76,16 +76,19 @@ extension Router {
         adjustCost(of: peer, now: now)
     }
 
-    /// Re-advertises a link's cost when its round-trip term moved by a quarter or more.
+    /// Re-advertises a link's cost when its round-trip term moved it by a quarter or more,
+    /// at most once per `costUpdateInterval`; the term is capped at `roundTripPenaltyLimit`.
     private mutating func adjustCost(of peer: NodeID, now: Instant) {
         guard let unit = configuration.roundTripCostUnit?.nanoseconds, unit > 0,
             let state = peers[peer], let roundTrip = state.roundTrip?.nanoseconds
         else { return }
-        let term = UInt32(clamping: roundTrip / unit)
+        if let changedAt = state.costChangedAt, now - changedAt < configuration.costUpdateInterval { return }
+        let term = min(UInt32(clamping: roundTrip / unit), configuration.roundTripPenaltyLimit)
         let desired = min(state.baseCost &+ term, TopologyGraph.maximumCost)
         let difference = desired > state.cost ? desired - state.cost : state.cost - desired
         guard difference > 0, difference * 4 >= state.cost else { return }
         peers[peer]!.cost = desired
+        peers[peer]!.costChangedAt = now
         bumpOwnRecord(now)
     }
 

@@ -23,9 +23,16 @@ public struct RouterConfiguration: Sendable {
     /// Cost advertised for a link when the shell gives none.
     public var defaultLinkCost: UInt32 = 10
     /// When set, a link's advertised cost is its base cost plus its smoothed round-trip
-    /// time in these units; it is re-advertised only when that moves by a quarter or more,
-    /// so jitter does not make trees flap. `nil`: costs stay as given.
+    /// time in these units, the added term capped at `roundTripPenaltyLimit`; it is
+    /// re-advertised only when the cost moves by a quarter or more and at most once per
+    /// `costUpdateInterval`, so jitter does not make trees flap. `nil`: costs stay as given.
     public var roundTripCostUnit: Duration? = .milliseconds(1)
+    /// The most a round trip adds to a link's base cost. A busy node answers late, so its
+    /// links' round trips grow with load; the cap (and the interval below) keeps that from
+    /// feeding back into ever more flooded records and recomputations.
+    public var roundTripPenaltyLimit: UInt32 = 100
+    /// A link's cost is re-advertised at most this often for round-trip changes.
+    public var costUpdateInterval: Duration = .seconds(1)
     /// Messages that crossed this many links are dropped (ends transient loops).
     public var hopLimit: UInt8 = 64
     /// Largest payload accepted, unless a topology declares its own limit.
