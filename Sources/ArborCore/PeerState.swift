@@ -16,6 +16,4 @@ public struct PeerState: Sendable {
     var costChangedAt: Instant?
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
-    public var framesIn: UInt64 = 0
-    public var framesOut: UInt64 = 0
 }

@@ -41,7 +41,6 @@ extension Router {
     mutating func received(_ message: PeerMessage, from peer: NodeID, now: Instant) {
         guard peers[peer] != nil else { return }
         peers[peer]!.lastHeard = now
-        peers[peer]!.framesIn += 1
         switch message {
         case .linkState(let records):
             receivedRecords(records, from: peer, now: now)
