@@ -179,6 +179,11 @@ extension Router {
 
     /// Ensures state exists for a local member of `name`; rejects when it cannot.
     private mutating func admitMember(_ client: ClientID, _ name: TopologyName, now: Instant) -> Bool {
+        if topologies[name] == nil {
+            // A node without topologies skipped graph rebuilds (see ``recompute(_:)``): judge
+            // the new member against the current definitions and route it on the current graph.
+            updateGraph(now)
+        }
         if let nodes = graph.definitions[name]?.nodes, !nodes.contains(configuration.name) {
             actions.append(.reject(client, .notInTopology(name)))
             return false
@@ -188,7 +193,7 @@ extension Router {
                 actions.append(.reject(client, .tooManyTopologies))
                 return false
             }
-            beginTopology(name, now: now)
+            topologies[name] = TopologyState()
         }
         return true
     }

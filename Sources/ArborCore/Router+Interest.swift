@@ -3,12 +3,13 @@ extension Router {
     /// neighbour, but used only while it is engaged: a join that arrives before our own
     /// database catches up takes effect when it does.
     mutating func receivedInterest(_ update: InterestUpdate, topology name: TopologyName, from peer: NodeID, now: Instant) {
-        if topologies[name] == nil {
+        let isNew = topologies[name] == nil
+        if isNew {
             guard topologies.count < configuration.maximumTopologies else {
                 statistics.protocolErrors += 1
                 return
             }
-            beginTopology(name, now: now)
+            topologies[name] = TopologyState()
         }
         switch update {
         case .full(let prefixes):
@@ -33,14 +34,16 @@ extension Router {
         case .leave:
             topologies[name]!.remote[peer] = nil
         }
-        refresh(name, now: now)
-    }
-
-    /// Creates the state of a topology. A node that had none skipped graph rebuilds (see
-    /// ``recompute(_:)``), so the graph is brought up to date first.
-    mutating func beginTopology(_ name: TopologyName, now: Instant) {
-        topologies[name] = TopologyState()
-        updateGraph(now)
+        if isNew, graph.digest != database.digest {
+            // A node new to the topology may hold a graph much older than its database
+            // (idle nodes skip rebuilds, see ``recompute(_:)``): it joins at the next
+            // recomputation instead of building a graph per interest frame, which in a
+            // storm of changes (a partition of thousands of nodes) would bypass the
+            // throttling of recomputations.
+            scheduleRecompute(now)
+        } else {
+            refresh(name, now: now)
+        }
     }
 
     /// Brings one topology up to date with the current graph and interest: finds this

@@ -5,10 +5,18 @@ extension Router {
         ownRecord.links = peers.map { Link(neighbor: $0.key, cost: $0.value.cost) }.sorted { $0.neighbor < $1.neighbor }
         ownRecord.sequence += 1
         database.apply(ownRecord)
+        ownRecordUnsent = true
+        scheduleRecompute(now)
+    }
+
+    /// Floods this node's record once for every change one event made (a timer that finds
+    /// three peers dead changes it three times, and sends it once).
+    mutating func floodOwnRecord(_ now: Instant) {
+        guard ownRecordUnsent else { return }
+        ownRecordUnsent = false
         for peer in peers.keys.sorted() {
             send(.linkState([ownRecord]), to: peer, now: now)
         }
-        scheduleRecompute(now)
     }
 
     /// Installs newer records and floods them to every peer but the sender; defends this
@@ -83,6 +91,7 @@ extension Router {
     /// Drops the records of nodes that stayed unreachable for the grace period.
     mutating func expireRecords(_ now: Instant) {
         let grace = configuration.recordGracePeriod
+        guard let earliest = earliestUnreachable, now - earliest >= grace else { return }
         var expired = false
         for (node, since) in unreachableSince where now - since >= grace {
             unreachableSince[node] = nil
@@ -92,6 +101,7 @@ extension Router {
             database.remove(node)
             expired = true
         }
+        earliestUnreachable = unreachableSince.values.min()
         if expired {
             scheduleRecompute(now)
         }
@@ -112,6 +122,7 @@ extension Router {
         for node in outside where unreachableSince[node] == nil {
             unreachableSince[node] = now
         }
+        earliestUnreachable = unreachableSince.values.min()
     }
 
     private mutating func reportConflicts() {

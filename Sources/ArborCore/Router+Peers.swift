@@ -16,7 +16,7 @@ extension Router {
             lastSent: now
         )
         observe(.peerUp(peer, name: name))
-        // The new peer gets our whole database; bumpOwnRecord then floods our new record.
+        // The new peer gets our whole database; our new record follows at the end of the event.
         let records = Array(database.records.values.filter { $0.origin != id })
         var start = 0
         while start < records.count {

@@ -26,6 +26,12 @@ public struct Router {
     public internal(set) var nextSequence: [TopologyName: UInt64] = [:]
     /// Nodes outside this node's component, and since when.
     var unreachableSince: [NodeID: Instant] = [:]
+    /// No entry of `unreachableSince` is earlier (one may be later: an entry removed when its
+    /// node came back leaves this in place, and waking early is harmless). Kept so that a
+    /// wake-up request does not cost a pass over thousands of unreachable nodes.
+    var earliestUnreachable: Instant?
+    /// This node's record changed during the current event and is not flooded yet.
+    var ownRecordUnsent = false
     var recomputeAt: Instant?
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
@@ -92,6 +98,7 @@ public struct Router {
             }
             started = false
         }
+        floodOwnRecord(now)
         if started {
             requestWakeUp()
         }
@@ -150,7 +157,7 @@ public struct Router {
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)
         }
-        for since in unreachableSince.values {
+        if let since = earliestUnreachable {
             next = min(next, since + configuration.recordGracePeriod)
         }
         // Only an earlier deadline needs a new request: waking early is harmless (the timer

@@ -19,6 +19,9 @@ public struct Scenario {
         public var settle: Duration = .seconds(1)
         /// Every how many topologies one is declared with a root and a fallback.
         public var declaredEvery = 4
+        /// Called with one line after the start and after each fault (what happened, the
+        /// wall time so far, events, graph builds); `nil`: silent.
+        public var progress: (@Sendable (String) -> Void)?
         public var parameters = SimulationParameters()
 
         public init() {}
@@ -86,12 +89,22 @@ public struct Scenario {
             }
             return tree!
         }
+        func progress(_ what: String) {
+            guard let progress = configuration.progress else { return }
+            let wall = ((Double((clock.now - started).nanoseconds) / 1e8).rounded()) / 10
+            progress(
+                "\(what): \(wall) s wall, \(Double(simulator.now.nanoseconds / 1_000_000) / 1000) s simulated, \(simulator.eventsProcessed) events, "
+                    + "\(simulator.cache.statistics.graphBuilds) graph builds, \(report.convergenceFailures) convergence failures"
+            )
+        }
         setUp()
         settleAndCheck(after: nil)
-        for _ in 0..<configuration.faults {
+        progress("start")
+        for number in 0..<configuration.faults {
             let fault = chooseFault()
             inject(fault)
             settleAndCheck(after: fault)
+            progress("fault \(number + 1) (\(fault))")
         }
         report.nodes = configuration.nodes
         report.faults = configuration.faults

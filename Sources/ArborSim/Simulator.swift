@@ -285,7 +285,7 @@ public final class Simulator {
         case .wake(let node, let time):
             guard routers[node] != nil, wakeRequests[node] == time else { return }
             wakeRequests[node] = nil
-            apply(node) { $0.handle(.timer, at: now) }
+            apply(node, offeringDatabase: true) { $0.handle(.timer, at: now) }
         case .dial(let link):
             connections[link]!.dialing = false
             guard canConnect(link), !(connections[link]!.upAtA && connections[link]!.upAtB) else { return }
@@ -312,16 +312,23 @@ public final class Simulator {
     }
 
     /// Runs `body` on the router of `node` and carries out the actions it returns.
-    func apply(_ node: Int, _ body: (inout Router) -> [Router.Action]) {
+    ///
+    /// Databases are shared by digest: a router whose database becomes equal to a
+    /// canonical copy adopts that copy. Its own copy is offered as canonical only on timer
+    /// events (`offeringDatabase`), at most once a heartbeat interval: a copy held by the
+    /// table is no longer unique, so the router's next record would copy tree nodes instead
+    /// of updating in place, and offering on every frame of a flood made every record
+    /// installed anywhere cost a copy (and every evicted copy a deallocation).
+    func apply(_ node: Int, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) {
         guard routers[node] != nil else { return }
         let digest = routers[node]!.database.digest
         let routeChange = routers[node]!.lastRouteChange
         let actions = body(&routers[node]!)
         let newDigest = routers[node]!.database.digest
-        if newDigest != digest {
+        if newDigest != digest || offeringDatabase {
             if let shared = canonicalDatabases[newDigest] {
                 routers[node]!.adoptIdenticalDatabase(shared)
-            } else {
+            } else if offeringDatabase {
                 canonicalDatabases.insert(routers[node]!.database)
             }
         }

@@ -23,6 +23,7 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "Start: cold (flood from empty databases) or warm (converged). Default: cold below 2000 nodes.")
     var start: StartMode?
     @Option(help: "Simulated milliseconds to settle after each fault (more is added while not converged).") var settleMs = 1_000
+    @Flag(help: "Print a line to standard error after each fault.") var progress = false
 
     enum StartMode: String, ExpressibleByArgument {
         case cold, warm
@@ -46,6 +47,9 @@ struct ArborSimCommand: ParsableCommand {
         configuration.seed = seed
         configuration.coldStart = start.map { $0 == .cold }
         configuration.settle = .milliseconds(settleMs)
+        if progress {
+            configuration.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         var scenario = Scenario(configuration)
         let report = scenario.run()
         let encoder = JSONEncoder()
