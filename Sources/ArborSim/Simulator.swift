@@ -41,6 +41,24 @@ public final class Simulator {
     var canonicalDatabases = BoundedDatabaseTable(capacity: 4_096)
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
+    /// Records of link-state frames in flight, by batch.
+    var recordBatches: [UInt64: [LinkStateRecord]] = [:]
+    var nextBatch: UInt64 = 0
+    /// Per direction of a link: the link-state frame sent last on it, while it is still in
+    /// flight and nothing else was sent after it. A further link-state frame that would
+    /// arrive at the same instant joins it (see ``carryOut(_:of:)``).
+    var openBatches: [DirectedLink: OpenBatch] = [:]
+
+    struct DirectedLink: Hashable {
+        var from: Int
+        var to: Int
+    }
+
+    struct OpenBatch {
+        var batch: UInt64
+        var arrival: Instant
+        var epoch: UInt64
+    }
 
     struct ClientSpec {
         var id: ClientID
@@ -282,6 +300,15 @@ public final class Simulator {
             let link = LinkKey(from, to)
             guard routers[to] != nil, connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
             apply(to) { $0.handle(.message(message, from: ids[from]), at: now) }
+        case .records(let from, let to, let epoch, let batch):
+            let records = recordBatches.removeValue(forKey: batch)!
+            let direction = DirectedLink(from: from, to: to)
+            if openBatches[direction]?.batch == batch {
+                openBatches[direction] = nil
+            }
+            let link = LinkKey(from, to)
+            guard routers[to] != nil, connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
+            apply(to) { $0.handle(.message(.linkState(records), from: ids[from]), at: now) }
         case .wake(let node, let time):
             guard routers[node] != nil, wakeRequests[node] == time else { return }
             wakeRequests[node] = nil
@@ -348,10 +375,29 @@ public final class Simulator {
                 if case .data(let data) = message {
                     ledger.crossed(data, from: node, to: peer)
                 }
+                let direction = DirectedLink(from: node, to: peer)
+                let epoch = connections[link]!.epoch
+                let arrival = now + parameters.linkLatency
                 if cutLinks.contains(link) {
+                    openBatches[direction] = nil
                     connections[link]!.stalled.append((node, message))
+                } else if case .linkState(let records) = message {
+                    // Link-state frames sent on one link for the same instant of arrival,
+                    // with nothing between them, arrive as one: the receiver handles the
+                    // same records in the same order as it would from the separate frames
+                    // of one read. Every link has the same latency, so a flood moves in
+                    // waves and this turns one frame per record batch into one per wave.
+                    if let open = openBatches[direction], open.arrival == arrival, open.epoch == epoch {
+                        recordBatches[open.batch]!.append(contentsOf: records)
+                    } else {
+                        nextBatch += 1
+                        recordBatches[nextBatch] = records
+                        openBatches[direction] = OpenBatch(batch: nextBatch, arrival: arrival, epoch: epoch)
+                        schedule(.records(from: node, to: peer, epoch: epoch, batch: nextBatch), at: arrival)
+                    }
                 } else {
-                    schedule(.frame(from: node, to: peer, epoch: connections[link]!.epoch, message), at: now + parameters.linkLatency)
+                    openBatches[direction] = nil
+                    schedule(.frame(from: node, to: peer, epoch: epoch, message), at: arrival)
                 }
             case .deliver(let message, let client):
                 ledger.delivered(message, to: client, at: node, time: now)
@@ -395,6 +441,8 @@ public final class Simulator {
 struct ScheduledEvent: Comparable {
     enum Kind {
         case frame(from: Int, to: Int, epoch: UInt64, PeerMessage)
+        /// A link-state frame whose records are in ``Simulator/recordBatches``.
+        case records(from: Int, to: Int, epoch: UInt64, batch: UInt64)
         case wake(node: Int, Instant)
         case dial(LinkKey)
         case closeNotice(to: Int, from: Int, epoch: UInt64)
