@@ -22,7 +22,11 @@ public final class Graph: Sendable {
     public let components: [Int32]
     /// Every component's label, ascending.
     public let componentRoots: [Int32]
-    private let membersByComponent: [Int32: [Int32]]
+    /// Nodes ordered by component, ascending within each; the members of the component
+    /// labelled `c` start at `componentStarts[c]` and number `componentSizes[c]`.
+    private let componentOrder: [Int32]
+    private let componentStarts: [Int32]
+    private let componentSizes: [Int32]
     /// The definition in force for each declared topology, after resolving conflicts.
     public let definitions: [TopologyName: TopologyDefinition]
     /// Topologies with two or more different definitions at the winning version.
@@ -88,9 +92,24 @@ public final class Graph: Sendable {
         var targets: [Int32] = []
         var costs: [UInt32] = []
         offsets.reserveCapacity(sorted.count + 1)
-        for record in sorted {
+        targets.reserveCapacity(previous?.targets.count ?? 0)
+        costs.reserveCapacity(previous?.targets.count ?? 0)
+        for (position, record) in sorted.enumerated() {
+            // With the numbering of `previous`, most neighbours are found in the node's old
+            // row (in index order, which is id order, like the links) without hashing ids.
+            var cursor = previous.map { Int($0.offsets[position]) } ?? 0
+            let rowEnd = previous.map { Int($0.offsets[position + 1]) } ?? 0
             for link in record.links {
-                guard let neighbor = indexByID[link.neighbor], link.neighbor != record.origin,
+                var found: Int32?
+                if let previous {
+                    while cursor < rowEnd, previous.ids[Int(previous.targets[cursor])] < link.neighbor {
+                        cursor += 1
+                    }
+                    if cursor < rowEnd, previous.ids[Int(previous.targets[cursor])] == link.neighbor {
+                        found = previous.targets[cursor]
+                    }
+                }
+                guard let neighbor = found ?? indexByID[link.neighbor], link.neighbor != record.origin,
                     let back = sorted[Int(neighbor)].cost(to: record.origin)
                 else { continue }
                 targets.append(neighbor)
@@ -103,12 +122,29 @@ public final class Graph: Sendable {
         self.costs = costs
         let components = Graph.label(count: sorted.count, offsets: offsets, targets: targets, allowed: nil)
         self.components = components
-        var membersByComponent: [Int32: [Int32]] = [:]
-        for (node, component) in components.enumerated() {
-            membersByComponent[component, default: []].append(Int32(node))
+        // Counting sort by label (labels are node indices).
+        var sizes = [Int32](repeating: 0, count: sorted.count)
+        for component in components {
+            sizes[Int(component)] += 1
         }
-        self.membersByComponent = membersByComponent
-        componentRoots = membersByComponent.keys.sorted()
+        var starts = [Int32](repeating: 0, count: sorted.count)
+        var roots: [Int32] = []
+        var next: Int32 = 0
+        for label in 0..<sorted.count where sizes[label] > 0 {
+            roots.append(Int32(label))
+            starts[label] = next
+            next += sizes[label]
+        }
+        var fill = starts
+        var order = [Int32](repeating: 0, count: sorted.count)
+        for (node, component) in components.enumerated() {
+            order[Int(fill[Int(component)])] = Int32(node)
+            fill[Int(component)] += 1
+        }
+        componentOrder = order
+        componentStarts = starts
+        componentSizes = sizes
+        componentRoots = roots
 
         let (definitions, definitionConflicts) = Graph.resolveDefinitions(sorted)
         self.definitions = definitions
@@ -138,8 +174,10 @@ public final class Graph: Sendable {
     }
 
     /// Nodes of the component labelled `component`, ascending.
-    public func members(ofComponent component: Int32) -> [Int32] {
-        membersByComponent[component] ?? []
+    public func members(ofComponent component: Int32) -> ArraySlice<Int32> {
+        guard component >= 0, Int(component) < count, componentSizes[Int(component)] > 0 else { return [] }
+        let start = Int(componentStarts[Int(component)])
+        return componentOrder[start..<start + Int(componentSizes[Int(component)])]
     }
 
     /// Positions in ``targets`` and ``costs`` of the links of node `index`.

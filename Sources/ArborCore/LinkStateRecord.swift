@@ -3,15 +3,58 @@
 ///
 /// Records are ordered by (``incarnation``, ``sequence``): a node restarts with a higher
 /// incarnation and bumps its sequence on every change, so the newer record always wins.
+///
+/// A record is a value with shared storage (copy on write): a record copied into many
+/// databases (every node holds every record; a simulator holds thousands of databases) is
+/// stored once, and a database entry is one reference. Its ``fingerprint`` is computed
+/// once per content, when the record is made or changed.
 public struct LinkStateRecord: Hashable, Sendable {
-    public var origin: NodeID
-    public var name: String
-    public var incarnation: UInt64
-    public var sequence: UInt64
-    /// Links to live peers, sorted by neighbour id.
-    public var links: [Link]
-    /// Topology definitions this node loaded from files.
-    public var definitions: [TopologyDefinition]
+    /// Mutated only while uniquely referenced, hence safe to share across threads.
+    private final class Storage: @unchecked Sendable {
+        var origin: NodeID
+        var name: String
+        var incarnation: UInt64
+        var sequence: UInt64
+        var links: [Link]
+        var definitions: [TopologyDefinition]
+        var fingerprint: (UInt64, UInt64) = (0, 0)
+
+        init(origin: NodeID, name: String, incarnation: UInt64, sequence: UInt64, links: [Link], definitions: [TopologyDefinition]) {
+            self.origin = origin
+            self.name = name
+            self.incarnation = incarnation
+            self.sequence = sequence
+            self.links = links
+            self.definitions = definitions
+            fingerprint = (digest(seed: 1), digest(seed: 2))
+        }
+
+        func copy() -> Storage {
+            Storage(origin: origin, name: name, incarnation: incarnation, sequence: sequence, links: links, definitions: definitions)
+        }
+
+        func refreshFingerprint() {
+            fingerprint = (digest(seed: 1), digest(seed: 2))
+        }
+
+        private func digest(seed: UInt64) -> UInt64 {
+            var hash = StableHash(seed: seed)
+            hash.combine(origin)
+            hash.combine(incarnation)
+            hash.combine(sequence)
+            hash.combine(name)
+            for link in links {
+                hash.combine(link.neighbor)
+                hash.combine(UInt64(link.cost))
+            }
+            for definition in definitions {
+                hash.combine(definition.digest)
+            }
+            return hash.value
+        }
+    }
+
+    private var storage: Storage
 
     public init(
         origin: NodeID,
@@ -21,12 +64,66 @@ public struct LinkStateRecord: Hashable, Sendable {
         links: [Link],
         definitions: [TopologyDefinition] = []
     ) {
-        self.origin = origin
-        self.name = name
-        self.incarnation = incarnation
-        self.sequence = sequence
-        self.links = links.sorted { $0.neighbor < $1.neighbor }
-        self.definitions = definitions
+        storage = Storage(
+            origin: origin,
+            name: name,
+            incarnation: incarnation,
+            sequence: sequence,
+            links: links.sorted { $0.neighbor < $1.neighbor },
+            definitions: definitions
+        )
+    }
+
+    public var origin: NodeID {
+        get { storage.origin }
+        set { update { $0.origin = newValue } }
+    }
+
+    public var name: String {
+        get { storage.name }
+        set { update { $0.name = newValue } }
+    }
+
+    public var incarnation: UInt64 {
+        get { storage.incarnation }
+        set { update { $0.incarnation = newValue } }
+    }
+
+    public var sequence: UInt64 {
+        get { storage.sequence }
+        set { update { $0.sequence = newValue } }
+    }
+
+    /// Links to live peers, sorted by neighbour id.
+    public var links: [Link] {
+        get { storage.links }
+        set { update { $0.links = newValue } }
+    }
+
+    /// Topology definitions this node loaded from files.
+    public var definitions: [TopologyDefinition] {
+        get { storage.definitions }
+        set { update { $0.definitions = newValue } }
+    }
+
+    private mutating func update(_ change: (Storage) -> Void) {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy()
+        }
+        change(storage)
+        storage.refreshFingerprint()
+    }
+
+    public static func == (lhs: LinkStateRecord, rhs: LinkStateRecord) -> Bool {
+        if lhs.storage === rhs.storage { return true }
+        let (a, b) = (lhs.storage, rhs.storage)
+        return a.fingerprint == b.fingerprint && a.origin == b.origin && a.incarnation == b.incarnation
+            && a.sequence == b.sequence && a.name == b.name && a.links == b.links && a.definitions == b.definitions
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.fingerprint.0)
+        hasher.combine(storage.fingerprint.1)
     }
 
     /// Whether this record supersedes `other` (same origin assumed).
@@ -52,23 +149,7 @@ public struct LinkStateRecord: Hashable, Sendable {
     /// A digest of the whole record (stable across processes), so that two records with the
     /// same version but different content, as a lying peer might send, never look equal.
     var fingerprint: (UInt64, UInt64) {
-        (fingerprint(seed: 1), fingerprint(seed: 2))
-    }
-
-    private func fingerprint(seed: UInt64) -> UInt64 {
-        var hash = StableHash(seed: seed)
-        hash.combine(origin)
-        hash.combine(incarnation)
-        hash.combine(sequence)
-        hash.combine(name)
-        for link in links {
-            hash.combine(link.neighbor)
-            hash.combine(UInt64(link.cost))
-        }
-        for definition in definitions {
-            hash.combine(definition.digest)
-        }
-        return hash.value
+        storage.fingerprint
     }
 }
 

@@ -42,8 +42,9 @@ public final class RoutingCache {
     /// This is the one function that decides a tree: routers call it at run time and
     /// `arbor plan` calls it offline on the graph a topology file describes.
     public func tree(for name: TopologyName, in graph: Graph, seenFrom member: Int32) -> PlannedTree? {
-        let topology = topologyGraph(graph, digest: graph.digest, definition: graph.definitions[name])
-        guard let root = root(topology, digest: graph.digest, name: name, member: member) else { return nil }
+        let definition = graph.definitions[name]
+        let topology = topologyGraph(graph, digest: graph.digest, definition: definition)
+        guard let root = root(topology, digest: graph.digest, name: name, definition: definition, member: member) else { return nil }
         return PlannedTree(topology: topology, root: root, tree: tree(topology, digest: graph.digest, root: root.index))
     }
 
@@ -61,7 +62,7 @@ public final class RoutingCache {
 
     /// The subgraph `definition` allows (`nil`: an implicit topology) in the graph of `digest`.
     public func topologyGraph(_ graph: Graph, digest: DatabaseDigest, definition: TopologyDefinition?) -> TopologyGraph {
-        let key = PolicyKey(digest: digest, definition: definition?.digest)
+        let key = PolicyKey(digest: digest, policy: definition?.linkPolicyDigest)
         if let topologyGraph = topologyGraphs[key] {
             return topologyGraph
         }
@@ -70,30 +71,31 @@ public final class RoutingCache {
         return topologyGraph
     }
 
-    /// The root of `name` seen from node `member`.
+    /// The root of `name`, declared by `definition`, seen from node `member`.
     public func root(
         _ topology: TopologyGraph,
         digest: DatabaseDigest,
         name: TopologyName,
+        definition: TopologyDefinition?,
         member: Int32
     ) -> TopologyGraph.RootChoice? {
         let key = RootKey(
             digest: digest,
-            definition: topology.definition?.digest,
+            definition: definition?.digest,
             name: name,
             component: topology.components[Int(member)]
         )
         if let choice = roots[key] {
             return choice
         }
-        let choice = topology.root(of: name, forComponentOf: member)
+        let choice = topology.root(of: name, definition: definition, forComponentOf: member)
         roots[key] = choice
         return choice
     }
 
     /// The tree of `topology` from `root`.
     public func tree(_ topology: TopologyGraph, digest: DatabaseDigest, root: Int32) -> ShortestPathTree {
-        let key = TreeKey(digest: digest, definition: topology.definition?.digest, root: root)
+        let key = TreeKey(digest: digest, policy: topology.policy, root: root)
         if let tree = trees[key] {
             statistics.treeHits += 1
             return tree
@@ -107,7 +109,7 @@ public final class RoutingCache {
 
     private struct PolicyKey: Hashable {
         var digest: DatabaseDigest
-        var definition: UInt64?
+        var policy: UInt64?
     }
 
     private struct RootKey: Hashable {
@@ -119,7 +121,7 @@ public final class RoutingCache {
 
     private struct TreeKey: Hashable {
         var digest: DatabaseDigest
-        var definition: UInt64?
+        var policy: UInt64?
         var root: Int32
     }
 }

@@ -62,7 +62,23 @@ public struct TopologyDefinition: Hashable, Sendable {
         }
         hash.combine(UInt64(publishers?.count ?? Int.max))
         publishers?.forEach { hash.combine($0) }
-        hash.combine(UInt64(maxMessageSize ?? -1 & Int.max))
+        hash.combine(UInt64(bitPattern: Int64(maxMessageSize ?? -1)))
+        return hash.value
+    }
+
+    /// A digest of what decides the graph a topology may use (its nodes and links), equal
+    /// for definitions that differ only in root, publishers or limits: their trees from
+    /// one root are the same, and are computed once.
+    public var linkPolicyDigest: UInt64 {
+        var hash = StableHash(seed: 11)
+        hash.combine(UInt64(nodes?.count ?? Int.max))
+        nodes?.forEach { hash.combine($0) }
+        hash.combine(UInt64(links?.count ?? Int.max))
+        links?.forEach {
+            hash.combine($0.a)
+            hash.combine($0.b)
+            hash.combine(UInt64($0.cost))
+        }
         return hash.value
     }
 

@@ -1,12 +1,14 @@
-/// The part of a ``Graph`` that one topology may use: its eligible nodes, its allowed links
-/// with their costs, and the components those form.
+/// The part of a ``Graph`` that a link policy allows: its eligible nodes, its allowed links
+/// with their costs, and the components those form. Only a definition's `nodes` and `links`
+/// matter here, so topologies that differ in root or publishers share one.
 ///
 /// - No definition (an implicit topology): every node, every link, advertised costs.
 /// - A definition without `links`: its nodes (or every node), links between them, cost 1.
 /// - A definition with `links`: only those links that are also up, at the declared cost.
 public struct TopologyGraph: Sendable {
     public let graph: Graph
-    public let definition: TopologyDefinition?
+    /// ``TopologyDefinition/linkPolicyDigest`` of the policy; `nil` for implicit topologies.
+    public let policy: UInt64?
     /// Whether each node (by index) may carry this topology.
     public let eligible: [Bool]
     /// Cost of each edge of `graph.targets` for this topology; 0 means not allowed.
@@ -20,7 +22,7 @@ public struct TopologyGraph: Sendable {
 
     public init(graph: Graph, definition: TopologyDefinition?) {
         self.graph = graph
-        self.definition = definition
+        policy = definition?.linkPolicyDigest
         var eligible = [Bool](repeating: definition?.nodes == nil, count: graph.count)
         if let nodes = definition?.nodes {
             for name in nodes {
@@ -67,10 +69,11 @@ public struct TopologyGraph: Sendable {
         case rendezvous
     }
 
-    /// The root of topology `name` for the component that holds node `member`, or `nil` when
-    /// `member` may not carry this topology. Declared root while reachable, then fallbacks in order, then
+    /// The root of topology `name` (declared by `definition`, which must have this graph's
+    /// link policy) for the component that holds node `member`, or `nil` when `member` may
+    /// not carry the topology. Declared root while reachable, then fallbacks in order, then
     /// rendezvous hashing over the component, so the root moves only when the root dies.
-    public func root(of name: TopologyName, forComponentOf member: Int32) -> RootChoice? {
+    public func root(of name: TopologyName, definition: TopologyDefinition?, forComponentOf member: Int32) -> RootChoice? {
         let component = components[Int(member)]
         guard component >= 0 else { return nil }
         if let definition {
