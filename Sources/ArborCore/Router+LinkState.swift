@@ -84,7 +84,13 @@ extension Router {
     mutating func updateGraph(_ now: Instant) {
         guard graph.digest != database.digest else { return }
         graph = cache.graph(of: database)
-        trackReachability(now)
+        if let last = reachabilityTrackedAt, now - last < configuration.reachabilityInterval {
+            if reachabilityCheckAt == nil {
+                reachabilityCheckAt = last + configuration.reachabilityInterval
+            }
+        } else {
+            trackReachability(now)
+        }
         reportConflicts()
     }
 
@@ -93,8 +99,13 @@ extension Router {
         let grace = configuration.recordGracePeriod
         guard let earliest = earliestUnreachable, now - earliest >= grace else { return }
         var expired = false
+        let mine = graph.index(of: id).map { graph.components[Int($0)] }
         for (node, since) in unreachableSince where now - since >= grace {
             unreachableSince[node] = nil
+            // Tracked at most once per reachability interval: it may have come back since.
+            if let index = graph.index(of: node), graph.components[Int(index)] == mine {
+                continue
+            }
             if let record = database[node] {
                 observe(.recordExpired(node, name: record.name))
             }
@@ -107,20 +118,19 @@ extension Router {
         }
     }
 
-    private mutating func trackReachability(_ now: Instant) {
+    mutating func trackReachability(_ now: Instant) {
+        reachabilityTrackedAt = now
+        reachabilityTrackedDigest = graph.digest
         guard let me = graph.index(of: id) else { return }
         let mine = graph.components[Int(me)]
-        var outside: Set<NodeID> = []
-        for component in graph.componentRoots where component != mine {
-            for member in graph.members(ofComponent: component) {
-                outside.insert(graph.ids[Int(member)])
-            }
-        }
-        for node in unreachableSince.keys where !outside.contains(node) {
+        for node in unreachableSince.keys {
+            if let index = graph.index(of: node), graph.components[Int(index)] != mine { continue }
             unreachableSince[node] = nil
         }
-        for node in outside where unreachableSince[node] == nil {
-            unreachableSince[node] = now
+        for component in graph.componentRoots where component != mine {
+            for member in graph.members(ofComponent: component) where unreachableSince[graph.ids[Int(member)]] == nil {
+                unreachableSince[graph.ids[Int(member)]] = now
+            }
         }
         earliestUnreachable = unreachableSince.values.min()
     }

@@ -36,6 +36,10 @@ public struct Router {
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
     var reachabilityCheckAt: Instant?
+    /// When, and on which graph, `unreachableSince` was last brought up to date: at most
+    /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
+    var reachabilityTrackedAt: Instant?
+    var reachabilityTrackedDigest: DatabaseDigest?
     /// Earliest deadline of held publications or lingering memberships.
     var holdDeadline: Instant?
     var nextHeartbeat: Instant = .zero
@@ -137,6 +141,9 @@ public struct Router {
         if let due = reachabilityCheckAt, due <= now {
             reachabilityCheckAt = nil
             updateGraph(now)
+            if reachabilityTrackedDigest != graph.digest {
+                trackReachability(now)
+            }
         }
         checkLiveness(now)
         if now >= nextHeartbeat {

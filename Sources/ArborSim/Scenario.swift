@@ -17,6 +17,12 @@ public struct Scenario {
         public var coldStart: Bool?
         /// Time left after each fault before checking.
         public var settle: Duration = .seconds(1)
+        /// A partition cuts off a connected region of a third of the nodes, at most this
+        /// many. In a random overlay every region is wired to the rest by about two links per
+        /// member, so a third of 10,000 nodes means some 6,000 links failing at once and every
+        /// record in the overlay flooding twice (cut, heal); the cap keeps a large overlay's
+        /// partitions to the size of a site.
+        public var maximumPartition = 1_000
         /// Every how many topologies one is declared with a root and a fallback.
         public var declaredEvery = 4
         /// Called with one line after the start and after each fault (what happened, the
@@ -196,7 +202,7 @@ public struct Scenario {
             case 70..<85 where !singleCuts.isEmpty:
                 return .restore(singleCuts.sorted { ($0.a, $0.b) < ($1.a, $1.b) }.randomElement(using: &generator)!)
             case 85..<93 where !partitioned:
-                return .partition(region(size: max(1, configuration.nodes / 3)))
+                return .partition(region(size: max(1, min(configuration.nodes / 3, configuration.maximumPartition))))
             case 93..<100 where partitioned:
                 return .heal
             default:

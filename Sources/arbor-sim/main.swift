@@ -23,6 +23,8 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "Start: cold (flood from empty databases) or warm (converged). Default: cold below 2000 nodes.")
     var start: StartMode?
     @Option(help: "Simulated milliseconds to settle after each fault (more is added while not converged).") var settleMs = 1_000
+    @Option(help: "Largest partition: a partition cuts off a region of a third of the nodes, at most this many.")
+    var maximumPartition = 1_000
     @Flag(help: "Print a line to standard error after each fault.") var progress = false
 
     enum StartMode: String, ExpressibleByArgument {
@@ -34,6 +36,7 @@ struct ArborSimCommand: ParsableCommand {
         guard degree >= 2 else { throw ValidationError("--degree must be at least 2") }
         guard topologies >= 1 else { throw ValidationError("--topologies must be at least 1") }
         guard subscribers >= 0, faults >= 0 else { throw ValidationError("--subscribers and --faults must not be negative") }
+        guard maximumPartition >= 1 else { throw ValidationError("--maximum-partition must be at least 1") }
         guard settleMs >= 500 else { throw ValidationError("--settle-ms must be at least 500 (silent failures take 300 ms to detect)") }
     }
 
@@ -47,6 +50,7 @@ struct ArborSimCommand: ParsableCommand {
         configuration.seed = seed
         configuration.coldStart = start.map { $0 == .cold }
         configuration.settle = .milliseconds(settleMs)
+        configuration.maximumPartition = maximumPartition
         if progress {
             configuration.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
