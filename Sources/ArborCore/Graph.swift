@@ -45,7 +45,7 @@ public final class Graph: Sendable {
         if let previous, previous.count == database.count {
             var ordered = [LinkStateRecord?](repeating: nil, count: previous.count)
             var complete = true
-            for record in database.records.values {
+            for record in database.records {
                 guard let index = previous.indexByID[record.origin] else {
                     complete = false
                     break
@@ -57,7 +57,7 @@ public final class Graph: Sendable {
                 return
             }
         }
-        self.init(sorted: database.records.values.sorted { $0.origin < $1.origin }, digest: database.digest, reusing: nil)
+        self.init(sorted: database.records.sorted { $0.origin < $1.origin }, digest: database.digest, reusing: nil)
     }
 
     public convenience init(records: some Sequence<LinkStateRecord>) {

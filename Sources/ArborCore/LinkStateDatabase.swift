@@ -3,10 +3,17 @@ import HashTreeCollections
 /// The link-state database: the newest record of every node this node has heard of.
 ///
 /// Storage is a persistent hash tree, so copies of a database (one per simulated node, or
-/// a snapshot for inspection) share structure and cost O(log n) per change. The digest
+/// a snapshot for inspection) share structure, plus a small table of the changes since the
+/// tree was last brought up to date: a burst of changes (a flood after a partition) costs
+/// one hash-table entry each rather than copies of tree nodes shared with other copies, and
+/// is folded into the tree once the table grows past a quarter of it. The digest
 /// identifies the content, so pure computations over equal databases can be shared.
 public struct LinkStateDatabase: Sendable {
-    public private(set) var records: TreeDictionary<NodeID, LinkStateRecord> = [:]
+    /// Records as of the last fold.
+    private var settled: TreeDictionary<NodeID, LinkStateRecord> = [:]
+    /// Changes since: the newer record, or `nil` for one dropped.
+    private var recent: [NodeID: LinkStateRecord?] = [:]
+    public private(set) var count = 0
     public private(set) var digest = DatabaseDigest()
 
     public init() {}
@@ -15,6 +22,7 @@ public struct LinkStateDatabase: Sendable {
         for record in records {
             _ = apply(record)
         }
+        fold()
     }
 
     /// The outcome of offering a record to the database.
@@ -31,7 +39,7 @@ public struct LinkStateDatabase: Sendable {
     /// incarnation and newer sequence).
     @discardableResult
     public mutating func apply(_ record: LinkStateRecord) -> Verdict {
-        if let current = records[record.origin] {
+        if let current = self[record.origin] {
             if record.isNewer(than: current) {
                 digest.toggle(current)
             } else if current.isNewer(than: record) {
@@ -39,23 +47,56 @@ public struct LinkStateDatabase: Sendable {
             } else {
                 return .known
             }
+        } else {
+            count += 1
         }
-        records[record.origin] = record
+        recent[record.origin] = .some(record)
         digest.toggle(record)
+        foldWhenLarge()
         return .installed
     }
 
     /// Drops the record of `origin` (aged out); returns whether one was held.
     @discardableResult
     public mutating func remove(_ origin: NodeID) -> Bool {
-        guard let current = records.removeValue(forKey: origin) else { return false }
+        guard let current = self[origin] else { return false }
+        recent[origin] = .some(nil)
+        count -= 1
         digest.toggle(current)
+        foldWhenLarge()
         return true
     }
 
     public subscript(origin: NodeID) -> LinkStateRecord? {
-        records[origin]
+        if let index = recent.index(forKey: origin) {
+            return recent.values[index]
+        }
+        return settled[origin]
     }
 
-    public var count: Int { records.count }
+    /// Every record, in no particular order.
+    public var records: [LinkStateRecord] {
+        var all: [LinkStateRecord] = []
+        all.reserveCapacity(count)
+        for (origin, record) in settled where recent.index(forKey: origin) == nil {
+            all.append(record)
+        }
+        for case let record? in recent.values {
+            all.append(record)
+        }
+        return all
+    }
+
+    private mutating func foldWhenLarge() {
+        if recent.count > max(64, settled.count / 4) {
+            fold()
+        }
+    }
+
+    private mutating func fold() {
+        for (origin, record) in recent {
+            settled[origin] = record
+        }
+        recent = [:]
+    }
 }

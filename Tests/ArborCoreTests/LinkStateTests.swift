@@ -15,7 +15,7 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
 }
 
 @Suite struct LinkStateTests {
-    @Test func newerSequenceWinsAndOlderIsAnsweredWithTheNewer() {
+    @Test func newerSequenceWinsAndOlderIsIgnored() {
         var database = LinkStateDatabase()
         #expect(database.apply(record(1, [2: 1], sequence: 5)) == .installed)
         #expect(database.apply(record(1, [2: 1], sequence: 5)) == .known)
@@ -29,6 +29,32 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         database.apply(record(1, [2: 1], incarnation: 1, sequence: 900))
         #expect(database.apply(record(1, [:], incarnation: 2, sequence: 1)) == .installed)
         #expect(database.apply(record(1, [2: 1], incarnation: 1, sequence: 901)) == .older)
+    }
+
+    @Test func changesKeptAsideAndFoldedIntoTheTreeReadTheSame() {
+        // 1,000 records settled, then waves of updates and removals: some stay in the table
+        // of recent changes, some are folded into the tree (past a quarter of it).
+        var database = LinkStateDatabase((1...1_000).map { record($0, [$0 + 1: 1]) })
+        var expected = Dictionary(uniqueKeysWithValues: database.records.map { ($0.origin, $0) })
+        for wave in UInt64(2)...6 {
+            for id in stride(from: wave, through: 1_000, by: Int(wave)) {
+                let update = record(id, [id + wave: 2], sequence: wave)
+                let verdict = database.apply(update)
+                #expect(verdict == .installed)
+                expected[update.origin] = update
+            }
+            for id in stride(from: UInt64(7) * wave, through: 1_000, by: 97) where expected[node(id)] != nil {
+                let removed = database.remove(node(id))
+                #expect(removed)
+                expected[node(id)] = nil
+            }
+            #expect(database.count == expected.count)
+            #expect(Set(database.records) == Set(expected.values))
+            for id in UInt64(1)...1_000 {
+                #expect(database[node(id)] == expected[node(id)])
+            }
+            #expect(database.digest == LinkStateDatabase(expected.values).digest)
+        }
     }
 
     @Test func theDigestDependsOnContentNotOrder() {
