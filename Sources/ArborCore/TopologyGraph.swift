@@ -33,6 +33,7 @@ public struct TopologyGraph: Sendable {
         }
         var edgeCosts = [UInt32](repeating: 0, count: graph.targets.count)
         let declared = definition?.links.map(TopologyGraph.ruleTable)
+        let unitCosts = definition != nil
         for node in 0..<graph.count where eligible[node] {
             for edge in graph.neighbors(of: Int32(node)) {
                 let other = Int(graph.targets[edge])
@@ -42,7 +43,7 @@ public struct TopologyGraph: Sendable {
                     if let cost = declared[key] {
                         edgeCosts[edge] = min(max(cost, 1), TopologyGraph.maximumCost)
                     }
-                } else if definition != nil {
+                } else if unitCosts {
                     edgeCosts[edge] = 1
                 } else {
                     edgeCosts[edge] = min(graph.costs[edge], TopologyGraph.maximumCost)
