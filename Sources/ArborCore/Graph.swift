@@ -35,6 +35,15 @@ public final class Graph: Sendable {
     public let nameConflicts: [String: [NodeID]]
 
     private let indexByID: [NodeID: Int32]
+    /// The records, by index, and each one's links as one-way candidate edges (before the
+    /// two-way check): a later build over the same nodes takes the rows of records it
+    /// shares with this one from here, without reading the records again.
+    private let records: [LinkStateRecord]
+    private let candidateOffsets: [Int32]
+    private let candidateTargets: [Int32]
+    private let candidateCosts: [UInt32]
+    /// Indices of the records that carry topology definitions.
+    private let definitionHolders: [Int32]
     private let indexByName: [String: Int32]
 
     /// Builds the snapshot of `database`. When `previous` (an earlier snapshot, typically
@@ -70,9 +79,32 @@ public final class Graph: Sendable {
     /// `sorted` is in node-id order; `previous`, when given, numbers the same nodes.
     private init(sorted: [LinkStateRecord], digest: DatabaseDigest, reusing previous: Graph?) {
         self.digest = digest
-        let names = sorted.map(\.name)
+        records = sorted
+        // Records shared with `previous` (the same storage) need not be read again: reading
+        // each of thousands of records costs a cache miss or two.
+        let unchanged: [Bool] = previous.map { previous in
+            sorted.indices.map { sorted[$0].isIdentical(to: previous.records[$0]) }
+        } ?? []
+        var names: [String]
+        var incarnations: [UInt64]
+        var namesChanged = previous == nil
+        if let previous {
+            names = previous.names
+            incarnations = previous.incarnations
+            for position in sorted.indices where !unchanged[position] {
+                let record = sorted[position]
+                if names[position] != record.name {
+                    names[position] = record.name
+                    namesChanged = true
+                }
+                incarnations[position] = record.incarnation
+            }
+        } else {
+            names = sorted.map(\.name)
+            incarnations = sorted.map(\.incarnation)
+        }
         self.names = names
-        incarnations = sorted.map(\.incarnation)
+        self.incarnations = incarnations
         let indexByID: [NodeID: Int32]
         if let previous {
             ids = previous.ids
@@ -88,38 +120,69 @@ public final class Graph: Sendable {
         }
         self.indexByID = indexByID
 
+        // Pass 1: every record's links as candidate edges, rows in index order. With the
+        // numbering of `previous`, most neighbours are found in the node's old row (in index
+        // order, which is id order, like the links) without hashing ids.
+        let previousIDs = previous?.ids ?? []
+        let previousOffsets = previous?.candidateOffsets ?? []
+        let previousTargets = previous?.candidateTargets ?? []
+        let previousCosts = previous?.candidateCosts ?? []
+        var candidateOffsets: [Int32] = [0]
+        var candidateTargets: [Int32] = []
+        var candidateCosts: [UInt32] = []
+        candidateOffsets.reserveCapacity(sorted.count + 1)
+        candidateTargets.reserveCapacity(previousTargets.count)
+        candidateCosts.reserveCapacity(previousTargets.count)
+        for (position, record) in sorted.enumerated() {
+            var cursor = previous == nil ? 0 : Int(previousOffsets[position])
+            let rowEnd = previous == nil ? 0 : Int(previousOffsets[position + 1])
+            if previous != nil, unchanged[position] {
+                candidateTargets.append(contentsOf: previousTargets[cursor..<rowEnd])
+                candidateCosts.append(contentsOf: previousCosts[cursor..<rowEnd])
+                candidateOffsets.append(Int32(candidateTargets.count))
+                continue
+            }
+            for link in record.links where link.neighbor != record.origin {
+                while cursor < rowEnd, previousIDs[Int(previousTargets[cursor])] < link.neighbor {
+                    cursor += 1
+                }
+                let neighbor: Int32
+                if cursor < rowEnd, previousIDs[Int(previousTargets[cursor])] == link.neighbor {
+                    neighbor = previousTargets[cursor]
+                } else if let index = indexByID[link.neighbor] {
+                    neighbor = index
+                } else {
+                    continue
+                }
+                candidateTargets.append(neighbor)
+                candidateCosts.append(link.cost)
+            }
+            candidateOffsets.append(Int32(candidateTargets.count))
+        }
+        // Pass 2: the two-way check, on flat rows: an edge stays when its far end lists it
+        // too, at the higher of the two costs.
         var offsets: [Int32] = [0]
         var targets: [Int32] = []
         var costs: [UInt32] = []
         offsets.reserveCapacity(sorted.count + 1)
-        targets.reserveCapacity(previous?.targets.count ?? 0)
-        costs.reserveCapacity(previous?.targets.count ?? 0)
-        for (position, record) in sorted.enumerated() {
-            // With the numbering of `previous`, most neighbours are found in the node's old
-            // row (in index order, which is id order, like the links) without hashing ids.
-            var cursor = previous.map { Int($0.offsets[position]) } ?? 0
-            let rowEnd = previous.map { Int($0.offsets[position + 1]) } ?? 0
-            for link in record.links {
-                var found: Int32?
-                if let previous {
-                    while cursor < rowEnd, previous.ids[Int(previous.targets[cursor])] < link.neighbor {
-                        cursor += 1
-                    }
-                    if cursor < rowEnd, previous.ids[Int(previous.targets[cursor])] == link.neighbor {
-                        found = previous.targets[cursor]
-                    }
-                }
-                guard let neighbor = found ?? indexByID[link.neighbor], link.neighbor != record.origin,
-                    let back = sorted[Int(neighbor)].cost(to: record.origin)
+        targets.reserveCapacity(candidateTargets.count)
+        costs.reserveCapacity(candidateTargets.count)
+        for node in 0..<sorted.count {
+            for edge in Int(candidateOffsets[node])..<Int(candidateOffsets[node + 1]) {
+                let neighbor = Int(candidateTargets[edge])
+                guard let back = Graph.position(of: Int32(node), in: candidateTargets, from: Int(candidateOffsets[neighbor]), to: Int(candidateOffsets[neighbor + 1]))
                 else { continue }
-                targets.append(neighbor)
-                costs.append(max(max(link.cost, back), 1))
+                targets.append(Int32(neighbor))
+                costs.append(max(max(candidateCosts[edge], candidateCosts[back]), 1))
             }
             offsets.append(Int32(targets.count))
         }
         self.offsets = offsets
         self.targets = targets
         self.costs = costs
+        self.candidateOffsets = candidateOffsets
+        self.candidateTargets = candidateTargets
+        self.candidateCosts = candidateCosts
         let components = Graph.label(count: sorted.count, offsets: offsets, targets: targets, allowed: nil)
         self.components = components
         // Counting sort by label (labels are node indices).
@@ -146,12 +209,23 @@ public final class Graph: Sendable {
         componentSizes = sizes
         componentRoots = roots
 
-        let (definitions, definitionConflicts) = Graph.resolveDefinitions(sorted)
+        var holders: [Int32]
+        if let previous {
+            holders = previous.definitionHolders.filter { unchanged[Int($0)] }
+            for position in sorted.indices where !unchanged[position] && !sorted[position].definitions.isEmpty {
+                holders.append(Int32(position))
+            }
+            holders.sort()
+        } else {
+            holders = sorted.indices.filter { !sorted[$0].definitions.isEmpty }.map { Int32($0) }
+        }
+        definitionHolders = holders
+        let (definitions, definitionConflicts) = Graph.resolveDefinitions(holders.map { sorted[Int($0)] })
         self.definitions = definitions
         self.definitionConflicts = definitionConflicts
         // Names resolve alike while every name is the same and none is contested (a
         // contest depends on links and incarnations, which may have changed).
-        if let previous, previous.nameConflicts.isEmpty, previous.names == names {
+        if let previous, previous.nameConflicts.isEmpty, !namesChanged {
             indexByName = previous.indexByName
             nameConflicts = [:]
         } else {
@@ -183,6 +257,23 @@ public final class Graph: Sendable {
     /// Positions in ``targets`` and ``costs`` of the links of node `index`.
     public func neighbors(of index: Int32) -> Range<Int> {
         Int(offsets[Int(index)])..<Int(offsets[Int(index) + 1])
+    }
+
+    /// Where `target` is in the ascending `targets[from..<to]`, if it is there. Rows are in
+    /// ascending order when the records' links are (as every router sends them); a record
+    /// with links out of order can only lose links, the same way on every node.
+    private static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
+        var low = from
+        var high = to
+        while low < high {
+            let middle = (low + high) / 2
+            if targets[middle] < target {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < to && targets[low] == target ? low : nil
     }
 
     /// Labels connected components by breadth-first search; `allowed` filters edges by

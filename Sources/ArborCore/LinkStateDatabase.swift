@@ -78,6 +78,10 @@ public struct LinkStateDatabase: Sendable {
     public var records: [LinkStateRecord] {
         var all: [LinkStateRecord] = []
         all.reserveCapacity(count)
+        if recent.isEmpty {
+            all.append(contentsOf: settled.values)
+            return all
+        }
         for (origin, record) in settled where recent.index(forKey: origin) == nil {
             all.append(record)
         }

@@ -114,6 +114,11 @@ public struct LinkStateRecord: Hashable, Sendable {
         storage.refreshFingerprint()
     }
 
+    /// Whether both are the same stored record (not only equal ones).
+    func isIdentical(to other: LinkStateRecord) -> Bool {
+        storage === other.storage
+    }
+
     public static func == (lhs: LinkStateRecord, rhs: LinkStateRecord) -> Bool {
         if lhs.storage === rhs.storage { return true }
         let (a, b) = (lhs.storage, rhs.storage)
