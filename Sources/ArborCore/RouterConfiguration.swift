@@ -17,11 +17,7 @@ public struct RouterConfiguration: Sendable {
     public var recomputeHold: Duration = .milliseconds(100)
     /// Reachability (for ageing out records) is rechecked this often while the database
     /// changes and no topology forces a recomputation anyway.
-    /// Records are kept for a whole grace period, so a check every few seconds is enough; a
-    /// node without topologies builds a graph for nothing else, and in a large overlay
-    /// rebuilding thousands of such graphs every second while a flood goes on costs more
-    /// than all routing.
-    public var reachabilityInterval: Duration = .seconds(10)
+    public var reachabilityInterval: Duration = .seconds(1)
     /// This node's record is flooded at once when it changes after a quiet spell, and at most
     /// once per this interval while it keeps changing (links coming up one by one after a
     /// partition heals): each flood crosses every link of the overlay, so a node that
