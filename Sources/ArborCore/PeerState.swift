@@ -14,10 +14,6 @@ public struct PeerState: Sendable {
     public var roundTrip: Duration?
     /// When the round trip last changed the advertised cost.
     var costChangedAt: Instant?
-    /// When records were last forwarded to this peer, and those waiting for the end of
-    /// the flood pacing interval.
-    var lastFlood: Instant?
-    var pendingRecords: [LinkStateRecord] = []
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

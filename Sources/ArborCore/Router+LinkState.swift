@@ -10,20 +10,10 @@ extension Router {
     }
 
     /// Floods this node's record once for every change one event made (a timer that finds
-    /// three peers dead changes it three times, and sends it once), and at most once per
-    /// `recordOriginationInterval`: a change within the interval after a flood waits for its
-    /// end, together with any that follow.
+    /// three peers dead changes it three times, and sends it once).
     mutating func floodOwnRecord(_ now: Instant) {
         guard ownRecordUnsent else { return }
-        if let last = lastOrigination, now - last < configuration.recordOriginationInterval {
-            if originationDueAt == nil {
-                originationDueAt = last + configuration.recordOriginationInterval
-            }
-            return
-        }
         ownRecordUnsent = false
-        originationDueAt = nil
-        lastOrigination = now
         for peer in peers.keys.sorted() {
             send(.linkState([ownRecord]), to: peer, now: now)
         }
@@ -66,52 +56,9 @@ extension Router {
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)
         for other in peers.keys.sorted() where other != peer {
-            forward(installed, to: other, now: now)
+            send(.linkState(installed), to: other, now: now)
         }
         scheduleRecompute(now)
-    }
-
-    /// Sends `records` to `peer` now when nothing was forwarded to it within the flood
-    /// pacing interval, else keeps them for the interval's end.
-    private mutating func forward(_ records: [LinkStateRecord], to peer: NodeID, now: Instant) {
-        guard let state = peers[peer] else { return }
-        let pacing = configuration.floodPacing
-        if state.pendingRecords.isEmpty, state.lastFlood.map({ now - $0 >= pacing }) ?? true {
-            peers[peer]!.lastFlood = now
-            send(.linkState(records), to: peer, now: now)
-            return
-        }
-        peers[peer]!.pendingRecords.append(contentsOf: records)
-        let due = (state.lastFlood ?? now) + pacing
-        floodDueAt = min(floodDueAt ?? due, due)
-    }
-
-    /// Sends what waited for the end of a pacing interval: per origin only the version the
-    /// database holds now (newer ones superseded older ones meanwhile).
-    mutating func flushPendingFloods(_ now: Instant) {
-        guard let due = floodDueAt, due <= now else { return }
-        floodDueAt = nil
-        let pacing = configuration.floodPacing
-        for peer in peers.keys.sorted() where !peers[peer]!.pendingRecords.isEmpty {
-            let last = peers[peer]!.lastFlood ?? now
-            guard now - last >= pacing else {
-                floodDueAt = min(floodDueAt ?? last + pacing, last + pacing)
-                continue
-            }
-            var sent: Set<NodeID> = []
-            var records: [LinkStateRecord] = []
-            for record in peers[peer]!.pendingRecords.reversed() where !sent.contains(record.origin) {
-                sent.insert(record.origin)
-                if let current = database[record.origin], current == record {
-                    records.append(record)
-                }
-            }
-            peers[peer]!.pendingRecords = []
-            peers[peer]!.lastFlood = now
-            if !records.isEmpty {
-                send(.linkState(records.reversed()), to: peer, now: now)
-            }
-        }
     }
 
     /// Recomputes routes from the current database: every topology's place in the tree

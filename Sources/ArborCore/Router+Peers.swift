@@ -16,17 +16,15 @@ extension Router {
             lastSent: now
         )
         observe(.peerUp(peer, name: name))
-        // The new peer gets our whole database; our new record goes with it when it will
-        // not be flooded at the end of this event (see `recordOriginationInterval`).
-        bumpOwnRecord(now)
-        let floodsNow = lastOrigination.map { now - $0 >= configuration.recordOriginationInterval } ?? true
-        let records = floodsNow ? database.records.filter { $0.origin != id } : database.records
+        // The new peer gets our whole database; our new record follows at the end of the event.
+        let records = database.records.filter { $0.origin != id }
         var start = 0
         while start < records.count {
             let end = min(start + configuration.recordsPerFrame, records.count)
             send(.linkState(Array(records[start..<end])), to: peer, now: now)
             start = end
         }
+        bumpOwnRecord(now)
     }
 
     mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {

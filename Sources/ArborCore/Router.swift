@@ -30,14 +30,8 @@ public struct Router {
     /// node came back leaves this in place, and waking early is harmless). Kept so that a
     /// wake-up request does not cost a pass over thousands of unreachable nodes.
     var earliestUnreachable: Instant?
-    /// This node's record changed and is not flooded yet.
+    /// This node's record changed during the current event and is not flooded yet.
     var ownRecordUnsent = false
-    /// When this node's record was last flooded, and when the next flood is due while
-    /// changes keep coming (see `recordOriginationInterval`).
-    var lastOrigination: Instant?
-    var originationDueAt: Instant?
-    /// The earliest end of a flood pacing interval with records waiting.
-    var floodDueAt: Instant?
     var recomputeAt: Instant?
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
@@ -140,7 +134,6 @@ public struct Router {
 
     private mutating func timerFired(_ now: Instant) {
         requestedWake = nil
-        flushPendingFloods(now)
         if let due = recomputeAt, due <= now {
             recomputeAt = nil
             recompute(now)
@@ -167,8 +160,6 @@ public struct Router {
         if let due = recomputeAt { next = min(next, due) }
         if let due = reachabilityCheckAt { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
-        if let due = originationDueAt { next = min(next, due) }
-        if let due = floodDueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)

@@ -18,17 +18,6 @@ public struct RouterConfiguration: Sendable {
     /// Reachability (for ageing out records) is rechecked this often while the database
     /// changes and no topology forces a recomputation anyway.
     public var reachabilityInterval: Duration = .seconds(1)
-    /// This node's record is flooded at once when it changes after a quiet spell, and at most
-    /// once per this interval while it keeps changing (links coming up one by one after a
-    /// partition heals): each flood crosses every link of the overlay, so a node that
-    /// re-flooded for each of its links would multiply the work of every node.
-    public var recordOriginationInterval: Duration = .milliseconds(50)
-    /// Records forwarded to a peer go at once when nothing went to it for this long, else
-    /// together when the interval ends (only the newest version of each): a quiet overlay
-    /// floods a change hop by hop without delay, and a storm of changes (a partition
-    /// healing, its links coming up one by one) costs one frame per link per interval
-    /// instead of one per change.
-    public var floodPacing: Duration = .milliseconds(5)
     /// Records of nodes unreachable from this node are dropped after this long.
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.

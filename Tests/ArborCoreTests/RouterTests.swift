@@ -146,28 +146,8 @@ import Testing
         #expect(actions.contains { if case .disconnect(_, .goodbye) = $0 { return true } else { return false } })
     }
 
-    @Test func ourRecordIsFloodedAtOnceThenAtMostOncePerInterval() {
-        // Links that come up one by one (a partition healing) change the record each time;
-        // the first change goes out at once, the rest together at the end of the interval.
-        var router = router { $0.recordOriginationInterval = .milliseconds(50) }
-        func ownFloods(_ actions: [Router.Action]) -> [UInt64] {
-            sends(actions).compactMap { if case .linkState(let records) = $0.0, $0.1 == peer { return records.first { $0.origin == me }?.sequence } else { return nil } }
-        }
-        let first = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
-        #expect(ownFloods(first) == [2])
-        var later: [UInt64] = []
-        for (index, time) in [Int64(10), 20, 30].enumerated() {
-            later += ownFloods(router.handle(.peerUp(node(UInt64(10 + index)), name: "x\(index)", incarnation: 1, cost: nil), at: at(time)))
-        }
-        // Each new peer got the record with the database, the first peer nothing yet.
-        #expect(later.isEmpty)
-        #expect(ownFloods(router.handle(.timer, at: at(49))).isEmpty)
-        let due = router.handle(.timer, at: at(50))
-        #expect(ownFloods(due) == [5])
-    }
-
     @Test func anOldRecordOfOurOwnIsOutnumbered() {
-        var router = router { $0.recordOriginationInterval = .zero }
+        var router = router()
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
         let ghost = LinkStateRecord(origin: me, name: "n1", incarnation: 1, sequence: 50, links: [])
         let actions = router.handle(.message(.linkState([ghost]), from: peer), at: at(1))
@@ -179,7 +159,7 @@ import Testing
         // In a real mesh a relay can hear our record from another relay before it hears
         // it from us, and then passes it on to us. Re-originating for such an echo made
         // a 26-node full mesh re-flood forever (the lab's nasdaq topology never settled).
-        var router = router { $0.recordOriginationInterval = .zero }
+        var router = router()
         let up = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
         func ownRecords(_ actions: [Router.Action]) -> [LinkStateRecord] {
             sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records.first { $0.origin == me } } else { return nil } }
