@@ -29,8 +29,20 @@ public struct LinkStateRecord: Hashable, Sendable {
             fingerprint = (digest(seed: 1), digest(seed: 2))
         }
 
+        /// A copy about to be changed: the caller refreshes the fingerprint after the change.
         func copy() -> Storage {
-            Storage(origin: origin, name: name, incarnation: incarnation, sequence: sequence, links: links, definitions: definitions)
+            let copy = Storage(unfingerprinted: self)
+            copy.fingerprint = fingerprint
+            return copy
+        }
+
+        private init(unfingerprinted other: Storage) {
+            origin = other.origin
+            name = other.name
+            incarnation = other.incarnation
+            sequence = other.sequence
+            links = other.links
+            definitions = other.definitions
         }
 
         func refreshFingerprint() {

@@ -52,14 +52,7 @@ public struct TopologyDefinition: Hashable, Sendable {
         hash.combine(root ?? "\u{0}")
         hash.combine(UInt64(fallbacks.count))
         fallbacks.forEach { hash.combine($0) }
-        hash.combine(UInt64(nodes?.count ?? Int.max))
-        nodes?.forEach { hash.combine($0) }
-        hash.combine(UInt64(links?.count ?? Int.max))
-        links?.forEach {
-            hash.combine($0.a)
-            hash.combine($0.b)
-            hash.combine(UInt64($0.cost))
-        }
+        combineLinkPolicy(into: &hash)
         hash.combine(UInt64(publishers?.count ?? Int.max))
         publishers?.forEach { hash.combine($0) }
         hash.combine(UInt64(bitPattern: Int64(maxMessageSize ?? -1)))
@@ -71,6 +64,11 @@ public struct TopologyDefinition: Hashable, Sendable {
     /// one root are the same, and are computed once.
     public var linkPolicyDigest: UInt64 {
         var hash = StableHash(seed: 11)
+        combineLinkPolicy(into: &hash)
+        return hash.value
+    }
+
+    private func combineLinkPolicy(into hash: inout StableHash) {
         hash.combine(UInt64(nodes?.count ?? Int.max))
         nodes?.forEach { hash.combine($0) }
         hash.combine(UInt64(links?.count ?? Int.max))
@@ -79,7 +77,6 @@ public struct TopologyDefinition: Hashable, Sendable {
             hash.combine($0.b)
             hash.combine(UInt64($0.cost))
         }
-        return hash.value
     }
 
     /// Whether the node named `name` may publish.
