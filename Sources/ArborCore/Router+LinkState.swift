@@ -98,6 +98,9 @@ extension Router {
     mutating func expireRecords(_ now: Instant) {
         let grace = configuration.recordGracePeriod
         guard let earliest = earliestUnreachable, now - earliest >= grace else { return }
+        // Judge on the current database: reachability is tracked only now and then, and a
+        // node without topologies keeps an older graph.
+        updateGraph(now)
         var expired = false
         let mine = graph.index(of: id).map { graph.components[Int($0)] }
         for (node, since) in unreachableSince where now - since >= grace {

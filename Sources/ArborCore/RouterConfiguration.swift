@@ -17,7 +17,11 @@ public struct RouterConfiguration: Sendable {
     public var recomputeHold: Duration = .milliseconds(100)
     /// Reachability (for ageing out records) is rechecked this often while the database
     /// changes and no topology forces a recomputation anyway.
-    public var reachabilityInterval: Duration = .seconds(1)
+    /// Records are kept for a whole grace period, so a check every few seconds is enough; a
+    /// node without topologies builds a graph for nothing else, and in a large overlay
+    /// rebuilding thousands of such graphs every second while a flood goes on costs more
+    /// than all routing.
+    public var reachabilityInterval: Duration = .seconds(10)
     /// Records of nodes unreachable from this node are dropped after this long.
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.
