@@ -41,7 +41,9 @@ struct ControlAPI {
         }
         var counters: [String: Int] = [:]
         for (key, value) in object {
-            if let number = value as? NSNumber, !(value is Bool) {
+            // The document holds numbers only. (Not `value is Bool` to skip flags: on Linux an
+            // NSNumber of 0 or 1 passes that test, and such counters would read as missing.)
+            if let number = value as? NSNumber {
                 counters[key] = number.intValue
             } else if let nested = value as? [String: Any] {
                 for (cause, count) in nested {
