@@ -14,6 +14,11 @@ public struct PeerState: Sendable {
     public var roundTrip: Duration?
     /// When the round trip last changed the advertised cost.
     var costChangedAt: Instant?
+    /// Flood pacing (see ``RouterConfiguration/floodPacing``): the theoretical time of the
+    /// next frame of records to this peer (the generic cell rate algorithm's TAT), and the
+    /// origins whose records wait for it.
+    var floodSchedule: Instant = .zero
+    var pendingOrigins: Set<NodeID> = []
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

@@ -15,7 +15,7 @@ extension Router {
         guard ownRecordUnsent else { return }
         ownRecordUnsent = false
         for peer in peers.keys.sorted() {
-            send(.linkState([ownRecord]), to: peer, now: now)
+            forward([ownRecord], to: peer, now: now)
         }
     }
 
@@ -56,9 +56,61 @@ extension Router {
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)
         for other in peers.keys.sorted() where other != peer {
-            send(.linkState(installed), to: other, now: now)
+            forward(installed, to: other, now: now)
         }
         scheduleRecompute(now)
+    }
+
+    /// Sends `records` to `peer` now while the peer's flood pacing allows a frame (a burst
+    /// of `floodBurst` frames, then one per `floodPacing`), else notes their origins for the
+    /// next frame the pacing allows.
+    private mutating func forward(_ records: [LinkStateRecord], to peer: NodeID, now: Instant) {
+        guard let state = peers[peer] else { return }
+        if state.pendingOrigins.isEmpty, let schedule = floodFrameAllowed(state, now) {
+            peers[peer]!.floodSchedule = schedule
+            send(.linkState(records), to: peer, now: now)
+            return
+        }
+        for record in records {
+            peers[peer]!.pendingOrigins.insert(record.origin)
+        }
+        let due = state.floodSchedule - configuration.floodPacing * (configuration.floodBurst - 1)
+        floodDueAt = min(floodDueAt ?? due, due)
+    }
+
+    /// The pacing schedule after one more frame to the peer of `state` at `now`, or nil
+    /// when the burst allowance is used up.
+    private func floodFrameAllowed(_ state: PeerState, _ now: Instant) -> Instant? {
+        let pacing = configuration.floodPacing
+        let tolerance = pacing * (configuration.floodBurst - 1)
+        guard state.floodSchedule - now <= tolerance else { return nil }
+        return max(state.floodSchedule, now) + pacing
+    }
+
+    /// Sends every peer whose pacing allows a frame again the records waiting for it: per
+    /// origin only the version the database holds now (newer versions superseded the older
+    /// ones meanwhile, and a record dropped meanwhile is not sent).
+    mutating func flushPendingFloods(_ now: Instant) {
+        guard let due = floodDueAt, due <= now else { return }
+        floodDueAt = nil
+        let tolerance = configuration.floodPacing * (configuration.floodBurst - 1)
+        for peer in peers.keys.sorted() where !peers[peer]!.pendingOrigins.isEmpty {
+            let state = peers[peer]!
+            guard let schedule = floodFrameAllowed(state, now) else {
+                let next = state.floodSchedule - tolerance
+                floodDueAt = min(floodDueAt ?? next, next)
+                continue
+            }
+            peers[peer]!.floodSchedule = schedule
+            peers[peer]!.pendingOrigins = []
+            let records = state.pendingOrigins.sorted().compactMap { database[$0] }
+            var start = 0
+            while start < records.count {
+                let end = min(start + configuration.recordsPerFrame, records.count)
+                send(.linkState(Array(records[start..<end])), to: peer, now: now)
+                start = end
+            }
+        }
     }
 
     /// Recomputes routes from the current database: every topology's place in the tree

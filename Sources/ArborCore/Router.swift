@@ -32,6 +32,8 @@ public struct Router {
     var earliestUnreachable: Instant?
     /// This node's record changed during the current event and is not flooded yet.
     var ownRecordUnsent = false
+    /// The earliest time a peer's flood pacing allows a frame while records wait for one.
+    var floodDueAt: Instant?
     var recomputeAt: Instant?
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
@@ -134,6 +136,7 @@ public struct Router {
 
     private mutating func timerFired(_ now: Instant) {
         requestedWake = nil
+        flushPendingFloods(now)
         if let due = recomputeAt, due <= now {
             recomputeAt = nil
             recompute(now)
@@ -160,6 +163,7 @@ public struct Router {
         if let due = recomputeAt { next = min(next, due) }
         if let due = reachabilityCheckAt { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
+        if let due = floodDueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)

@@ -22,6 +22,15 @@ public struct RouterConfiguration: Sendable {
     /// rebuilding thousands of such graphs every second while a flood goes on costs more
     /// than all routing.
     public var reachabilityInterval: Duration = .seconds(10)
+    /// Flood pacing, per peer: frames of records (this node's own and those it passes on)
+    /// go at once while fewer than `floodBurst` went in the last `floodBurst` intervals of
+    /// `floodPacing`; beyond that, what would be sent waits for the next interval and goes
+    /// together, newest version per origin only. One failure floods hop by hop without
+    /// delay (a few frames per link); a storm of changes (a partition healing, its links
+    /// coming up one by one, each changing two records that cross every link) costs one
+    /// frame per link per interval instead of one per change.
+    public var floodPacing: Duration = .milliseconds(5)
+    public var floodBurst: Int = 8
     /// Records of nodes unreachable from this node are dropped after this long.
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.

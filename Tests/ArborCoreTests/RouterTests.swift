@@ -146,6 +146,41 @@ import Testing
         #expect(actions.contains { if case .disconnect(_, .goodbye) = $0 { return true } else { return false } })
     }
 
+    @Test func recordsToAPeerArePacedBeyondABurstNewestVersionOnly() {
+        // A storm of changes (a partition healing) would otherwise cost one frame per link
+        // per change; beyond the burst, what waits goes in one frame, newest version only.
+        var router = router {
+            $0.floodPacing = .milliseconds(5)
+            $0.floodBurst = 2
+        }
+        let other = node(3)
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        _ = router.handle(.peerUp(other, name: "n3", incarnation: 1, cost: nil), at: at(0))
+        func toPeer(_ actions: [Router.Action]) -> [[String]] {
+            sends(actions).compactMap { message, to in
+                guard to == peer, case .linkState(let records) = message else { return nil }
+                return records.map { "\($0.name):\($0.sequence)" }
+            }
+        }
+        func record(_ name: String, _ origin: UInt64, _ sequence: UInt64) -> PeerMessage {
+            .linkState([LinkStateRecord(origin: node(origin), name: name, incarnation: 1, sequence: sequence, links: [])])
+        }
+        // The burst: two frames at once.
+        #expect(toPeer(router.handle(.message(record("x", 20, 1), from: other), at: at(100))) == [["x:1"]])
+        #expect(toPeer(router.handle(.message(record("x", 20, 2), from: other), at: at(100))) == [["x:2"]])
+        // Beyond it, nothing until the pacing allows a frame again (at 105 ms)...
+        let held = router.handle(.message(record("x", 20, 3), from: other), at: at(101))
+        #expect(toPeer(held).isEmpty)
+        let wake = router.handle(.timer, at: at(101))
+        #expect(toPeer(wake).isEmpty)
+        #expect(wake.contains { if case .wakeUp(let due) = $0 { due <= at(105) } else { false } })
+        #expect(toPeer(router.handle(.message(record("y", 21, 1), from: other), at: at(102))).isEmpty)
+        #expect(toPeer(router.handle(.message(record("x", 20, 4), from: other), at: at(103))).isEmpty)
+        #expect(toPeer(router.handle(.timer, at: at(104))).isEmpty)
+        // ...then one frame with the newest version of each waiting origin.
+        #expect(toPeer(router.handle(.timer, at: at(105))) == [["x:4", "y:1"]])
+    }
+
     @Test func anOldRecordOfOurOwnIsOutnumbered() {
         var router = router()
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
