@@ -69,6 +69,21 @@ public final class Graph: Sendable {
         self.init(sorted: database.records.sorted { $0.origin < $1.origin }, digest: database.digest, reusing: nil)
     }
 
+    /// Builds the snapshot of `database` from `base`, the snapshot of an earlier state of
+    /// the same database, when `changed` names every origin whose record was installed or
+    /// dropped since: only those records are read, the others are `base`'s. Nil when the
+    /// node set changed (a new or a dropped origin): build from the database then.
+    /// The result is the same as a build from scratch.
+    public convenience init?(_ database: LinkStateDatabase, patching base: Graph, changed: Set<NodeID>) {
+        guard database.count == base.count else { return nil }
+        var ordered = base.records
+        for origin in changed {
+            guard let index = base.indexByID[origin], let record = database[origin] else { return nil }
+            ordered[Int(index)] = record
+        }
+        self.init(sorted: ordered, digest: database.digest, reusing: base)
+    }
+
     public convenience init(records: some Sequence<LinkStateRecord>) {
         let sorted = records.sorted { $0.origin < $1.origin }
         var digest = DatabaseDigest()

@@ -5,6 +5,7 @@ extension Router {
         ownRecord.links = peers.map { Link(neighbor: $0.key, cost: $0.value.cost) }.sorted { $0.neighbor < $1.neighbor }
         ownRecord.sequence += 1
         database.apply(ownRecord)
+        noteChanged(id)
         ownRecordUnsent = true
         scheduleRecompute(now)
     }
@@ -48,6 +49,7 @@ extension Router {
             switch database.apply(record) {
             case .installed:
                 installed.append(record)
+                noteChanged(record.origin)
                 unreachableSince[record.origin] = nil
             case .older, .known:
                 break
@@ -135,7 +137,8 @@ extension Router {
     /// unreachable, and reports conflicts.
     mutating func updateGraph(_ now: Instant) {
         guard graph.digest != database.digest else { return }
-        graph = cache.graph(of: database)
+        graph = cache.graph(of: database, patching: graph, changed: changedSinceGraph)
+        changedSinceGraph = []
         if let last = reachabilityTrackedAt, now - last < configuration.reachabilityInterval {
             if reachabilityCheckAt == nil {
                 reachabilityCheckAt = last + configuration.reachabilityInterval
@@ -144,6 +147,16 @@ extension Router {
             trackReachability(now)
         }
         reportConflicts()
+    }
+
+    /// Notes that the record of `origin` was installed or dropped (see `changedSinceGraph`).
+    mutating func noteChanged(_ origin: NodeID) {
+        guard changedSinceGraph != nil else { return }
+        if changedSinceGraph!.count >= max(16, database.count / 2) {
+            changedSinceGraph = nil
+        } else {
+            changedSinceGraph!.insert(origin)
+        }
     }
 
     /// Drops the records of nodes that stayed unreachable for the grace period.
@@ -165,6 +178,7 @@ extension Router {
                 observe(.recordExpired(node, name: record.name))
             }
             database.remove(node)
+            noteChanged(node)
             expired = true
         }
         earliestUnreachable = unreachableSince.values.min()

@@ -20,6 +20,7 @@ extension Router {
     public mutating func adoptIdenticalDatabase(_ equal: LinkStateDatabase) {
         precondition(equal.digest == database.digest, "only an identical database can be adopted")
         database = equal
+        // Same records: what changed since the graph was built is still what changed.
     }
 
     /// Starts the router inside an overlay that has already converged: `database` holds
@@ -33,6 +34,7 @@ extension Router {
             ownRecord = record
         }
         self.database = database
+        changedSinceGraph = nil
         for peer in peers {
             self.peers[peer.id] = PeerState(
                 name: peer.name,

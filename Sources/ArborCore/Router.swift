@@ -32,6 +32,11 @@ public struct Router {
     var earliestUnreachable: Instant?
     /// This node's record changed during the current event and is not flooded yet.
     var ownRecordUnsent = false
+    /// Origins whose records were installed or dropped since `graph` was built, so that
+    /// the next build patches it (see ``Graph/init(_:patching:changed:)``); nil when not
+    /// known (the database was replaced) or when so many changed that a build from the
+    /// database costs less.
+    var changedSinceGraph: Set<NodeID>? = []
     /// The earliest time a peer's flood pacing allows a frame while records wait for one.
     var floodDueAt: Instant?
     var recomputeAt: Instant?

@@ -50,10 +50,17 @@ public final class RoutingCache {
 
     /// The graph of `database`.
     public func graph(of database: LinkStateDatabase) -> Graph {
+        graph(of: database, patching: nil, changed: nil)
+    }
+
+    /// The graph of `database`; when `base` is the graph of an earlier state of it and
+    /// `changed` every origin installed or dropped since, a build reads only those records.
+    public func graph(of database: LinkStateDatabase, patching base: Graph?, changed: Set<NodeID>?) -> Graph {
         if let graph = graphs[database.digest] {
             return graph
         }
-        let graph = Graph(database, reusing: lastGraph)
+        let patched = base.flatMap { base in changed.flatMap { Graph(database, patching: base, changed: $0) } }
+        let graph = patched ?? Graph(database, reusing: lastGraph)
         lastGraph = graph
         statistics.graphBuilds += 1
         graphs[database.digest] = graph

@@ -128,8 +128,44 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
             records.append(record(31, [1: 1]))
         }
         let database = LinkStateDatabase(records)
-        let incremental = Graph(database, reusing: before)
-        let scratch = Graph(database)
+        expectSame(Graph(database, reusing: before), Graph(database), names: records.map(\.name))
+    }
+
+    /// A graph patched with the records that changed since its base equals one built from
+    /// scratch; a changed node set (a node joins or leaves) asks for a build from scratch.
+    @Test(arguments: 0..<10)
+    func patchingAnEarlierGraphChangesNothing(seed: Int) {
+        var generator = TestRandom(seed: UInt64(seed))
+        let records = (1...30).map { id in
+            record(UInt64(id), Dictionary((0..<3).map { _ in (UInt64.random(in: 1...30, using: &generator), UInt32.random(in: 1...9, using: &generator)) }, uniquingKeysWith: { first, _ in first }), name: "n\(id % 28)")
+        }
+        var database = LinkStateDatabase(records)
+        let base = Graph(database)
+        var changed: Set<NodeID> = []
+        for _ in 0..<5 {
+            var victim = database[node(UInt64.random(in: 1...30, using: &generator))]!
+            victim.links = [Link(neighbor: node(UInt64.random(in: 1...30, using: &generator)), cost: 3)]
+            victim.sequence += 1
+            if Bool.random(using: &generator) {
+                victim.name = "renamed\(victim.origin)"
+            }
+            database.apply(victim)
+            changed.insert(victim.origin)
+        }
+        let patched = Graph(database, patching: base, changed: changed)
+        #expect(patched != nil)
+        if let patched {
+            expectSame(patched, Graph(database), names: database.records.map(\.name))
+        }
+        var joined = database
+        joined.apply(record(31, [1: 1]))
+        #expect(Graph(joined, patching: base, changed: changed.union([node(31)])) == nil)
+        var left = database
+        left.remove(node(7))
+        #expect(Graph(left, patching: base, changed: changed.union([node(7)])) == nil)
+    }
+
+    private func expectSame(_ incremental: Graph, _ scratch: Graph, names: [String]) {
         #expect(incremental.ids == scratch.ids)
         #expect(incremental.names == scratch.names)
         #expect(incremental.offsets == scratch.offsets)
@@ -138,7 +174,7 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         #expect(incremental.components == scratch.components)
         #expect(incremental.nameConflicts == scratch.nameConflicts)
         #expect(incremental.digest == scratch.digest)
-        for name in Set(records.map(\.name)) {
+        for name in Set(names) {
             #expect(incremental.index(named: name) == scratch.index(named: name))
         }
     }
