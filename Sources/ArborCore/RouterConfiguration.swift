@@ -30,7 +30,7 @@ public struct RouterConfiguration: Sendable {
     /// coming up one by one, each changing two records that cross every link) costs one
     /// frame per link per interval instead of one per change.
     public var floodPacing: Duration = .milliseconds(5)
-    public var floodBurst: Int = 8
+    public var floodBurst: Int = 32
     /// Records of nodes unreachable from this node are dropped after this long.
     public var recordGracePeriod: Duration = .seconds(60)
     /// Cost advertised for a link when the shell gives none.

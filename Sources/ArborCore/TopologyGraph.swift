@@ -23,8 +23,16 @@ public struct TopologyGraph: Sendable {
     public init(graph: Graph, definition: TopologyDefinition?) {
         self.graph = graph
         policy = definition?.linkPolicyDigest
-        var eligible = [Bool](repeating: definition?.nodes == nil, count: graph.count)
-        if let nodes = definition?.nodes {
+        guard let definition else {
+            // Every node, every link at its advertised cost (at least 1): the graph's own
+            // components, no labelling pass.
+            eligible = [Bool](repeating: true, count: graph.count)
+            edgeCosts = graph.costs.map { min($0, TopologyGraph.maximumCost) }
+            components = graph.components
+            return
+        }
+        var eligible = [Bool](repeating: definition.nodes == nil, count: graph.count)
+        if let nodes = definition.nodes {
             for name in nodes {
                 if let index = graph.index(named: name) {
                     eligible[Int(index)] = true
@@ -32,8 +40,7 @@ public struct TopologyGraph: Sendable {
             }
         }
         var edgeCosts = [UInt32](repeating: 0, count: graph.targets.count)
-        let declared = definition?.links.map(TopologyGraph.ruleTable)
-        let unitCosts = definition != nil
+        let declared = definition.links.map(TopologyGraph.ruleTable)
         for node in 0..<graph.count where eligible[node] {
             for edge in graph.neighbors(of: Int32(node)) {
                 let other = Int(graph.targets[edge])
@@ -43,10 +50,8 @@ public struct TopologyGraph: Sendable {
                     if let cost = declared[key] {
                         edgeCosts[edge] = min(max(cost, 1), TopologyGraph.maximumCost)
                     }
-                } else if unitCosts {
-                    edgeCosts[edge] = 1
                 } else {
-                    edgeCosts[edge] = min(graph.costs[edge], TopologyGraph.maximumCost)
+                    edgeCosts[edge] = 1
                 }
             }
         }
