@@ -57,7 +57,7 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Missed heartbeats after which a silent peer is declared dead.")
     var deadAfter = 3
 
-    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time (0: link costs stay fixed).")
+    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time, by at most 100 (0: link costs stay fixed).")
     var rttCostUnitMs = 1.0
 
     @Option(help: "Largest message accepted, in bytes.")
