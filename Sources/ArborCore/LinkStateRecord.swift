@@ -31,9 +31,7 @@ public struct LinkStateRecord: Hashable, Sendable {
 
         /// A copy about to be changed: the caller refreshes the fingerprint after the change.
         func copy() -> Storage {
-            let copy = Storage(unfingerprinted: self)
-            copy.fingerprint = fingerprint
-            return copy
+            Storage(unfingerprinted: self)
         }
 
         private init(unfingerprinted other: Storage) {

@@ -76,17 +76,20 @@ extension Router {
         for record in records {
             peers[peer]!.pendingOrigins.insert(record.origin)
         }
-        let due = state.floodSchedule - configuration.floodPacing * (configuration.floodBurst - 1)
+        let due = nextFloodFrame(state)
         floodDueAt = min(floodDueAt ?? due, due)
+    }
+
+    /// When the pacing of the peer of `state` allows its next frame of records.
+    private func nextFloodFrame(_ state: PeerState) -> Instant {
+        state.floodSchedule - configuration.floodPacing * (configuration.floodBurst - 1)
     }
 
     /// The pacing schedule after one more frame to the peer of `state` at `now`, or nil
     /// when the burst allowance is used up.
     private func floodFrameAllowed(_ state: PeerState, _ now: Instant) -> Instant? {
-        let pacing = configuration.floodPacing
-        let tolerance = pacing * (configuration.floodBurst - 1)
-        guard state.floodSchedule - now <= tolerance else { return nil }
-        return max(state.floodSchedule, now) + pacing
+        guard nextFloodFrame(state) <= now else { return nil }
+        return max(state.floodSchedule, now) + configuration.floodPacing
     }
 
     /// Sends every peer whose pacing allows a frame again the records waiting for it: per
@@ -95,23 +98,26 @@ extension Router {
     mutating func flushPendingFloods(_ now: Instant) {
         guard let due = floodDueAt, due <= now else { return }
         floodDueAt = nil
-        let tolerance = configuration.floodPacing * (configuration.floodBurst - 1)
         for peer in peers.keys.sorted() where !peers[peer]!.pendingOrigins.isEmpty {
             let state = peers[peer]!
             guard let schedule = floodFrameAllowed(state, now) else {
-                let next = state.floodSchedule - tolerance
+                let next = nextFloodFrame(state)
                 floodDueAt = min(floodDueAt ?? next, next)
                 continue
             }
             peers[peer]!.floodSchedule = schedule
             peers[peer]!.pendingOrigins = []
-            let records = state.pendingOrigins.sorted().compactMap { database[$0] }
-            var start = 0
-            while start < records.count {
-                let end = min(start + configuration.recordsPerFrame, records.count)
-                send(.linkState(Array(records[start..<end])), to: peer, now: now)
-                start = end
-            }
+            sendRecords(state.pendingOrigins.sorted().compactMap { database[$0] }, to: peer, now: now)
+        }
+    }
+
+    /// Sends `records` to `peer` in frames of at most `recordsPerFrame`.
+    mutating func sendRecords(_ records: [LinkStateRecord], to peer: NodeID, now: Instant) {
+        var start = 0
+        while start < records.count {
+            let end = min(start + configuration.recordsPerFrame, records.count)
+            send(.linkState(Array(records[start..<end])), to: peer, now: now)
+            start = end
         }
     }
 

@@ -17,13 +17,7 @@ extension Router {
         )
         observe(.peerUp(peer, name: name))
         // The new peer gets our whole database; our new record follows at the end of the event.
-        let records = database.records.filter { $0.origin != id }
-        var start = 0
-        while start < records.count {
-            let end = min(start + configuration.recordsPerFrame, records.count)
-            send(.linkState(Array(records[start..<end])), to: peer, now: now)
-            start = end
-        }
+        sendRecords(database.records.filter { $0.origin != id }, to: peer, now: now)
         bumpOwnRecord(now)
     }
 
