@@ -35,21 +35,20 @@ public final class Graph: Sendable {
     public let nameConflicts: [String: [NodeID]]
 
     private let indexByID: [NodeID: Int32]
-    /// The records, by index, and each one's links as one-way candidate edges (before the
-    /// two-way check): a later build over the same nodes takes the rows of records it
-    /// shares with this one from here, without reading the records again.
-    private let records: [LinkStateRecord]
+    /// Each record's links as one-way candidate edges (before the two-way check), rows in
+    /// index order: a later build over the same nodes takes the rows of records that did
+    /// not change from here, without reading those records again.
     private let candidateOffsets: [Int32]
     private let candidateTargets: [Int32]
     private let candidateCosts: [UInt32]
-    /// Indices of the records that carry topology definitions.
-    private let definitionHolders: [Int32]
+    /// The topology definitions of the records that carry any, by index.
+    private let carriedDefinitions: [Int32: [TopologyDefinition]]
     private let indexByName: [String: Int32]
 
     /// Builds the snapshot of `database`. When `previous` (an earlier snapshot, typically
-    /// of the same overlay a moment ago) holds exactly the same nodes, its numbering and
-    /// name index are reused and only the links are rebuilt: no sorting, no hashing of
-    /// names. The result is the same as a build from scratch.
+    /// of the same overlay a moment ago) holds exactly the same nodes, its numbering, name
+    /// index and the final rows of nodes whose links did not change are reused: no sorting,
+    /// no hashing of names. The result is the same as a build from scratch.
     public convenience init(_ database: LinkStateDatabase, reusing previous: Graph? = nil) {
         if let previous, previous.count == database.count {
             var ordered = [LinkStateRecord?](repeating: nil, count: previous.count)
@@ -62,11 +61,19 @@ public final class Graph: Sendable {
                 ordered[Int(index)] = record
             }
             if complete {
-                self.init(sorted: ordered.map { $0! }, digest: database.digest, reusing: previous)
+                var input = Input(numberedLike: previous)
+                var dirty = [Bool](repeating: false, count: previous.count)
+                for position in ordered.indices {
+                    let record = ordered[position]!
+                    input.update(position, to: record)
+                    input.rows.appendRow(of: record, numbering: input.indexByID, hint: previous, at: position)
+                    dirty[position] = !input.rows.lastRow(equals: previous, at: position)
+                }
+                self.init(database.digest, input, previous: previous, dirty: dirty)
                 return
             }
         }
-        self.init(sorted: database.records.sorted { $0.origin < $1.origin }, digest: database.digest, reusing: nil)
+        self.init(scratch: database.records.sorted { $0.origin < $1.origin }, digest: database.digest)
     }
 
     /// Builds the snapshot of `database` from `base`, the snapshot of an earlier state of
@@ -76,177 +83,267 @@ public final class Graph: Sendable {
     /// The result is the same as a build from scratch.
     public convenience init?(_ database: LinkStateDatabase, patching base: Graph, changed: Set<NodeID>) {
         guard database.count == base.count else { return nil }
-        var ordered = base.records
+        var updated: [Int32: LinkStateRecord] = [:]
+        updated.reserveCapacity(changed.count)
         for origin in changed {
             guard let index = base.indexByID[origin], let record = database[origin] else { return nil }
-            ordered[Int(index)] = record
+            updated[index] = record
         }
-        self.init(sorted: ordered, digest: database.digest, reusing: base)
+        var input = Input(numberedLike: base)
+        var dirty = [Bool](repeating: false, count: base.count)
+        var copied = 0
+        for index in updated.keys.sorted() {
+            let position = Int(index)
+            let record = updated[index]!
+            input.rows.copyRows(copied..<position, of: base.candidateOffsets, base.candidateTargets, base.candidateCosts)
+            input.update(position, to: record)
+            input.rows.appendRow(of: record, numbering: input.indexByID, hint: base, at: position)
+            dirty[position] = true
+            copied = position + 1
+        }
+        input.rows.copyRows(copied..<base.count, of: base.candidateOffsets, base.candidateTargets, base.candidateCosts)
+        self.init(database.digest, input, previous: base, dirty: dirty)
     }
 
     public convenience init(records: some Sequence<LinkStateRecord>) {
         let sorted = records.sorted { $0.origin < $1.origin }
         var digest = DatabaseDigest()
         sorted.forEach { digest.toggle($0) }
-        self.init(sorted: sorted, digest: digest, reusing: nil)
+        self.init(scratch: sorted, digest: digest)
     }
 
-    /// `sorted` is in node-id order; `previous`, when given, numbers the same nodes.
-    private init(sorted: [LinkStateRecord], digest: DatabaseDigest, reusing previous: Graph?) {
-        self.digest = digest
-        records = sorted
-        // Records shared with `previous` (the same storage) need not be read again: reading
-        // each of thousands of records costs a cache miss or two.
-        let unchanged: [Bool] = previous.map { previous in
-            sorted.indices.map { sorted[$0].isIdentical(to: previous.records[$0]) }
-        } ?? []
+    /// `sorted` is in node-id order.
+    private convenience init(scratch sorted: [LinkStateRecord], digest: DatabaseDigest) {
+        var input = Input(ids: sorted.map(\.origin), names: sorted.map(\.name), incarnations: sorted.map(\.incarnation))
+        for (position, record) in sorted.enumerated() {
+            if !record.definitions.isEmpty {
+                input.carriedDefinitions[Int32(position)] = record.definitions
+            }
+            input.rows.appendRow(of: record, numbering: input.indexByID, hint: nil, at: position)
+        }
+        self.init(digest, input, previous: nil, dirty: nil)
+    }
+
+    /// What a build reads from the records: the numbering, names, incarnations, carried
+    /// definitions and candidate rows.
+    private struct Input {
+        let ids: [NodeID]
+        let indexByID: [NodeID: Int32]
         var names: [String]
         var incarnations: [UInt64]
-        var namesChanged = previous == nil
-        if let previous {
-            names = previous.names
-            incarnations = previous.incarnations
-            for position in sorted.indices where !unchanged[position] {
-                let record = sorted[position]
-                if names[position] != record.name {
-                    names[position] = record.name
-                    namesChanged = true
-                }
-                incarnations[position] = record.incarnation
-            }
-        } else {
-            names = sorted.map(\.name)
-            incarnations = sorted.map(\.incarnation)
-        }
-        self.names = names
-        self.incarnations = incarnations
-        let indexByID: [NodeID: Int32]
-        if let previous {
-            ids = previous.ids
-            indexByID = previous.indexByID
-        } else {
-            ids = sorted.map(\.origin)
+        var carriedDefinitions: [Int32: [TopologyDefinition]]
+        var namesChanged: Bool
+        var rows = CandidateRows()
+
+        init(ids: [NodeID], names: [String], incarnations: [UInt64]) {
+            self.ids = ids
             var index: [NodeID: Int32] = [:]
-            index.reserveCapacity(sorted.count)
+            index.reserveCapacity(ids.count)
             for (position, id) in ids.enumerated() {
                 index[id] = Int32(position)
             }
             indexByID = index
+            self.names = names
+            self.incarnations = incarnations
+            carriedDefinitions = [:]
+            namesChanged = true
+            rows.reserve(nodes: ids.count, edges: 4 * ids.count)
         }
-        self.indexByID = indexByID
 
-        // Pass 1: every record's links as candidate edges, rows in index order. With the
-        // numbering of `previous`, most neighbours are found in the node's old row (in index
-        // order, which is id order, like the links) without hashing ids.
-        let previousIDs = previous?.ids ?? []
-        let previousOffsets = previous?.candidateOffsets ?? []
-        let previousTargets = previous?.candidateTargets ?? []
-        let previousCosts = previous?.candidateCosts ?? []
-        var candidateOffsets: [Int32] = [0]
-        var candidateTargets: [Int32] = []
-        var candidateCosts: [UInt32] = []
-        candidateOffsets.reserveCapacity(sorted.count + 1)
-        candidateTargets.reserveCapacity(previousTargets.count)
-        candidateCosts.reserveCapacity(previousTargets.count)
-        for (position, record) in sorted.enumerated() {
-            var cursor = previous == nil ? 0 : Int(previousOffsets[position])
-            let rowEnd = previous == nil ? 0 : Int(previousOffsets[position + 1])
-            if previous != nil, unchanged[position] {
-                candidateTargets.append(contentsOf: previousTargets[cursor..<rowEnd])
-                candidateCosts.append(contentsOf: previousCosts[cursor..<rowEnd])
-                candidateOffsets.append(Int32(candidateTargets.count))
-                continue
+        /// The same nodes as `previous`, their records not read yet.
+        init(numberedLike previous: Graph) {
+            ids = previous.ids
+            indexByID = previous.indexByID
+            names = previous.names
+            incarnations = previous.incarnations
+            carriedDefinitions = previous.carriedDefinitions
+            namesChanged = false
+            rows.reserve(nodes: previous.count, edges: previous.candidateTargets.count)
+        }
+
+        /// Takes the name, incarnation and definitions of `record`, the node at `position`.
+        mutating func update(_ position: Int, to record: LinkStateRecord) {
+            if names[position] != record.name {
+                names[position] = record.name
+                namesChanged = true
             }
+            incarnations[position] = record.incarnation
+            carriedDefinitions[Int32(position)] = record.definitions.isEmpty ? nil : record.definitions
+        }
+    }
+
+    /// One-way candidate edges in compressed sparse rows, appended node by node.
+    private struct CandidateRows {
+        var offsets: [Int32] = [0]
+        var targets: [Int32] = []
+        var costs: [UInt32] = []
+
+        mutating func reserve(nodes: Int, edges: Int) {
+            offsets.reserveCapacity(nodes + 1)
+            targets.reserveCapacity(edges)
+            costs.reserveCapacity(edges)
+        }
+
+        /// Appends the links of `record` (the node at `position`) that reach a known node.
+        /// With `hint` numbering the same nodes, most neighbours are found in the node's
+        /// row there (in index order, which is id order, like the links) without hashing.
+        mutating func appendRow(of record: LinkStateRecord, numbering indexByID: [NodeID: Int32], hint: Graph?, at position: Int) {
+            var cursor = hint.map { Int($0.candidateOffsets[position]) } ?? 0
+            let rowEnd = hint.map { Int($0.candidateOffsets[position + 1]) } ?? 0
             for link in record.links where link.neighbor != record.origin {
-                while cursor < rowEnd, previousIDs[Int(previousTargets[cursor])] < link.neighbor {
-                    cursor += 1
+                if let hint {
+                    while cursor < rowEnd, hint.ids[Int(hint.candidateTargets[cursor])] < link.neighbor {
+                        cursor += 1
+                    }
                 }
                 let neighbor: Int32
-                if cursor < rowEnd, previousIDs[Int(previousTargets[cursor])] == link.neighbor {
-                    neighbor = previousTargets[cursor]
+                if let hint, cursor < rowEnd, hint.ids[Int(hint.candidateTargets[cursor])] == link.neighbor {
+                    neighbor = hint.candidateTargets[cursor]
                 } else if let index = indexByID[link.neighbor] {
                     neighbor = index
                 } else {
                     continue
                 }
-                candidateTargets.append(neighbor)
-                candidateCosts.append(link.cost)
-            }
-            candidateOffsets.append(Int32(candidateTargets.count))
-        }
-        // Pass 2: the two-way check, on flat rows: an edge stays when its far end lists it
-        // too, at the higher of the two costs.
-        var offsets: [Int32] = [0]
-        var targets: [Int32] = []
-        var costs: [UInt32] = []
-        offsets.reserveCapacity(sorted.count + 1)
-        targets.reserveCapacity(candidateTargets.count)
-        costs.reserveCapacity(candidateTargets.count)
-        for node in 0..<sorted.count {
-            for edge in Int(candidateOffsets[node])..<Int(candidateOffsets[node + 1]) {
-                let neighbor = Int(candidateTargets[edge])
-                guard let back = Graph.position(of: Int32(node), in: candidateTargets, from: Int(candidateOffsets[neighbor]), to: Int(candidateOffsets[neighbor + 1]))
-                else { continue }
-                targets.append(Int32(neighbor))
-                costs.append(max(max(candidateCosts[edge], candidateCosts[back]), 1))
+                targets.append(neighbor)
+                costs.append(link.cost)
             }
             offsets.append(Int32(targets.count))
         }
+
+        /// Appends the rows of the nodes at `positions` in the rows `offsets`, `targets`
+        /// and `costs` of another build over the same nodes, unchanged.
+        mutating func copyRows(_ positions: Range<Int>, of offsets: [Int32], _ targets: [Int32], _ costs: [UInt32]) {
+            guard !positions.isEmpty else { return }
+            let first = Int(offsets[positions.lowerBound])
+            let last = Int(offsets[positions.upperBound])
+            let shift = Int32(self.targets.count) - Int32(first)
+            self.targets.append(contentsOf: targets[first..<last])
+            self.costs.append(contentsOf: costs[first..<last])
+            self.offsets.append(contentsOf: offsets[positions.lowerBound + 1...positions.upperBound].lazy.map { $0 + shift })
+        }
+
+        /// Whether the row appended last equals the row of the node at `position` in `previous`.
+        func lastRow(equals previous: Graph, at position: Int) -> Bool {
+            let row = Int(offsets[offsets.count - 2])..<Int(offsets[offsets.count - 1])
+            let old = Int(previous.candidateOffsets[position])..<Int(previous.candidateOffsets[position + 1])
+            return targets[row].elementsEqual(previous.candidateTargets[old])
+                && costs[row].elementsEqual(previous.candidateCosts[old])
+        }
+    }
+
+    /// Finishes a build: the two-way check, components, definitions and names. With
+    /// `previous` (numbering the same nodes) and `dirty` (the nodes whose candidate rows
+    /// may differ from its), a node whose row and whose neighbours' rows did not change
+    /// keeps its final row, and unchanged edges keep the components.
+    private init(_ digest: DatabaseDigest, _ input: Input, previous: Graph?, dirty: [Bool]?) {
+        self.digest = digest
+        ids = input.ids
+        indexByID = input.indexByID
+        names = input.names
+        incarnations = input.incarnations
+        carriedDefinitions = input.carriedDefinitions
+        let candidates = input.rows
+        let count = input.ids.count
+
+        // A node's final row depends on its candidate row and on whether each candidate
+        // neighbour lists it back: it can change only when the node or a neighbour (old or
+        // new) changed.
+        var affected: [Bool]? = nil
+        if let previous, let dirty {
+            var marks = dirty
+            for node in 0..<count where dirty[node] {
+                for edge in Int(candidates.offsets[node])..<Int(candidates.offsets[node + 1]) {
+                    marks[Int(candidates.targets[edge])] = true
+                }
+                for edge in Int(previous.candidateOffsets[node])..<Int(previous.candidateOffsets[node + 1]) {
+                    marks[Int(previous.candidateTargets[edge])] = true
+                }
+            }
+            affected = marks
+        }
+
+        // The two-way check: an edge stays when its far end lists it too, at the higher of
+        // the two costs.
+        var final = CandidateRows()
+        final.reserve(nodes: count, edges: candidates.targets.count)
+        var edgesChanged = previous == nil
+        var node = 0
+        while node < count {
+            if let previous, let affected, !affected[node] {
+                var end = node + 1
+                while end < count, !affected[end] {
+                    end += 1
+                }
+                final.copyRows(node..<end, of: previous.offsets, previous.targets, previous.costs)
+                node = end
+                continue
+            }
+            let rowStart = final.targets.count
+            for edge in Int(candidates.offsets[node])..<Int(candidates.offsets[node + 1]) {
+                let neighbor = Int(candidates.targets[edge])
+                guard let back = Graph.position(of: Int32(node), in: candidates.targets, from: Int(candidates.offsets[neighbor]), to: Int(candidates.offsets[neighbor + 1]))
+                else { continue }
+                final.targets.append(Int32(neighbor))
+                final.costs.append(max(max(candidates.costs[edge], candidates.costs[back]), 1))
+            }
+            final.offsets.append(Int32(final.targets.count))
+            if let previous, !edgesChanged {
+                let old = Int(previous.offsets[node])..<Int(previous.offsets[node + 1])
+                edgesChanged = !final.targets[rowStart...].elementsEqual(previous.targets[old])
+            }
+            node += 1
+        }
+        let offsets = final.offsets
+        let targets = final.targets
         self.offsets = offsets
         self.targets = targets
-        self.costs = costs
-        self.candidateOffsets = candidateOffsets
-        self.candidateTargets = candidateTargets
-        self.candidateCosts = candidateCosts
-        let components = Graph.label(count: sorted.count, offsets: offsets, targets: targets, allowed: nil)
-        self.components = components
-        // Counting sort by label (labels are node indices).
-        var sizes = [Int32](repeating: 0, count: sorted.count)
-        for component in components {
-            sizes[Int(component)] += 1
-        }
-        var starts = [Int32](repeating: 0, count: sorted.count)
-        var roots: [Int32] = []
-        var next: Int32 = 0
-        for label in 0..<sorted.count where sizes[label] > 0 {
-            roots.append(Int32(label))
-            starts[label] = next
-            next += sizes[label]
-        }
-        var fill = starts
-        var order = [Int32](repeating: 0, count: sorted.count)
-        for (node, component) in components.enumerated() {
-            order[Int(fill[Int(component)])] = Int32(node)
-            fill[Int(component)] += 1
-        }
-        componentOrder = order
-        componentStarts = starts
-        componentSizes = sizes
-        componentRoots = roots
+        costs = final.costs
+        candidateOffsets = candidates.offsets
+        candidateTargets = candidates.targets
+        candidateCosts = candidates.costs
 
-        var holders: [Int32]
-        if let previous {
-            holders = previous.definitionHolders.filter { unchanged[Int($0)] }
-            for position in sorted.indices where !unchanged[position] && !sorted[position].definitions.isEmpty {
-                holders.append(Int32(position))
-            }
-            holders.sort()
+        if let previous, !edgesChanged {
+            components = previous.components
+            componentOrder = previous.componentOrder
+            componentStarts = previous.componentStarts
+            componentSizes = previous.componentSizes
+            componentRoots = previous.componentRoots
         } else {
-            holders = sorted.indices.filter { !sorted[$0].definitions.isEmpty }.map { Int32($0) }
+            let components = Graph.label(count: count, offsets: offsets, targets: targets, allowed: nil)
+            self.components = components
+            // Counting sort by label (labels are node indices).
+            var sizes = [Int32](repeating: 0, count: count)
+            for component in components {
+                sizes[Int(component)] += 1
+            }
+            var starts = [Int32](repeating: 0, count: count)
+            var roots: [Int32] = []
+            var next: Int32 = 0
+            for label in 0..<count where sizes[label] > 0 {
+                roots.append(Int32(label))
+                starts[label] = next
+                next += sizes[label]
+            }
+            var fill = starts
+            var order = [Int32](repeating: 0, count: count)
+            for (node, component) in components.enumerated() {
+                order[Int(fill[Int(component)])] = Int32(node)
+                fill[Int(component)] += 1
+            }
+            componentOrder = order
+            componentStarts = starts
+            componentSizes = sizes
+            componentRoots = roots
         }
-        definitionHolders = holders
-        let (definitions, definitionConflicts) = Graph.resolveDefinitions(holders.map { sorted[Int($0)] })
-        self.definitions = definitions
-        self.definitionConflicts = definitionConflicts
+
+        (definitions, definitionConflicts) = Graph.resolveDefinitions(input.carriedDefinitions.values)
         // Names resolve alike while every name is the same and none is contested (a
         // contest depends on links and incarnations, which may have changed).
-        if let previous, previous.nameConflicts.isEmpty, !namesChanged {
+        if let previous, previous.nameConflicts.isEmpty, !input.namesChanged {
             indexByName = previous.indexByName
             nameConflicts = [:]
         } else {
-            let (indexByName, nameConflicts) = Graph.resolveNames(sorted, offsets: offsets)
-            self.indexByName = indexByName
-            self.nameConflicts = nameConflicts
+            (indexByName, nameConflicts) = Graph.resolveNames(input, offsets: offsets)
         }
     }
 
@@ -327,11 +424,11 @@ public final class Graph: Sendable {
     /// Per topology: the highest version wins; among different definitions at that version
     /// the smallest digest wins, and the clash is reported.
     private static func resolveDefinitions(
-        _ records: [LinkStateRecord]
+        _ carried: some Sequence<[TopologyDefinition]>
     ) -> ([TopologyName: TopologyDefinition], [TopologyName: [TopologyDefinition]]) {
         var candidates: [TopologyName: [TopologyDefinition]] = [:]
-        for record in records {
-            for definition in record.definitions {
+        for definitions in carried {
+            for definition in definitions {
                 candidates[definition.name, default: []].append(definition)
             }
         }
@@ -353,12 +450,12 @@ public final class Graph: Sendable {
     }
 
     private static func resolveNames(
-        _ records: [LinkStateRecord],
+        _ input: Input,
         offsets: [Int32]
     ) -> ([String: Int32], [String: [NodeID]]) {
         var claims: [String: [Int32]] = [:]
-        for (index, record) in records.enumerated() {
-            claims[record.name, default: []].append(Int32(index))
+        for (index, name) in input.names.enumerated() {
+            claims[name, default: []].append(Int32(index))
         }
         var byName: [String: Int32] = [:]
         var conflicts: [String: [NodeID]] = [:]
@@ -371,13 +468,13 @@ public final class Graph: Sendable {
                 let lhsLinked = offsets[Int(lhs) + 1] > offsets[Int(lhs)]
                 let rhsLinked = offsets[Int(rhs) + 1] > offsets[Int(rhs)]
                 if lhsLinked != rhsLinked { return lhsLinked }
-                let lhsIncarnation = records[Int(lhs)].incarnation
-                let rhsIncarnation = records[Int(rhs)].incarnation
+                let lhsIncarnation = input.incarnations[Int(lhs)]
+                let rhsIncarnation = input.incarnations[Int(rhs)]
                 if lhsIncarnation != rhsIncarnation { return lhsIncarnation > rhsIncarnation }
                 return lhs < rhs
             }!
             byName[name] = best
-            conflicts[name] = claimants.map { records[Int($0)].origin }
+            conflicts[name] = claimants.map { input.ids[Int($0)] }
         }
         return (byName, conflicts)
     }

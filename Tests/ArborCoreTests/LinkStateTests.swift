@@ -165,13 +165,63 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         #expect(Graph(left, patching: base, changed: changed.union([node(7)])) == nil)
     }
 
+    /// Many generations of patches, each on the one before (rows, final rows and
+    /// components carried forward), stay equal to builds from scratch while links come and
+    /// go (components split and merge), costs, names and definitions change.
+    @Test(arguments: 0..<8)
+    func chainedPatchesStayEqualToScratchBuilds(seed: Int) {
+        var generator = TestRandom(seed: UInt64(seed) + 100)
+        let quotes = TopologyName("quotes")!
+        let ring: [LinkStateRecord] = (1...40).map { (id: UInt64) -> LinkStateRecord in
+            let next: UInt64 = id % 40 + 1
+            let afterNext: UInt64 = (id + 1) % 40 + 1
+            return record(id, [next: 1, afterNext: 2], name: "n\(id)")
+        }
+        var database = LinkStateDatabase(ring)
+        var graph = Graph(database)
+        for generation in 0..<40 {
+            var changed: Set<NodeID> = []
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                var victim = database[node(UInt64.random(in: 1...40, using: &generator))]!
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0:
+                    victim.links = []
+                case 1:
+                    victim.links.append(Link(neighbor: node(UInt64.random(in: 1...40, using: &generator)), cost: UInt32.random(in: 1...9, using: &generator)))
+                    victim.links.sort { $0.neighbor < $1.neighbor }
+                case 2:
+                    victim.links = victim.links.map { Link(neighbor: $0.neighbor, cost: UInt32.random(in: 1...9, using: &generator)) }
+                case 3:
+                    victim.name = Bool.random(using: &generator) ? "n1" : "m\(generation)"
+                default:
+                    victim.definitions = Bool.random(using: &generator) ? [] : [TopologyDefinition(name: quotes, version: UInt64(generation), root: victim.name)]
+                }
+                victim.sequence += 1
+                database.apply(victim)
+                changed.insert(victim.origin)
+            }
+            let patched = Graph(database, patching: graph, changed: changed)
+            #expect(patched != nil)
+            guard let patched else { return }
+            expectSame(patched, Graph(database), names: database.records.map(\.name))
+            graph = patched
+        }
+    }
+
     private func expectSame(_ incremental: Graph, _ scratch: Graph, names: [String]) {
         #expect(incremental.ids == scratch.ids)
         #expect(incremental.names == scratch.names)
         #expect(incremental.offsets == scratch.offsets)
         #expect(incremental.targets == scratch.targets)
         #expect(incremental.costs == scratch.costs)
+        #expect(incremental.incarnations == scratch.incarnations)
         #expect(incremental.components == scratch.components)
+        #expect(incremental.componentRoots == scratch.componentRoots)
+        for root in scratch.componentRoots {
+            #expect(incremental.members(ofComponent: root) == scratch.members(ofComponent: root))
+        }
+        #expect(incremental.definitions == scratch.definitions)
+        #expect(incremental.definitionConflicts.mapValues { Set($0) } == scratch.definitionConflicts.mapValues { Set($0) })
         #expect(incremental.nameConflicts == scratch.nameConflicts)
         #expect(incremental.digest == scratch.digest)
         for name in Set(names) {
