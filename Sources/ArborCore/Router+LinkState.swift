@@ -29,8 +29,12 @@ extension Router {
     /// already has the newer one on its way. Answering would only add traffic, and under load
     /// (peers lagging behind a fast-changing record) the answers to answers kept two relays
     /// bouncing one record between them thousands of times.
+    ///
+    /// A record the sender holds (it sent this version, or a newer one than ours) is no
+    /// longer waiting for it in its flood pacing: it would be sent back an echo.
     mutating func receivedRecords(_ records: [LinkStateRecord], from peer: NodeID, now: Instant) {
         var installed: [LinkStateRecord] = []
+        let senderHasPending = peers[peer].map { !$0.pendingOrigins.isEmpty } ?? false
         for record in records {
             statistics.recordsReceived += 1
             if record.origin == id {
@@ -51,7 +55,14 @@ extension Router {
                 installed.append(record)
                 noteChanged(record.origin)
                 unreachableSince[record.origin] = nil
-            case .older, .known:
+                if senderHasPending {
+                    peers[peer]!.pendingOrigins.remove(record.origin)
+                }
+            case .known:
+                if senderHasPending {
+                    peers[peer]!.pendingOrigins.remove(record.origin)
+                }
+            case .older:
                 break
             }
         }
