@@ -100,6 +100,7 @@ public struct Scenario {
             let wall = ((Double((clock.now - started).nanoseconds) / 1e8).rounded()) / 10
             progress(
                 "\(what): \(wall) s wall, \(Double(simulator.now.nanoseconds / 1_000_000) / 1000) s simulated, \(simulator.eventsProcessed) events, "
+                    + "\(simulator.recordCounts.received) records received, "
                     + "\(simulator.cache.statistics.graphBuilds) graph builds, \(report.convergenceFailures) convergence failures"
             )
         }
@@ -120,6 +121,7 @@ public struct Scenario {
         report.eventsProcessed = simulator.eventsProcessed
         report.simulatedSeconds = Double(simulator.now.nanoseconds) / 1e9
         report.graphBuilds = simulator.cache.statistics.graphBuilds
+        (report.recordsReceived, report.recordsInstalled) = simulator.recordCounts
         report.treeComputations = simulator.cache.statistics.treeComputations
         report.treeCacheHits = simulator.cache.statistics.treeHits
         let sorted = times.samples.sorted()

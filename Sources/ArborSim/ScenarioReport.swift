@@ -26,6 +26,9 @@ public struct ScenarioReport: Encodable, Sendable {
     /// per distinct (database, topology policy, root) and reused by every node holding it.
     public var sharedRoutingCache = true
     public var graphBuilds = 0
+    /// Link-state records received and installed by all routers (flooding work).
+    public var recordsReceived: UInt64 = 0
+    public var recordsInstalled: UInt64 = 0
     public var treeComputations = 0
     public var treeCacheHits = 0
     public var violations: [String] = []
@@ -51,6 +54,8 @@ public struct ScenarioReport: Encodable, Sendable {
         case simulatedSeconds = "simulated_seconds"
         case sharedRoutingCache = "shared_routing_cache"
         case graphBuilds = "graph_builds"
+        case recordsReceived = "records_received"
+        case recordsInstalled = "records_installed"
         case treeComputations = "tree_computations"
         case treeCacheHits = "tree_cache_hits"
         case violations

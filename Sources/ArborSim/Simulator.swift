@@ -21,6 +21,8 @@ public final class Simulator {
     public private(set) var now: Instant = .zero
     /// The router of each node; `nil` while the node is dead.
     public private(set) var routers: [Router?]
+    /// Link-state records received and installed by routers since killed.
+    private var retiredRecordCounts: (received: UInt64, installed: UInt64) = (0, 0)
     public var ledger = Ledger()
     /// Links currently cut.
     public private(set) var cutLinks: Set<LinkKey> = []
@@ -212,12 +214,25 @@ public final class Simulator {
 
     /// Crashes `node`: its connections close and its neighbours hear of it one latency later.
     public func kill(_ node: Int) {
-        guard routers[node] != nil else { return }
+        guard let router = routers[node] else { return }
+        retiredRecordCounts.received += router.statistics.recordsReceived
+        retiredRecordCounts.installed += router.statistics.recordsInstalled
         routers[node] = nil
         wakeRequests[node] = nil
         for neighbor in adjacency[node] {
             close(LinkKey(node, neighbor), at: node)
         }
+    }
+
+    /// Link-state records received and installed by every router so far, killed ones
+    /// included: the flooding work of the run.
+    public var recordCounts: (received: UInt64, installed: UInt64) {
+        var counts = retiredRecordCounts
+        for case let router? in routers {
+            counts.received += router.statistics.recordsReceived
+            counts.installed += router.statistics.recordsInstalled
+        }
+        return counts
     }
 
     /// `node`'s end of `link` closes; the other end hears of it one latency later, or when
