@@ -42,10 +42,8 @@ final class LoopbackOverlay {
 
     /// Starts a, then b (dialling a), then c (dialling a and b), and waits until every
     /// node has its two peers up.
-    init() throws {
-        directory = NSTemporaryDirectory() + "arbor-control-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Data(Self.topologyFile.utf8).write(to: URL(fileURLWithPath: directory + "/demo.yaml"))
+    convenience init() throws {
+        try self.init(empty: ())
         do {
             try start("a", peers: [], metrics: true)
             try start("b", peers: ["a"])
@@ -62,6 +60,13 @@ final class LoopbackOverlay {
         }
     }
 
+    /// No node yet: a test starts its own with ``start(_:peers:metrics:discovery:environment:umask:)``.
+    init(empty: Void) throws {
+        directory = NSTemporaryDirectory() + "arbor-control-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(Self.topologyFile.utf8).write(to: URL(fileURLWithPath: directory + "/demo.yaml"))
+    }
+
     deinit {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
@@ -72,17 +77,26 @@ final class LoopbackOverlay {
     }
 
     /// Starts node `name` dialling `peers` and waits for its control socket to answer.
-    private func start(_ name: String, peers: [String], metrics: Bool = false) throws {
+    /// `discovery` is passed as `--discovery` (nil: none given, arbord's default, avahi);
+    /// `environment` is added to the test's; with `umask`, arbord runs under that umask
+    /// (through `sh -c 'umask M; exec arbord ...'`, so the PID is still arbord's).
+    func start(
+        _ name: String, peers: [String], metrics: Bool = false, discovery: String? = "static",
+        environment: [String: String] = [:], umask: String? = nil
+    ) throws {
         let home = directory + "/" + name
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var arguments = [
             "--name", name, "--listen", "127.0.0.1:0", "--run-dir", home + "/run", "--state-dir", home + "/state",
-            "--topologies", directory + "/demo.yaml", "--log-level", "debug", "--discovery", "static",
+            "--topologies", directory + "/demo.yaml", "--log-level", "debug",
             // Three seconds of silence before a peer is declared dead: the two cores may be
             // busy with builds, and a starved daemon must not look failed. Killed nodes are
             // noticed at once anyway (their connections close).
             "--dead-after", "30",
         ]
+        if let discovery {
+            arguments += ["--discovery", discovery]
+        }
         for peer in peers {
             arguments += ["--peer", nodes[peer]!.listen]
         }
@@ -90,8 +104,16 @@ final class LoopbackOverlay {
             arguments += ["--metrics", "127.0.0.1:0"]
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: builtProgram("arbord"))
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", builtProgram("arbord")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: builtProgram("arbord"))
+            process.arguments = arguments
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         _ = FileManager.default.createFile(atPath: home + "/log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: home + "/log"))
         process.standardOutput = log
@@ -138,6 +160,11 @@ final class LoopbackOverlay {
                 node.process.waitUntilExit()
             }
         }
+    }
+
+    /// Everything node `name` logged so far.
+    func log(_ name: String) -> String {
+        (try? String(contentsOfFile: directory + "/\(name)/log", encoding: .utf8)) ?? ""
     }
 
     /// The daemons' logs, for failure messages.
