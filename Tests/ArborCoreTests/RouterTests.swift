@@ -181,6 +181,45 @@ import Testing
         #expect(toPeer(router.handle(.timer, at: at(105))) == [["x:4", "y:1"]])
     }
 
+    @Test func aRecordTheWaitingPeerSentUsIsNotSentBack() {
+        // In a storm, while a record waits in a peer's pacing, that peer often sends us the
+        // same version (it heard it elsewhere): sending it back is an echo it drops.
+        var router = router {
+            $0.floodPacing = .milliseconds(5)
+            $0.floodBurst = 2
+        }
+        let other = node(3)
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        _ = router.handle(.peerUp(other, name: "n3", incarnation: 1, cost: nil), at: at(0))
+        func toPeer(_ actions: [Router.Action]) -> [[String]] {
+            sends(actions).compactMap { message, to in
+                guard to == peer, case .linkState(let records) = message else { return nil }
+                return records.map { "\($0.name):\($0.sequence)" }
+            }
+        }
+        func record(_ name: String, _ origin: UInt64, _ sequence: UInt64) -> PeerMessage {
+            .linkState([LinkStateRecord(origin: node(origin), name: name, incarnation: 1, sequence: sequence, links: [])])
+        }
+        // The burst goes at once; x:3, y:1 and z:1 then wait for the pacing (105 ms).
+        #expect(toPeer(router.handle(.message(record("x", 20, 1), from: other), at: at(100))) == [["x:1"]])
+        #expect(toPeer(router.handle(.message(record("x", 20, 2), from: other), at: at(100))) == [["x:2"]])
+        #expect(toPeer(router.handle(.message(record("x", 20, 3), from: other), at: at(101))).isEmpty)
+        #expect(toPeer(router.handle(.message(record("y", 21, 1), from: other), at: at(101))).isEmpty)
+        #expect(toPeer(router.handle(.message(record("z", 22, 1), from: other), at: at(101))).isEmpty)
+        // Meanwhile the peer sends x:3 (the version waiting) and z:2 (a newer one).
+        _ = router.handle(.message(record("x", 20, 3), from: peer), at: at(102))
+        _ = router.handle(.message(record("z", 22, 2), from: peer), at: at(102))
+        // Only y, which the peer never sent, goes.
+        #expect(toPeer(router.handle(.timer, at: at(105))) == [["y:1"]])
+        // An older version from the peer cancels nothing: the newer one still goes, once.
+        var sent = toPeer(router.handle(.message(record("w", 23, 5), from: other), at: at(106)))
+        sent += toPeer(router.handle(.message(record("w", 23, 4), from: peer), at: at(107)))
+        for instant: Int64 in 108...130 {
+            sent += toPeer(router.handle(.timer, at: at(instant)))
+        }
+        #expect(sent == [["w:5"]])
+    }
+
     @Test func anOldRecordOfOurOwnIsOutnumbered() {
         var router = router()
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
