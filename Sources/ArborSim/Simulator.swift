@@ -37,10 +37,16 @@ public final class Simulator {
     var indexByID: [NodeID: Int] = [:]
     var connections: [LinkKey: SimulatedConnection] = [:]
     var queue = Heap<ScheduledEvent>()
+    /// What each queued event does, by its slot: the heap moves only small keys.
+    var eventKinds: [ScheduledEvent.Kind?] = []
+    var freeEventSlots: [Int32] = []
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
     /// One copy per recent database content, adopted by every router that reaches it.
     var canonicalDatabases = BoundedDatabaseTable(capacity: 4_096)
+    /// Per node, the digest of the canonical copy its database is (adopted or offered):
+    /// a timer finding it unchanged need not look the table up again.
+    var sharedDigests: [DatabaseDigest?]
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
     /// Records of link-state frames in flight, by batch.
@@ -102,6 +108,7 @@ public final class Simulator {
         routers = Array(repeating: nil, count: names.count)
         incarnations = Array(repeating: 1, count: names.count)
         wakeRequests = Array(repeating: nil, count: names.count)
+        sharedDigests = Array(repeating: nil, count: names.count)
         lastChange = Array(repeating: .zero, count: names.count)
         clients = Array(repeating: [], count: names.count)
         cache = RoutingCache(capacity: parameters.cacheCapacity)
@@ -219,6 +226,7 @@ public final class Simulator {
         retiredRecordCounts.installed += router.statistics.recordsInstalled
         routers[node] = nil
         wakeRequests[node] = nil
+        sharedDigests[node] = nil
         for neighbor in adjacency[node] {
             close(LinkKey(node, neighbor), at: node)
         }
@@ -300,7 +308,10 @@ public final class Simulator {
             let event = queue.removeMin()
             now = event.time
             eventsProcessed += 1
-            handle(event.kind)
+            let kind = eventKinds[Int(event.slot)]!
+            eventKinds[Int(event.slot)] = nil
+            freeEventSlots.append(event.slot)
+            handle(kind)
         }
         now = max(now, deadline)
     }
@@ -367,11 +378,15 @@ public final class Simulator {
         let routeChange = routers[node]!.lastRouteChange
         let actions = body(&routers[node]!)
         let newDigest = routers[node]!.database.digest
-        if newDigest != digest || offeringDatabase {
+        if newDigest != digest || (offeringDatabase && sharedDigests[node] != newDigest) {
             if let shared = canonicalDatabases[newDigest] {
                 routers[node]!.adoptIdenticalDatabase(shared)
+                sharedDigests[node] = newDigest
             } else if offeringDatabase {
                 canonicalDatabases.insert(routers[node]!.database)
+                sharedDigests[node] = newDigest
+            } else {
+                sharedDigests[node] = nil
             }
         }
         if newDigest != digest || routers[node]!.lastRouteChange != routeChange {
@@ -447,7 +462,15 @@ public final class Simulator {
 
     private func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
         scheduled += 1
-        queue.insert(ScheduledEvent(time: time, order: scheduled, kind: kind))
+        let slot: Int32
+        if let free = freeEventSlots.popLast() {
+            slot = free
+            eventKinds[Int(slot)] = kind
+        } else {
+            slot = Int32(eventKinds.count)
+            eventKinds.append(kind)
+        }
+        queue.insert(ScheduledEvent(time: time, order: scheduled, slot: slot))
     }
 }
 
@@ -465,7 +488,8 @@ struct ScheduledEvent: Comparable {
 
     var time: Instant
     var order: UInt64
-    var kind: Kind
+    /// Where the event's ``Kind`` waits in ``Simulator/eventKinds``.
+    var slot: Int32
 
     static func < (lhs: ScheduledEvent, rhs: ScheduledEvent) -> Bool {
         (lhs.time, lhs.order) < (rhs.time, rhs.order)
