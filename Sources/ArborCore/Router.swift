@@ -88,6 +88,10 @@ public struct Router {
             peerDown(peer, reason: "link closed", now: now)
         case .message(let message, let peer):
             received(message, from: peer, now: now)
+        case .messages(let messages, let peer):
+            for message in messages {
+                received(message, from: peer, now: now)
+            }
         case .attach(let client, let topology):
             attach(client, topology, now: now)
         case .subscribe(let client, let topology, let prefix):

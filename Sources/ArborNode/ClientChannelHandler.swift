@@ -5,31 +5,35 @@ import NIOCore
 /// One local application: HELLO first, then requests passed to the runtime. A request
 /// that does not decode is answered with an ERROR and the session goes on (its framing is
 /// intact); a frame that breaks the framing closes the connection.
+///
+/// Every response and message for the application goes through its ``FrameOutbox``.
 final class ClientChannelHandler: ChannelInboundHandler {
     typealias InboundIn = Result<ClientRequest, MalformedClientRequest>
-    typealias OutboundOut = ClientResponse
 
     private let runtime: NodeRuntime
+    private let outbox: FrameOutbox<ClientResponse>
     private var client: ClientID?
 
-    init(runtime: NodeRuntime) {
+    /// `outbox` writes to this handler's channel.
+    init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>) {
         self.runtime = runtime
+        self.outbox = outbox
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .failure(let malformed):
-            runtime.respond(malformed.response, on: context.channel)
+            runtime.respond(malformed.response, on: outbox)
         case .success(.hello(let id, let versions, let name)) where client == nil:
             guard let version = PeerProtocol.negotiate(ClientProtocol.versions, versions) else {
                 let text = "this node speaks client protocol \(ClientProtocol.versions.lowerBound)...\(ClientProtocol.versions.upperBound)"
                 let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(.error(id: id, code: .unsupportedVersion, text: text))).whenComplete { _ in
+                outbox.sendNow(.error(id: id, code: .unsupportedVersion, text: text)).whenComplete { _ in
                     channel.close(promise: nil)
                 }
                 return
             }
-            client = runtime.clientConnected(context.channel, name: name)
+            client = runtime.clientConnected(outbox, name: name)
             let welcome = ClientResponse.welcome(
                 id: id,
                 version: version,
@@ -37,10 +41,10 @@ final class ClientChannelHandler: ChannelInboundHandler {
                 nodeName: runtime.configuration.router.name,
                 maximumMessageSize: UInt32(runtime.configuration.maximumMessageSize)
             )
-            runtime.respond(welcome, on: context.channel)
+            runtime.respond(welcome, on: outbox)
         case .success(let request):
             guard let client else {
-                runtime.respond(.error(id: request.id, code: .helloRequired, text: "send HELLO first"), on: context.channel)
+                runtime.respond(.error(id: request.id, code: .helloRequired, text: "send HELLO first"), on: outbox)
                 return
             }
             runtime.clientRequest(request, from: client)

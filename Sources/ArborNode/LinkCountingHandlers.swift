@@ -26,13 +26,12 @@ final class ByteCountingHandler: ChannelDuplexHandler {
     }
 }
 
-/// Counts the frames a peer link decodes and encodes; sits between the codec and the link's
-/// handler. Passes everything on unchanged.
-final class FrameCountingHandler: ChannelDuplexHandler {
+/// Counts the frames a peer link decodes; sits between the decoder and the link's handler.
+/// Passes everything on unchanged. (Frames sent are counted as they are queued, by the
+/// link's ``FrameOutbox``.)
+final class FrameCountingHandler: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
     typealias InboundOut = PeerFrame
-    typealias OutboundIn = PeerFrame
-    typealias OutboundOut = PeerFrame
 
     private let counters: LinkCounters
 
@@ -43,10 +42,5 @@ final class FrameCountingHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         counters.framesIn &+= 1
         context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        counters.framesOut &+= 1
-        context.write(data, promise: promise)
     }
 }
