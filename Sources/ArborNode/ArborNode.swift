@@ -212,9 +212,7 @@ public final class ArborNode: Sendable {
             let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
             try channel.pipeline.syncOperations.addHandlers([
                 ByteCountingHandler(counters),
-                ByteToMessageHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
-                FrameCountingHandler(counters),
-                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters, outbox: outbox),
+                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
             ])
         }
     }

@@ -1,5 +1,5 @@
 /// Traffic of one peer link: bytes on the wire (counted by ``ByteCountingHandler`` in the
-/// link's pipeline), frames (received ones by ``FrameCountingHandler``, sent ones by the
+/// link's pipeline), frames (received ones by ``PeerChannelHandler``, sent ones by the
 /// link's ``FrameOutbox``) and data messages (counted by the runtime).
 ///
 /// Confined to the node's event loop, like the channel it counts; hence `@unchecked Sendable`.

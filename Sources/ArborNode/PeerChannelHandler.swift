@@ -7,11 +7,13 @@ import NIOCore
 /// the runtime. A malformed frame or a refused handshake closes the link with the reason
 /// logged; nothing a peer sends can do more than close its own link.
 ///
-/// Messages are handed over in bursts: those decoded from one read of the socket go to the
-/// runtime together, in order, when the read completes (or the link closes), so the router
-/// takes them in one step. Every frame the link sends goes through its ``FrameOutbox``.
+/// It decodes the link's bytes itself (``PeerFrameDecoder``), so a frame costs no pass
+/// through the pipeline. Messages are handed over in bursts: those decoded from one read of
+/// the socket go to the runtime together, in order, when the read completes (or the link
+/// closes), so the router takes them in one step. Every frame the link sends goes through
+/// its ``FrameOutbox``.
 final class PeerChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = PeerFrame
+    typealias InboundIn = ByteBuffer
 
     private enum State {
         case awaitingHandshake
@@ -27,18 +29,23 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let dialer: PeerDialer?
     private let counters: LinkCounters
     private let outbox: FrameOutbox<PeerFrame>
+    private var decoder: PeerFrameDecoder
+    /// Bytes received but not decoded yet (the start of a frame); `nil` once decoding failed.
+    private var unread: ByteBuffer? = ByteBuffer()
     private var state = State.awaitingHandshake
     private var handshakeTimer: Scheduled<Void>?
     /// Messages of the current read, not yet handed to the runtime.
     private var arrived: [PeerMessage] = []
 
-    /// `counters` are the link's, shared with the counting handlers of its pipeline and with
-    /// `outbox`, which writes to this handler's channel.
-    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters, outbox: FrameOutbox<PeerFrame>) {
+    /// `counters` are the link's, shared with the byte counter of its pipeline and with
+    /// `outbox`, which writes to this handler's channel; frames longer than
+    /// `maximumFrameLength` are refused.
+    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters, outbox: FrameOutbox<PeerFrame>, maximumFrameLength: Int) {
         self.runtime = runtime
         self.dialer = dialer
         self.counters = counters
         self.outbox = outbox
+        decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength)
     }
 
     private var logger: Logger { runtime.logger }
@@ -56,7 +63,36 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        guard var bytes = unread else { return }
+        let received = unwrapInboundIn(data)
+        if bytes.readableBytes == 0 {
+            bytes = received
+        } else {
+            bytes.writeImmutableBuffer(received)
+        }
+        unread = nil
+        decodeFrames(from: &bytes, context: context)
+    }
+
+    /// Takes every complete frame off `bytes`; keeps the rest for the next read. A frame
+    /// that does not decode ends decoding for good and is reported like a pipeline error.
+    private func decodeFrames(from bytes: inout ByteBuffer, context: ChannelHandlerContext) {
+        do {
+            while let frame = try decoder.next(from: &bytes) {
+                counters.framesIn &+= 1
+                received(frame, context: context)
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+            return
+        }
+        if bytes.readableBytes == 0 {
+            bytes.clear()
+        }
+        unread = bytes
+    }
+
+    private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
         switch (state, frame) {
         case (.established, .message(let message)):
             arrived.append(message)
@@ -124,7 +160,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
-        // Messages decoded at the end of the stream come before the closing.
+        // Bytes of an incomplete frame at the end of the stream are a truncated frame.
+        if let bytes = unread, let truncation = PeerFrameDecoder.truncation(atEndOf: bytes) {
+            unread = nil
+            errorCaught(context: context, error: truncation)
+        }
+        // Messages decoded before the end come before the closing.
         handOverArrived()
         if case .established(let peer, _) = state {
             runtime.peerChannelClosed(peer, channel: context.channel)

@@ -1,4 +1,3 @@
-import ArborWire
 import NIOCore
 
 /// Counts the bytes a peer link reads and writes; first in the pipeline, so it sees the
@@ -23,24 +22,5 @@ final class ByteCountingHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         counters.bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
         context.write(data, promise: promise)
-    }
-}
-
-/// Counts the frames a peer link decodes; sits between the decoder and the link's handler.
-/// Passes everything on unchanged. (Frames sent are counted as they are queued, by the
-/// link's ``FrameOutbox``.)
-final class FrameCountingHandler: ChannelInboundHandler {
-    typealias InboundIn = PeerFrame
-    typealias InboundOut = PeerFrame
-
-    private let counters: LinkCounters
-
-    init(_ counters: LinkCounters) {
-        self.counters = counters
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        counters.framesIn &+= 1
-        context.fireChannelRead(data)
     }
 }
