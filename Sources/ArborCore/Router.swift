@@ -123,8 +123,8 @@ public struct Router {
     // MARK: - Plumbing shared by the extensions
 
     mutating func send(_ message: PeerMessage, to peer: NodeID, now: Instant) {
-        guard peers[peer] != nil else { return }
-        peers[peer]!.lastSent = now
+        guard let index = peers.index(forKey: peer) else { return }
+        peers.values[index].lastSent = now
         actions.append(.send(message, to: peer))
     }
 

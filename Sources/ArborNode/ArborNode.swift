@@ -86,10 +86,9 @@ public final class ArborNode: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
-                        try channel.pipeline.syncOperations.addHandlers([
-                            ByteToMessageHandler(ClientFrameCodec.NodeSide(maximumFrameLength: frameLimit)),
-                            ClientChannelHandler(runtime: runtime, outbox: outbox),
-                        ])
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientChannelHandler(runtime: runtime, outbox: outbox, maximumFrameLength: frameLimit)
+                        )
                     }
                 }
                 .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true)

@@ -6,22 +6,44 @@ import NIOCore
 /// that does not decode is answered with an ERROR and the session goes on (its framing is
 /// intact); a frame that breaks the framing closes the connection.
 ///
-/// Every response and message for the application goes through its ``FrameOutbox``.
+/// It decodes the connection's bytes itself (``ClientFrameDecoder``), so a request costs no
+/// pass through the pipeline. Every response and message for the application goes through
+/// its ``FrameOutbox``.
 final class ClientChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = Result<ClientRequest, MalformedClientRequest>
+    typealias InboundIn = ByteBuffer
 
     private let runtime: NodeRuntime
     private let outbox: FrameOutbox<ClientResponse>
+    private let decoder: ClientFrameDecoder
+    private var unread = UnreadBytes()
     private var client: ClientID?
 
-    /// `outbox` writes to this handler's channel.
-    init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>) {
+    /// `outbox` writes to this handler's channel; frames longer than `maximumFrameLength`
+    /// break the framing.
+    init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>, maximumFrameLength: Int) {
         self.runtime = runtime
         self.outbox = outbox
+        decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
     }
 
+    /// Handles every complete request; broken framing ends decoding for good and is
+    /// reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
+        do {
+            while unread.isDecoding, let request = try decoder.nextRequest(from: &bytes) {
+                received(request, context: context)
+            }
+        } catch {
+            unread.stop()
+            errorCaught(context: context, error: error)
+            return
+        }
+        unread.keep(bytes)
+    }
+
+    private func received(_ request: Result<ClientRequest, MalformedClientRequest>, context: ChannelHandlerContext) {
+        switch request {
         case .failure(let malformed):
             runtime.respond(malformed.response, on: outbox)
         case .success(.hello(let id, let versions, let name)) where client == nil:
@@ -52,6 +74,10 @@ final class ClientChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // Bytes of an incomplete frame at the end of the stream are a truncated frame.
+        if let rest = unread.finish(), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
+            errorCaught(context: context, error: truncation)
+        }
         if let client {
             runtime.clientClosed(client)
         }

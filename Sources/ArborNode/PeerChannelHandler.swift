@@ -30,8 +30,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let counters: LinkCounters
     private let outbox: FrameOutbox<PeerFrame>
     private var decoder: PeerFrameDecoder
-    /// Bytes received but not decoded yet (the start of a frame); `nil` once decoding failed.
-    private var unread: ByteBuffer? = ByteBuffer()
+    private var unread = UnreadBytes()
     private var state = State.awaitingHandshake
     private var handshakeTimer: Scheduled<Void>?
     /// Messages of the current read, not yet handed to the runtime.
@@ -62,34 +61,21 @@ final class PeerChannelHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Decodes every complete frame; a frame that does not decode ends decoding for good
+    /// and is reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var bytes = unread else { return }
-        let received = unwrapInboundIn(data)
-        if bytes.readableBytes == 0 {
-            bytes = received
-        } else {
-            bytes.writeImmutableBuffer(received)
-        }
-        unread = nil
-        decodeFrames(from: &bytes, context: context)
-    }
-
-    /// Takes every complete frame off `bytes`; keeps the rest for the next read. A frame
-    /// that does not decode ends decoding for good and is reported like a pipeline error.
-    private func decodeFrames(from bytes: inout ByteBuffer, context: ChannelHandlerContext) {
+        guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
         do {
-            while let frame = try decoder.next(from: &bytes) {
+            while unread.isDecoding, let frame = try decoder.next(from: &bytes) {
                 counters.framesIn &+= 1
                 received(frame, context: context)
             }
         } catch {
+            unread.stop()
             errorCaught(context: context, error: error)
             return
         }
-        if bytes.readableBytes == 0 {
-            bytes.clear()
-        }
-        unread = bytes
+        unread.keep(bytes)
     }
 
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
@@ -161,8 +147,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         // Bytes of an incomplete frame at the end of the stream are a truncated frame.
-        if let bytes = unread, let truncation = PeerFrameDecoder.truncation(atEndOf: bytes) {
-            unread = nil
+        if let rest = unread.finish(), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
             errorCaught(context: context, error: truncation)
         }
         // Messages decoded before the end come before the closing.
