@@ -31,15 +31,19 @@ final class ClientChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
         do {
-            while unread.isDecoding, let request = try decoder.nextRequest(from: &bytes) {
-                received(request, context: context)
+            while let request = try decoder.nextRequest(from: &bytes) {
+                if unread.isDecoding {
+                    received(request, context: context)
+                }
             }
         } catch {
             unread.stop()
             errorCaught(context: context, error: error)
             return
         }
-        unread.keep(bytes)
+        if let rest = unread.keep(bytes), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
+            errorCaught(context: context, error: truncation)
+        }
     }
 
     private func received(_ request: Result<ClientRequest, MalformedClientRequest>, context: ChannelHandlerContext) {

@@ -66,16 +66,20 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
         do {
-            while unread.isDecoding, let frame = try decoder.next(from: &bytes) {
+            while let frame = try decoder.next(from: &bytes) {
                 counters.framesIn &+= 1
-                received(frame, context: context)
+                if unread.isDecoding {
+                    received(frame, context: context)
+                }
             }
         } catch {
             unread.stop()
             errorCaught(context: context, error: error)
             return
         }
-        unread.keep(bytes)
+        if let rest = unread.keep(bytes), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
+            errorCaught(context: context, error: truncation)
+        }
     }
 
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
