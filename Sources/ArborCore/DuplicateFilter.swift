@@ -23,6 +23,34 @@ public struct DuplicateFilter: Sendable {
         /// Bit i of word (s / 64) % words is set when sequence s (within the window) was seen.
         var bits: [UInt64]
         var lastUse: UInt64 = 0
+
+        mutating func admit(_ sequence: UInt64, window: Int, now: UInt64) -> Bool {
+            lastUse = now
+            if sequence > highest {
+                // Clear the bits of sequences that slide into the window.
+                let advance = sequence - highest
+                if advance >= UInt64(window) {
+                    for index in bits.indices { bits[index] = 0 }
+                } else {
+                    var cleared = highest + 1
+                    while cleared <= sequence {
+                        let slot = Int(cleared % UInt64(window))
+                        bits[slot / 64] &= ~(1 << UInt64(slot % 64))
+                        cleared += 1
+                    }
+                }
+                highest = sequence
+            } else if highest - sequence >= UInt64(window) {
+                return false
+            }
+            let slot = Int(sequence % UInt64(window))
+            let mask: UInt64 = 1 << UInt64(slot % 64)
+            if bits[slot / 64] & mask != 0 {
+                return false
+            }
+            bits[slot / 64] |= mask
+            return true
+        }
     }
 
     public let window: Int
@@ -38,39 +66,18 @@ public struct DuplicateFilter: Sendable {
     /// Records `sequence` of `stream`; returns `true` when it is new (not seen, not too old).
     public mutating func admit(_ stream: StreamKey, sequence: UInt64) -> Bool {
         clock += 1
-        let words = window / 64
-        var state = streams[stream] ?? Window(bits: [UInt64](repeating: 0, count: words))
-        defer {
-            state.lastUse = clock
-            streams[stream] = state
-            if streams.count > maximumStreams {
-                evictOldest()
-            }
+        if let index = streams.index(forKey: stream) {
+            // Changed where it is stored: a copy of the window would copy its bits.
+            return streams.values[index].admit(sequence, window: window, now: clock)
         }
-        if sequence > state.highest {
-            // Clear the bits of sequences that slide into the window.
-            let advance = sequence - state.highest
-            if advance >= UInt64(window) {
-                for index in state.bits.indices { state.bits[index] = 0 }
-            } else {
-                var cleared = state.highest + 1
-                while cleared <= sequence {
-                    let slot = Int(cleared % UInt64(window))
-                    state.bits[slot / 64] &= ~(1 << UInt64(slot % 64))
-                    cleared += 1
-                }
-            }
-            state.highest = sequence
-        } else if state.highest - sequence >= UInt64(window) {
-            return false
+        var fresh = Window(bits: [UInt64](repeating: 0, count: window / 64))
+        let admitted = fresh.admit(sequence, window: window, now: clock)
+        streams[stream] = fresh
+        if streams.count > maximumStreams {
+            // The new stream is the most recently used: never the one evicted.
+            evictOldest()
         }
-        let slot = Int(sequence % UInt64(window))
-        let mask: UInt64 = 1 << UInt64(slot % 64)
-        if state.bits[slot / 64] & mask != 0 {
-            return false
-        }
-        state.bits[slot / 64] |= mask
-        return true
+        return admitted
     }
 
     /// Highest sequence seen on `stream`, 0 if none.

@@ -58,8 +58,14 @@ extension Router {
             topologies[name]!.members[client] = PrefixTrie()
             refresh(name, now: now)
         }
-        let sequence = nextSequence[name, default: 1]
-        nextSequence[name] = sequence + 1
+        let sequence: UInt64
+        if let index = nextSequence.index(forKey: name) {
+            sequence = nextSequence.values[index]
+            nextSequence.values[index] = sequence + 1
+        } else {
+            sequence = 1
+            nextSequence[name] = 2
+        }
         let message = DataMessage(
             topology: name,
             origin: id,

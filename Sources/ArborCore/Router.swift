@@ -88,6 +88,10 @@ public struct Router {
             peerDown(peer, reason: "link closed", now: now)
         case .message(let message, let peer):
             received(message, from: peer, now: now)
+        case .messages(let messages, let peer):
+            for message in messages {
+                received(message, from: peer, now: now)
+            }
         case .attach(let client, let topology):
             attach(client, topology, now: now)
         case .subscribe(let client, let topology, let prefix):
@@ -119,8 +123,8 @@ public struct Router {
     // MARK: - Plumbing shared by the extensions
 
     mutating func send(_ message: PeerMessage, to peer: NodeID, now: Instant) {
-        guard peers[peer] != nil else { return }
-        peers[peer]!.lastSent = now
+        guard let index = peers.index(forKey: peer) else { return }
+        peers.values[index].lastSent = now
         actions.append(.send(message, to: peer))
     }
 

@@ -12,6 +12,10 @@ extension Router {
         case peerDown(NodeID)
         /// A message arrived on the link to a peer.
         case message(PeerMessage, from: NodeID)
+        /// Messages that arrived together on the link to a peer, in order: the same as one
+        /// `.message` event each at the same instant, in one step (a shell hands over what
+        /// one read of a socket brought, so a busy link costs one step per read).
+        case messages([PeerMessage], from: NodeID)
         /// A client joins a topology (as a publisher, a subscriber or both).
         case attach(ClientID, TopologyName)
         case subscribe(ClientID, TopologyName, Topic)

@@ -85,11 +85,10 @@ public final class ArborNode: Sendable {
                 .childChannelOption(.writeBufferWaterMark, value: clientOutput)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([
-                            ByteToMessageHandler(ClientFrameCodec.NodeSide(maximumFrameLength: frameLimit)),
-                            MessageToByteHandler(ClientFrameCodec.NodeSide(maximumFrameLength: frameLimit)),
-                            ClientChannelHandler(runtime: runtime),
-                        ])
+                        let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientChannelHandler(runtime: runtime, outbox: outbox, maximumFrameLength: frameLimit)
+                        )
                     }
                 }
                 .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true)
@@ -209,12 +208,10 @@ public final class ArborNode: Sendable {
     private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, dialer: PeerDialer?, frameLimit: Int) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let counters = LinkCounters()
+            let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
             try channel.pipeline.syncOperations.addHandlers([
                 ByteCountingHandler(counters),
-                ByteToMessageHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
-                MessageToByteHandler(PeerFrameCodec(maximumFrameLength: frameLimit)),
-                FrameCountingHandler(counters),
-                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters),
+                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
             ])
         }
     }

@@ -1,6 +1,6 @@
-/// Traffic of one peer link: bytes and frames on the wire (counted by
-/// ``ByteCountingHandler`` and ``FrameCountingHandler`` in the link's pipeline) and data
-/// messages (counted by the runtime).
+/// Traffic of one peer link: bytes on the wire (counted by ``ByteCountingHandler`` in the
+/// link's pipeline), frames (received ones by ``PeerChannelHandler``, sent ones by the
+/// link's ``FrameOutbox``) and data messages (counted by the runtime).
 ///
 /// Confined to the node's event loop, like the channel it counts; hence `@unchecked Sendable`.
 final class LinkCounters: @unchecked Sendable {

@@ -46,13 +46,16 @@ final class NodeRuntime: @unchecked Sendable {
     var peerHandlerFactory: (@Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>)?
     private var nextClientID: ClientID = 1
     private var wakeTask: Scheduled<Void>?
-    private var needsFlush: [ObjectIdentifier: Channel] = [:]
+    /// Outboxes that got frames this tick (each with `awaitsFlush` set).
+    private var needsFlush: [any FlushableOutbox] = []
     private var flushScheduled = false
     private var pendingRequest: (client: ClientID, rejection: Router.Rejection?)?
     private(set) var shuttingDown = false
 
     struct PeerLink {
-        var channel: Channel
+        /// Every frame to the peer goes through it.
+        var outbox: FrameOutbox<PeerFrame>
+        var channel: Channel { outbox.channel }
         var name: String
         var incarnation: UInt64
         /// The node that dialled this link (duplicate links keep the lower dialler's).
@@ -63,8 +66,10 @@ final class NodeRuntime: @unchecked Sendable {
     }
 
     struct ClientLink {
-        var channel: Channel
+        /// Every response and message to the application goes through it.
+        var outbox: FrameOutbox<ClientResponse>
         var name: String
+        var channel: Channel { outbox.channel }
     }
 
     init(eventLoop: EventLoop, configuration: NodeConfiguration, logger: Logger) {
@@ -126,8 +131,8 @@ final class NodeRuntime: @unchecked Sendable {
                     link.counters.messagesOut &+= 1
                     traffic.forwarded(data)
                 }
-                link.channel.write(PeerFrame.message(message), promise: nil)
-                markForFlush(link.channel)
+                link.outbox.enqueue(.message(message))
+                markForFlush(link.outbox)
             case .deliver(let message, let client):
                 guard let link = clients[client] else { continue }
                 if !link.channel.isWritable {
@@ -136,14 +141,13 @@ final class NodeRuntime: @unchecked Sendable {
                     continue
                 }
                 traffic.delivered(message)
-                link.channel.write(ClientResponse.message(DeliveredMessage(message)), promise: nil)
-                markForFlush(link.channel)
+                link.outbox.enqueue(.message(DeliveredMessage(message)))
+                markForFlush(link.outbox)
             case .reject(let client, let rejection):
                 if pendingRequest?.client == client {
                     pendingRequest?.rejection = rejection
                 } else if let link = clients[client] {
-                    link.channel.write(ClientResponse.error(id: 0, code: rejection.code, text: rejection.description), promise: nil)
-                    markForFlush(link.channel)
+                    respond(.error(id: 0, code: rejection.code, text: rejection.description), on: link.outbox)
                 }
             case .disconnect(let peer, let reason):
                 if let link = peers[peer] {
@@ -163,18 +167,21 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    private func markForFlush(_ channel: Channel) {
-        needsFlush[ObjectIdentifier(channel)] = channel
+    private func markForFlush(_ outbox: some FlushableOutbox) {
+        guard !outbox.awaitsFlush else { return }
+        outbox.awaitsFlush = true
+        needsFlush.append(outbox)
         guard !flushScheduled else { return }
         flushScheduled = true
         // One flush per channel per event-loop tick: a burst of frames read in one go
         // leaves in one write.
         eventLoop.execute { [self] in
             flushScheduled = false
-            let channels = needsFlush.values
-            needsFlush.removeAll(keepingCapacity: true)
-            for channel in channels {
-                channel.flush()
+            var outboxes: [any FlushableOutbox] = []
+            swap(&outboxes, &needsFlush)
+            for outbox in outboxes {
+                outbox.awaitsFlush = false
+                outbox.flush()
             }
         }
     }
@@ -235,7 +242,7 @@ final class NodeRuntime: @unchecked Sendable {
 
     /// A peer link finished its handshake. Returns `nil` when it is accepted, or the
     /// rejection to send when it duplicates a live link that stays.
-    func peerHandshaked(_ handshake: Handshake, channel: Channel, origin: PeerOrigin, counters: LinkCounters) -> HandshakeReject? {
+    func peerHandshaked(_ handshake: Handshake, outbox: FrameOutbox<PeerFrame>, origin: PeerOrigin, counters: LinkCounters) -> HandshakeReject? {
         eventLoop.preconditionInEventLoop()
         if shuttingDown {
             return HandshakeReject(reason: .shuttingDown, text: "node \(configuration.router.name) is shutting down")
@@ -254,8 +261,9 @@ final class NodeRuntime: @unchecked Sendable {
             traffic.linkClosed(peer, name: existing.name, counters: existing.counters)
             existing.channel.close(promise: nil)
         }
+        let channel = outbox.channel
         peers[peer] = PeerLink(
-            channel: channel,
+            outbox: outbox,
             name: handshake.name,
             incarnation: handshake.incarnation,
             dialer: dialer,
@@ -267,12 +275,15 @@ final class NodeRuntime: @unchecked Sendable {
         return nil
     }
 
-    func peerMessage(_ message: PeerMessage, from peer: NodeID) {
-        if case .data(let data) = message, let link = peers[peer] {
-            link.counters.messagesIn &+= 1
-            traffic.received(data)
+    /// Messages that arrived together on the link to `peer`, in order: one router step.
+    func peerMessages(_ messages: [PeerMessage], from peer: NodeID) {
+        if let link = peers[peer] {
+            for case .data(let data) in messages {
+                link.counters.messagesIn &+= 1
+                traffic.received(data)
+            }
         }
-        handle(.message(message, from: peer))
+        handle(.messages(messages, from: peer))
     }
 
     /// A peer channel closed; only the channel that carries the link counts.
@@ -311,11 +322,11 @@ final class NodeRuntime: @unchecked Sendable {
 
     // MARK: - Clients
 
-    func clientConnected(_ channel: Channel, name: String) -> ClientID {
+    func clientConnected(_ outbox: FrameOutbox<ClientResponse>, name: String) -> ClientID {
         eventLoop.preconditionInEventLoop()
         let client = nextClientID
         nextClientID += 1
-        clients[client] = ClientLink(channel: channel, name: name)
+        clients[client] = ClientLink(outbox: outbox, name: name)
         return client
     }
 
@@ -326,10 +337,10 @@ final class NodeRuntime: @unchecked Sendable {
         let event: Router.Event
         switch request {
         case .hello:
-            respond(.error(id: request.id, code: .malformedRequest, text: "HELLO was already sent"), on: link.channel)
+            respond(.error(id: request.id, code: .malformedRequest, text: "HELLO was already sent"), on: link.outbox)
             return
         case .ping(let id):
-            respond(.pong(id: id), on: link.channel)
+            respond(.pong(id: id), on: link.outbox)
             return
         case .attach(_, let topology):
             event = .attach(client, topology)
@@ -344,7 +355,7 @@ final class NodeRuntime: @unchecked Sendable {
             event = .publish(client, topology, topic, payload: payload)
         }
         if shuttingDown {
-            respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.channel)
+            respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
             return
         }
         pendingRequest = (client, nil)
@@ -352,7 +363,7 @@ final class NodeRuntime: @unchecked Sendable {
         let rejection = pendingRequest?.rejection
         pendingRequest = nil
         if let rejection {
-            respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.channel)
+            respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.outbox)
             return
         }
         if case .publish(_, let topology, let topic, let payload) = request {
@@ -360,13 +371,13 @@ final class NodeRuntime: @unchecked Sendable {
             traffic.published(topology, bytes: topic.bytes.count + payload.count)
         }
         if request.id != 0 {
-            respond(.ok(id: request.id), on: link.channel)
+            respond(.ok(id: request.id), on: link.outbox)
         }
     }
 
-    func respond(_ response: ClientResponse, on channel: Channel) {
-        channel.write(response, promise: nil)
-        markForFlush(channel)
+    func respond(_ response: ClientResponse, on outbox: FrameOutbox<ClientResponse>) {
+        outbox.enqueue(response)
+        markForFlush(outbox)
     }
 
     func clientClosed(_ client: ClientID) {
@@ -381,7 +392,7 @@ final class NodeRuntime: @unchecked Sendable {
         statistics.slowConsumersDropped += 1
         logger.warning("dropping client \(link.name): it does not read its messages (over \(configuration.clientOutputLimit) bytes queued)")
         let text = "slow consumer: over \(configuration.clientOutputLimit) bytes of messages were waiting"
-        link.channel.writeAndFlush(ClientResponse.error(id: 0, code: .slowConsumer, text: text)).whenComplete { _ in
+        link.outbox.sendNow(.error(id: 0, code: .slowConsumer, text: text)).whenComplete { _ in
             link.channel.close(promise: nil)
         }
         publishers.detached(client, from: nil)
@@ -406,11 +417,11 @@ final class NodeRuntime: @unchecked Sendable {
         wakeTask?.cancel()
         var closing: [EventLoopFuture<Void>] = []
         for link in peers.values {
-            closing.append(link.channel.writeAndFlush(PeerFrame.message(.goodbye)).flatMap { link.channel.close() }.recover { _ in })
+            closing.append(link.outbox.sendNow(.message(.goodbye)).flatMap { link.channel.close() }.recover { _ in })
         }
         for link in clients.values {
             let goodbye = ClientResponse.error(id: 0, code: .shuttingDown, text: "node is shutting down")
-            closing.append(link.channel.writeAndFlush(goodbye).flatMap { link.channel.close() }.recover { _ in })
+            closing.append(link.outbox.sendNow(goodbye).flatMap { link.channel.close() }.recover { _ in })
         }
         peers.removeAll()
         clients.removeAll()

@@ -6,9 +6,14 @@ import NIOCore
 /// One peer link: sends our handshake, checks the peer's, then passes message frames to
 /// the runtime. A malformed frame or a refused handshake closes the link with the reason
 /// logged; nothing a peer sends can do more than close its own link.
+///
+/// It decodes the link's bytes itself (``PeerFrameDecoder``), so a frame costs no pass
+/// through the pipeline. Messages are handed over in bursts: those decoded from one read of
+/// the socket go to the runtime together, in order, when the read completes (or the link
+/// closes), so the router takes them in one step. Every frame the link sends goes through
+/// its ``FrameOutbox``.
 final class PeerChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = PeerFrame
-    typealias OutboundOut = PeerFrame
+    typealias InboundIn = ByteBuffer
 
     private enum State {
         case awaitingHandshake
@@ -23,20 +28,30 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let runtime: NodeRuntime
     private let dialer: PeerDialer?
     private let counters: LinkCounters
+    private let outbox: FrameOutbox<PeerFrame>
+    private var decoder: PeerFrameDecoder
+    private var unread = UnreadBytes()
     private var state = State.awaitingHandshake
     private var handshakeTimer: Scheduled<Void>?
+    /// Messages of the current read, not yet handed to the runtime.
+    private var arrived: [PeerMessage] = []
 
-    /// `counters` are the link's, shared with the counting handlers of its pipeline.
-    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters) {
+    /// `counters` are the link's, shared with the byte counter of its pipeline and with
+    /// `outbox`, which writes to this handler's channel; frames longer than
+    /// `maximumFrameLength` are refused.
+    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters, outbox: FrameOutbox<PeerFrame>, maximumFrameLength: Int) {
         self.runtime = runtime
         self.dialer = dialer
         self.counters = counters
+        self.outbox = outbox
+        decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength)
     }
 
     private var logger: Logger { runtime.logger }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.handshake(runtime.localHandshake)), promise: nil)
+        outbox.enqueue(.handshake(runtime.localHandshake))
+        outbox.flush()
         let channel = context.channel
         let logger = self.logger
         handshakeTimer = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
@@ -46,11 +61,31 @@ final class PeerChannelHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Decodes every complete frame; a frame that does not decode ends decoding for good
+    /// and is reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
+        do {
+            while let frame = try decoder.next(from: &bytes) {
+                counters.framesIn &+= 1
+                if unread.isDecoding {
+                    received(frame, context: context)
+                }
+            }
+        } catch {
+            unread.stop()
+            errorCaught(context: context, error: error)
+            return
+        }
+        if let rest = unread.keep(bytes), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
+            errorCaught(context: context, error: truncation)
+        }
+    }
+
+    private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
         switch (state, frame) {
-        case (.established(let peer, _), .message(let message)):
-            runtime.peerMessage(message, from: peer)
+        case (.established, .message(let message)):
+            arrived.append(message)
         case (.awaitingHandshake, .handshake(let handshake)):
             accept(handshake, context: context)
         case (.awaitingHandshake, .handshakeReject(let reject)):
@@ -68,6 +103,19 @@ final class PeerChannelHandler: ChannelInboundHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        handOverArrived()
+        context.fireChannelReadComplete()
+    }
+
+    /// Gives the messages of the current read to the runtime.
+    private func handOverArrived() {
+        guard !arrived.isEmpty, case .established(let peer, _) = state else { return }
+        var messages: [PeerMessage] = []
+        swap(&messages, &arrived)
+        runtime.peerMessages(messages, from: peer)
+    }
+
     private func accept(_ handshake: Handshake, context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         handshakeTimer = nil
@@ -75,7 +123,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case .reject(let reject):
             refuse(reject, peer: handshake, context: context)
         case .accept:
-            if let reject = runtime.peerHandshaked(handshake, channel: context.channel, origin: dialer?.origin ?? .inbound, counters: counters) {
+            if let reject = runtime.peerHandshaked(handshake, outbox: outbox, origin: dialer?.origin ?? .inbound, counters: counters) {
                 refuse(reject, peer: handshake, context: context)
                 dialer?.covered(by: handshake.node)
                 return
@@ -95,13 +143,19 @@ final class PeerChannelHandler: ChannelInboundHandler {
         }
         state = .closed
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.handshakeReject(reject))).whenComplete { _ in
+        outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
+        // Bytes of an incomplete frame at the end of the stream are a truncated frame.
+        if let rest = unread.finish(), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
+            errorCaught(context: context, error: truncation)
+        }
+        // Messages decoded before the end come before the closing.
+        handOverArrived()
         if case .established(let peer, _) = state {
             runtime.peerChannelClosed(peer, channel: context.channel)
         }

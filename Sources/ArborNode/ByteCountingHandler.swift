@@ -1,4 +1,3 @@
-import ArborWire
 import NIOCore
 
 /// Counts the bytes a peer link reads and writes; first in the pipeline, so it sees the
@@ -22,31 +21,6 @@ final class ByteCountingHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         counters.bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
-        context.write(data, promise: promise)
-    }
-}
-
-/// Counts the frames a peer link decodes and encodes; sits between the codec and the link's
-/// handler. Passes everything on unchanged.
-final class FrameCountingHandler: ChannelDuplexHandler {
-    typealias InboundIn = PeerFrame
-    typealias InboundOut = PeerFrame
-    typealias OutboundIn = PeerFrame
-    typealias OutboundOut = PeerFrame
-
-    private let counters: LinkCounters
-
-    init(_ counters: LinkCounters) {
-        self.counters = counters
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        counters.framesIn &+= 1
-        context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        counters.framesOut &+= 1
         context.write(data, promise: promise)
     }
 }

@@ -1,0 +1,119 @@
+import ArborWire
+import NIOCore
+
+/// The frames waiting to leave on one channel, encoded straight into one buffer.
+///
+/// Every frame a node sends on a peer link or a client connection goes through the
+/// channel's outbox, so frames leave in the order they were queued. Queuing only encodes:
+/// the buffer is handed to the channel when ``flush()`` is called (the runtime does so once
+/// per event-loop tick for every outbox that got frames) or, without a flush, when it
+/// reaches ``chunkSize`` bytes. A burst of frames thus costs one buffer and one write, not
+/// one buffer, one pipeline pass and one pending-write entry per frame.
+///
+/// Backpressure is unchanged in substance: the channel's writability still measures what it
+/// has not sent; frames still in the outbox add at most ``chunkSize`` bytes to that.
+///
+/// A frame that does not encode (a field over its protocol limit) is not sent, nor is
+/// anything queued after it: the error goes to the channel's pipeline (as `errorCaught`),
+/// whose handler closes the connection, as a failing encoder in the pipeline would.
+///
+/// Confined to the channel's event loop; hence `@unchecked Sendable`.
+final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
+    /// Bytes queued before they are handed to the channel without waiting for the flush.
+    static var chunkSize: Int { 64 << 10 }
+
+    let channel: Channel
+    private let encode: (Frame, inout ByteBuffer) throws -> Void
+    private var pending: ByteBuffer?
+    private var failed = false
+    var awaitsFlush = false
+
+    /// `encode` appends one frame to the buffer; what it wrote before throwing is discarded.
+    init(channel: Channel, encode: @escaping (Frame, inout ByteBuffer) throws -> Void) {
+        self.channel = channel
+        self.encode = encode
+    }
+
+    /// Whether frames wait for ``flush()``.
+    var hasPending: Bool { pending != nil }
+
+    /// Encodes `frame` behind the frames already queued.
+    func enqueue(_ frame: Frame) {
+        guard !failed else { return }
+        var buffer = pending ?? channel.allocator.buffer(capacity: Self.chunkSize)
+        pending = nil
+        let start = buffer.writerIndex
+        do {
+            try encode(frame, &buffer)
+        } catch {
+            failed = true
+            buffer.moveWriterIndex(to: start)
+            if buffer.readableBytes > 0 {
+                channel.write(buffer, promise: nil)
+            }
+            channel.pipeline.fireErrorCaught(error)
+            return
+        }
+        if buffer.readableBytes >= Self.chunkSize {
+            channel.write(buffer, promise: nil)
+        } else {
+            pending = buffer
+        }
+    }
+
+    /// Hands the queued frames to the channel and flushes it.
+    func flush() {
+        if let buffer = pending {
+            pending = nil
+            channel.write(buffer, promise: nil)
+        }
+        channel.flush()
+    }
+
+    /// Queues `frame`, flushes, and returns a future that completes when everything queued
+    /// so far was written (or failed to be), for closing the channel after a last frame.
+    func sendNow(_ frame: Frame) -> EventLoopFuture<Void> {
+        enqueue(frame)
+        guard let buffer = pending else {
+            channel.flush()
+            // Everything queued is with the channel: a write of nothing completes in order after it.
+            return channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
+        }
+        pending = nil
+        return channel.writeAndFlush(buffer)
+    }
+}
+
+/// An outbox whatever its frames, as the runtime's list of outboxes to flush holds it.
+protocol FlushableOutbox: AnyObject {
+    /// Set while the outbox is on the runtime's list of outboxes to flush this tick.
+    var awaitsFlush: Bool { get set }
+    func flush()
+}
+
+extension FrameOutbox where Frame == PeerFrame {
+    /// The outbox of a peer link: frames counted in `counters` as they are queued; link
+    /// state and repair data too large for one frame leave as several
+    /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one.
+    convenience init(peerChannel channel: Channel, maximumFrameLength: Int, counters: LinkCounters) {
+        let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength)
+        self.init(channel: channel) { frame, buffer in
+            if case .message(let message) = frame {
+                try encoder.encode(splitting: message, into: &buffer)
+            } else {
+                try encoder.encode(frame, into: &buffer)
+            }
+            counters.framesOut &+= 1
+        }
+    }
+}
+
+extension FrameOutbox where Frame == ClientResponse {
+    /// The outbox of a local application's connection.
+    convenience init(clientChannel channel: Channel, maximumFrameLength: Int) {
+        let encoder = ClientFrameEncoder(maximumFrameLength: maximumFrameLength)
+        self.init(channel: channel) { response, buffer in
+            try encoder.encode(response, into: &buffer)
+        }
+    }
+}
