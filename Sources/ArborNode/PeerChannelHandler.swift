@@ -150,9 +150,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
-        // Bytes of an incomplete frame at the end of the stream are a truncated frame.
+        // Bytes of an incomplete frame at the end of the stream: a peer that died while
+        // writing (kill -9) leaves them. That ends the link like any close, it is not a
+        // malformed frame: logged with the reason, not counted as one.
         if let rest = unread.finish(), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
-            errorCaught(context: context, error: truncation)
+            logger.info("closing link to \(peerDescription(context)): the connection ended inside a frame (\(truncation))")
         }
         // Messages decoded before the end come before the closing.
         handOverArrived()
@@ -165,12 +167,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        let who: String
-        if case .established(let peer, let name) = state {
-            who = "\(name) (\(peer.short)) at \(remote(context))"
-        } else {
-            who = remote(context)
-        }
+        let who = peerDescription(context)
         if let wire = error as? WireError {
             logger.warning("closing link to \(who): malformed frame: \(wire)")
             runtime.countMalformedFrame()
@@ -183,6 +180,14 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// Closes the link; `channelInactive` then reports it to the runtime.
     private func close(_ context: ChannelHandlerContext) {
         context.close(promise: nil)
+    }
+
+    /// The peer's name, id and address once it has handshaken, else its address.
+    private func peerDescription(_ context: ChannelHandlerContext) -> String {
+        if case .established(let peer, let name) = state {
+            return "\(name) (\(peer.short)) at \(remote(context))"
+        }
+        return remote(context)
     }
 
     private func remote(_ context: ChannelHandlerContext) -> String {
