@@ -1,3 +1,4 @@
+import ArborCore
 import ArborWire
 import Foundation
 import NIOCore
@@ -131,6 +132,34 @@ extension MultiProcess {
                 stream: \(report), longest silence \(String(format: "%.0f", longest.milliseconds)) ms
                 """
             )
+        }
+
+        /// A peer killed while writing leaves part of a frame: the link ends with that
+        /// reason logged, and it is not counted as a malformed frame (not bad input).
+        @Test("a peer whose connection ends inside a frame: logged as such, not counted as a malformed frame", .timeLimit(.minutes(2)))
+        func connectionEndingInsideAFrame() async throws {
+            let cluster = try Cluster(.diamond)
+            defer { cluster.teardown() }
+            try await cluster.start()
+            let a = cluster["a"]
+            let socket = try Socket.tcp(port: a.port)
+            defer { socket.close() }
+            let encoder = PeerFrameEncoder()
+            var bytes = ByteBuffer()
+            let peer = Handshake(versions: PeerProtocol.versions, node: NodeID(high: 0xC07, low: 0x5407), incarnation: 1, name: "cut-short", realm: "default", addresses: [], extensions: [])
+            try encoder.encode(.handshake(peer), into: &bytes)
+            try socket.write(Array(bytes.readableBytesView))
+            #expect(await eventually(timeout: .seconds(10)) { a.peerIsUp("cut-short") }, "\(cluster.logs())")
+            var frame = ByteBuffer()
+            try encoder.encode(.message(.goodbye), into: &frame)
+            try socket.write(Array(frame.readableBytesView.prefix(frame.readableBytes - 1)))
+            socket.close()
+            #expect(await eventually(timeout: .seconds(10)) {
+                a.lines(containing: "closing link to cut-short").contains { $0.contains("the connection ended inside a frame") }
+            }, "\(cluster.logs())")
+            #expect(await eventually(timeout: .seconds(10)) { !a.peerIsUp("cut-short") })
+            let stats = try #require(cluster.stats("a"))
+            #expect(stats.values["malformed_frames"] == 0)
         }
 
         /// Ports of 127.0.0.1 named in a's lines about closing or refusing a link; waits up to 5 s
