@@ -50,20 +50,14 @@ extension Router {
                 }
                 continue
             }
-            switch database.apply(record) {
-            case .installed:
+            let verdict = database.apply(record)
+            if verdict == .installed {
                 installed.append(record)
                 noteChanged(record.origin)
                 unreachableSince[record.origin] = nil
-                if senderHasPending {
-                    peers[peer]!.pendingOrigins.remove(record.origin)
-                }
-            case .known:
-                if senderHasPending {
-                    peers[peer]!.pendingOrigins.remove(record.origin)
-                }
-            case .older:
-                break
+            }
+            if verdict != .older, senderHasPending {
+                peers[peer]!.pendingOrigins.remove(record.origin)
             }
         }
         guard !installed.isEmpty else { return }

@@ -21,6 +21,31 @@ import Testing
 
     func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
 
+    /// A router linked to `peer` and to node 3 (which the pacing tests flood from), its
+    /// floods paced every 5 ms beyond a burst of `burst` frames.
+    func pacedRouter(burst: Int) -> Router {
+        var router = router {
+            $0.floodPacing = .milliseconds(5)
+            $0.floodBurst = burst
+        }
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        _ = router.handle(.peerUp(node(3), name: "n3", incarnation: 1, cost: nil), at: at(0))
+        return router
+    }
+
+    /// The link-state frames `actions` send to `peer`, each as "name:sequence" per record.
+    func recordsToPeer(_ actions: [Router.Action]) -> [[String]] {
+        sends(actions).compactMap { message, to in
+            guard to == peer, case .linkState(let records) = message else { return nil }
+            return records.map { "\($0.name):\($0.sequence)" }
+        }
+    }
+
+    /// A link-state frame with the record `name` of node `origin` at `sequence`.
+    func linkState(_ name: String, _ origin: UInt64, _ sequence: UInt64) -> PeerMessage {
+        .linkState([LinkStateRecord(origin: node(origin), name: name, incarnation: 1, sequence: sequence, links: [])])
+    }
+
     @Test func aNewPeerGetsTheDatabaseAndEveryPeerOurNewRecord() {
         var router = router()
         let actions = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: 4), at: at(1))
@@ -149,22 +174,10 @@ import Testing
     @Test func recordsToAPeerArePacedBeyondABurstNewestVersionOnly() {
         // A storm of changes (a partition healing) would otherwise cost one frame per link
         // per change; beyond the burst, what waits goes in one frame, newest version only.
-        var router = router {
-            $0.floodPacing = .milliseconds(5)
-            $0.floodBurst = 2
-        }
+        var router = pacedRouter(burst: 2)
         let other = node(3)
-        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
-        _ = router.handle(.peerUp(other, name: "n3", incarnation: 1, cost: nil), at: at(0))
-        func toPeer(_ actions: [Router.Action]) -> [[String]] {
-            sends(actions).compactMap { message, to in
-                guard to == peer, case .linkState(let records) = message else { return nil }
-                return records.map { "\($0.name):\($0.sequence)" }
-            }
-        }
-        func record(_ name: String, _ origin: UInt64, _ sequence: UInt64) -> PeerMessage {
-            .linkState([LinkStateRecord(origin: node(origin), name: name, incarnation: 1, sequence: sequence, links: [])])
-        }
+        let toPeer = recordsToPeer
+        let record = linkState
         // The burst: two frames at once.
         #expect(toPeer(router.handle(.message(record("x", 20, 1), from: other), at: at(100))) == [["x:1"]])
         #expect(toPeer(router.handle(.message(record("x", 20, 2), from: other), at: at(100))) == [["x:2"]])
@@ -184,22 +197,10 @@ import Testing
     @Test func aRecordTheWaitingPeerSentUsIsNotSentBack() {
         // In a storm, while a record waits in a peer's pacing, that peer often sends us the
         // same version (it heard it elsewhere): sending it back is an echo it drops.
-        var router = router {
-            $0.floodPacing = .milliseconds(5)
-            $0.floodBurst = 2
-        }
+        var router = pacedRouter(burst: 2)
         let other = node(3)
-        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
-        _ = router.handle(.peerUp(other, name: "n3", incarnation: 1, cost: nil), at: at(0))
-        func toPeer(_ actions: [Router.Action]) -> [[String]] {
-            sends(actions).compactMap { message, to in
-                guard to == peer, case .linkState(let records) = message else { return nil }
-                return records.map { "\($0.name):\($0.sequence)" }
-            }
-        }
-        func record(_ name: String, _ origin: UInt64, _ sequence: UInt64) -> PeerMessage {
-            .linkState([LinkStateRecord(origin: node(origin), name: name, incarnation: 1, sequence: sequence, links: [])])
-        }
+        let toPeer = recordsToPeer
+        let record = linkState
         // The burst goes at once; x:3, y:1 and z:1 then wait for the pacing (105 ms).
         #expect(toPeer(router.handle(.message(record("x", 20, 1), from: other), at: at(100))) == [["x:1"]])
         #expect(toPeer(router.handle(.message(record("x", 20, 2), from: other), at: at(100))) == [["x:2"]])
