@@ -3,6 +3,10 @@
 public enum PeerMessage: Hashable, Sendable {
     /// Records to install and flood (a full database on a new link, single records after).
     case linkState([LinkStateRecord])
+    /// Records withdrawn: every node removes these versions (and older ones) of these
+    /// origins' records together, floods the flush on, and remembers it for a while so a
+    /// stale copy still on its way is not installed again (see `Router` ageing).
+    case flush([RecordVersion])
     /// Interest for one topology along one tree edge.
     case interest(TopologyName, InterestUpdate)
     /// A published message on its way down the tree.

@@ -31,8 +31,15 @@ public struct RouterConfiguration: Sendable {
     /// frame per link per interval instead of one per change.
     public var floodPacing: Duration = .milliseconds(5)
     public var floodBurst: Int = 32
-    /// Records of nodes unreachable from this node are dropped after this long.
+    /// Records of nodes unreachable from this node are flushed after this long: removed
+    /// here and on every node of the component together.
     public var recordGracePeriod: Duration = .seconds(60)
+    /// A flushed version is remembered this long, so that a stale copy still on its way
+    /// (a frame in flight, a node of another component that has not flushed it yet) is
+    /// answered with the flush instead of being installed again. Longer than the grace
+    /// period: a node that went on holding the record since it was flushed here flushes it
+    /// itself within a grace period.
+    public var flushMemory: Duration = .seconds(90)
     /// Cost advertised for a link when the shell gives none.
     public var defaultLinkCost: UInt32 = 10
     /// When set, a link's advertised cost is its base cost plus its smoothed round-trip

@@ -13,6 +13,7 @@ public enum PeerFrame: Hashable, Sendable {
         case .handshake: return .handshake
         case .handshakeReject: return .handshakeReject
         case .message(.linkState): return .linkState
+        case .message(.flush): return .flush
         case .message(.interest): return .interest
         case .message(.data): return .data
         case .message(.heartbeat): return .heartbeat

@@ -87,6 +87,8 @@ public struct PeerFrameDecoder: Sendable {
                 records.append(try reader.linkStateRecord())
             }
             return .message(.linkState(records))
+        case .flush:
+            return .message(.flush(try reader.recordVersions()))
         case .interest:
             return .message(try reader.interest())
         case .heartbeat:
