@@ -59,8 +59,10 @@ public struct RouterConfiguration: Sendable {
     public var maximumMessageSize: Int = 1 << 20
     /// Sequence numbers remembered per stream for duplicate suppression.
     public var duplicateWindow: Int = 4096
-    /// Records sent per link-state frame when a whole database is sent.
+    /// Records sent per link-state frame (and flushes per flush frame) when many are sent.
     public var recordsPerFrame: Int = 256
+    /// Versions per summary frame, origins per request frame (32 and 16 bytes each).
+    public var versionsPerFrame: Int = 4096
     /// Most topologies this node keeps state for (neighbours cannot make it hold more).
     public var maximumTopologies: Int = 100_000
     /// Most prefixes accepted in one neighbour's interest for one topology.

@@ -14,6 +14,8 @@ public enum PeerFrame: Hashable, Sendable {
         case .handshakeReject: return .handshakeReject
         case .message(.linkState): return .linkState
         case .message(.flush): return .flush
+        case .message(.summary): return .summary
+        case .message(.request): return .request
         case .message(.interest): return .interest
         case .message(.data): return .data
         case .message(.heartbeat): return .heartbeat

@@ -1,7 +1,7 @@
 import ArborCore
 import NIOCore
 
-// A record version (each element of a FLUSH frame):
+// A record version (each element of a FLUSH or SUMMARY frame):
 //
 //   origin 16 | incarnation 8 | sequence 8
 
@@ -33,5 +33,28 @@ extension WireReader {
             versions.append(RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence))
         }
         return versions
+    }
+}
+
+// The origins of a REQUEST frame: count 2 | origin 16...
+
+extension ByteBuffer {
+    mutating func writeOrigins(_ origins: [NodeID]) throws(WireError) {
+        try writeCount(origins.count, field: "origins", as: UInt16.self, limit: Int(UInt16.max))
+        for origin in origins {
+            writeNodeID(origin)
+        }
+    }
+}
+
+extension WireReader {
+    mutating func origins() throws(WireError) -> [NodeID] {
+        let count = try count("origins", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 16)
+        var origins: [NodeID] = []
+        origins.reserveCapacity(count)
+        for _ in 0..<count {
+            origins.append(try nodeID("origin"))
+        }
+        return origins
     }
 }
