@@ -47,7 +47,6 @@ extension Router {
     mutating func receivedFlushes(_ versions: [RecordVersion], from peer: NodeID, now: Instant) {
         var withdrawn: [RecordVersion] = []
         for version in versions {
-            statistics.flushesReceived += 1
             if version.origin == id {
                 if !ownRecord.isNewer(than: version) {
                     bumpOwnRecord(now, outnumbering: version)

@@ -20,8 +20,6 @@ public struct RouterStatistics: Sendable, Equatable {
     public var delivered: UInt64 = 0
     public var recordsReceived: UInt64 = 0
     public var recordsInstalled: UInt64 = 0
-    /// Versions received in flushes (see `Router` ageing).
-    public var flushesReceived: UInt64 = 0
     public var routeChanges: UInt64 = 0
     public var recomputations: UInt64 = 0
     public var interestMessagesSent: UInt64 = 0
