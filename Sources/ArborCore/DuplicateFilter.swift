@@ -32,11 +32,10 @@ public struct DuplicateFilter: Sendable {
                 if advance >= UInt64(window) {
                     for index in bits.indices { bits[index] = 0 }
                 } else {
-                    var cleared = highest + 1
-                    while cleared <= sequence {
+                    // A closed range: the last sequence a peer can send is UInt64.max.
+                    for cleared in (highest + 1)...sequence {
                         let slot = Int(cleared % UInt64(window))
                         bits[slot / 64] &= ~(1 << UInt64(slot % 64))
-                        cleared += 1
                     }
                 }
                 highest = sequence

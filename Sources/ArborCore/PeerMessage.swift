@@ -1,8 +1,19 @@
 /// What routers say to each other over a peer link, once the handshake is done.
 /// ArborWire encodes these; the router produces and consumes them.
 public enum PeerMessage: Hashable, Sendable {
-    /// Records to install and flood (a full database on a new link, single records after).
+    /// Records to install and flood.
     case linkState([LinkStateRecord])
+    /// What the sender's database holds: the version of each record but the sender's own
+    /// (which it floods anyway). Sent on a new link instead of the database; the receiver
+    /// asks (``request(_:)``) for the records it lacks or holds older, so only those cross.
+    case summary([RecordVersion])
+    /// Asks for the receiver's current records of these origins (or its flushes of them),
+    /// in answer to a summary.
+    case request([NodeID])
+    /// Records withdrawn: every node removes these versions (and older ones) of these
+    /// origins' records together, floods the flush on, and remembers it for a while so a
+    /// stale copy still on its way is not installed again (see `Router` ageing).
+    case flush([RecordVersion])
     /// Interest for one topology along one tree edge.
     case interest(TopologyName, InterestUpdate)
     /// A published message on its way down the tree.

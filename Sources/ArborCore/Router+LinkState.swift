@@ -1,9 +1,22 @@
 extension Router {
-    /// Rebuilds this node's record from its live peers, bumps its sequence, installs it and
-    /// floods it to every peer, then schedules a recomputation.
-    mutating func bumpOwnRecord(_ now: Instant) {
+    /// Rebuilds this node's record from its live peers, gives it the next version (after
+    /// `other` too, when given: a version of this node's record that a peer holds, from an
+    /// earlier life or forged, or a flush of it), installs it and floods it to every peer,
+    /// then schedules a recomputation.
+    ///
+    /// Versions come from peers, so the next one is computed without trapping: past the
+    /// last sequence comes the next incarnation, and a record at the last of both keeps its
+    /// version (its peers will not take it, but the node goes on routing).
+    mutating func bumpOwnRecord(_ now: Instant, outnumbering other: RecordVersion? = nil) {
+        var base = ownRecord.version
+        if let other, other.isNewer(than: base) {
+            base = other
+        }
         ownRecord.links = peers.map { Link(neighbor: $0.key, cost: $0.value.cost) }.sorted { $0.neighbor < $1.neighbor }
-        ownRecord.sequence += 1
+        if let next = base.successor {
+            ownRecord.incarnation = next.incarnation
+            ownRecord.sequence = next.sequence
+        }
         database.apply(ownRecord)
         noteChanged(id)
         ownRecordUnsent = true
@@ -16,7 +29,7 @@ extension Router {
         guard ownRecordUnsent else { return }
         ownRecordUnsent = false
         for peer in peers.keys.sorted() {
-            forward([ownRecord], to: peer, now: now)
+            forward(.linkState([ownRecord]), origins: [id], to: peer, now: now)
         }
     }
 
@@ -32,8 +45,14 @@ extension Router {
     ///
     /// A record the sender holds (it sent this version, or a newer one than ours) is no
     /// longer waiting for it in its flood pacing: it would be sent back an echo.
+    ///
+    /// A copy of a record this node flushed (the same version or an older one) is not
+    /// installed again: the sender has not heard of the flush (it was on its way, or the
+    /// sender is of another component that went on holding the record), so it is answered
+    /// with the flush, which it applies without answering.
     mutating func receivedRecords(_ records: [LinkStateRecord], from peer: NodeID, now: Instant) {
         var installed: [LinkStateRecord] = []
+        var stale: [RecordVersion] = []
         let senderHasPending = peers[peer].map { !$0.pendingOrigins.isEmpty } ?? false
         for record in records {
             statistics.recordsReceived += 1
@@ -44,11 +63,16 @@ extension Router {
                 // flood again, and in a full mesh the echoes of each flood would keep the
                 // re-originations going forever.
                 if record.isNewer(than: ownRecord) || (!ownRecord.isNewer(than: record) && record != ownRecord) {
-                    ownRecord.incarnation = record.incarnation
-                    ownRecord.sequence = record.sequence
-                    bumpOwnRecord(now)
+                    bumpOwnRecord(now, outnumbering: record.version)
                 }
                 continue
+            }
+            if let gone = flushed[record.origin] {
+                guard record.isNewer(than: gone.version) else {
+                    stale.append(gone.version)
+                    continue
+                }
+                flushed[record.origin] = nil
             }
             let verdict = database.apply(record)
             if verdict == .installed {
@@ -60,27 +84,28 @@ extension Router {
                 peers[peer]!.pendingOrigins.remove(record.origin)
             }
         }
+        if !stale.isEmpty {
+            forward(.flush(stale), origins: stale.map(\.origin), to: peer, now: now)
+        }
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)
         for other in peers.keys.sorted() where other != peer {
-            forward(installed, to: other, now: now)
+            forward(.linkState(installed), origins: installed.map(\.origin), to: other, now: now)
         }
         scheduleRecompute(now)
     }
 
-    /// Sends `records` to `peer` now while the peer's flood pacing allows a frame (a burst
-    /// of `floodBurst` frames, then one per `floodPacing`), else notes their origins for the
-    /// next frame the pacing allows.
-    private mutating func forward(_ records: [LinkStateRecord], to peer: NodeID, now: Instant) {
+    /// Sends `message` (records or flushes of `origins`) to `peer` now while the peer's
+    /// flood pacing allows a frame (a burst of `floodBurst` frames, then one per
+    /// `floodPacing`), else notes the origins for the next frame the pacing allows.
+    mutating func forward(_ message: PeerMessage, origins: [NodeID], to peer: NodeID, now: Instant) {
         guard let state = peers[peer] else { return }
         if state.pendingOrigins.isEmpty, let schedule = floodFrameAllowed(state, now) {
             peers[peer]!.floodSchedule = schedule
-            send(.linkState(records), to: peer, now: now)
+            send(message, to: peer, now: now)
             return
         }
-        for record in records {
-            peers[peer]!.pendingOrigins.insert(record.origin)
-        }
+        peers[peer]!.pendingOrigins.formUnion(origins)
         let due = nextFloodFrame(state)
         floodDueAt = min(floodDueAt ?? due, due)
     }
@@ -98,8 +123,8 @@ extension Router {
     }
 
     /// Sends every peer whose pacing allows a frame again the records waiting for it: per
-    /// origin only the version the database holds now (newer versions superseded the older
-    /// ones meanwhile, and a record dropped meanwhile is not sent).
+    /// origin only what this node holds now, the version in the database (newer versions
+    /// superseded the older ones meanwhile) or else the flush of it.
     mutating func flushPendingFloods(_ now: Instant) {
         guard let due = floodDueAt, due <= now else { return }
         floodDueAt = nil
@@ -112,7 +137,9 @@ extension Router {
             }
             peers[peer]!.floodSchedule = schedule
             peers[peer]!.pendingOrigins = []
-            sendRecords(state.pendingOrigins.sorted().compactMap { database[$0] }, to: peer, now: now)
+            let origins = state.pendingOrigins.sorted()
+            sendFlushes(origins.compactMap { flushed[$0]?.version }, to: peer, now: now)
+            sendRecords(origins.compactMap { database[$0] }, to: peer, now: now)
         }
     }
 
@@ -122,6 +149,16 @@ extension Router {
         while start < records.count {
             let end = min(start + configuration.recordsPerFrame, records.count)
             send(.linkState(Array(records[start..<end])), to: peer, now: now)
+            start = end
+        }
+    }
+
+    /// Sends flushes of `versions` to `peer` in frames of at most `recordsPerFrame`.
+    mutating func sendFlushes(_ versions: [RecordVersion], to peer: NodeID, now: Instant) {
+        var start = 0
+        while start < versions.count {
+            let end = min(start + configuration.recordsPerFrame, versions.count)
+            send(.flush(Array(versions[start..<end])), to: peer, now: now)
             start = end
         }
     }
@@ -168,51 +205,6 @@ extension Router {
         } else {
             changedSinceGraph!.insert(origin)
         }
-    }
-
-    /// Drops the records of nodes that stayed unreachable for the grace period.
-    mutating func expireRecords(_ now: Instant) {
-        let grace = configuration.recordGracePeriod
-        guard let earliest = earliestUnreachable, now - earliest >= grace else { return }
-        // Judge on the current database: reachability is tracked only now and then, and a
-        // node without topologies keeps an older graph.
-        updateGraph(now)
-        var expired = false
-        let mine = graph.index(of: id).map { graph.components[Int($0)] }
-        for (node, since) in unreachableSince where now - since >= grace {
-            unreachableSince[node] = nil
-            // Tracked at most once per reachability interval: it may have come back since.
-            if let index = graph.index(of: node), graph.components[Int(index)] == mine {
-                continue
-            }
-            if let record = database[node] {
-                observe(.recordExpired(node, name: record.name))
-            }
-            database.remove(node)
-            noteChanged(node)
-            expired = true
-        }
-        earliestUnreachable = unreachableSince.values.min()
-        if expired {
-            scheduleRecompute(now)
-        }
-    }
-
-    mutating func trackReachability(_ now: Instant) {
-        reachabilityTrackedAt = now
-        reachabilityTrackedDigest = graph.digest
-        guard let me = graph.index(of: id) else { return }
-        let mine = graph.components[Int(me)]
-        for node in unreachableSince.keys {
-            if let index = graph.index(of: node), graph.components[Int(index)] != mine { continue }
-            unreachableSince[node] = nil
-        }
-        for component in graph.componentRoots where component != mine {
-            for member in graph.members(ofComponent: component) where unreachableSince[graph.ids[Int(member)]] == nil {
-                unreachableSince[graph.ids[Int(member)]] = now
-            }
-        }
-        earliestUnreachable = unreachableSince.values.min()
     }
 
     private mutating func reportConflicts() {

@@ -16,8 +16,10 @@ extension Router {
             lastSent: now
         )
         observe(.peerUp(peer, name: name))
-        // The new peer gets our whole database; our new record follows at the end of the event.
-        sendRecords(database.records.filter { $0.origin != id }, to: peer, now: now)
+        // The new peer gets a summary of our database (it asks for what it lacks) and what
+        // we flushed; our new record follows at the end of the event.
+        sendSummary(to: peer, now: now)
+        sendFlushes(flushed.values.map(\.version).sorted { $0.origin < $1.origin }, to: peer, now: now)
         bumpOwnRecord(now)
     }
 
@@ -38,6 +40,12 @@ extension Router {
         switch message {
         case .linkState(let records):
             receivedRecords(records, from: peer, now: now)
+        case .flush(let versions):
+            receivedFlushes(versions, from: peer, now: now)
+        case .summary(let versions):
+            receivedSummary(versions, from: peer, now: now)
+        case .request(let origins):
+            receivedRequest(origins, from: peer, now: now)
         case .interest(let topology, let update):
             receivedInterest(update, topology: topology, from: peer, now: now)
         case .data(let data):

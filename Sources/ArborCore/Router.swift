@@ -24,6 +24,11 @@ public struct Router {
     /// Next sequence number of this node's stream per topology; kept when a topology's
     /// state is dropped, so a stream never reuses a number within one incarnation.
     public internal(set) var nextSequence: [TopologyName: UInt64] = [:]
+    /// Versions withdrawn by a flush, per origin, and until when they are remembered. An
+    /// origin is never both here and in the database.
+    var flushed: [NodeID: FlushedRecord] = [:]
+    /// No entry of `flushed` is to be forgotten earlier.
+    var earliestFlushForget: Instant?
     /// Nodes outside this node's component, and since when.
     var unreachableSince: [NodeID: Instant] = [:]
     /// No entry of `unreachableSince` is earlier (one may be later: an entry removed when its
@@ -163,6 +168,7 @@ public struct Router {
             nextHeartbeat = now + configuration.heartbeatInterval
         }
         expireRecords(now)
+        forgetFlushes(now)
         expireHolds(now)
     }
 

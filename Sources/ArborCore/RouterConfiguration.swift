@@ -31,8 +31,15 @@ public struct RouterConfiguration: Sendable {
     /// frame per link per interval instead of one per change.
     public var floodPacing: Duration = .milliseconds(5)
     public var floodBurst: Int = 32
-    /// Records of nodes unreachable from this node are dropped after this long.
+    /// Records of nodes unreachable from this node are flushed after this long: removed
+    /// here and on every node of the component together.
     public var recordGracePeriod: Duration = .seconds(60)
+    /// A flushed version is remembered this long, so that a stale copy still on its way
+    /// (a frame in flight, a node of another component that has not flushed it yet) is
+    /// answered with the flush instead of being installed again. Longer than the grace
+    /// period: a node that went on holding the record since it was flushed here flushes it
+    /// itself within a grace period.
+    public var flushMemory: Duration = .seconds(90)
     /// Cost advertised for a link when the shell gives none.
     public var defaultLinkCost: UInt32 = 10
     /// When set, a link's advertised cost is its base cost plus its smoothed round-trip
@@ -52,8 +59,10 @@ public struct RouterConfiguration: Sendable {
     public var maximumMessageSize: Int = 1 << 20
     /// Sequence numbers remembered per stream for duplicate suppression.
     public var duplicateWindow: Int = 4096
-    /// Records sent per link-state frame when a whole database is sent.
+    /// Records sent per link-state frame (and flushes per flush frame) when many are sent.
     public var recordsPerFrame: Int = 256
+    /// Versions per summary frame, origins per request frame (32 and 16 bytes each).
+    public var versionsPerFrame: Int = 4096
     /// Most topologies this node keeps state for (neighbours cannot make it hold more).
     public var maximumTopologies: Int = 100_000
     /// Most prefixes accepted in one neighbour's interest for one topology.

@@ -13,6 +13,10 @@ public struct SimulationParameters: Sendable {
     public var missedHeartbeats = 3
     public var recomputeDelay: Duration = .milliseconds(1)
     public var recordGracePeriod: Duration = .seconds(60)
+    /// How often a router without topologies re-checks reachability for ageing.
+    public var reachabilityInterval: Duration = .seconds(10)
+    /// How long a flushed record version is remembered.
+    public var flushMemory: Duration = .seconds(90)
     /// Entries per table of the shared routing cache.
     public var cacheCapacity = 256
 
@@ -23,6 +27,8 @@ public struct SimulationParameters: Sendable {
         configuration.missedHeartbeats = missedHeartbeats
         configuration.recomputeDelay = recomputeDelay
         configuration.recordGracePeriod = recordGracePeriod
+        configuration.reachabilityInterval = reachabilityInterval
+        configuration.flushMemory = flushMemory
         configuration.defaultLinkCost = linkCost
         // Every simulated link has the same latency: a round-trip term would only add one
         // flood per link. The term is covered by the router's unit tests.

@@ -13,6 +13,9 @@ public enum PeerFrame: Hashable, Sendable {
         case .handshake: return .handshake
         case .handshakeReject: return .handshakeReject
         case .message(.linkState): return .linkState
+        case .message(.flush): return .flush
+        case .message(.summary): return .summary
+        case .message(.request): return .request
         case .message(.interest): return .interest
         case .message(.data): return .data
         case .message(.heartbeat): return .heartbeat

@@ -87,6 +87,12 @@ public struct PeerFrameDecoder: Sendable {
                 records.append(try reader.linkStateRecord())
             }
             return .message(.linkState(records))
+        case .flush:
+            return .message(.flush(try reader.recordVersions()))
+        case .summary:
+            return .message(.summary(try reader.recordVersions()))
+        case .request:
+            return .message(.request(try reader.origins()))
         case .interest:
             return .message(try reader.interest())
         case .heartbeat:

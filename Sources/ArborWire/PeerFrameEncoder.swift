@@ -35,6 +35,12 @@ public struct PeerFrameEncoder: Sendable {
                     try body.writeLinkStateRecord(record)
                 }
             }
+        case .message(.flush(let versions)):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions) }
+        case .message(.summary(let versions)):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions) }
+        case .message(.request(let origins)):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeOrigins(origins) }
         case .message(.interest(let topology, let update)):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeInterest(topology, update) }
         case .message(.heartbeat(let heartbeat)):
@@ -84,6 +90,18 @@ public struct PeerFrameEncoder: Sendable {
                 let half = records.count / 2
                 try encode(splitting: .linkState(Array(records[..<half])), into: &buffer)
                 try encode(splitting: .linkState(Array(records[half...])), into: &buffer)
+            case .flush(let versions) where versions.count > 1:
+                let half = versions.count / 2
+                try encode(splitting: .flush(Array(versions[..<half])), into: &buffer)
+                try encode(splitting: .flush(Array(versions[half...])), into: &buffer)
+            case .summary(let versions) where versions.count > 1:
+                let half = versions.count / 2
+                try encode(splitting: .summary(Array(versions[..<half])), into: &buffer)
+                try encode(splitting: .summary(Array(versions[half...])), into: &buffer)
+            case .request(let origins) where origins.count > 1:
+                let half = origins.count / 2
+                try encode(splitting: .request(Array(origins[..<half])), into: &buffer)
+                try encode(splitting: .request(Array(origins[half...])), into: &buffer)
             case .repairData(let messages) where messages.count > 1:
                 let half = messages.count / 2
                 try encode(splitting: .repairData(Array(messages[..<half])), into: &buffer)

@@ -34,4 +34,7 @@ public enum PeerFrameType: UInt8, CaseIterable, Sendable {
     case goodbye = 0x14
     case repairRequest = 0x15
     case repairData = 0x16
+    case flush = 0x17
+    case summary = 0x18
+    case request = 0x19
 }

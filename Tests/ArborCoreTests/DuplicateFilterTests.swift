@@ -25,6 +25,15 @@ import Testing
         #expect(!admitted(filter.admit(stream, sequence: 1_001)))
     }
 
+    @Test func theLastSequenceNumberDoesNotTrap() {
+        // A peer chooses the sequence: counting up to it must not overflow.
+        var filter = DuplicateFilter(window: 64)
+        #expect(admitted(filter.admit(stream, sequence: .max - 3)))
+        #expect(admitted(filter.admit(stream, sequence: .max)))
+        #expect(!admitted(filter.admit(stream, sequence: .max)))
+        #expect(admitted(filter.admit(stream, sequence: .max - 1)))
+    }
+
     @Test func anotherIncarnationIsAnotherStream() {
         var filter = DuplicateFilter()
         #expect(admitted(filter.admit(stream, sequence: 1)))

@@ -2,7 +2,7 @@ import ArborCore
 import ArborSim
 import Testing
 
-/// Random overlays of 20-100 nodes under mixed faults (kills, restarts, silent link cuts
+/// Random overlays under mixed faults (kills, restarts, silent link cuts
 /// and restores, partitions and heals), one seed per case. After every fault the
 /// simulator checks at quiescence that each component shares one database and one tree
 /// per topology, that trees span their component over allowed links, that interest is
@@ -23,6 +23,56 @@ import Testing
         configuration.settle = .seconds(1)
         var scenario = Scenario(configuration)
         let report = scenario.run()
+        #expect(report.converged, "seed \(seed): \(report.violations)")
+        #expect(report.invariantViolations == 0, "seed \(seed): \(report.violations)")
+        #expect(report.duplicatesDelivered == 0, "seed \(seed)")
+        #expect(report.missedDeliveries == 0, "seed \(seed)")
+        #expect(report.unwantedLinkCrossings == 0, "seed \(seed)")
+        #expect(report.probesChecked > 0)
+    }
+
+    /// 100 faults one after another, about 120 simulated seconds: longer than every router
+    /// timer at its default (the 60 s grace period, the 90 s flush memory), so records
+    /// age out, are flushed and forgotten while kills, restarts, partitions and heals go
+    /// on. Overlays of 6-8 nodes keep 200 seeds affordable in a debug build.
+    @Test(arguments: 0..<200 as Range<UInt64>)
+    func longRunsWithDefaultTimersNeverBreakAnInvariant(seed: UInt64) {
+        var configuration = Scenario.Configuration()
+        configuration.seed = 1_000 + seed
+        configuration.nodes = 6 + Int(seed % 3)
+        configuration.degree = 3
+        configuration.topologies = 1
+        configuration.subscribers = 3
+        configuration.faults = 100
+        configuration.coldStart = true
+        var scenario = Scenario(configuration)
+        let report = scenario.run()
+        #expect(report.simulatedSeconds > 90)
+        expectClean(report, seed: seed)
+    }
+
+    /// The same with every ageing timer shortened tenfold (a 6 s grace period, reachability
+    /// tracked every second, flushes remembered 9 s): 100 faults span 20 grace periods,
+    /// so most kills and partitions outlast one.
+    @Test(arguments: 0..<40 as Range<UInt64>)
+    func runsOfManyGracePeriodsNeverBreakAnInvariant(seed: UInt64) {
+        var configuration = Scenario.Configuration()
+        configuration.seed = 2_000 + seed
+        configuration.nodes = 8 + Int(seed % 5)
+        configuration.degree = 3
+        configuration.topologies = 2
+        configuration.subscribers = 4
+        configuration.faults = 100
+        configuration.coldStart = true
+        configuration.parameters.recordGracePeriod = .seconds(6)
+        configuration.parameters.reachabilityInterval = .seconds(1)
+        configuration.parameters.flushMemory = .seconds(9)
+        var scenario = Scenario(configuration)
+        let report = scenario.run()
+        expectClean(report, seed: seed)
+    }
+
+    func expectClean(_ report: ScenarioReport, seed: UInt64) {
         #expect(report.converged, "seed \(seed): \(report.violations)")
         #expect(report.invariantViolations == 0, "seed \(seed): \(report.violations)")
         #expect(report.duplicatesDelivered == 0, "seed \(seed)")

@@ -63,6 +63,20 @@ struct LimitTests {
         #expect(throws: WireError.countExceedsRemaining(field: "records", count: 65535, remaining: 0)) {
             try decoder.next(from: &linkState)
         }
+        // FLUSH claiming 65535 versions in a 3-byte body.
+        var flush = ByteBuffer(bytes: [0, 0, 0, 3, PeerFrameType.flush.rawValue, 0xff, 0xff])
+        #expect(throws: WireError.countExceedsRemaining(field: "versions", count: 65535, remaining: 0)) {
+            try decoder.next(from: &flush)
+        }
+        // SUMMARY and REQUEST claiming 65535 entries in a 3-byte body.
+        var summary = ByteBuffer(bytes: [0, 0, 0, 3, PeerFrameType.summary.rawValue, 0xff, 0xff])
+        #expect(throws: WireError.countExceedsRemaining(field: "versions", count: 65535, remaining: 0)) {
+            try decoder.next(from: &summary)
+        }
+        var request = ByteBuffer(bytes: [0, 0, 0, 3, PeerFrameType.request.rawValue, 0xff, 0xff])
+        #expect(throws: WireError.countExceedsRemaining(field: "origins", count: 65535, remaining: 0)) {
+            try decoder.next(from: &request)
+        }
         // REPAIR_DATA claiming 4 billion messages.
         var repair = ByteBuffer(bytes: [0, 0, 0, 5, PeerFrameType.repairData.rawValue, 0xff, 0xff, 0xff, 0xff])
         #expect(throws: WireError.countExceedsRemaining(field: "messages", count: Int(UInt32.max), remaining: 0)) {

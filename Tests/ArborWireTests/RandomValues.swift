@@ -163,6 +163,12 @@ struct RandomValues {
             )))
         case .repairData:
             return .message(.repairData(list(scale) { $0.dataMessage() }))
+        case .flush:
+            return .message(.flush(list(scale) { RecordVersion(origin: $0.nodeID(), incarnation: $0.u64(), sequence: $0.u64()) }))
+        case .summary:
+            return .message(.summary(list(scale) { RecordVersion(origin: $0.nodeID(), incarnation: $0.u64(), sequence: $0.u64()) }))
+        case .request:
+            return .message(.request(list(scale) { $0.nodeID() }))
         }
     }
 

@@ -1,0 +1,108 @@
+import ArborCore
+import ArborSim
+import Testing
+
+/// Runs longer than the record grace period: a dead or cut-off node's record must leave
+/// every database of a component together, and never come back into it.
+@Suite struct AgeingRegressionTests {
+    /// Timers shortened tenfold: a 6 s grace period, reachability tracked every second.
+    static var shortTimers: SimulationParameters {
+        var parameters = SimulationParameters()
+        parameters.recordGracePeriod = .seconds(6)
+        parameters.reachabilityInterval = .seconds(1)
+        parameters.flushMemory = .seconds(9)
+        return parameters
+    }
+
+    /// A ring of `count` nodes rooted at n0, plus `chords`.
+    static func ring(_ count: Int, chords: [LinkKey] = []) -> Simulator {
+        let simulator = Simulator(
+            names: (0..<count).map { "n\($0)" },
+            links: (0..<count).map { LinkKey($0, ($0 + 1) % count) } + chords,
+            parameters: shortTimers,
+            seed: 3
+        )
+        simulator.startCold(definitions: [0: [TopologyDefinition(name: Fixture.topology, root: "n0")]])
+        return simulator
+    }
+
+    @Test func theFixedSeedThatDivergedNowConverges() {
+        // Nodes dropped a dead node's record each on its own clock, seconds apart, and one
+        // that had dropped it could take it back from one that had not.
+        var configuration = Scenario.Configuration()
+        configuration.nodes = 30
+        configuration.degree = 3
+        configuration.topologies = 3
+        configuration.subscribers = 10
+        configuration.faults = 100
+        configuration.seed = 4
+        var scenario = Scenario(configuration)
+        let report = scenario.run()
+        #expect(report.simulatedSeconds > 60)
+        #expect(report.converged, "\(report.violations)")
+        #expect(report.invariantViolations == 0)
+        #expect(report.missedDeliveries == 0)
+    }
+
+    @Test func aDeadNodesRecordLeavesEveryDatabaseAtOnce() {
+        // The chord 2-6 keeps the overlay connected while 1-2 is cut and 4 is dead.
+        let simulator = Self.ring(8, chords: [LinkKey(2, 6)])
+        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attach(2, at: 6, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.run(for: .seconds(2))
+        simulator.kill(4)
+        // Link changes after the kill make the nodes track reachability at different
+        // moments, and a link that comes up sends its whole database.
+        var disagreements = 0
+        for step in 0..<600 {
+            if step % 50 == 17 { simulator.cut(LinkKey(1, 2)) }
+            if step % 50 == 33 { simulator.restore(LinkKey(1, 2)) }
+            simulator.run(for: .milliseconds(20))
+            // Sampled every 20 ms through two grace periods: a flush crosses the ring in a
+            // few milliseconds, so at most one sample may catch some nodes holding the dead
+            // node's record and others not.
+            let holders = simulator.liveNodes.filter { simulator.routers[$0]!.database[simulator.ids[4]] != nil }
+            if !holders.isEmpty, holders.count < simulator.liveNodes.count { disagreements += 1 }
+        }
+        #expect(disagreements <= 1)
+        #expect(simulator.liveNodes.allSatisfy { simulator.routers[$0]!.database[simulator.ids[4]] == nil })
+        #expect(InvariantChecker().check(simulator).isEmpty)
+    }
+
+    @Test func aNodeRestartedAfterItsRecordWasFlushedIsRoutedAgain() {
+        let simulator = Self.ring(6)
+        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: [])
+        simulator.attach(2, at: 3, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.run(for: .seconds(2))
+        simulator.kill(3)
+        simulator.run(for: .seconds(20))
+        simulator.restart(3)
+        simulator.run(for: .seconds(1))
+        #expect(InvariantChecker().check(simulator).isEmpty)
+        #expect(simulator.probe(from: 1, at: 0, topic: "AAPL") == [2: 1])
+    }
+
+    @Test func aPartitionLongerThanTheGracePeriodHealsIntoOneDatabase() {
+        // Each side flushed the other's records; at the heal the flushes cross into the
+        // other side, whose nodes outnumber the flushes of their own records.
+        let simulator = Self.ring(8)
+        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: ["MSFT"])
+        simulator.attach(2, at: 5, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.run(for: .seconds(2))
+        simulator.cut(LinkKey(1, 2))
+        simulator.cut(LinkKey(5, 6))
+        simulator.run(for: .seconds(20))
+        #expect(InvariantChecker().check(simulator).isEmpty)
+        #expect(simulator.routers[0]!.database.count == 4)
+        simulator.restore(LinkKey(1, 2))
+        simulator.restore(LinkKey(5, 6))
+        simulator.run(for: .seconds(1))
+        #expect(InvariantChecker().check(simulator).isEmpty)
+        #expect(simulator.routers[0]!.database.count == 8)
+        // Long after, when every flush is forgotten, nothing changed.
+        simulator.run(for: .seconds(30))
+        #expect(InvariantChecker().check(simulator).isEmpty)
+        #expect(simulator.probe(from: 1, at: 0, topic: "AAPL") == [2: 1])
+        #expect(simulator.probe(from: 2, at: 5, topic: "MSFT") == [1: 1])
+    }
+}
