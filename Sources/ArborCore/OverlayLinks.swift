@@ -103,6 +103,11 @@ public struct OverlayLinks: Sendable {
     /// Peers with an established link, and the connection carrying each.
     public var linkedPeers: [NodeID: OverlayConnection] { links.mapValues(\.connection) }
 
+    /// The connection carrying the link to `peer`, if linked.
+    public func connection(to peer: NodeID) -> OverlayConnection? {
+        links[peer]?.connection
+    }
+
     /// Established links that count toward ``OverlayConfiguration/maxLinks`` (all but those
     /// to configured peers).
     public var countedLinks: Int {

@@ -78,8 +78,15 @@ struct OverlayRing: Sendable {
         return true
     }
 
-    /// Recomputes every ring from scratch over the eligible members of `view`.
+    /// Recomputes every ring from scratch over the eligible members of `view`: from its
+    /// ring index when it has one, else by a scan of every member.
     mutating func rebuild(view: OverlayView, isEligible: (NodeID) -> Bool) {
+        if let index = view.ringIndex, index.count == perRing.count {
+            for ring in perRing.indices {
+                perRing[ring] = neighbors(in: index[ring], ring: ring, isEligible: isEligible)
+            }
+            return
+        }
         scans += 1
         let centers = perRing.indices.map { Self.position(of: center, ring: $0) }
         var fresh = Array(repeating: Neighbors(), count: perRing.count)
@@ -97,6 +104,36 @@ struct OverlayRing: Sendable {
             }
         }
         perRing = fresh
+    }
+
+    /// The nearest eligible members on both sides of the center in one ring's sorted
+    /// positions: a binary search, then a walk over the ineligible.
+    private func neighbors(in entries: [OverlayView.RingEntry], ring: Int, isEligible: (NodeID) -> Bool) -> Neighbors {
+        guard !entries.isEmpty else { return Neighbors() }
+        let mine = Self.position(of: center, ring: ring)
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].position < mine { low = middle + 1 } else { high = middle }
+        }
+        var result = Neighbors()
+        let count = entries.count
+        for step in 0..<count {
+            let entry = entries[(low + step) % count]
+            if entry.id != center, isEligible(entry.id) {
+                result.successor = (entry.id, entry.position &- mine)
+                break
+            }
+        }
+        for step in 1...count {
+            let entry = entries[((low - step) % count + count) % count]
+            if entry.id != center, isEligible(entry.id) {
+                result.predecessor = (entry.id, mine &- entry.position)
+                break
+            }
+        }
+        return result
     }
 
     /// A strict total order on candidates: the shorter distance, then the lower id (two

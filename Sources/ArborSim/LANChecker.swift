@@ -26,7 +26,7 @@ public struct LANChecker {
                 }
                 let linked = Set(machine.linkedPeers.keys)
                 for peer in linked {
-                    guard let other = simulator.index(of: peer), simulator.machines[other]?.linkedPeers[id] != nil else {
+                    guard let other = simulator.index(of: peer), simulator.machines[other]?.connection(to: id) != nil else {
                         problems.append("node \(node): link to \(peer.short) not held at the other end")
                         continue
                     }

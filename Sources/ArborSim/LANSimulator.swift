@@ -33,7 +33,7 @@ public final class LANSimulator {
     var generations: [UInt64] = []
     /// What each node announces while its announcement stands (live or crashed).
     var announced: [Int: OverlayPeer] = [:]
-    var indexByHost: [String: Int] = [:]
+    var indexByID: [NodeID: Int] = [:]
     /// Nodes that missed an announcement while partitioned.
     var missedAnnouncements: Set<Int> = []
     var connections: [SimulatedDial] = []
@@ -68,6 +68,7 @@ public final class LANSimulator {
             announced[node] = peer(node)
             view.insert(peer(node))
         }
+        view.buildRingIndex(rings: parameters.configuration(ids[0], seed: 0).rings)
         for node in 0..<count {
             machines[node] = OverlayLinks(parameters.configuration(ids[node], seed: generator.next()), view: view)
             apply(node, .timer)
@@ -77,11 +78,11 @@ public final class LANSimulator {
     private func addNode() {
         let node = ids.count
         var id = NodeID.random(using: &generator)
-        while indexByHost["n\(id)"] != nil {
+        while indexByID[id] != nil {
             id = NodeID.random(using: &generator)
         }
         ids.append(id)
-        indexByHost[host(node)] = node
+        indexByID[id] = node
         machines.append(nil)
         sides.append(0)
         incarnations.append(1)
@@ -91,7 +92,8 @@ public final class LANSimulator {
         wakeRequests.append(nil)
     }
 
-    private func host(_ node: Int) -> String { "n\(ids[node])" }
+    /// Host names are the node's index: `h17` (short strings, hashed without allocating).
+    private func host(_ node: Int) -> String { "h\(node)" }
 
     func peer(_ node: Int) -> OverlayPeer {
         OverlayPeer(id: ids[node], addresses: [OverlayAddress(host: host(node), port: 7000)], realm: "sim", incarnation: incarnations[node])
@@ -99,7 +101,7 @@ public final class LANSimulator {
 
     public var liveNodes: [Int] { machines.indices.filter { machines[$0] != nil } }
 
-    public func index(of id: NodeID) -> Int? { indexByHost["n\(id)"] }
+    public func index(of id: NodeID) -> Int? { indexByID[id] }
 
     // MARK: - Faults
 
@@ -300,7 +302,7 @@ public final class LANSimulator {
             switch directive {
             case .dial(let connection, _, let address):
                 dials += 1
-                let target = indexByHost[address.host]!
+                let target = Int(address.host.dropFirst())!
                 let index = connections.count
                 connections.append(SimulatedDial(dialer: node, target: target, dialerConnection: connection))
                 connectionIndex[node][connection] = index
@@ -332,7 +334,8 @@ public final class LANSimulator {
     // MARK: - Sharing
 
     /// Lets nodes whose views are equal share one copy (a view is a persistent tree; after
-    /// an announcement reached everybody, 10,000 nodes hold 10,000 equal views).
+    /// an announcement reached everybody, 10,000 nodes hold 10,000 equal views), with a
+    /// ring index, so a node that loses a neighbour finds the next without a scan.
     public func shareViews() {
         if sharedViews.count > 64 {
             sharedViews.removeAll()
@@ -342,7 +345,10 @@ public final class LANSimulator {
             if let shared = sharedViews[digest], shared.count == machines[node]!.view.count {
                 machines[node]!.adoptIdenticalView(shared)
             } else {
-                sharedViews[digest] = machines[node]!.view
+                var view = machines[node]!.view
+                view.buildRingIndex(rings: parameters.configuration(ids[node], seed: 0).rings)
+                sharedViews[digest] = view
+                machines[node]!.adoptIdenticalView(view)
             }
         }
     }

@@ -68,8 +68,13 @@ import Testing
                 present.insert(id)
             }
             if step % 50 == 0 {
-                let fresh = OverlayLinks(Overlay.configuration(ids[0]), view: OverlayView(present.map { Overlay.peer($0) }))
+                var view = OverlayView(present.map { Overlay.peer($0) })
+                let fresh = OverlayLinks(Overlay.configuration(ids[0]), view: view)
                 #expect(machine.wantedPeers == fresh.wantedPeers, "step \(step)")
+                view.buildRingIndex(rings: 3)
+                let indexed = OverlayLinks(Overlay.configuration(ids[0]), view: view)
+                #expect(indexed.wantedPeers == fresh.wantedPeers, "step \(step), with a ring index")
+                #expect(indexed.ringScans == 0)
             }
         }
         #expect(machine.ringScans < 2_000 / 4, "a rescan per change would be \(machine.ringScans)")
