@@ -41,6 +41,12 @@ extension OverlayLinks {
         /// The connection ended, for any reason: refused, reset, closed by either end, closed
         /// after a directive. Before its handshake, a dialled connection counts as a failed dial.
         case closed(OverlayConnection)
+        /// The peers a topology definition in force declares a link with (ArborCore's
+        /// `Graph.declaredNeighbors(of:)`; replaces the previous set). A tree of such a
+        /// topology may use only its declared links, so these are wanted like ring
+        /// neighbours, dialled when discovery reports them, never closed as unwanted, and
+        /// exempt from ``OverlayConfiguration/maxLinks``.
+        case declared(Set<NodeID>)
         /// The instant asked for with ``Directive/armTimer(_:)`` (or any later one) came. Also
         /// sent once after creating the machine, to dial the peers of an initial view.
         case timer

@@ -46,7 +46,7 @@ extension OverlayLinks {
             directives.append(.establish(connection, peer: peer, replacing: old.connection))
             return
         }
-        let wanted = ring.isNeighbor(peer)
+        let wanted = ring.isNeighbor(peer) || declared.contains(peer)
         if !isExempt(peer), countedLinks >= configuration.maxLinks {
             guard wanted, let victim = evictionCandidate() else {
                 directives.append(.close(connection, .full))

@@ -3,7 +3,7 @@ extension OverlayLinks {
     /// dials wanted peers, probes unreachable ones, dials configured addresses, and asks
     /// for the next wake-up.
     mutating func reconcile(at now: Instant, into directives: inout [Directive]) {
-        let wanted = ring.wanted
+        let wanted = ring.wanted.union(declared)
         for peer in links.keys {
             if wanted.contains(peer) || isExempt(peer) {
                 links[peer]!.unwantedSince = nil

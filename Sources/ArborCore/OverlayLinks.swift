@@ -80,6 +80,8 @@ public struct OverlayLinks: Sendable {
     var configured: [OverlayAddress: Configured] = [:]
     /// Linked peers discovery withdrew: forgotten when their link closes.
     var withdrawn: Set<NodeID> = []
+    /// Peers that topology definitions declare a link with (``Event/declared(_:)``).
+    var declared: Set<NodeID> = []
     var random: OverlayRandom
     var nextDial: UInt64 = 1
     var armed: Instant?
@@ -98,7 +100,7 @@ public struct OverlayLinks: Sendable {
     // MARK: - Inspection
 
     /// The peers this node wants links to now: its ring neighbours.
-    public var wantedPeers: Set<NodeID> { ring.wanted }
+    public var wantedPeers: Set<NodeID> { ring.wanted.union(declared) }
 
     /// Peers with an established link, and the connection carrying each.
     public var linkedPeers: [NodeID: OverlayConnection] { links.mapValues(\.connection) }
@@ -117,7 +119,7 @@ public struct OverlayLinks: Sendable {
     /// Whether the link to `peer` is exempt from the cap: the peer was reached through a
     /// configured address.
     public func isExempt(_ peer: NodeID) -> Bool {
-        configured.values.contains { $0.peer == peer }
+        declared.contains(peer) || configured.values.contains { $0.peer == peer }
     }
 
     /// Peers currently left out of the rings as unreachable.
@@ -150,6 +152,8 @@ public struct OverlayLinks: Sendable {
             }
         case .unconfigured(let address):
             configured[address] = nil
+        case .declared(let peers):
+            declared = peers.subtracting([id])
         case .accepted(let connection):
             pending[connection] = Pending(deadline: now + configuration.handshakeTimeout)
         case .handshaken(let connection, let peer, let incarnation):

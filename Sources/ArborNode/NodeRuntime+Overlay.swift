@@ -75,6 +75,18 @@ extension NodeRuntime {
         overlayEvent(.timer)
     }
 
+    /// Tells the overlay machine which peers the topology definitions declare a link with,
+    /// when a router step changed its graph and with it that set.
+    func declareLinks() {
+        let graph = router.graph
+        guard graph !== declaredFrom else { return }
+        declaredFrom = graph
+        let peers = graph.declaredNeighbors(of: id)
+        guard peers != declaredPeers else { return }
+        declaredPeers = peers
+        overlayEvent(.declared(peers))
+    }
+
     /// Handles what discovery reports, on the event loop: the overlay machine decides
     /// whom to link to.
     func discoveryEvent(_ event: DiscoveryEvent) {

@@ -46,6 +46,9 @@ final class NodeRuntime: @unchecked Sendable {
     /// Dials the machine closed while they were still connecting.
     var abandonedDials: Set<OverlayConnection> = []
     var nextAccepted: UInt64 = 0
+    /// The graph the declared links were last read from, and what they were.
+    var declaredFrom: Graph?
+    var declaredPeers: Set<NodeID> = []
     /// Why the last dial of an address failed, until one succeeds (`GET /v1/peers`).
     var dialErrors: [OverlayAddress: String] = [:]
     /// The node each configured address turned out to be.
@@ -112,6 +115,7 @@ final class NodeRuntime: @unchecked Sendable {
         let now = clock.now
         let actions = router.handle(event, at: now)
         perform(actions)
+        declareLinks()
         var peerFailed = false
         var routeChanged = false
         for case .observe(let observation) in actions {
