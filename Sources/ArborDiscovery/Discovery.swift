@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// A `Discovery` announces this node (if its backend publishes anything) and reports the
 /// peers it finds as a stream of ``DiscoveryEvent``s. It never dials anybody: the daemon
-/// dials according to ``DialPolicy``.
+/// feeds the events to ArborCore's `OverlayLinks`, which decides whom to link to.
 ///
 /// Threading contract, shared by every backend:
 /// - `start`, `update` and `stop` may be called from any thread.

@@ -8,8 +8,8 @@ import NIOCore
 /// ``DiscoveryEvent/staticPeerAdded(_:)``, never as ``DiscoveryEvent/appeared(_:)``: the
 /// daemon dials the address (whatever the ids, since the other side may not list us), learns
 /// the peer's id in the handshake, and from then on treats it like any other peer — a second
-/// connection to the same id (say it was also found by mDNS) is settled by
-/// ``DialPolicy/keeps(connectionDialedBy:between:and:)``. An address that turns out to be
+/// connection to the same id (say it was also found by mDNS) is settled by ArborCore's
+/// `OverlayLinks` (the link dialled by the lower node id stays). An address that turns out to be
 /// ourselves is dropped after the handshake. Nothing is published.
 ///
 /// On start it reports ``DiscoveryState/running(serviceName:)`` with a `nil` name and then

@@ -11,7 +11,7 @@ import NIOPosix
 import Glibc
 #endif
 
-/// A running router: the peer listener, the static dialers, the local client socket, the
+/// A running router: the peer listener, the overlay's dials, the local client socket, the
 /// control socket and the optional metrics port, all on one event loop around one ``Router``.
 public final class ArborNode: Sendable {
     public let configuration: NodeConfiguration
@@ -61,7 +61,7 @@ public final class ArborNode: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.writeBufferWaterMark, value: peerOutput)
                 .childChannelInitializer { channel in
-                    Self.addPeerHandlers(channel, runtime: runtime, dialer: nil, frameLimit: frameLimit)
+                    Self.addPeerHandlers(channel, runtime: runtime, connection: runtime.nextAcceptedConnection(), frameLimit: frameLimit)
                 }
                 .bind(host: configuration.listenHost, port: configuration.listenPort)
                 .get()
@@ -104,15 +104,10 @@ public final class ArborNode: Sendable {
 
         try await runtime.eventLoop.submit {
             runtime.start()
-            let factory: @Sendable (Channel, PeerDialer) -> EventLoopFuture<Void> = { channel, dialer in
-                Self.addPeerHandlers(channel, runtime: runtime, dialer: dialer, frameLimit: frameLimit)
+            runtime.peerHandlerFactory = { channel, connection in
+                Self.addPeerHandlers(channel, runtime: runtime, connection: connection, frameLimit: frameLimit)
             }
-            runtime.peerHandlerFactory = factory
-            for endpoint in configuration.staticPeers {
-                let dialer = PeerDialer(endpoint: endpoint, runtime: runtime, makeHandlers: factory)
-                runtime.dialers.append(dialer)
-                dialer.dial()
-            }
+            runtime.startOverlay()
             if let discovery = configuration.discovery {
                 runtime.discoveryBackend = "avahi"
                 let advertisement = Advertisement(
@@ -205,13 +200,13 @@ public final class ArborNode: Sendable {
         return try await runtime.eventLoop.submit { body(runtime) }.get()
     }
 
-    private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, dialer: PeerDialer?, frameLimit: Int) -> EventLoopFuture<Void> {
+    private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, connection: OverlayConnection, frameLimit: Int) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let counters = LinkCounters()
             let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
             try channel.pipeline.syncOperations.addHandlers([
                 ByteCountingHandler(counters),
-                PeerChannelHandler(runtime: runtime, dialer: dialer, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
+                PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
             ])
         }
     }

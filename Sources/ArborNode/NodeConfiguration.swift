@@ -25,7 +25,10 @@ public struct NodeConfiguration: Sendable {
     public var peerOutputLimit: Int = 64 << 20
     /// Finds peers on the LAN (mDNS through Avahi), if any; static peers are dialled anyway.
     public var discovery: (any Discovery)?
-    /// First and largest delay between attempts to dial a static peer.
+    /// Most overlay links the node chooses itself (links to configured addresses are
+    /// extra); see ``OverlayConfiguration/maxLinks``.
+    public var maxLinks: Int = 8
+    /// First and largest delay between attempts to dial a peer.
     public var redialInitialDelay: Duration = .milliseconds(100)
     public var redialMaximumDelay: Duration = .seconds(5)
 

@@ -18,11 +18,11 @@ final class NodeRuntime: @unchecked Sendable {
     let clock = NodeClock()
     let localHandshake: Handshake
     private(set) var router: Router
-    private(set) var peers: [NodeID: PeerLink] = [:]
+    var peers: [NodeID: PeerLink] = [:]
     private(set) var clients: [ClientID: ClientLink] = [:]
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
-    private(set) var traffic = TrafficLedger()
+    var traffic = TrafficLedger()
     private(set) var publishers = PublisherRegistry()
     private(set) var failovers = FailoverTracker()
     private var eventFollowers = EventFollowers()
@@ -34,16 +34,32 @@ final class NodeRuntime: @unchecked Sendable {
     var metricsAddress: String?
     /// Computes trees for inspection with the routers' own function (``ControlView``).
     let inspectionCache = RoutingCache()
-    var dialers: [PeerDialer] = []
-    /// Dialers of peers found by discovery, by node id.
-    var discoveryDialers: [NodeID: PeerDialer] = [:]
+    /// Which peers to link to, dials, redials, handshake deadlines, duplicate links: the
+    /// pure machine whose directives ``overlayEvent(_:)`` carries out.
+    var overlay: OverlayLinks
+    var overlayTimer: Scheduled<Void>?
+    /// Every open peer connection (dialled or accepted), handshaken or not.
+    var connections: [OverlayConnection: PeerConnection] = [:]
+    /// Dials whose TCP connection is not open yet: the peer expected (`nil` for a
+    /// configured address) and the address.
+    var dialing: [OverlayConnection: (peer: NodeID?, address: OverlayAddress)] = [:]
+    /// Dials the machine closed while they were still connecting.
+    var abandonedDials: Set<OverlayConnection> = []
+    var nextAccepted: UInt64 = 0
+    /// The graph the declared links were last read from, and what they were.
+    var declaredFrom: Graph?
+    var declaredPeers: Set<NodeID> = []
+    /// Why the last dial of an address failed, until one succeeds (`GET /v1/peers`).
+    var dialErrors: [OverlayAddress: String] = [:]
+    /// The node each configured address turned out to be.
+    var configuredPeers: [OverlayAddress: NodeID] = [:]
     /// Peers discovery currently reports.
     var discovered: [NodeID: DiscoveredPeer] = [:]
     /// The discovery backend's name and last reported state.
     var discoveryBackend = "static"
     var discoveryState: DiscoveryState?
     /// Builds the pipeline of an outgoing peer connection.
-    var peerHandlerFactory: (@Sendable (Channel, PeerDialer) -> EventLoopFuture<Void>)?
+    var peerHandlerFactory: (@Sendable (Channel, OverlayConnection) -> EventLoopFuture<Void>)?
     private var nextClientID: ClientID = 1
     private var wakeTask: Scheduled<Void>?
     /// Outboxes that got frames this tick (each with `awaitsFlush` set).
@@ -53,16 +69,16 @@ final class NodeRuntime: @unchecked Sendable {
     private(set) var shuttingDown = false
 
     struct PeerLink {
+        /// The connection that carries the link.
+        var connection: PeerConnection
         /// Every frame to the peer goes through it.
-        var outbox: FrameOutbox<PeerFrame>
-        var channel: Channel { outbox.channel }
+        var outbox: FrameOutbox<PeerFrame> { connection.outbox }
+        var channel: Channel { connection.channel }
+        var counters: LinkCounters { connection.counters }
+        var origin: PeerOrigin { connection.origin }
         var name: String
         var incarnation: UInt64
-        /// The node that dialled this link (duplicate links keep the lower dialler's).
-        var dialer: NodeID
         var remoteAddress: String
-        var origin: PeerOrigin
-        var counters: LinkCounters
     }
 
     struct ClientLink {
@@ -77,6 +93,7 @@ final class NodeRuntime: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         router = Router(configuration.router)
+        overlay = OverlayLinks(Self.overlayConfiguration(configuration))
         eventLog = NodeEventLog(capacity: 1_000)
         localHandshake = Handshake(
             node: configuration.router.id,
@@ -98,6 +115,7 @@ final class NodeRuntime: @unchecked Sendable {
         let now = clock.now
         let actions = router.handle(event, at: now)
         perform(actions)
+        declareLinks()
         var peerFailed = false
         var routeChanged = false
         for case .observe(let observation) in actions {
@@ -240,41 +258,6 @@ final class NodeRuntime: @unchecked Sendable {
 
     // MARK: - Peers
 
-    /// A peer link finished its handshake. Returns `nil` when it is accepted, or the
-    /// rejection to send when it duplicates a live link that stays.
-    func peerHandshaked(_ handshake: Handshake, outbox: FrameOutbox<PeerFrame>, origin: PeerOrigin, counters: LinkCounters) -> HandshakeReject? {
-        eventLoop.preconditionInEventLoop()
-        if shuttingDown {
-            return HandshakeReject(reason: .shuttingDown, text: "node \(configuration.router.name) is shutting down")
-        }
-        let peer = handshake.node
-        let dialer = origin == .inbound ? peer : id
-        if let existing = peers[peer] {
-            let replaces = handshake.incarnation > existing.incarnation || dialer < existing.dialer
-            guard replaces else {
-                return HandshakeReject(
-                    reason: .duplicateConnection,
-                    text: "a link to \(handshake.name) already exists (the one dialled by the lower node id stays)"
-                )
-            }
-            logger.debug("link to \(handshake.name) replaced by a new connection")
-            traffic.linkClosed(peer, name: existing.name, counters: existing.counters)
-            existing.channel.close(promise: nil)
-        }
-        let channel = outbox.channel
-        peers[peer] = PeerLink(
-            outbox: outbox,
-            name: handshake.name,
-            incarnation: handshake.incarnation,
-            dialer: dialer,
-            remoteAddress: channel.remoteAddress.map(Self.hostAndPort) ?? "?",
-            origin: origin,
-            counters: counters
-        )
-        handle(.peerUp(peer, name: handshake.name, incarnation: handshake.incarnation, cost: nil))
-        return nil
-    }
-
     /// Messages that arrived together on the link to `peer`, in order: one router step.
     func peerMessages(_ messages: [PeerMessage], from peer: NodeID) {
         if let link = peers[peer] {
@@ -286,26 +269,11 @@ final class NodeRuntime: @unchecked Sendable {
         handle(.messages(messages, from: peer))
     }
 
-    /// A peer channel closed; only the channel that carries the link counts.
-    func peerChannelClosed(_ peer: NodeID, channel: Channel) {
-        eventLoop.preconditionInEventLoop()
-        guard let link = peers[peer], link.channel === channel else { return }
-        peers[peer] = nil
-        traffic.linkClosed(peer, name: link.name, counters: link.counters)
-        handle(.peerDown(peer))
-        for dialer in dialers + discoveryDialers.values {
-            dialer.peerWentDown(peer)
-        }
-    }
-
     private func dropPeer(_ peer: NodeID, reason: String) {
         guard let link = peers.removeValue(forKey: peer) else { return }
         traffic.linkClosed(peer, name: link.name, counters: link.counters)
         link.channel.close(promise: nil)
         handle(.peerDown(peer))
-        for dialer in dialers + discoveryDialers.values {
-            dialer.peerWentDown(peer)
-        }
     }
 
     func countMalformedFrame() {
@@ -410,9 +378,7 @@ final class NodeRuntime: @unchecked Sendable {
     func shutdown() -> EventLoopFuture<Void> {
         eventLoop.preconditionInEventLoop()
         shuttingDown = true
-        for dialer in dialers + discoveryDialers.values {
-            dialer.stop()
-        }
+        overlayTimer?.cancel()
         handle(.shutdown)
         wakeTask?.cancel()
         var closing: [EventLoopFuture<Void>] = []

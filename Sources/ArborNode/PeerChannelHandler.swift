@@ -21,27 +21,24 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case closed
     }
 
-    /// A peer that connects but sends no handshake in this time (a hung process whose
-    /// kernel still accepts connections) is dropped.
-    static let handshakeTimeout: TimeAmount = .seconds(3)
-
     private let runtime: NodeRuntime
-    private let dialer: PeerDialer?
+    /// The overlay machine's name for this connection.
+    private let connection: OverlayConnection
     private let counters: LinkCounters
     private let outbox: FrameOutbox<PeerFrame>
     private var decoder: PeerFrameDecoder
     private var unread = UnreadBytes()
     private var state = State.awaitingHandshake
-    private var handshakeTimer: Scheduled<Void>?
     /// Messages of the current read, not yet handed to the runtime.
     private var arrived: [PeerMessage] = []
 
     /// `counters` are the link's, shared with the byte counter of its pipeline and with
     /// `outbox`, which writes to this handler's channel; frames longer than
-    /// `maximumFrameLength` are refused.
-    init(runtime: NodeRuntime, dialer: PeerDialer?, counters: LinkCounters, outbox: FrameOutbox<PeerFrame>, maximumFrameLength: Int) {
+    /// `maximumFrameLength` are refused. A connection without a handshake in time is
+    /// closed by the overlay machine (``OverlayConfiguration/handshakeTimeout``).
+    init(runtime: NodeRuntime, connection: OverlayConnection, counters: LinkCounters, outbox: FrameOutbox<PeerFrame>, maximumFrameLength: Int) {
         self.runtime = runtime
-        self.dialer = dialer
+        self.connection = connection
         self.counters = counters
         self.outbox = outbox
         decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength)
@@ -52,12 +49,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         outbox.enqueue(.handshake(runtime.localHandshake))
         outbox.flush()
-        let channel = context.channel
-        let logger = self.logger
-        handshakeTimer = context.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
-            logger.info("closing connection with \(channel.remoteAddress?.description ?? "unknown address"): no handshake within \(Self.handshakeTimeout)")
-            channel.close(promise: nil)
-        }
+        runtime.connectionOpened(PeerConnection(id: connection, outbox: outbox, counters: counters))
         context.fireChannelActive()
     }
 
@@ -89,8 +81,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case (.awaitingHandshake, .handshake(let handshake)):
             accept(handshake, context: context)
         case (.awaitingHandshake, .handshakeReject(let reject)):
-            logger.warning("peer at \(remote(context)) refused the link: \(reject.reason): \(reject.text)")
-            dialer?.refused(reject)
+            let level: Logger.Level = [.duplicateConnection, .linkLimit].contains(reject.reason) ? .debug : .warning
+            logger.log(level: level, "peer at \(remote(context)) refused the link: \(reject.reason): \(reject.text)")
             close(context)
         case (.closed, _), (.established, .handshake), (.established, .handshakeReject):
             if case .established = state {
@@ -116,31 +108,25 @@ final class PeerChannelHandler: ChannelInboundHandler {
         runtime.peerMessages(messages, from: peer)
     }
 
+    /// Checks the peer's handshake; what passes goes to the overlay machine, which decides
+    /// whether this connection becomes the link (a connection to this node itself too, so
+    /// that the machine stops dialling that address).
     private func accept(_ handshake: Handshake, context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
-        handshakeTimer = nil
-        switch runtime.localHandshake.evaluate(peer: handshake) {
-        case .reject(let reject):
+        if case .reject(let reject) = runtime.localHandshake.evaluate(peer: handshake), reject.reason != .selfConnection {
             refuse(reject, peer: handshake, context: context)
-        case .accept:
-            if let reject = runtime.peerHandshaked(handshake, outbox: outbox, origin: dialer?.origin ?? .inbound, counters: counters) {
-                refuse(reject, peer: handshake, context: context)
-                dialer?.covered(by: handshake.node)
-                return
-            }
-            state = .established(handshake.node, name: handshake.name)
-            dialer?.connected(to: handshake.node)
+            return
+        }
+        switch runtime.connectionHandshaken(connection, handshake) {
+        case .established(let peer):
+            state = .established(peer, name: handshake.name)
+        case .refused:
+            state = .closed
         }
     }
 
     private func refuse(_ reject: HandshakeReject, peer: Handshake, context: ChannelHandlerContext) {
-        if reject.reason != .duplicateConnection {
-            logger.warning("refusing link from \(peer.name) at \(remote(context)): \(reject.text)")
-            runtime.countRefusedLink()
-        }
-        if reject.reason == .selfConnection {
-            dialer?.refused(reject)
-        }
+        logger.warning("refusing link from \(peer.name) at \(remote(context)): \(reject.text)")
+        runtime.countRefusedLink()
         state = .closed
         let channel = context.channel
         outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
@@ -149,7 +135,6 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
         // Bytes of an incomplete frame at the end of the stream: a peer that died while
         // writing (kill -9) leaves them. That ends the link like any close, it is not a
         // malformed frame: logged with the reason, not counted as one.
@@ -158,11 +143,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
         }
         // Messages decoded before the end come before the closing.
         handOverArrived()
-        if case .established(let peer, _) = state {
-            runtime.peerChannelClosed(peer, channel: context.channel)
-        }
         state = .closed
-        dialer?.closed()
+        runtime.connectionClosed(connection)
         context.fireChannelInactive()
     }
 

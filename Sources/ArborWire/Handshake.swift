@@ -151,6 +151,9 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let shuttingDown = RejectReason(rawValue: 6)
     /// The sender could not decode a frame from the receiver and closes the link.
     public static let protocolError = RejectReason(rawValue: 7)
+    /// The sender holds as many overlay links as it may (`--max-links`) and does not want
+    /// this one; the dialler leaves it out of its choice for a while and links elsewhere.
+    public static let linkLimit = RejectReason(rawValue: 8)
 
     public var description: String {
         switch self {
@@ -161,6 +164,7 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .authenticationFailed: return "authentication failed"
         case .shuttingDown: return "shutting down"
         case .protocolError: return "protocol error"
+        case .linkLimit: return "link limit"
         default: return "reason \(rawValue)"
         }
     }

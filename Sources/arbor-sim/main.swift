@@ -26,9 +26,16 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "Largest partition: a partition cuts off a region of a third of the nodes, at most this many.")
     var maximumPartition = 1_000
     @Flag(help: "Print a line to standard error after each fault.") var progress = false
+    @Option(help: "random: routers over a random sparse graph of --degree; lan: every node discovers every other (as mDNS does) and the overlay link machine picks the links (no routers; reports degree, diameter and links changed per fault).")
+    var overlay: OverlayMode = .random
+    @Option(help: "With --overlay lan: the most links a node keeps.") var maxLinks = 8
 
     enum StartMode: String, ExpressibleByArgument {
         case cold, warm
+    }
+
+    enum OverlayMode: String, ExpressibleByArgument {
+        case random, lan
     }
 
     func validate() throws {
@@ -38,9 +45,14 @@ struct ArborSimCommand: ParsableCommand {
         guard subscribers >= 0, faults >= 0 else { throw ValidationError("--subscribers and --faults must not be negative") }
         guard maximumPartition >= 1 else { throw ValidationError("--maximum-partition must be at least 1") }
         guard settleMs >= 500 else { throw ValidationError("--settle-ms must be at least 500 (silent failures take 300 ms to detect)") }
+        guard maxLinks >= 3 else { throw ValidationError("--max-links must be at least 3") }
     }
 
     func run() throws {
+        if overlay == .lan {
+            try runLAN()
+            return
+        }
         var configuration = Scenario.Configuration()
         configuration.nodes = nodes
         configuration.degree = degree
@@ -60,6 +72,27 @@ struct ArborSimCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(report)
         print(String(decoding: json, as: UTF8.self))
+        if !report.passed {
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--overlay lan`: the link machine on a simulated LAN.
+    private func runLAN() throws {
+        var configuration = LANScenario.Configuration()
+        configuration.nodes = nodes
+        configuration.faults = faults
+        configuration.seed = seed
+        configuration.parameters.maxLinks = maxLinks
+        configuration.maximumPartition = maximumPartition
+        if progress {
+            configuration.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+        var scenario = LANScenario(configuration)
+        let report = scenario.run()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
         if !report.passed {
             throw ExitCode(1)
         }

@@ -60,6 +60,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time, by at most 100 (0: link costs stay fixed).")
     var rttCostUnitMs = 1.0
 
+    @Option(help: "Most overlay links this node chooses itself (3...1000; links to --peer and topology-file addresses are extra).")
+    var maxLinks = 8
+
     @Option(help: "Largest message accepted, in bytes.")
     var maxMessageSize = WireLimits.defaultMaximumMessageSize
 
@@ -72,6 +75,7 @@ struct Arbord: AsyncParsableCommand {
         }
         guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be 1...60000") }
         guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
+        guard (3...1000).contains(maxLinks) else { throw ValidationError("--max-links must be 3...1000") }
         guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
         guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
@@ -144,6 +148,7 @@ struct Arbord: AsyncParsableCommand {
             runDirectory: runDirectory,
             maximumMessageSize: maxMessageSize
         )
+        configuration.maxLinks = maxLinks
         configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }
         if discovery == .avahi {
             configuration.discovery = AvahiDiscovery(logger: logger)

@@ -210,11 +210,4 @@ struct ServiceRecordTests {
         backoff.reset()
         #expect(backoff.next() == .milliseconds(250))
     }
-
-    @Test func exactlyOneSideDials() {
-        #expect(DialPolicy.shouldDial(local: alice, remote: bob))
-        #expect(!DialPolicy.shouldDial(local: bob, remote: alice))
-        #expect(DialPolicy.keeps(connectionDialedBy: alice, between: bob, and: alice))
-        #expect(!DialPolicy.keeps(connectionDialedBy: bob, between: alice, and: bob))
-    }
 }

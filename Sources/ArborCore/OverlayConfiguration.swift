@@ -1,0 +1,48 @@
+/// How many links a node keeps and how it dials, for ``OverlayLinks``.
+///
+/// Defaults: `maxLinks` 8, hence 3 rings (6 ring links) and 2 links of slack for views
+/// that disagree for a moment; docs/architecture.md ("The overlay: which links a node
+/// keeps") gives the reasoning.
+public struct OverlayConfiguration: Sendable {
+    /// This node.
+    public var id: NodeID
+    /// Peers discovered in another realm are never dialled.
+    public var realm: String
+    /// The hard cap on links the machine chooses itself (links to discovered peers): never
+    /// more are established at once. Links to configured peers (``OverlayConfiguredSource``)
+    /// are exempt. At least 3.
+    public var maxLinks: Int = 8
+    /// Seeds the jitter of redial delays; give each node its own (a node id's bits, or a
+    /// random value at start). Same seed and same events, same directives.
+    public var seed: UInt64 = 0
+    /// The first redial delay after a failure; doubles per failure up to `redialMaximumDelay`;
+    /// each delay is jittered by ±25%.
+    public var redialInitialDelay: Duration = .milliseconds(100)
+    public var redialMaximumDelay: Duration = .seconds(5)
+    /// A connection (dialled or accepted) that has not finished its handshake in this time is
+    /// closed; a dialled one counts as a failed dial.
+    public var handshakeTimeout: Duration = .seconds(3)
+    /// A wanted peer whose dial has not completed in this time is treated as unreachable for
+    /// the choice of links (the next node on its ring is chosen), while the dial goes on.
+    /// A LAN handshake takes milliseconds; this keeps a silent partition from costing a
+    /// whole handshake timeout per step.
+    public var suspectAfter: Duration = .milliseconds(500)
+    /// Of two nodes that both want a link, the lower id dials at once; the higher dials only
+    /// if no link came up within this delay (the lower may not see it, or may not want it).
+    public var fallbackDelay: Duration = .seconds(1)
+    /// A link this node dialled and no longer wants is closed after this delay, unless it is
+    /// wanted again meanwhile: membership that changes back and forth does not flap links.
+    public var lingerDelay: Duration = .seconds(2)
+
+    public init(id: NodeID, realm: String) {
+        self.id = id
+        self.realm = realm
+    }
+
+    /// The number of rings: `(maxLinks - 2) / 2`, at least 1. Each ring contributes a
+    /// successor and a predecessor, so a node wants at most `2 * rings` links, and at least
+    /// 2 of `maxLinks` stay free for links other nodes want while views differ.
+    public var rings: Int {
+        max(1, (maxLinks - 2) / 2)
+    }
+}

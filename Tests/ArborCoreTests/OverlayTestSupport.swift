@@ -1,0 +1,83 @@
+import ArborCore
+
+/// Helpers shared by the overlay tests.
+enum Overlay {
+    static let realm = "lab"
+
+    static func address(_ id: NodeID) -> OverlayAddress {
+        OverlayAddress(host: "h\(id.low)", port: 7000)
+    }
+
+    static func peer(_ id: NodeID, realm: String = realm, incarnation: UInt64 = 1) -> OverlayPeer {
+        OverlayPeer(id: id, addresses: [address(id)], realm: realm, incarnation: incarnation)
+    }
+
+    static func configuration(_ id: NodeID, maxLinks: Int = 8) -> OverlayConfiguration {
+        var configuration = OverlayConfiguration(id: id, realm: realm)
+        configuration.maxLinks = maxLinks
+        configuration.seed = id.low
+        return configuration
+    }
+
+    /// `count` distinct ids drawn from `seed`.
+    static func ids(_ count: Int, seed: UInt64) -> [NodeID] {
+        var state = seed
+        var result = Set<NodeID>()
+        while result.count < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            result.insert(NodeID(high: z ^ (z >> 31), low: state))
+        }
+        return result.sorted()
+    }
+
+    /// The overlay graph every node computes from one shared view: node `i`'s wanted peers,
+    /// as indices.
+    static func graph(_ ids: [NodeID], maxLinks: Int = 8) -> [Set<Int>] {
+        let view = OverlayView(ids.map { peer($0) })
+        let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        return ids.map { id in
+            Set(OverlayLinks(configuration(id, maxLinks: maxLinks), view: view).wantedPeers.map { index[$0]! })
+        }
+    }
+
+    /// Eccentricity-based diameter (BFS from every node); `nil` when disconnected.
+    static func diameter(_ adjacency: [Set<Int>]) -> Int? {
+        let rows = adjacency.map { Array($0) }
+        var diameter = 0
+        var distance = [Int](repeating: -1, count: rows.count)
+        var queue = [Int](repeating: 0, count: rows.count)
+        for start in rows.indices {
+            for index in distance.indices { distance[index] = -1 }
+            distance[start] = 0
+            queue[0] = start
+            var head = 0
+            var tail = 1
+            while head < tail {
+                let node = queue[head]
+                head += 1
+                for next in rows[node] where distance[next] < 0 {
+                    distance[next] = distance[node] + 1
+                    diameter = max(diameter, distance[next])
+                    queue[tail] = next
+                    tail += 1
+                }
+            }
+            if tail < rows.count { return nil }
+        }
+        return diameter
+    }
+
+    /// Undirected edges of a symmetric adjacency.
+    static func edges(_ adjacency: [Set<Int>], ids: [NodeID]) -> Set<[NodeID]> {
+        var result = Set<[NodeID]>()
+        for (node, neighbors) in adjacency.enumerated() {
+            for neighbor in neighbors {
+                result.insert([ids[node], ids[neighbor]].sorted())
+            }
+        }
+        return result
+    }
+}
