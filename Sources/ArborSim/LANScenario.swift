@@ -12,7 +12,7 @@ public struct LANScenario {
         public var seed: UInt64 = 1
         public var parameters = LANParameters()
         /// Longest wait for convergence after a fault.
-        public var settleLimit: Duration = .seconds(60)
+        public var settleLimit: Duration = .seconds(120)
         /// A partition cuts off a random third of the live nodes, at most this many.
         public var maximumPartition = 1_000
         /// Called with one line after the start and after each fault; `nil`: silent.
