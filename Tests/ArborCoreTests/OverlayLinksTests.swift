@@ -261,6 +261,8 @@ import Testing
         let up = machine.handle(.handshaken(dial[0].0, peer: node(900), incarnation: 1), at: ms(2))
         #expect(establishes(up) == [node(900)])
         #expect(machine.isExempt(node(900)))
+        #expect(machine.configuredSource(of: node(900)) == .topologyFile)
+        #expect(machine.configuredSource(of: node(101)) == nil)
         #expect(machine.countedLinks == 3)
         #expect(closes(machine.handle(.timer, at: ms(60_000))).isEmpty)
         // Closed: redialled after the backoff, for ever.
