@@ -25,11 +25,13 @@ public struct OverlayConfiguration: Sendable {
     /// A wanted peer whose dial has not completed in this time is treated as unreachable for
     /// the choice of links (the next node on its ring is chosen), while the dial goes on.
     /// A LAN handshake takes milliseconds; this keeps a silent partition from costing a
-    /// whole handshake timeout per step.
-    public var suspectAfter: Duration = .milliseconds(500)
+    /// whole handshake timeout per node skipped (a node on the small side of a partition
+    /// may have to skip dozens in a row on a ring).
+    public var suspectAfter: Duration = .milliseconds(250)
     /// Of two nodes that both want a link, the lower id dials at once; the higher dials only
     /// if no link came up within this delay (the lower may not see it, or may not want it).
-    public var fallbackDelay: Duration = .seconds(1)
+    /// Short, because a crossing dial costs only a connection that the tie break closes.
+    public var fallbackDelay: Duration = .milliseconds(250)
     /// A link this node dialled and no longer wants is closed after this delay, unless it is
     /// wanted again meanwhile: membership that changes back and forth does not flap links.
     public var lingerDelay: Duration = .seconds(2)

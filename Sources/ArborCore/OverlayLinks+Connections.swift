@@ -119,24 +119,26 @@ extension OverlayLinks {
     mutating func expire(at now: Instant, into directives: inout [Directive]) {
         // In a fixed order (dictionaries iterate in an order that changes from run to
         // run): the directives and the jitter drawn depend on it.
-        for connection in pending.keys.sorted() where pending[connection]!.deadline <= now {
+        let expired = pending.compactMap { $0.value.deadline <= now ? $0.key : nil }
+        for connection in expired.sorted() {
             let attempt = pending.removeValue(forKey: connection)!
             directives.append(.close(connection, .handshakeTimeout))
             dialFailed(connection, attempt, at: now)
         }
-        for peer in contacts.keys.sorted() where !contacts[peer]!.unreachable {
-            let contact = contacts[peer]!
-            if let started = contact.dialStarted, started + configuration.suspectAfter <= now {
-                // A peer that left the view meanwhile is in no ring: nothing to suspect.
-                contacts[peer]!.dialStarted = nil
-                markUnreachable(peer)
-            }
+        let suspected = contacts.compactMap { peer, contact in
+            !contact.unreachable && contact.dialStarted.map { $0 + configuration.suspectAfter <= now } == true ? peer : nil
         }
-        for peer in links.keys.sorted() {
+        for peer in suspected.sorted() {
+            // A peer that left the view meanwhile is in no ring: nothing to suspect.
+            contacts[peer]!.dialStarted = nil
+            markUnreachable(peer)
+        }
+        let lingered = links.compactMap { peer, link in
+            link.dialedByUs && link.unwantedSince.map { $0 + configuration.lingerDelay <= now } == true ? peer : nil
+        }
+        for peer in lingered.sorted() {
             let link = links[peer]!
-            if link.dialedByUs, let since = link.unwantedSince, since + configuration.lingerDelay <= now,
-                !isExempt(peer), !ring.isNeighbor(peer)
-            {
+            if !isExempt(peer), !ring.isNeighbor(peer) {
                 links[peer] = nil
                 directives.append(.close(link.connection, .unwanted))
                 linkEnded(peer, link, at: now)

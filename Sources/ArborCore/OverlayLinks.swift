@@ -122,6 +122,12 @@ public struct OverlayLinks: Sendable {
         declared.contains(peer) || configured.values.contains { $0.peer == peer }
     }
 
+    /// Where the link to `peer` was configured (`--peer` or a topology file), for
+    /// operators; `nil` for a peer found by discovery or one that dialled in.
+    public func configuredSource(of peer: NodeID) -> OverlayConfiguredSource? {
+        configured.values.first { $0.peer == peer }?.source
+    }
+
     /// Peers currently left out of the rings as unreachable.
     public var unreachablePeers: Set<NodeID> {
         Set(contacts.compactMap { $0.value.unreachable ? $0.key : nil })
@@ -195,7 +201,7 @@ public struct OverlayLinks: Sendable {
             }
         }
         if old == nil || isEligible(peer.id) {
-            _ = ring.added(peer.id)
+            ring.added(peer.id)
         }
     }
 
@@ -232,7 +238,7 @@ public struct OverlayLinks: Sendable {
     /// `peer` stopped being eligible: the rings move on if it was a neighbour.
     mutating func ringLost(_ peer: NodeID) {
         let contacts = self.contacts
-        _ = ring.removed(peer, view: view) { contacts[$0]?.unreachable != true }
+        ring.removed(peer, view: view) { contacts[$0]?.unreachable != true }
     }
 
     mutating func markReachable(_ peer: NodeID) {
@@ -242,7 +248,7 @@ public struct OverlayLinks: Sendable {
         contact.unreachable = false
         contacts[peer] = contact
         if was, view[peer] != nil {
-            _ = ring.added(peer)
+            ring.added(peer)
         }
     }
 }

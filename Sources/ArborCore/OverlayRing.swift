@@ -49,10 +49,9 @@ struct OverlayRing: Sendable {
         perRing.contains { $0.successor?.id == id || $0.predecessor?.id == id }
     }
 
-    /// `id` became eligible; returns whether the neighbours changed.
-    mutating func added(_ id: NodeID) -> Bool {
-        guard id != center else { return false }
-        var changed = false
+    /// `id` became eligible: it replaces a neighbour it is closer than.
+    mutating func added(_ id: NodeID) {
+        guard id != center else { return }
         for ring in perRing.indices {
             let mine = Self.position(of: center, ring: ring)
             let theirs = Self.position(of: id, ring: ring)
@@ -60,22 +59,18 @@ struct OverlayRing: Sendable {
             let backward = mine &- theirs
             if Self.closer(forward, id, than: perRing[ring].successor) {
                 perRing[ring].successor = (id, forward)
-                changed = true
             }
             if Self.closer(backward, id, than: perRing[ring].predecessor) {
                 perRing[ring].predecessor = (id, backward)
-                changed = true
             }
         }
-        return changed
     }
 
-    /// `id` stopped being eligible; rescans `view` (through `isEligible`) when it was a
-    /// neighbour. Returns whether the neighbours changed.
-    mutating func removed(_ id: NodeID, view: OverlayView, isEligible: (NodeID) -> Bool) -> Bool {
-        guard isNeighbor(id) else { return false }
+    /// `id` stopped being eligible; recomputes from `view` (through `isEligible`) when it
+    /// was a neighbour.
+    mutating func removed(_ id: NodeID, view: OverlayView, isEligible: (NodeID) -> Bool) {
+        guard isNeighbor(id) else { return }
         rebuild(view: view, isEligible: isEligible)
-        return true
     }
 
     /// Recomputes every ring from scratch over the eligible members of `view`: from its

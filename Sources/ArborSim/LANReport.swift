@@ -20,6 +20,10 @@ public struct LANReport: Encodable, Sendable {
     public var diameterAtEnd = 0
     /// Wall time of one exact diameter computation (breadth-first search from every node).
     public var diameterSeconds = 0.0
+    /// Wall microseconds for one node to compute its links over the whole view, by a scan
+    /// and from a ring index.
+    public var ringScanMicroseconds = 0.0
+    public var ringIndexMicroseconds = 0.0
     public var startConvergenceMilliseconds = 0.0
     /// Simulated milliseconds from the fault until the checker was satisfied, per kind.
     public var maxConvergenceByFault: [String: Double] = [:]
@@ -46,6 +50,8 @@ public struct LANReport: Encodable, Sendable {
         case diameterAtStart = "diameter_at_start"
         case diameterAtEnd = "diameter_at_end"
         case diameterSeconds = "diameter_wall_seconds"
+        case ringScanMicroseconds = "ring_scan_us"
+        case ringIndexMicroseconds = "ring_index_us"
         case startConvergenceMilliseconds = "start_convergence_ms"
         case maxConvergenceByFault = "max_convergence_ms_by_fault"
         case linksChanged = "links_changed_by_fault"

@@ -28,6 +28,9 @@ public final class LANSimulator {
     public private(set) var maxDegreeEver = 0
     /// Nodes that exceeded ``LANParameters/maxLinks`` at some moment.
     public private(set) var capViolations = 0
+    /// Links established or closed so far, at either end: while it stands still, so do the
+    /// links (a checker need not look again).
+    public private(set) var linkChanges = 0
 
     var incarnations: [UInt64] = []
     var generations: [UInt64] = []
@@ -152,6 +155,7 @@ public final class LANSimulator {
     }
 
     private func stop(_ node: Int) {
+        linkChanges += 1
         for index in connectionIndex[node].values.sorted() {
             closeEnd(index, at: node)
         }
@@ -292,6 +296,9 @@ public final class LANSimulator {
 
     private func apply(_ node: Int, _ event: OverlayLinks.Event) {
         guard machines[node] != nil else { return }
+        if case .closed = event {
+            linkChanges += 1
+        }
         let directives = machines[node]!.handle(event, at: now)
         let degree = machines[node]!.countedLinks
         maxDegreeEver = max(maxDegreeEver, degree)
@@ -308,10 +315,12 @@ public final class LANSimulator {
                 connectionIndex[node][connection] = index
                 schedule(.arrive(dial: index), after: parameters.latency)
             case .establish(_, _, let replacing):
+                linkChanges += 1
                 if let replacing, let index = connectionIndex[node][replacing] {
                     closeEnd(index, at: node)
                 }
             case .close(let connection, _):
+                linkChanges += 1
                 if let index = connectionIndex[node][connection] {
                     closeEnd(index, at: node)
                 }

@@ -55,9 +55,9 @@ import Testing
         var lower = OverlayLinks(Overlay.configuration(me))
         let first = lower.handle(.discovered(Overlay.peer(node(40))), at: .zero)
         #expect(dials(first).isEmpty)
-        #expect(timers(first) == [ms(1_000)])
-        #expect(dials(lower.handle(.timer, at: ms(999))).isEmpty)
-        #expect(dials(lower.handle(.timer, at: ms(1_000))).map(\.1) == [node(40)])
+        #expect(timers(first) == [ms(250)])
+        #expect(dials(lower.handle(.timer, at: ms(249))).isEmpty)
+        #expect(dials(lower.handle(.timer, at: ms(250))).map(\.1) == [node(40)])
     }
 
     @Test func failedDialsBackOffExponentiallyWithJitterUpToTheCap() {
@@ -116,7 +116,7 @@ import Testing
             _ = machine.handle(.handshaken(connection, peer: peer!, incarnation: 1), at: ms(2))
         }
         #expect(machine.wantedPeers.contains(hanging))
-        let later = machine.handle(.timer, at: ms(500))
+        let later = machine.handle(.timer, at: ms(250))
         #expect(!machine.wantedPeers.contains(hanging))
         #expect(machine.wantedPeers.contains(third))
         #expect(machine.linkedPeers[third] != nil || dials(later).contains { $0.1 == third })
@@ -145,7 +145,7 @@ import Testing
         _ = high.handle(.discovered(Overlay.peer(node(10))), at: .zero)
         let lowDial = dials(low.handle(.timer, at: .zero))
         let fromLow = lowDial.isEmpty ? OverlayConnection.dialed(1) : lowDial[0].0
-        let fromHigh = dials(high.handle(.timer, at: ms(1_000)))[0].0
+        let fromHigh = dials(high.handle(.timer, at: ms(250)))[0].0
         // At low: its own dial (fromLow) and the accepted one of high's dial.
         _ = low.handle(.accepted(.accepted(7)), at: ms(1_000))
         _ = high.handle(.accepted(.accepted(8)), at: ms(1_000))
@@ -261,6 +261,8 @@ import Testing
         let up = machine.handle(.handshaken(dial[0].0, peer: node(900), incarnation: 1), at: ms(2))
         #expect(establishes(up) == [node(900)])
         #expect(machine.isExempt(node(900)))
+        #expect(machine.configuredSource(of: node(900)) == .topologyFile)
+        #expect(machine.configuredSource(of: node(101)) == nil)
         #expect(machine.countedLinks == 3)
         #expect(closes(machine.handle(.timer, at: ms(60_000))).isEmpty)
         // Closed: redialled after the backoff, for ever.
