@@ -57,8 +57,8 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Missed heartbeats after which a silent peer is declared dead.")
     var deadAfter = 3
 
-    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time, by at most 100 (0: link costs stay fixed).")
-    var rttCostUnitMs = 1.0
+    @Option(help: "Link cost grows by one per this many milliseconds of measured round-trip time, by at most 100 (0: link costs stay fixed). The default ignores a LAN's sub-millisecond differences and a busy host's scheduling noise, and still prefers a 20 ms path to a 100 ms one.")
+    var rttCostUnitMs = 5.0
 
     @Option(help: "Most overlay links this node chooses itself (3...1000; links to --peer and topology-file addresses are extra).")
     var maxLinks = 8
