@@ -20,4 +20,34 @@ public enum OverlayGraph {
         }
         return result
     }
+
+    /// Breadth-first searches over `rows` (node → neighbours, by index) from each of
+    /// `sources`: the largest distance found, and how many nodes the last search reached
+    /// (fewer than `rows.count`: the graph is not connected). The diameter is the maximum
+    /// over every node as a source.
+    public static func eccentricities(_ rows: [[Int]], from sources: some Sequence<Int>) -> (maximum: Int, reached: Int) {
+        var distance = [Int](repeating: -1, count: rows.count)
+        var queue = [Int](repeating: 0, count: rows.count)
+        var maximum = 0
+        var reached = 0
+        for start in sources {
+            for index in distance.indices { distance[index] = -1 }
+            distance[start] = 0
+            queue[0] = start
+            var head = 0
+            var tail = 1
+            while head < tail {
+                let node = queue[head]
+                head += 1
+                for next in rows[node] where distance[next] < 0 {
+                    distance[next] = distance[node] + 1
+                    maximum = max(maximum, distance[next])
+                    queue[tail] = next
+                    tail += 1
+                }
+            }
+            reached = tail
+        }
+        return (maximum, reached)
+    }
 }

@@ -62,30 +62,7 @@ public struct LANChecker {
         let rows: [[Int]] = group.map { node in
             simulator.machines[node]!.linkedPeers.keys.compactMap { simulator.index(of: $0).flatMap { position[$0] } }
         }
-        var distance = [Int](repeating: -1, count: group.count)
-        var queue = [Int](repeating: 0, count: group.count)
-        var maximum = 0
-        var reached = 0
-        for source in sources {
-            for index in distance.indices { distance[index] = -1 }
-            let start = position[source]!
-            distance[start] = 0
-            queue[0] = start
-            var head = 0
-            var tail = 1
-            while head < tail {
-                let node = queue[head]
-                head += 1
-                for next in rows[node] where distance[next] < 0 {
-                    distance[next] = distance[node] + 1
-                    maximum = max(maximum, distance[next])
-                    queue[tail] = next
-                    tail += 1
-                }
-            }
-            reached = tail
-        }
-        return (maximum, reached)
+        return OverlayGraph.eccentricities(rows, from: sources.map { position[$0]! })
     }
 
     /// The diameter of the largest side's overlay (breadth-first search from every node).

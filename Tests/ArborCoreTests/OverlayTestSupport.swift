@@ -47,25 +47,10 @@ enum Overlay {
     static func diameter(_ adjacency: [Set<Int>]) -> Int? {
         let rows = adjacency.map { Array($0) }
         var diameter = 0
-        var distance = [Int](repeating: -1, count: rows.count)
-        var queue = [Int](repeating: 0, count: rows.count)
         for start in rows.indices {
-            for index in distance.indices { distance[index] = -1 }
-            distance[start] = 0
-            queue[0] = start
-            var head = 0
-            var tail = 1
-            while head < tail {
-                let node = queue[head]
-                head += 1
-                for next in rows[node] where distance[next] < 0 {
-                    distance[next] = distance[node] + 1
-                    diameter = max(diameter, distance[next])
-                    queue[tail] = next
-                    tail += 1
-                }
-            }
-            if tail < rows.count { return nil }
+            let (maximum, reached) = OverlayGraph.eccentricities(rows, from: [start])
+            if reached < rows.count { return nil }
+            diameter = max(diameter, maximum)
         }
         return diameter
     }
