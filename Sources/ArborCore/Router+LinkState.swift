@@ -145,20 +145,20 @@ extension Router {
 
     /// Sends `records` to `peer` in frames of at most `recordsPerFrame`.
     mutating func sendRecords(_ records: [LinkStateRecord], to peer: NodeID, now: Instant) {
-        var start = 0
-        while start < records.count {
-            let end = min(start + configuration.recordsPerFrame, records.count)
-            send(.linkState(Array(records[start..<end])), to: peer, now: now)
-            start = end
-        }
+        send(records, inFramesOf: configuration.recordsPerFrame, to: peer, now: now, as: PeerMessage.linkState)
     }
 
     /// Sends flushes of `versions` to `peer` in frames of at most `recordsPerFrame`.
     mutating func sendFlushes(_ versions: [RecordVersion], to peer: NodeID, now: Instant) {
+        send(versions, inFramesOf: configuration.recordsPerFrame, to: peer, now: now, as: PeerMessage.flush)
+    }
+
+    /// Sends `items` to `peer` in order, at most `size` per frame, each frame made by `frame`.
+    mutating func send<Item>(_ items: [Item], inFramesOf size: Int, to peer: NodeID, now: Instant, as frame: ([Item]) -> PeerMessage) {
         var start = 0
-        while start < versions.count {
-            let end = min(start + configuration.recordsPerFrame, versions.count)
-            send(.flush(Array(versions[start..<end])), to: peer, now: now)
+        while start < items.count {
+            let end = min(start + size, items.count)
+            send(frame(Array(items[start..<end])), to: peer, now: now)
             start = end
         }
     }

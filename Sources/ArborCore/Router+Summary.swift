@@ -16,12 +16,7 @@ extension Router {
             versions.append(record.version)
         }
         versions.sort { $0.origin < $1.origin }
-        var start = 0
-        while start < versions.count {
-            let end = min(start + configuration.versionsPerFrame, versions.count)
-            send(.summary(Array(versions[start..<end])), to: peer, now: now)
-            start = end
-        }
+        send(versions, inFramesOf: configuration.versionsPerFrame, to: peer, now: now, as: PeerMessage.summary)
     }
 
     /// Asks `peer` for the records its summary lists newer than this node holds them, or
@@ -46,12 +41,7 @@ extension Router {
                 wanted.append(version.origin)
             }
         }
-        var start = 0
-        while start < wanted.count {
-            let end = min(start + configuration.versionsPerFrame, wanted.count)
-            send(.request(Array(wanted[start..<end])), to: peer, now: now)
-            start = end
-        }
+        send(wanted, inFramesOf: configuration.versionsPerFrame, to: peer, now: now, as: PeerMessage.request)
     }
 
     /// Sends `peer` the records it asked for, as this node holds them now, or the flushes
