@@ -68,13 +68,7 @@ struct ArborSimCommand: ParsableCommand {
         }
         var scenario = Scenario(configuration)
         let report = scenario.run()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = try encoder.encode(report)
-        print(String(decoding: json, as: UTF8.self))
-        if !report.passed {
-            throw ExitCode(1)
-        }
+        try emit(report, passed: report.passed)
     }
 
     /// `--overlay lan`: the link machine on a simulated LAN.
@@ -90,10 +84,15 @@ struct ArborSimCommand: ParsableCommand {
         }
         var scenario = LANScenario(configuration)
         let report = scenario.run()
+        try emit(report, passed: report.passed)
+    }
+
+    /// Prints `report` as one line of JSON with sorted keys; exits 1 unless it passed.
+    private func emit(_ report: some Encodable, passed: Bool) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        if !report.passed {
+        if !passed {
             throw ExitCode(1)
         }
     }
