@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -39,12 +40,18 @@ let package = Package(
             name: "ArborWire",
             dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Node keys, handshake proofs, record seals (Ed25519 through swift-crypto): the only
+        // target with crypto; ArborCore carries seals without checking them.
+        .target(
+            name: "ArborTrust",
+            dependencies: ["ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The control API's contract (JSON documents, paths) and a small client for it.
         .target(name: "ArborControl"),
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl",
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl", "ArborTrust",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "arbord",
             dependencies: [
-                "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery",
+                "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,6 +133,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        .testTarget(
+            name: "ArborTrustTests",
+            dependencies: ["ArborTrust", "ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
         .testTarget(
@@ -178,7 +189,7 @@ let package = Package(
         // the `arbord` executable so it is built before the tests that start it.
         .testTarget(
             name: "ArborIntegrationTests",
-            dependencies: ["ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio"), "arbord"]
+            dependencies: ["ArborWire", "ArborCore", "ArborTrust", .product(name: "NIOCore", package: "swift-nio"), "arbord"]
         ),
     ]
 )

@@ -19,6 +19,11 @@ public struct StatsDocument: Codable, Hashable, Sendable {
     public var protocolErrors: UInt64
     public var malformedFrames: UInt64
     public var peerLinksRefused: UInt64
+    /// Links refused because the peer did not prove its node id (included in
+    /// `peerLinksRefused`).
+    public var identitiesNotProven: UInt64
+    /// Records and flushes dropped because their origin's seal did not check.
+    public var unauthenticRecords: UInt64
     /// Local applications cut off for not reading their messages.
     public var slowConsumersDropped: UInt64
     /// Peer failures this node detected that were followed by new trees, and the time from
@@ -35,7 +40,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         published: UInt64, dataReceived: UInt64, dataForwarded: UInt64, delivered: UInt64, dropped: DropCountsDocument,
         reroutes: UInt64, recomputations: UInt64, recordsReceived: UInt64, recordsInstalled: UInt64,
         interestMessagesSent: UInt64, protocolErrors: UInt64, malformedFrames: UInt64, peerLinksRefused: UInt64,
-        slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
+        identitiesNotProven: UInt64, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
         topologies: [TopologyTrafficDocument], peers: [PeerTrafficDocument]
     ) {
         self.published = published
@@ -51,6 +56,8 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         self.protocolErrors = protocolErrors
         self.malformedFrames = malformedFrames
         self.peerLinksRefused = peerLinksRefused
+        self.identitiesNotProven = identitiesNotProven
+        self.unauthenticRecords = unauthenticRecords
         self.slowConsumersDropped = slowConsumersDropped
         self.failovers = failovers
         self.peersUp = peersUp
@@ -70,6 +77,8 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         case protocolErrors = "protocol_errors"
         case malformedFrames = "malformed_frames"
         case peerLinksRefused = "peer_links_refused"
+        case identitiesNotProven = "identities_not_proven"
+        case unauthenticRecords = "unauthentic_records"
         case slowConsumersDropped = "slow_consumers_dropped"
         case peersUp = "peers_up"
     }

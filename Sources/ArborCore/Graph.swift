@@ -336,7 +336,9 @@ public final class Graph: Sendable {
             componentRoots = roots
         }
 
-        (definitions, definitionConflicts) = Graph.resolveDefinitions(input.carriedDefinitions.values)
+        (definitions, definitionConflicts) = DefinitionAuthority.resolve(
+            input.carriedDefinitions.map { (signer: input.ids[Int($0.key)], definitions: $0.value) }
+        )
         // Names resolve alike while every name is the same and none is contested (a
         // contest depends on links and incarnations, which may have changed).
         if let previous, previous.nameConflicts.isEmpty, !input.namesChanged {
@@ -419,34 +421,6 @@ public final class Graph: Sendable {
             }
         }
         return labels
-    }
-
-    /// Per topology: the highest version wins; among different definitions at that version
-    /// the smallest digest wins, and the clash is reported.
-    private static func resolveDefinitions(
-        _ carried: some Sequence<[TopologyDefinition]>
-    ) -> ([TopologyName: TopologyDefinition], [TopologyName: [TopologyDefinition]]) {
-        var candidates: [TopologyName: [TopologyDefinition]] = [:]
-        for definitions in carried {
-            for definition in definitions {
-                candidates[definition.name, default: []].append(definition)
-            }
-        }
-        var chosen: [TopologyName: TopologyDefinition] = [:]
-        var conflicts: [TopologyName: [TopologyDefinition]] = [:]
-        for (name, all) in candidates {
-            let top = all.map(\.version).max()!
-            var distinct: [UInt64: TopologyDefinition] = [:]
-            for definition in all where definition.version == top {
-                distinct[definition.digest] = definition
-            }
-            let ordered = distinct.sorted { $0.key < $1.key }.map(\.value)
-            chosen[name] = ordered[0]
-            if ordered.count > 1 {
-                conflicts[name] = ordered
-            }
-        }
-        return (chosen, conflicts)
     }
 
     private static func resolveNames(

@@ -18,6 +18,9 @@ public struct LinkStateRecord: Hashable, Sendable {
         var links: [Link]
         var definitions: [TopologyDefinition]
         var fingerprint: (UInt64, UInt64) = (0, 0)
+        /// The origin's seal over this content; not part of the content (nor of the
+        /// fingerprint): any change of content drops it.
+        var seal: RecordSeal?
 
         init(origin: NodeID, name: String, incarnation: UInt64, sequence: UInt64, links: [Link], definitions: [TopologyDefinition]) {
             self.origin = origin
@@ -41,6 +44,7 @@ public struct LinkStateRecord: Hashable, Sendable {
             sequence = other.sequence
             links = other.links
             definitions = other.definitions
+            seal = other.seal
         }
 
         func refreshFingerprint() {
@@ -72,7 +76,8 @@ public struct LinkStateRecord: Hashable, Sendable {
         incarnation: UInt64,
         sequence: UInt64,
         links: [Link],
-        definitions: [TopologyDefinition] = []
+        definitions: [TopologyDefinition] = [],
+        seal: RecordSeal? = nil
     ) {
         storage = Storage(
             origin: origin,
@@ -82,6 +87,7 @@ public struct LinkStateRecord: Hashable, Sendable {
             links: links.sorted { $0.neighbor < $1.neighbor },
             definitions: definitions
         )
+        storage.seal = seal
     }
 
     public var origin: NodeID {
@@ -116,11 +122,26 @@ public struct LinkStateRecord: Hashable, Sendable {
         set { update { $0.definitions = newValue } }
     }
 
+    /// The origin's signature over this record's content, if it carries one. Changing any
+    /// other field drops it; equality and hashing ignore it (a record is its content).
+    public var seal: RecordSeal? {
+        get { storage.seal }
+        set {
+            if !isKnownUniquelyReferenced(&storage) {
+                let fingerprint = storage.fingerprint
+                storage = storage.copy()
+                storage.fingerprint = fingerprint
+            }
+            storage.seal = newValue
+        }
+    }
+
     private mutating func update(_ change: (Storage) -> Void) {
         if !isKnownUniquelyReferenced(&storage) {
             storage = storage.copy()
         }
         change(storage)
+        storage.seal = nil
         storage.refreshFingerprint()
     }
 

@@ -6,11 +6,26 @@ public struct RecordVersion: Hashable, Sendable {
     public var origin: NodeID
     public var incarnation: UInt64
     public var sequence: UInt64
+    /// The origin's seal of the record of this version, carried by a flush so that any node
+    /// can check that the origin did sign the version withdrawn (a summary carries none).
+    /// Not part of the version: equality and hashing ignore it.
+    public var seal: RecordSeal?
 
-    public init(origin: NodeID, incarnation: UInt64, sequence: UInt64) {
+    public init(origin: NodeID, incarnation: UInt64, sequence: UInt64, seal: RecordSeal? = nil) {
         self.origin = origin
         self.incarnation = incarnation
         self.sequence = sequence
+        self.seal = seal
+    }
+
+    public static func == (lhs: RecordVersion, rhs: RecordVersion) -> Bool {
+        lhs.origin == rhs.origin && lhs.incarnation == rhs.incarnation && lhs.sequence == rhs.sequence
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(origin)
+        hasher.combine(incarnation)
+        hasher.combine(sequence)
     }
 
     /// Whether this version supersedes `other` (same origin assumed).
@@ -33,9 +48,9 @@ public struct RecordVersion: Hashable, Sendable {
 }
 
 extension LinkStateRecord {
-    /// Origin, incarnation and sequence of this record.
+    /// Origin, incarnation and sequence of this record, with its seal.
     public var version: RecordVersion {
-        RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence)
+        RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence, seal: seal)
     }
 
     /// Whether this record supersedes `version` (same origin assumed).

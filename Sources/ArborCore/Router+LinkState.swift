@@ -17,10 +17,18 @@ extension Router {
             ownRecord.incarnation = next.incarnation
             ownRecord.sequence = next.sequence
         }
+        sealOwnRecord()
         database.apply(ownRecord)
         noteChanged(id)
         ownRecordUnsent = true
         scheduleRecompute(now)
+    }
+
+    /// Signs this node's record as it is now, when the node has a key.
+    mutating func sealOwnRecord() {
+        if let sealer = configuration.sealer {
+            ownRecord.seal = sealer.seal(ownRecord)
+        }
     }
 
     /// Floods this node's record once for every change one event made (a timer that finds

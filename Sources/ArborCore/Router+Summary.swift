@@ -22,13 +22,15 @@ extension Router {
     /// Asks `peer` for the records its summary lists newer than this node holds them, or
     /// that this node holds neither as a record nor as a flush at least as new. A version of
     /// this node's own record newer than its current one (left from an earlier life, or
-    /// forged) is outnumbered.
+    /// made up) is asked for too: a summary carries no seal, so only the record itself, once
+    /// the node has checked its seal, makes the router outnumber it. A peer that lists a
+    /// version it cannot show moves nothing.
     mutating func receivedSummary(_ versions: [RecordVersion], from peer: NodeID, now: Instant) {
         var wanted: [NodeID] = []
         for version in versions {
             if version.origin == id {
                 if version.isNewer(than: ownRecord.version) {
-                    bumpOwnRecord(now, outnumbering: version)
+                    wanted.append(id)
                 }
                 continue
             }

@@ -75,6 +75,9 @@ public struct Router {
             definitions: configuration.definitions
         )
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
+        if let sealer = configuration.sealer {
+            ownRecord.seal = sealer.seal(ownRecord)
+        }
         database.apply(ownRecord)
         graph = cache.graph(of: database)
     }

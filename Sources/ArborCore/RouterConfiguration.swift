@@ -77,6 +77,10 @@ public struct RouterConfiguration: Sendable {
     public var memberLinger: Duration = .milliseconds(500)
     /// Topology definitions loaded from files, flooded in this node's record.
     public var definitions: [TopologyDefinition] = []
+    /// Signs this node's record on every change (the daemon's node key); `nil` in the
+    /// simulator, whose records are authentic by construction. The router never checks
+    /// seals: the node does before a record reaches it (docs/security.md).
+    public var sealer: (any RecordSealer)?
 
     public init(id: NodeID, name: String, incarnation: UInt64) {
         self.id = id

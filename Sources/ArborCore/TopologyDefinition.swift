@@ -20,6 +20,9 @@ public struct TopologyDefinition: Hashable, Sendable {
     public var publishers: [String]?
     /// Largest payload accepted for this topology, in bytes; `nil` for the node default.
     public var maxMessageSize: Int?
+    /// Node ids that may sign this definition and newer versions of it; `nil`: any node
+    /// (see `DefinitionAuthority`).
+    public var admins: [NodeID]?
 
     public init(
         name: TopologyName,
@@ -30,7 +33,8 @@ public struct TopologyDefinition: Hashable, Sendable {
         nodes: [String]? = nil,
         links: [LinkRule]? = nil,
         publishers: [String]? = nil,
-        maxMessageSize: Int? = nil
+        maxMessageSize: Int? = nil,
+        admins: [NodeID]? = nil
     ) {
         self.name = name
         self.version = version
@@ -41,6 +45,7 @@ public struct TopologyDefinition: Hashable, Sendable {
         self.links = links
         self.publishers = publishers
         self.maxMessageSize = maxMessageSize
+        self.admins = admins
     }
 
     /// A content digest, identical for equal definitions on every node.
@@ -56,6 +61,10 @@ public struct TopologyDefinition: Hashable, Sendable {
         hash.combine(UInt64(publishers?.count ?? Int.max))
         publishers?.forEach { hash.combine($0) }
         hash.combine(UInt64(bitPattern: Int64(maxMessageSize ?? -1)))
+        if let admins {
+            hash.combine(UInt64(admins.count))
+            admins.forEach { hash.combine($0) }
+        }
         return hash.value
     }
 

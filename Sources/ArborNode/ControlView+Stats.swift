@@ -60,6 +60,8 @@ extension ControlView {
             protocolErrors: counters.protocolErrors,
             malformedFrames: shell.malformedFrames,
             peerLinksRefused: shell.peerLinksRefused,
+            identitiesNotProven: shell.identitiesNotProven,
+            unauthenticRecords: shell.unauthenticRecords,
             slowConsumersDropped: shell.slowConsumersDropped,
             failovers: FailoverDocument(
                 count: failovers.count,

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborDiscovery
+import ArborTrust
 import Logging
 
 /// Everything a node needs at start; `arbord` fills it from its flags, state directory
@@ -7,6 +8,8 @@ import Logging
 public struct NodeConfiguration: Sendable {
     /// The routing core's configuration (id, name, incarnation, timers, definitions).
     public var router: RouterConfiguration
+    /// The node's key: its id is the key's (`router.id`), proven in every handshake.
+    public var key: NodeKey
     public var realm: String
     /// Address and port peer links are accepted on.
     public var listenHost: String
@@ -39,9 +42,12 @@ public struct NodeConfiguration: Sendable {
         listenPort: Int,
         staticPeers: [PeerEndpoint],
         runDirectory: String,
-        maximumMessageSize: Int
+        maximumMessageSize: Int,
+        key: NodeKey
     ) {
+        precondition(router.id == key.id, "a node's id is its key's")
         self.router = router
+        self.key = key
         self.realm = realm
         self.listenHost = listenHost
         self.listenPort = listenPort

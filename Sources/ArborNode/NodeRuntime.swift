@@ -1,5 +1,6 @@
 import ArborCore
 import ArborDiscovery
+import ArborTrust
 import ArborWire
 import Logging
 import NIOCore
@@ -23,6 +24,8 @@ final class NodeRuntime: @unchecked Sendable {
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
     var traffic = TrafficLedger()
+    /// Checks the seal of every record and flush before the router sees it.
+    private var verifier = RecordVerifier()
     private(set) var publishers = PublisherRegistry()
     private(set) var failovers = FailoverTracker()
     private var eventFollowers = EventFollowers()
@@ -259,6 +262,8 @@ final class NodeRuntime: @unchecked Sendable {
     // MARK: - Peers
 
     /// Messages that arrived together on the link to `peer`, in order: one router step.
+    /// Records and flushes whose seal does not check are dropped first (logged, counted):
+    /// the router only ever sees what their origins signed.
     func peerMessages(_ messages: [PeerMessage], from peer: NodeID) {
         if let link = peers[peer] {
             for case .data(let data) in messages {
@@ -266,8 +271,43 @@ final class NodeRuntime: @unchecked Sendable {
                 traffic.received(data)
             }
         }
-        handle(.messages(messages, from: peer))
+        handle(.messages(authentic(messages, from: peer), from: peer))
     }
+
+    /// `messages` without the records and flushes that are not authentic.
+    private func authentic(_ messages: [PeerMessage], from peer: NodeID) -> [PeerMessage] {
+        var kept: [PeerMessage] = []
+        kept.reserveCapacity(messages.count)
+        var dropped: [RecordVersion] = []
+        for message in messages {
+            switch message {
+            case .linkState(let records):
+                var valid: [LinkStateRecord] = []
+                for record in records {
+                    if verifier.isAuthentic(record) { valid.append(record) } else { dropped.append(record.version) }
+                }
+                if !valid.isEmpty { kept.append(.linkState(valid)) }
+            case .flush(let versions):
+                var valid: [RecordVersion] = []
+                for version in versions {
+                    if verifier.isAuthentic(flush: version) { valid.append(version) } else { dropped.append(version) }
+                }
+                if !valid.isEmpty { kept.append(.flush(valid)) }
+            default:
+                kept.append(message)
+            }
+        }
+        if !dropped.isEmpty {
+            statistics.unauthenticRecords += UInt64(dropped.count)
+            let name = peers[peer]?.name ?? peer.short
+            let first = dropped[0]
+            logger.warning("dropped \(dropped.count) record(s) or flush(es) from \(name) without a valid seal of their origin (first: \(first.origin.short) incarnation \(first.incarnation) sequence \(first.sequence))")
+        }
+        return kept
+    }
+
+    /// Seals checked so far (not answered from the verifier's memory).
+    var sealsVerified: UInt64 { verifier.verifications }
 
     private func dropPeer(_ peer: NodeID, reason: String) {
         guard let link = peers.removeValue(forKey: peer) else { return }
@@ -282,6 +322,10 @@ final class NodeRuntime: @unchecked Sendable {
 
     func countRefusedLink() {
         statistics.peerLinksRefused += 1
+    }
+
+    func countUnprovenIdentity() {
+        statistics.identitiesNotProven += 1
     }
 
     func isConnected(_ peer: NodeID) -> Bool {

@@ -1,11 +1,14 @@
 import ArborCore
+import ArborTrust
 import ArborWire
 import Logging
 import NIOCore
 
-/// One peer link: sends our handshake, checks the peer's, then passes message frames to
-/// the runtime. A malformed frame or a refused handshake closes the link with the reason
-/// logged; nothing a peer sends can do more than close its own link.
+/// One peer link: sends our handshake, checks the peer's, proves our node id and checks
+/// the peer's proof (``PeerProof``), then passes message frames to the runtime. A malformed
+/// frame, a refused handshake or a proof that does not check closes the link with the
+/// reason logged; nothing a peer sends can do more than close its own link, and a peer
+/// that does not prove its id learns nothing but this node's handshake.
 ///
 /// It decodes the link's bytes itself (``PeerFrameDecoder``), so a frame costs no pass
 /// through the pipeline. Messages are handed over in bursts: those decoded from one read of
@@ -17,6 +20,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     private enum State {
         case awaitingHandshake
+        /// The peer's handshake passed its checks; our proof is sent, its proof awaited.
+        case awaitingProof(Handshake)
         case established(NodeID, name: String)
         case closed
     }
@@ -29,6 +34,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var decoder: PeerFrameDecoder
     private var unread = UnreadBytes()
     private var state = State.awaitingHandshake
+    /// The handshake sent on this connection: the node's, with a nonce of its own.
+    private let ownHandshake: Handshake
     /// Messages of the current read, not yet handed to the runtime.
     private var arrived: [PeerMessage] = []
 
@@ -42,12 +49,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
         self.counters = counters
         self.outbox = outbox
         decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength)
+        var handshake = runtime.localHandshake
+        handshake.extensions += PeerProof.extensions(key: runtime.configuration.key, nonce: PeerProof.freshNonce())
+        ownHandshake = handshake
     }
 
     private var logger: Logger { runtime.logger }
 
     func channelActive(context: ChannelHandlerContext) {
-        outbox.enqueue(.handshake(runtime.localHandshake))
+        outbox.enqueue(.handshake(ownHandshake))
         outbox.flush()
         runtime.connectionOpened(PeerConnection(id: connection, outbox: outbox, counters: counters))
         context.fireChannelActive()
@@ -79,14 +89,16 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case (.established, .message(let message)):
             arrived.append(message)
         case (.awaitingHandshake, .handshake(let handshake)):
-            accept(handshake, context: context)
-        case (.awaitingHandshake, .handshakeReject(let reject)):
+            check(handshake, context: context)
+        case (.awaitingProof(let handshake), .proof(let proof)):
+            accept(handshake, proof: proof, context: context)
+        case (.awaitingHandshake, .handshakeReject(let reject)), (.awaitingProof, .handshakeReject(let reject)):
             let level: Logger.Level = [.duplicateConnection, .linkLimit].contains(reject.reason) ? .debug : .warning
             logger.log(level: level, "peer at \(remote(context)) refused the link: \(reject.reason): \(reject.text)")
             close(context)
-        case (.closed, _), (.established, .handshake), (.established, .handshakeReject):
+        case (.closed, _), (.established, .handshake), (.established, .handshakeReject), (.established, .proof):
             if case .established = state {
-                logger.warning("closing link to \(remote(context)): a second handshake")
+                logger.warning("closing link to \(remote(context)): a second handshake or proof")
                 close(context)
             }
         default:
@@ -108,12 +120,32 @@ final class PeerChannelHandler: ChannelInboundHandler {
         runtime.peerMessages(messages, from: peer)
     }
 
-    /// Checks the peer's handshake; what passes goes to the overlay machine, which decides
-    /// whether this connection becomes the link (a connection to this node itself too, so
-    /// that the machine stops dialling that address).
-    private func accept(_ handshake: Handshake, context: ChannelHandlerContext) {
+    /// Checks the peer's handshake (realm, version, a key that owns its node id) and sends
+    /// this side's proof; a handshake that fails gets a reject and nothing more.
+    private func check(_ handshake: Handshake, context: ChannelHandlerContext) {
         if case .reject(let reject) = runtime.localHandshake.evaluate(peer: handshake), reject.reason != .selfConnection {
             refuse(reject, peer: handshake, context: context)
+            return
+        }
+        if let problem = PeerProof.problem(with: handshake) {
+            refuseUnproven(problem, peer: handshake, context: context)
+            return
+        }
+        guard let proof = PeerProof.prove(ownHandshake, to: handshake, with: runtime.configuration.key) else {
+            refuse(HandshakeReject(reason: .protocolError, text: "cannot prove this node's handshake"), peer: handshake, context: context)
+            return
+        }
+        outbox.enqueue(.proof(proof))
+        outbox.flush()
+        state = .awaitingProof(handshake)
+    }
+
+    /// Checks the peer's proof; what passes goes to the overlay machine, which decides
+    /// whether this connection becomes the link (a connection to this node itself too, so
+    /// that the machine stops dialling that address).
+    private func accept(_ handshake: Handshake, proof: HandshakeProof, context: ChannelHandlerContext) {
+        guard PeerProof.check(proof, of: handshake, to: ownHandshake) else {
+            refuseUnproven("its proof does not check with the key of node id \(handshake.node)", peer: handshake, context: context)
             return
         }
         switch runtime.connectionHandshaken(connection, handshake) {
@@ -122,6 +154,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case .refused:
             state = .closed
         }
+    }
+
+    private func refuseUnproven(_ problem: String, peer: Handshake, context: ChannelHandlerContext) {
+        runtime.countUnprovenIdentity()
+        refuse(HandshakeReject(reason: .identityNotProven, text: "node id not proven: \(problem)"), peer: peer, context: context)
     }
 
     private func refuse(_ reject: HandshakeReject, peer: Handshake, context: ChannelHandlerContext) {

@@ -11,6 +11,8 @@ struct TopologyDraft {
     var links: Located<[LinkDraft]>?
     var publishers: Located<[Located<String>]>?
     var maxMessageSize: Located<Int>?
+    /// Node ids (as written) that may sign this definition and its newer versions.
+    var admins: Located<[Located<String>]>?
     /// Whether reading it produced an error (it is then reported but never accepted).
     var hasShapeErrors = false
 }

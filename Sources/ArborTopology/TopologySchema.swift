@@ -14,11 +14,12 @@ import Yams
 ///     links: [{between: [nasdaq, reuters], cost: 10}]
 ///     publishers: [nasdaq]
 ///     max-message-size: 65536
+///     admins: [3f2a...e1]          # node ids that may change it
 /// ```
 enum TopologySchema {
     static let fileKeys = ["topologies"]
     static let topologyKeys = [
-        "name", "version", "description", "root", "fallbacks", "nodes", "links", "publishers", "max-message-size",
+        "name", "version", "description", "root", "fallbacks", "nodes", "links", "publishers", "max-message-size", "admins",
     ]
     static let nodeKeys = ["name", "addresses"]
     static let linkKeys = ["between", "cost"]
@@ -90,6 +91,12 @@ enum TopologySchema {
         }
         if let field = fields["publishers"], let names = names(field.value, key: "publishers", with: &reader) {
             draft.publishers = Located(value: names, location: reader.location(of: field.key))
+        }
+        if let field = fields["admins"],
+            let entries = reader.list(field.value, key: "admins", expected: "a list of node ids (32 hex digits, as `arbor status` shows them)")
+        {
+            let ids = entries.compactMap { reader.text($0, key: "admins", expected: "a node id (32 hex digits)") }
+            draft.admins = Located(value: ids, location: reader.location(of: field.key))
         }
         if let value = fields["max-message-size"]?.value {
             draft.maxMessageSize = reader.positiveInteger(value, key: "max-message-size", maximum: maximumMessageSize)

@@ -27,6 +27,7 @@ struct TopologyValidator {
         let links = checkLinks(draft, nodes: nodeNames, scope: scope)
         checkRoots(draft, nodes: nodeNames, scope: scope)
         checkPublishers(draft, nodes: nodeNames, scope: scope)
+        let admins = checkAdmins(draft)
         guard let name, let written = draft.name, !draft.hasShapeErrors, errorCount == errorsBefore else { return nil }
 
         let definition = TopologyDefinition(
@@ -38,7 +39,8 @@ struct TopologyValidator {
             nodes: nodeNames,
             links: links.map { $0.map { LinkRule($0.a.value, $0.b.value, cost: UInt32($0.cost)) } },
             publishers: draft.publishers.map { $0.value.map(\.value) },
-            maxMessageSize: draft.maxMessageSize?.value
+            maxMessageSize: draft.maxMessageSize?.value,
+            admins: admins
         )
         if let links = draft.links, let planner = try? TopologyPlanner(definition) {
             checkReachability(planner, draft: draft, linksKey: links.location)
@@ -52,6 +54,24 @@ struct TopologyValidator {
             addresses[node.name.value] = node.addresses.map(\.value)
         }
         return DeclaredTopology(definition: definition, addresses: addresses, location: written.location)
+    }
+
+    /// The admins as node ids; each must be 32 hex digits, and the list not empty.
+    private mutating func checkAdmins(_ draft: TopologyDraft) -> [NodeID]? {
+        guard let admins = draft.admins else { return nil }
+        if admins.value.isEmpty, !draft.hasShapeErrors {
+            error(admins.location,
+                "'admins' is empty, so nobody could change this topology: list the node ids that may, or remove the key")
+        }
+        var ids: [NodeID] = []
+        for written in admins.value {
+            guard let id = NodeID(hex: written.value) else {
+                error(written.location, "'\(written.value)' is not a node id: write the 32 hex digits `arbor status` shows")
+                continue
+            }
+            ids.append(id)
+        }
+        return ids
     }
 
     /// "line 4", or "line 4, column 9" when `location` is on the same line.

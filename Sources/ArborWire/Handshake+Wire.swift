@@ -11,6 +11,8 @@ import NIOCore
 // 3 = host name (1+n); then a 2-byte port.
 //
 // HANDSHAKE_REJECT body: reason 1 | text 2+n.
+//
+// PROOF body: signature 64.
 
 private enum AddressKind {
     static let ipv4: UInt8 = 1
@@ -59,6 +61,13 @@ extension ByteBuffer {
                 limit: PeerProtocol.maximumExtensionLength
             )
         }
+    }
+
+    mutating func writeHandshakeProof(_ proof: HandshakeProof) throws(WireError) {
+        guard proof.signature.count == HandshakeProof.signatureLength else {
+            throw .invalidValue(field: "proof signature length", value: UInt64(proof.signature.count))
+        }
+        writeBytes(proof.signature)
     }
 
     mutating func writeHandshakeReject(_ reject: HandshakeReject) throws(WireError) {
@@ -133,6 +142,10 @@ extension WireReader {
         default:
             throw .invalidValue(field: "address kind", value: UInt64(kind))
         }
+    }
+
+    mutating func handshakeProof() throws(WireError) -> HandshakeProof {
+        HandshakeProof(signature: try bytes("proof signature", length: HandshakeProof.signatureLength))
     }
 
     mutating func handshakeReject() throws(WireError) -> HandshakeReject {

@@ -1,4 +1,5 @@
 import ArborCore
+import NIOCore
 
 /// The first frame each side sends on a new peer link: who it is and what it speaks.
 ///
@@ -19,8 +20,9 @@ public struct Handshake: Hashable, Sendable {
     public var realm: String
     /// Where the sender accepts peer links, at most ``PeerProtocol/maximumAddresses``.
     public var addresses: [PeerAddress]
-    /// Room for capabilities and authentication; version 1 defines none, and a receiver
-    /// ignores tags it does not know.
+    /// Room for capabilities and authentication: version 2 defines the sender's nonce and
+    /// public key (``HandshakeExtension/nonceTag``, ``HandshakeExtension/publicKeyTag``);
+    /// a receiver ignores tags it does not know.
     public var extensions: [HandshakeExtension]
 
     public init(
@@ -107,7 +109,7 @@ public enum PeerAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A tagged value in a handshake, for capabilities and authentication to come.
+/// A tagged value in a handshake, for capabilities and authentication.
 public struct HandshakeExtension: Hashable, Sendable {
     public var tag: UInt16
     /// At most ``PeerProtocol/maximumExtensionLength`` bytes.
@@ -116,6 +118,40 @@ public struct HandshakeExtension: Hashable, Sendable {
     public init(tag: UInt16, value: [UInt8]) {
         self.tag = tag
         self.value = value
+    }
+
+    /// A fresh random value of the sender, for this connection only: the peer's PROOF
+    /// signs it, so a proof cannot be replayed on another connection.
+    public static let nonceTag: UInt16 = 1
+    /// The sender's Ed25519 public key, 32 bytes; its SHA-256 begins with the node id.
+    public static let publicKeyTag: UInt16 = 2
+}
+
+extension Handshake {
+    /// The value of the first extension with `tag`, if any.
+    public func extensionValue(_ tag: UInt16) -> [UInt8]? {
+        extensions.first { $0.tag == tag }?.value
+    }
+
+    /// The HANDSHAKE body as sent: what the sender's PROOF covers.
+    public func encodedBody() throws(WireError) -> [UInt8] {
+        var buffer = ByteBuffer()
+        try buffer.writeHandshake(self)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}
+
+/// The second frame each side sends (PROOF, 0x03): a signature, with the key of the
+/// sender's handshake, of the sender's handshake and the receiver's nonce. Each side sends
+/// it as soon as it has read the peer's handshake; a link is up once the peer's proof checks.
+public struct HandshakeProof: Hashable, Sendable {
+    /// Ed25519 signature, ``signatureLength`` bytes.
+    public var signature: [UInt8]
+
+    public static let signatureLength = 64
+
+    public init(signature: [UInt8]) {
+        self.signature = signature
     }
 }
 
@@ -145,7 +181,7 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
     /// The two nodes already have a link; the one dialled by the lower node id stays.
     public static let duplicateConnection = RejectReason(rawValue: 3)
     public static let selfConnection = RejectReason(rawValue: 4)
-    /// Reserved for realm authentication.
+    /// Reserved for realm authentication (a realm secret, not built yet).
     public static let authenticationFailed = RejectReason(rawValue: 5)
     /// The sender is stopping.
     public static let shuttingDown = RejectReason(rawValue: 6)
@@ -154,6 +190,9 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
     /// The sender holds as many overlay links as it may (`--max-links`) and does not want
     /// this one; the dialler leaves it out of its choice for a while and links elsewhere.
     public static let linkLimit = RejectReason(rawValue: 8)
+    /// The peer did not prove that it holds the key of the node id it claimed: no or a
+    /// malformed key, a key that does not hash to the id, or a proof that does not check.
+    public static let identityNotProven = RejectReason(rawValue: 9)
 
     public var description: String {
         switch self {
@@ -165,6 +204,7 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .shuttingDown: return "shutting down"
         case .protocolError: return "protocol error"
         case .linkLimit: return "link limit"
+        case .identityNotProven: return "identity not proven"
         default: return "reason \(rawValue)"
         }
     }

@@ -4,15 +4,47 @@ import NIOCore
 // A link-state record (each element of a LINK_STATE frame):
 //
 //   origin 16 | incarnation 8 | sequence 8 | name 1+n | links 2 + (neighbour 16 | cost 4)...
-//   | definitions 2 + definitions...
+//   | definitions 2 + definitions... | seal 1 + (digest 32 | public key 32 | signature 64)
+//
+// The seal byte is 0 (no seal) or 1 (a seal follows). Everything before it is what the
+// seal's digest covers (`sealedBytes`).
 
 extension LinkStateRecord {
-    /// Bytes of the smallest encoded record (empty name, no links, no definitions).
-    static let minimumEncodedSize = 16 + 8 + 8 + 1 + 2 + 2
+    /// Bytes of the smallest encoded record (empty name, no links, no definitions, no seal).
+    static let minimumEncodedSize = 16 + 8 + 8 + 1 + 2 + 2 + 1
+
+    /// The bytes the origin's seal covers: the record's encoding up to its seal.
+    public func sealedBytes() throws(WireError) -> [UInt8] {
+        var buffer = ByteBuffer()
+        try buffer.writeRecordContent(self)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
 }
 
 extension ByteBuffer {
     mutating func writeLinkStateRecord(_ record: LinkStateRecord) throws(WireError) {
+        try writeRecordContent(record)
+        try writeSeal(record.seal)
+    }
+
+    /// A seal presence byte, then the seal if there is one.
+    mutating func writeSeal(_ seal: RecordSeal?) throws(WireError) {
+        guard let seal else {
+            writeInteger(UInt8(0))
+            return
+        }
+        guard seal.digest.count == RecordSeal.digestLength, seal.publicKey.count == RecordSeal.publicKeyLength,
+              seal.signature.count == RecordSeal.signatureLength
+        else {
+            throw .invalidValue(field: "seal length", value: UInt64(seal.digest.count + seal.publicKey.count + seal.signature.count))
+        }
+        writeInteger(UInt8(1))
+        writeBytes(seal.digest)
+        writeBytes(seal.publicKey)
+        writeBytes(seal.signature)
+    }
+
+    fileprivate mutating func writeRecordContent(_ record: LinkStateRecord) throws(WireError) {
         writeNodeID(record.origin)
         writeInteger(record.incarnation)
         writeInteger(record.sequence)
@@ -60,7 +92,24 @@ extension WireReader {
             incarnation: incarnation,
             sequence: sequence,
             links: links,
-            definitions: definitions
+            definitions: definitions,
+            seal: try seal()
         )
+    }
+
+    /// A seal presence byte (0 or 1), then the seal if there is one.
+    mutating func seal() throws(WireError) -> RecordSeal? {
+        let present = try integer("seal present", as: UInt8.self)
+        switch present {
+        case 0:
+            return nil
+        case 1:
+            let digest = try bytes("seal digest", length: RecordSeal.digestLength)
+            let key = try bytes("seal public key", length: RecordSeal.publicKeyLength)
+            let signature = try bytes("seal signature", length: RecordSeal.signatureLength)
+            return RecordSeal(digest: digest, publicKey: key, signature: signature)
+        default:
+            throw .invalidValue(field: "seal present", value: UInt64(present))
+        }
     }
 }

@@ -1,10 +1,12 @@
 import ArborCore
 
-/// Everything that crosses a peer link: the handshake that opens it, the refusal that may
-/// close it, and the router's messages in between.
+/// Everything that crosses a peer link: the handshake and proof that open it, the refusal
+/// that may close it, and the router's messages in between.
 public enum PeerFrame: Hashable, Sendable {
     case handshake(Handshake)
     case handshakeReject(HandshakeReject)
+    /// The sender's proof that it holds the key of the node id it handshook with.
+    case proof(HandshakeProof)
     case message(PeerMessage)
 
     /// The type byte this frame is sent with.
@@ -12,6 +14,7 @@ public enum PeerFrame: Hashable, Sendable {
         switch self {
         case .handshake: return .handshake
         case .handshakeReject: return .handshakeReject
+        case .proof: return .proof
         case .message(.linkState): return .linkState
         case .message(.flush): return .flush
         case .message(.summary): return .summary

@@ -5,7 +5,8 @@ import NIOCore
 ///
 /// The decoder follows the connection's phase: until a HANDSHAKE arrives, only HANDSHAKE
 /// and HANDSHAKE_REJECT are accepted and frames are limited to
-/// ``PeerProtocol/handshakeFrameLimit``; after it, a second HANDSHAKE is an error.
+/// ``PeerProtocol/handshakeFrameLimit``; after it, a second HANDSHAKE is an error. (That a
+/// PROOF comes first after the handshake, and once, is the link's to enforce.)
 public struct PeerFrameDecoder: Sendable {
     public enum Phase: Hashable, Sendable {
         case awaitingHandshake
@@ -74,6 +75,8 @@ public struct PeerFrameDecoder: Sendable {
             return .handshake(try reader.handshake())
         case .handshakeReject:
             return .handshakeReject(try reader.handshakeReject())
+        case .proof:
+            return .proof(try reader.handshakeProof())
         case .linkState:
             let count = try reader.count(
                 "records",
@@ -88,9 +91,9 @@ public struct PeerFrameDecoder: Sendable {
             }
             return .message(.linkState(records))
         case .flush:
-            return .message(.flush(try reader.recordVersions()))
+            return .message(.flush(try reader.recordVersions(sealed: true)))
         case .summary:
-            return .message(.summary(try reader.recordVersions()))
+            return .message(.summary(try reader.recordVersions(sealed: false)))
         case .request:
             return .message(.request(try reader.origins()))
         case .interest:

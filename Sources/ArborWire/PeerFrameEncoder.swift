@@ -28,6 +28,8 @@ public struct PeerFrameEncoder: Sendable {
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshake(handshake) }
         case .handshakeReject(let reject):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshakeReject(reject) }
+        case .proof(let proof):
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshakeProof(proof) }
         case .message(.linkState(let records)):
             try write(frame, into: &buffer) { body throws(WireError) in
                 try body.writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
@@ -36,9 +38,9 @@ public struct PeerFrameEncoder: Sendable {
                 }
             }
         case .message(.flush(let versions)):
-            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions) }
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions, sealed: true) }
         case .message(.summary(let versions)):
-            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions) }
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions, sealed: false) }
         case .message(.request(let origins)):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeOrigins(origins) }
         case .message(.interest(let topology, let update)):

@@ -2,8 +2,9 @@
 public enum PeerProtocol {
     /// The first four bytes of every handshake body: "ARBR".
     public static let magic: [UInt8] = Array("ARBR".utf8)
-    /// Protocol versions this build speaks.
-    public static let versions: ClosedRange<UInt16> = 1...1
+    /// Protocol versions this build speaks. Version 2 proves node ids (a PROOF frame after
+    /// the handshake) and seals records; version 1 did neither and is not spoken any more.
+    public static let versions: ClosedRange<UInt16> = 2...2
     /// TCP port a node listens on unless told otherwise.
     public static let defaultPort: UInt16 = 7450
     /// Limit of the first frame in each direction, before the peer is known: an
@@ -27,6 +28,7 @@ public enum PeerProtocol {
 public enum PeerFrameType: UInt8, CaseIterable, Sendable {
     case handshake = 0x01
     case handshakeReject = 0x02
+    case proof = 0x03
     case linkState = 0x10
     case interest = 0x11
     case data = 0x12

@@ -1,36 +1,46 @@
 import ArborCore
 import NIOCore
 
-// A record version (each element of a FLUSH or SUMMARY frame):
+// A record version (each element of a SUMMARY frame):
 //
 //   origin 16 | incarnation 8 | sequence 8
+//
+// and of a FLUSH frame, where the version is followed by the origin's seal of that
+// version's record: seal 1 + (digest 32 | public key 32 | signature 64).
 
 extension RecordVersion {
-    /// Bytes of one encoded version.
+    /// Bytes of one encoded version without a seal.
     static let encodedSize = 16 + 8 + 8
 }
 
 extension ByteBuffer {
-    mutating func writeRecordVersions(_ versions: [RecordVersion]) throws(WireError) {
+    /// Writes `versions`, each followed by its seal when `sealed` (FLUSH), else bare (SUMMARY).
+    mutating func writeRecordVersions(_ versions: [RecordVersion], sealed: Bool) throws(WireError) {
         try writeCount(versions.count, field: "versions", as: UInt16.self, limit: Int(UInt16.max))
         for version in versions {
             writeNodeID(version.origin)
             writeInteger(version.incarnation)
             writeInteger(version.sequence)
+            if sealed {
+                try writeSeal(version.seal)
+            }
         }
     }
 }
 
 extension WireReader {
-    mutating func recordVersions() throws(WireError) -> [RecordVersion] {
-        let count = try count("versions", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: RecordVersion.encodedSize)
+    /// Reads versions, each followed by a seal when `sealed` (FLUSH), else bare (SUMMARY).
+    mutating func recordVersions(sealed: Bool) throws(WireError) -> [RecordVersion] {
+        let size = RecordVersion.encodedSize + (sealed ? 1 : 0)
+        let count = try count("versions", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: size)
         var versions: [RecordVersion] = []
         versions.reserveCapacity(count)
         for _ in 0..<count {
             let origin = try nodeID("version origin")
             let incarnation = try integer("version incarnation", as: UInt64.self)
             let sequence = try integer("version sequence", as: UInt64.self)
-            versions.append(RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence))
+            let seal = sealed ? try seal() : nil
+            versions.append(RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence, seal: seal))
         }
         return versions
     }

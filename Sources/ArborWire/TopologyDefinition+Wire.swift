@@ -6,6 +6,7 @@ import NIOCore
 //   name 1+n | version 8 | present 1 | description 2+n | fallbacks 2 + names
 //   | root 1+n (bit 0) | nodes 2 + names (bit 1) | links 2 + rules (bit 2)
 //   | publishers 2 + names (bit 3) | max message size 8, signed (bit 4)
+//   | admins 2 + node ids 16 each (bit 5)
 //
 // `present` says which optional fields follow; its other bits must be zero. Node names are
 // 1-byte length + UTF-8; a link rule is two node names and a 4-byte cost.
@@ -16,7 +17,8 @@ private enum Present {
     static let links: UInt8 = 1 << 2
     static let publishers: UInt8 = 1 << 3
     static let maxMessageSize: UInt8 = 1 << 4
-    static let all: UInt8 = 0b1_1111
+    static let admins: UInt8 = 1 << 5
+    static let all: UInt8 = 0b11_1111
 }
 
 extension TopologyDefinition {
@@ -34,6 +36,7 @@ extension ByteBuffer {
         if definition.links != nil { present |= Present.links }
         if definition.publishers != nil { present |= Present.publishers }
         if definition.maxMessageSize != nil { present |= Present.maxMessageSize }
+        if definition.admins != nil { present |= Present.admins }
         writeInteger(present)
         try writePrefixedString(
             definition.description,
@@ -61,6 +64,10 @@ extension ByteBuffer {
         }
         if let maxMessageSize = definition.maxMessageSize {
             writeInteger(Int64(maxMessageSize))
+        }
+        if let admins = definition.admins {
+            try writeCount(admins.count, field: "admins", as: UInt16.self, limit: Int(UInt16.max))
+            admins.forEach { writeNodeID($0) }
         }
     }
 
@@ -110,6 +117,16 @@ extension WireReader {
         let maxMessageSize = present & Present.maxMessageSize != 0
             ? Int(try integer("max message size", as: Int64.self))
             : nil
+        var admins: [NodeID]?
+        if present & Present.admins != 0 {
+            let count = try count("admins", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 16)
+            var ids: [NodeID] = []
+            ids.reserveCapacity(count)
+            for _ in 0..<count {
+                ids.append(try nodeID("admin"))
+            }
+            admins = ids
+        }
         return TopologyDefinition(
             name: name,
             version: version,
@@ -119,7 +136,8 @@ extension WireReader {
             nodes: nodes,
             links: links,
             publishers: publishers,
-            maxMessageSize: maxMessageSize
+            maxMessageSize: maxMessageSize,
+            admins: admins
         )
     }
 

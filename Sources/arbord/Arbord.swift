@@ -2,6 +2,7 @@ import ArborCore
 import ArborDiscovery
 import ArborNode
 import ArborTopology
+import ArborTrust
 import ArborWire
 import ArgumentParser
 import Foundation
@@ -110,6 +111,9 @@ struct Arbord: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        if let old = identity.replacedID {
+            logger.notice("node id is now \(identity.id), derived from \(stateDirectory)/node-key (was \(old), a random id of a version before node keys)")
+        }
 
         var definitions: [TopologyDefinition] = []
         var staticPeers = peers.compactMap { PeerEndpoint(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
@@ -134,6 +138,7 @@ struct Arbord: AsyncParsableCommand {
         router.maximumMessageSize = maxMessageSize
         router.roundTripCostUnit = rttCostUnitMs > 0 ? .nanoseconds(Int64(rttCostUnitMs * 1e6)) : nil
         router.definitions = definitions
+        router.sealer = RecordNotary(key: identity.key)
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
         if discovery == .none {
@@ -146,7 +151,8 @@ struct Arbord: AsyncParsableCommand {
             listenPort: listenEndpoint.port,
             staticPeers: staticPeers.filter { seen.insert($0).inserted },
             runDirectory: runDirectory,
-            maximumMessageSize: maxMessageSize
+            maximumMessageSize: maxMessageSize,
+            key: identity.key
         )
         configuration.maxLinks = maxLinks
         configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }

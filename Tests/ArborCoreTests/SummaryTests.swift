@@ -65,13 +65,29 @@ import Testing
         #expect(messages(actions, to: right) == [.flush([record(8, 3).version]), .linkState([record(7, 5)])])
     }
 
-    @Test func aSummaryListingANewerVersionOfOurOwnRecordIsOutnumbered() {
+    /// A summary carries no seal: a newer version of our own record in it is asked for,
+    /// and only the record itself (which the node checked) makes the router outnumber it.
+    @Test func aSummaryListingANewerVersionOfOurOwnRecordIsAskedForThenOutnumbered() {
         var router = router()
         let ghost = RecordVersion(origin: me, incarnation: 1, sequence: 40)
-        let actions = router.handle(.message(.summary([ghost]), from: left), at: at(10))
+        let asked = router.handle(.message(.summary([ghost]), from: left), at: at(10))
+        #expect(messages(asked, to: left) == [.request([me])])
+        let old = LinkStateRecord(origin: me, name: "n1", incarnation: 1, sequence: 40, links: [])
+        let actions = router.handle(.message(.linkState([old]), from: left), at: at(11))
         #expect(messages(actions, to: left).contains { message in
             guard case .linkState(let records) = message else { return false }
             return records.contains { $0.origin == me && $0.sequence == 41 }
         })
+    }
+
+    /// A made-up version at the last incarnation and sequence, that the peer cannot show,
+    /// leaves our record as it is.
+    @Test func aSummaryListingAVersionItCannotShowMovesNothing() {
+        var router = router()
+        let forged = RecordVersion(origin: me, incarnation: .max, sequence: .max)
+        let actions = router.handle(.message(.summary([forged]), from: left), at: at(10))
+        #expect(messages(actions, to: left) == [.request([me])])
+        let unanswered = router.handle(.message(.linkState([]), from: left), at: at(11))
+        #expect(messages(unanswered, to: left).isEmpty)
     }
 }

@@ -10,20 +10,37 @@ import Testing
               - name: t
                 fallback: [a]
             """) == [
-                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size)"
+                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins)"
             ])
         #expect(problems("""
             topologies:
               - name: t
                 colour: red
             """) == [
-                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size)"
+                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins)"
             ])
         #expect(problems("""
             topologies:
               - name: t
                 maxMessageSize: 10
             """).first?.hasPrefix("t.yaml:3:5: error: unknown key 'maxMessageSize' in a topology: did you mean 'max-message-size'?") == true)
+    }
+
+    @Test func adminsMustBeNodeIDs() {
+        #expect(problems("""
+            topologies:
+              - name: t
+                admins: [alice, 0123456789abcdef0123456789abcdef]
+            """) == [
+                "t.yaml:3:14: error: 'alice' is not a node id: write the 32 hex digits `arbor status` shows"
+            ])
+        #expect(problems("""
+            topologies:
+              - name: t
+                admins: []
+            """) == [
+                "t.yaml:3:5: error: 'admins' is empty, so nobody could change this topology: list the node ids that may, or remove the key"
+            ])
     }
 
     @Test func wrongType() {

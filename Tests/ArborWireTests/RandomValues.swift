@@ -26,6 +26,10 @@ struct RandomValues {
     mutating func i64() -> Int64 { Int64(bitPattern: generator.next()) }
     mutating func nodeID() -> NodeID { NodeID.random(using: &generator) }
 
+    mutating func exactly(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in u8() }
+    }
+
     mutating func bytes(_ maximum: Int) -> [UInt8] {
         (0..<int(0...min(maximum, lengthCap))).map { _ in u8() }
     }
@@ -89,8 +93,21 @@ struct RandomValues {
             nodes: optional { $0.list($0.scale) { $0.text(12) } },
             links: optional { $0.list($0.scale) { LinkRule($0.text(8), $0.text(8), cost: $0.u32()) } },
             publishers: optional { $0.list($0.scale) { $0.text(12) } },
-            maxMessageSize: optional { Int($0.i64()) }
+            maxMessageSize: optional { Int($0.i64()) },
+            admins: optional { values in values.list(values.scale) { $0.nodeID() } }
         )
+    }
+
+    mutating func seal() -> RecordSeal {
+        RecordSeal(
+            digest: exactly(RecordSeal.digestLength),
+            publicKey: exactly(RecordSeal.publicKeyLength),
+            signature: exactly(RecordSeal.signatureLength)
+        )
+    }
+
+    mutating func sealedVersion() -> RecordVersion {
+        RecordVersion(origin: nodeID(), incarnation: u64(), sequence: u64(), seal: optional { $0.seal() })
     }
 
     mutating func record() -> LinkStateRecord {
@@ -100,7 +117,8 @@ struct RandomValues {
             incarnation: u64(),
             sequence: u64(),
             links: list(scale) { Link(neighbor: $0.nodeID(), cost: $0.u32()) },
-            definitions: list(2) { $0.definition() }
+            definitions: list(2) { $0.definition() },
+            seal: optional { $0.seal() }
         )
     }
 
@@ -143,6 +161,8 @@ struct RandomValues {
             return .handshake(handshake())
         case .handshakeReject:
             return .handshakeReject(HandshakeReject(reason: RejectReason(rawValue: u8()), text: text(WireLimits.maximumTextLength)))
+        case .proof:
+            return .proof(HandshakeProof(signature: exactly(HandshakeProof.signatureLength)))
         case .linkState:
             return .message(.linkState(list(scale) { $0.record() }))
         case .interest:
@@ -164,7 +184,7 @@ struct RandomValues {
         case .repairData:
             return .message(.repairData(list(scale) { $0.dataMessage() }))
         case .flush:
-            return .message(.flush(list(scale) { RecordVersion(origin: $0.nodeID(), incarnation: $0.u64(), sequence: $0.u64()) }))
+            return .message(.flush(list(scale) { $0.sealedVersion() }))
         case .summary:
             return .message(.summary(list(scale) { RecordVersion(origin: $0.nodeID(), incarnation: $0.u64(), sequence: $0.u64()) }))
         case .request:

@@ -26,7 +26,7 @@ func decoder(for frame: PeerFrame, limit: Int = WireLimits.defaultMaximumFrameLe
     switch frame {
     case .handshake, .handshakeReject:
         return PeerFrameDecoder(maximumFrameLength: limit, phase: .awaitingHandshake)
-    case .message:
+    case .message, .proof:
         return PeerFrameDecoder(maximumFrameLength: limit, phase: .established)
     }
 }
