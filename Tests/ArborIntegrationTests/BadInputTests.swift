@@ -142,18 +142,14 @@ extension MultiProcess {
             defer { cluster.teardown() }
             try await cluster.start()
             let a = cluster["a"]
-            let socket = try Socket.tcp(port: a.port)
-            defer { socket.close() }
-            let encoder = PeerFrameEncoder()
-            var bytes = ByteBuffer()
-            let peer = Handshake(versions: PeerProtocol.versions, node: NodeID(high: 0xC07, low: 0x5407), incarnation: 1, name: "cut-short", realm: "default", addresses: [], extensions: [])
-            try encoder.encode(.handshake(peer), into: &bytes)
-            try socket.write(Array(bytes.readableBytesView))
+            let peer = try FakePeer(port: a.port, name: "cut-short")
+            defer { peer.close() }
+            try peer.link()
             #expect(await eventually(timeout: .seconds(10)) { a.peerIsUp("cut-short") }, "\(cluster.logs())")
             var frame = ByteBuffer()
-            try encoder.encode(.message(.goodbye), into: &frame)
-            try socket.write(Array(frame.readableBytesView.prefix(frame.readableBytes - 1)))
-            socket.close()
+            try PeerFrameEncoder().encode(.message(.goodbye), into: &frame)
+            try peer.socket.write(Array(frame.readableBytesView.prefix(frame.readableBytes - 1)))
+            peer.close()
             #expect(await eventually(timeout: .seconds(10)) {
                 a.lines(containing: "closing link to cut-short").contains { $0.contains("the connection ended inside a frame") }
             }, "\(cluster.logs())")

@@ -12,6 +12,8 @@ struct TopologySpec: Sendable {
     var root: String
     var nodes: [String]
     var links: [(String, String, Int)]
+    /// The nodes that may publish; `nil`: any.
+    var publishers: [String]? = nil
 
     /// topologies/diamond.yaml: a to b1 (cost 1) and b2 (cost 2), both to c (1 and 2), so
     /// c's path goes through b1 while it lives.
@@ -38,6 +40,9 @@ struct TopologySpec: Sendable {
         text += "    links:\n"
         for (a, b, cost) in links {
             text += "      - { between: [\(a), \(b)], cost: \(cost) }\n"
+        }
+        if let publishers {
+            text += "    publishers: [\(publishers.joined(separator: ", "))]\n"
         }
         return text
     }

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTrust
 import ArborWire
 import NIOCore
 
@@ -21,8 +22,8 @@ struct SeededGenerator: RandomNumberGenerator {
 /// with random content, mutated (bit flips, replaced, inserted and removed bytes, lengths
 /// made consistent or not) and cut short.
 ///
-/// Fake peers use realm `default` (so most handshakes are accepted and the frames after
-/// them reach the router), random node ids, and names that no node of the test uses.
+/// Fake peers use realm `default`, random node ids, and names that no node of the test
+/// uses; they carry no key, so the node refuses their handshakes (node id not proven).
 struct FuzzInput {
     var random: SeededGenerator
     /// The topology the test runs; some frames target it (data, interest, publications).
@@ -234,8 +235,10 @@ enum Verdict: Equatable {
     case refused
 }
 
-/// For a peer port, a handshake the node refuses (another realm, no common version) ends
-/// the connection before anything after it is read; the node logs the refusal.
+/// For a peer port, a handshake the node refuses (another realm, no common version, no key
+/// that owns its node id) ends the connection before anything after it is read; the node
+/// logs the refusal. The fuzzer's handshakes carry no key, so none gets past the proof:
+/// the frames after them reach the decoder but not the router.
 func peerVerdict(_ bytes: [UInt8], realm: String = "default") -> Verdict {
     var decoder = PeerFrameDecoder()
     var buffer = ByteBuffer(bytes: bytes)
@@ -243,7 +246,8 @@ func peerVerdict(_ bytes: [UInt8], realm: String = "default") -> Verdict {
         var first = true
         while let frame = try decoder.next(from: &buffer) {
             if first, case .handshake(let handshake) = frame,
-               handshake.realm != realm || PeerProtocol.negotiate(PeerProtocol.versions, handshake.versions) == nil {
+               handshake.realm != realm || PeerProtocol.negotiate(PeerProtocol.versions, handshake.versions) == nil
+               || PeerProof.problem(with: handshake) != nil {
                 return .refused
             }
             if first, case .handshakeReject = frame {
