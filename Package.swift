@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "arbor-bench",
             dependencies: [
-                "ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio"),
+                "ArborWire", "ArborCore", "ArborTrust", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -42,7 +42,7 @@ extension Router {
     /// matching local members, and sends it to every engaged neighbour that wants it.
     mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant) {
         let definition = graph.definitions[name] ?? configuration.definitions.first { $0.name == name }
-        if let definition, !definition.permitsPublisher(configuration.name) {
+        if let definition, !definition.permitsPublisher(configuration.name, id: id) {
             statistics.drop(.notPermitted)
             actions.append(.reject(client, .notPermittedPublisher(name)))
             return
@@ -142,8 +142,13 @@ extension Router {
             return
         }
         if let definition = graph.definitions[message.topology], definition.publishers != nil {
-            let originName = graph.index(of: message.origin).map { graph.names[Int($0)] }
-            guard let originName, definition.permitsPublisher(originName) else {
+            // The origin's name counts only when the origin holds it: a node that claims a
+            // publisher's name and loses the claim does not publish under it.
+            let originName = graph.index(of: message.origin).flatMap { index in
+                let name = graph.names[Int(index)]
+                return graph.index(named: name) == index ? name : nil
+            }
+            guard definition.permitsPublisher(originName, id: message.origin) else {
                 statistics.drop(.notPermitted)
                 return
             }

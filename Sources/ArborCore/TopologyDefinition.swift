@@ -16,7 +16,8 @@ public struct TopologyDefinition: Hashable, Sendable {
     /// Links that may carry this topology with their costs; `nil` means any link between
     /// the topology's nodes at cost 1.
     public var links: [LinkRule]?
-    /// Node names whose applications may publish; `nil` means any.
+    /// Nodes whose applications may publish, by name or by node id (32 hex digits);
+    /// `nil` means any.
     public var publishers: [String]?
     /// Largest payload accepted for this topology, in bytes; `nil` for the node default.
     public var maxMessageSize: Int?
@@ -88,9 +89,15 @@ public struct TopologyDefinition: Hashable, Sendable {
         }
     }
 
-    /// Whether the node named `name` may publish.
-    public func permitsPublisher(_ name: String) -> Bool {
-        publishers?.contains(name) ?? true
+    /// Whether the node `id`, holding the name `name` (`nil`: no name, or one another node
+    /// holds), may publish: a listed node id is matched against `id`, a listed name against
+    /// `name`. Ids are authenticated (keys), names are not: a list of ids holds against a
+    /// node that claims a publisher's name.
+    public func permitsPublisher(_ name: String?, id: NodeID) -> Bool {
+        guard let publishers else { return true }
+        return publishers.contains { entry in
+            entry == name || (entry.utf8.count == 32 && NodeID(hex: entry) == id)
+        }
     }
 }
 

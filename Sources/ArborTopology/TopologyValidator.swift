@@ -175,7 +175,10 @@ struct TopologyValidator {
         }
         var seen: [String: SourceLocation] = [:]
         for publisher in publishers.value {
-            checkMember(publisher, role: "publisher", nodes: nodes, scope: scope)
+            // 32 hex digits name a node by its id (its key), which need not be in 'nodes'.
+            if NodeID(hex: publisher.value) == nil {
+                checkMember(publisher, role: "publisher", nodes: nodes, scope: scope)
+            }
             if let first = seen[publisher.value] {
                 error(publisher.location, "publisher '\(publisher.value)' is listed twice (first at \(Self.position(first, from: publisher.location))): remove one")
             } else {

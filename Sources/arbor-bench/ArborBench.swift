@@ -9,13 +9,14 @@ import Glibc
 
 /// Load generator and latency probe for tools/bench-reroute. It talks to nodes only through
 /// their client sockets (and, for `reroute`, sends one signal to a PID it is given); it
-/// starts no node itself. Each subcommand prints one JSON object on standard output.
+/// starts no node itself (`seals` needs none). Each subcommand prints one JSON object on
+/// standard output.
 @main
 struct ArborBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbor-bench",
         abstract: "Measure Arbor nodes that are already running (see tools/bench-reroute).",
-        subcommands: [Reroute.self, Throughput.self]
+        subcommands: [Reroute.self, Throughput.self, Seals.self]
     )
 }
 

@@ -56,6 +56,9 @@ extension MultiProcess {
             run.expectIntact(report, cluster)
             #expect(report.missing.isEmpty, "\(report)")
             #expect(cluster.stats("b1")?["identities_not_proven"] == 2)
+            // c's key is readable by its service's user only.
+            let attributes = try FileManager.default.attributesOfItem(atPath: c.stateDirectory + "/node-key")
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             print("impersonation of c at b1: \(report)")
         }
 

@@ -1,3 +1,4 @@
+import ArborCore
 import ArborTopology
 import Testing
 
@@ -41,6 +42,18 @@ import Testing
             """) == [
                 "t.yaml:3:5: error: 'admins' is empty, so nobody could change this topology: list the node ids that may, or remove the key"
             ])
+    }
+
+    @Test func adminsAndPublishersByNodeID() {
+        let topology = declared("""
+            topologies:
+              - name: t
+                nodes: [a, b]
+                publishers: [a, 0123456789abcdef0123456789abcdef]
+                admins: [00000000000000000000000000000abc]
+            """)
+        #expect(topology?.definition.publishers == ["a", "0123456789abcdef0123456789abcdef"])
+        #expect(topology?.definition.admins?.map(\.description) == ["00000000000000000000000000000abc"])
     }
 
     @Test func wrongType() {
