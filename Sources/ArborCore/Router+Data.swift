@@ -8,11 +8,18 @@ extension Router {
     }
 
     mutating func subscribe(_ client: ClientID, _ name: TopologyName, _ prefix: Topic, now: Instant) {
+        if topologies[name]?.members[client]?.contains(prefix) == true { return }
+        let limit = configuration.maximumSubscriptionsPerClient
+        guard holdings.subscriptionCount(of: client) < limit else {
+            actions.append(.reject(client, .clientLimit(.subscriptions(limit))))
+            return
+        }
         guard admitMember(client, name, now: now) else { return }
         var trie = topologies[name]!.members[client] ?? PrefixTrie()
         guard trie.insert(prefix) else { return }
         topologies[name]!.members[client] = trie
         topologies[name]!.localInterest.insert(prefix)
+        holdings.changeSubscriptions(of: client, by: 1)
         refresh(name, now: now)
     }
 
@@ -20,13 +27,15 @@ extension Router {
         guard var trie = topologies[name]?.members[client], trie.remove(prefix) else { return }
         topologies[name]!.members[client] = trie
         topologies[name]!.localInterest.remove(prefix)
+        holdings.changeSubscriptions(of: client, by: -1)
         refresh(name, now: now)
     }
 
     mutating func detach(_ client: ClientID, _ only: TopologyName?, now: Instant) {
-        let names = only.map { [$0] } ?? topologies.keys.sorted()
+        let names = only.map { [$0] } ?? holdings.sortedTopologies(of: client)
         for name in names {
             guard let trie = topologies[name]?.members.removeValue(forKey: client) else { continue }
+            holdings.left(client, name, prefixes: trie.distinctCount)
             for prefix in trie.all {
                 topologies[name]!.localInterest.remove(prefix)
             }
@@ -183,8 +192,16 @@ extension Router {
         DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
     }
 
-    /// Ensures state exists for a local member of `name`; rejects when it cannot.
+    /// Ensures state exists for a local member of `name` and counts the membership in
+    /// the client's holdings; rejects when the client is at its topology limit or the
+    /// node cannot take the topology.
     private mutating func admitMember(_ client: ClientID, _ name: TopologyName, now: Instant) -> Bool {
+        let isMember = topologies[name]?.members[client] != nil
+        let limit = configuration.maximumTopologiesPerClient
+        guard isMember || holdings.topologyCount(of: client) < limit else {
+            actions.append(.reject(client, .clientLimit(.topologies(limit))))
+            return false
+        }
         if topologies[name] == nil {
             // A node without topologies skipped graph rebuilds (see ``recompute(_:)``): judge
             // the new member against the current definitions and route it on the current graph.
@@ -200,6 +217,9 @@ extension Router {
                 return false
             }
             topologies[name] = TopologyState()
+        }
+        if !isMember {
+            holdings.joined(client, name)
         }
         return true
     }

@@ -14,6 +14,8 @@ public struct Router {
     public internal(set) var graph: Graph
     public internal(set) var peers: [NodeID: PeerState] = [:]
     public internal(set) var topologies: [TopologyName: TopologyState] = [:]
+    /// Each local client's topologies and subscription count (per-client limits).
+    var holdings = ClientHoldings()
     public internal(set) var statistics = RouterStatistics()
     /// When a route of this node last changed (for convergence measurements).
     public internal(set) var lastRouteChange: Instant = .zero
