@@ -1,4 +1,9 @@
 extension Router {
+    /// The topologies local client `client` is a member of, in order.
+    public func topologies(of client: ClientID) -> [TopologyName] {
+        holdings.sortedTopologies(of: client)
+    }
+
     mutating func attach(_ client: ClientID, _ name: TopologyName, now: Instant) {
         guard admitMember(client, name, now: now) else { return }
         if topologies[name]!.members[client] == nil {
@@ -41,7 +46,7 @@ extension Router {
             }
             if topologies[name]!.members.isEmpty {
                 topologies[name]!.lingerUntil = now + configuration.memberLinger
-                noteHoldDeadline(now + configuration.memberLinger)
+                noteHoldDeadline(now + configuration.memberLinger, for: name)
             }
             refresh(name, now: now)
         }
@@ -91,7 +96,7 @@ extension Router {
         {
             // Joined, but the parent has not said what it wants yet: hold for it.
             topologies[name]!.held.append((message, now + configuration.publishHold))
-            noteHoldDeadline(now + configuration.publishHold)
+            noteHoldDeadline(now + configuration.publishHold, for: name)
         } else if !reached {
             statistics.drop(.noInterest)
         }
@@ -113,7 +118,20 @@ extension Router {
     mutating func expireHolds(_ now: Instant) {
         guard let due = holdDeadline, due <= now else { return }
         holdDeadline = nil
-        for name in topologies.keys.sorted() {
+        // Only the topologies that hold or linger: a pass over all of them at every
+        // deadline would cost a node of 100,000 topologies a pass per member that left.
+        let names = holding.sorted()
+        holding = []
+        // Lingering that ended costs a refresh each: at most a step's worth here, the rest
+        // a slice later.
+        var refreshed = 0
+        for (position, name) in names.enumerated() {
+            if refreshed >= configuration.refreshesPerStep {
+                let later = now + configuration.refreshSliceDelay
+                holding.formUnion(names[position...])
+                holdDeadline = min(holdDeadline ?? later, later)
+                break
+            }
             guard let state = topologies[name] else { continue }
             let kept = state.held.filter { $0.until > now }
             if kept.count != state.held.count {
@@ -124,18 +142,20 @@ extension Router {
             }
             if let until = state.lingerUntil, until <= now {
                 refresh(name, now: now)
+                refreshed += 1
             } else if topologies[name]?.isIdle == true {
                 topologies[name] = nil
             }
             for deadline in (topologies[name]?.held.map(\.until) ?? []) + [topologies[name]?.lingerUntil].compactMap({ $0 }) {
-                noteHoldDeadline(deadline)
+                noteHoldDeadline(deadline, for: name)
             }
         }
     }
 
-    /// Notes a hold or linger deadline so the router wakes for it.
-    mutating func noteHoldDeadline(_ deadline: Instant) {
+    /// Notes a hold or linger deadline of topology `name` so the router wakes for it.
+    mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName) {
         holdDeadline = min(holdDeadline ?? deadline, deadline)
+        holding.insert(name)
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from

@@ -47,7 +47,7 @@ final class ClientChannelHandler: ChannelInboundHandler {
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
 
     func channelActive(context: ChannelHandlerContext) {
-        armFrameDeadline(context: context, waitingFor: "HELLO")
+        armFrameDeadline(context: context, overdue: "no HELLO")
         context.fireChannelActive()
     }
 
@@ -89,7 +89,7 @@ final class ClientChannelHandler: ChannelInboundHandler {
         if unread.pendingBytes == 0 {
             cancelFrameDeadline()
         } else if handled > 0 || frameDeadline == nil {
-            armFrameDeadline(context: context, waitingFor: "a complete frame")
+            armFrameDeadline(context: context, overdue: "a frame was not completed")
         }
     }
 
@@ -117,14 +117,14 @@ final class ClientChannelHandler: ChannelInboundHandler {
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
     }
 
-    private func armFrameDeadline(context: ChannelHandlerContext, waitingFor what: String) {
+    private func armFrameDeadline(context: ChannelHandlerContext, overdue what: String) {
         frameDeadline?.cancel()
         let timeout = runtime.configuration.frameTimeout
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         frameDeadline = context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = bound.value
             handler.frameDeadline = nil
-            handler.runtime.logLimited(.info, "client-frame-timeout", "closing client connection: no \(what) within \(timeout.nanoseconds / 1_000_000) ms")
+            handler.runtime.logLimited(.info, "client-frame-timeout", "closing client connection: \(what) within \(timeout.nanoseconds / 1_000_000) ms")
             context.close(promise: nil)
         }
     }

@@ -8,8 +8,8 @@ import NIOHTTP1
 ///
 /// Errors never escape the connection: a malformed or oversized request closes only it.
 /// A request (head and body) must arrive within `timeout` of the connection or of the
-/// previous answer, or the connection gets 408 and is closed: slow or idle connections
-/// cannot pile up. The wait for an answer (a long poll) is not limited by it.
+/// previous answer, or the connection is closed (with 408 once the head has arrived):
+/// slow or idle connections cannot pile up. The wait for an answer (a long poll) is not limited by it.
 /// Runs after NIO's HTTP server pipeline (decoder, encoder, pipelining assistance without
 /// its error handler: this handler answers parser errors itself, in JSON).
 final class HTTPRequestHandler: ChannelInboundHandler {
@@ -55,7 +55,11 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             let (handler, context) = bound.value
             handler.deadline = nil
             switch handler.state {
-            case .idle, .reading:
+            case .idle:
+                // No request head yet (NIO answers only requests it has seen): just close.
+                handler.state = .closing
+                context.close(promise: nil)
+            case .reading:
                 handler.refuse(context, .requestTimeout, "no complete request within \(handler.timeout.nanoseconds / 1_000_000) ms")
             case .answering, .closing:
                 break

@@ -66,6 +66,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Largest message accepted, in bytes.")
     var maxMessageSize = WireLimits.defaultMaximumMessageSize
 
+    @Option(help: "Most topologies this node keeps state for, its own clients' and its neighbours' together.")
+    var maxTopologies = 100_000
+
     @Option(help: "Most topologies one client connection may be a member of (attached, subscribed or publishing); more is refused with error 11.")
     var maxClientTopologies = 1_000
 
@@ -92,6 +95,7 @@ struct Arbord: AsyncParsableCommand {
         guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
         guard (3...1000).contains(maxLinks) else { throw ValidationError("--max-links must be 3...1000") }
         guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
+        guard (1...10_000_000).contains(maxTopologies) else { throw ValidationError("--max-topologies must be 1...10000000") }
         guard (1...1_000_000).contains(maxClientTopologies) else { throw ValidationError("--max-client-topologies must be 1...1000000") }
         guard (1...10_000_000).contains(maxClientSubscriptions) else { throw ValidationError("--max-client-subscriptions must be 1...10000000") }
         guard (1...10_000_000).contains(maxClients) else { throw ValidationError("--max-clients must be 1...10000000") }
@@ -159,6 +163,7 @@ struct Arbord: AsyncParsableCommand {
         router.maximumMessageSize = maxMessageSize
         router.roundTripCostUnit = rttCostUnitMs > 0 ? .nanoseconds(Int64(rttCostUnitMs * 1e6)) : nil
         router.definitions = definitions
+        router.maximumTopologies = maxTopologies
         router.maximumTopologiesPerClient = maxClientTopologies
         router.maximumSubscriptionsPerClient = maxClientSubscriptions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
