@@ -116,22 +116,32 @@ extension Router {
 
     /// Drops held publications past their deadline and ends lingering that is over.
     mutating func expireHolds(_ now: Instant) {
-        guard let due = holdDeadline, due <= now else { return }
+        guard let earliest = holdDeadline, earliest <= now else { return }
         holdDeadline = nil
-        // Only the topologies that hold or linger: a pass over all of them at every
+        // Only the topologies whose own deadline passed: a pass over all of them at every
         // deadline would cost a node of 100,000 topologies a pass per member that left.
-        let names = holding.sorted()
-        holding = []
+        var due: [TopologyName] = []
+        var next: Instant?
+        for (name, deadline) in holding {
+            if deadline <= now {
+                due.append(name)
+            } else {
+                next = min(next ?? deadline, deadline)
+            }
+        }
+        due.sort()
+        holdDeadline = next
         // Lingering that ended costs a refresh each: at most a step's worth here, the rest
         // a slice later.
         var refreshed = 0
-        for (position, name) in names.enumerated() {
+        for (position, name) in due.enumerated() {
             if refreshed >= configuration.refreshesPerStep {
-                let later = now + configuration.refreshSliceDelay
-                holding.formUnion(names[position...])
-                holdDeadline = min(holdDeadline ?? later, later)
+                for later in due[position...] {
+                    noteHoldDeadline(now + configuration.refreshSliceDelay, for: later)
+                }
                 break
             }
+            holding[name] = nil
             guard let state = topologies[name] else { continue }
             let kept = state.held.filter { $0.until > now }
             if kept.count != state.held.count {
@@ -155,7 +165,7 @@ extension Router {
     /// Notes a hold or linger deadline of topology `name` so the router wakes for it.
     mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName) {
         holdDeadline = min(holdDeadline ?? deadline, deadline)
-        holding.insert(name)
+        holding[name] = min(holding[name] ?? deadline, deadline)
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from

@@ -59,10 +59,10 @@ public struct Router {
     /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
     var reachabilityTrackedAt: Instant?
     var reachabilityTrackedDigest: DatabaseDigest?
-    /// Earliest deadline of held publications or lingering memberships, and the
-    /// topologies that have any.
+    /// Earliest deadline of held publications or lingering memberships, and each
+    /// topology's earliest one.
     var holdDeadline: Instant?
-    var holding: Set<TopologyName> = []
+    var holding: [TopologyName: Instant] = [:]
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]

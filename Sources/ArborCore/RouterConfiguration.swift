@@ -70,7 +70,7 @@ public struct RouterConfiguration: Sendable {
     /// (and the shell's event loop with it) never takes so long that heartbeats wait.
     /// Meanwhile the topologies not yet refreshed keep their routes a little longer, as
     /// they do during `recomputeDelay`.
-    public var refreshesPerStep: Int = 2_000
+    public var refreshesPerStep: Int = 500
     public var refreshSliceDelay: Duration = .milliseconds(1)
     /// Most topologies one local client may be a member of (attached, subscribed or
     /// publishing); beyond, its request is refused with ``Router/Rejection/clientLimit(_:)``.

@@ -453,7 +453,10 @@ final class NodeRuntime: @unchecked Sendable {
     /// in 100,000 topologies would otherwise cost one router step of 100,000 refreshes,
     /// and heartbeats would wait behind it.
     private func detachAll(_ client: ClientID) {
-        let names = router.topologies(of: client)
+        detach(client, from: router.topologies(of: client)[...])
+    }
+
+    private func detach(_ client: ClientID, from names: ArraySlice<TopologyName>) {
         let batch = configuration.clientRequestsPerTurn
         guard names.count > batch, !shuttingDown else {
             handle(.detach(client, nil))
@@ -464,7 +467,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
         // A delay, not `execute`: the loop polls its sockets before it comes back here.
         eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
-            detachAll(client)
+            detach(client, from: names.dropFirst(batch))
         }
     }
 
