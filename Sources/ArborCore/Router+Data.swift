@@ -46,7 +46,7 @@ extension Router {
             }
             if topologies[name]!.members.isEmpty {
                 topologies[name]!.lingerUntil = now + configuration.memberLinger
-                noteHoldDeadline(now + configuration.memberLinger, for: name)
+                noteHoldDeadline(now + configuration.memberLinger, for: name, lingering: true)
             }
             refresh(name, now: now)
         }
@@ -96,7 +96,7 @@ extension Router {
         {
             // Joined, but the parent has not said what it wants yet: hold for it.
             topologies[name]!.held.append((message, now + configuration.publishHold))
-            noteHoldDeadline(now + configuration.publishHold, for: name)
+            noteHoldDeadline(now + configuration.publishHold, for: name, lingering: false)
         } else if !reached {
             statistics.drop(.noInterest)
         }
@@ -117,31 +117,22 @@ extension Router {
     /// Drops held publications past their deadline and ends lingering that is over.
     mutating func expireHolds(_ now: Instant) {
         guard let earliest = holdDeadline, earliest <= now else { return }
-        holdDeadline = nil
-        // Only the topologies whose own deadline passed: a pass over all of them at every
-        // deadline would cost a node of 100,000 topologies a pass per member that left.
-        var due: [TopologyName] = []
-        var next: Instant?
-        for (name, deadline) in holding {
-            if deadline <= now {
-                due.append(name)
-            } else {
-                next = min(next ?? deadline, deadline)
-            }
-        }
-        due.sort()
-        holdDeadline = next
+        // Only the topologies whose deadline passed (the queues hand them over in order):
+        // a pass over all of them at every deadline would cost a node of 100,000
+        // topologies a pass per member that left.
+        var due = Set(postponedHolds)
+        due.formUnion(heldDeadlines.takeDue(at: now))
+        due.formUnion(lingerDeadlines.takeDue(at: now))
+        let names = due.sorted()
+        postponedHolds = []
         // Lingering that ended costs a refresh each: at most a step's worth here, the rest
         // a slice later.
         var refreshed = 0
-        for (position, name) in due.enumerated() {
+        for (position, name) in names.enumerated() {
             if refreshed >= configuration.refreshesPerStep {
-                for later in due[position...] {
-                    noteHoldDeadline(now + configuration.refreshSliceDelay, for: later)
-                }
+                postponedHolds = Array(names[position...])
                 break
             }
-            holding[name] = nil
             guard let state = topologies[name] else { continue }
             let kept = state.held.filter { $0.until > now }
             if kept.count != state.held.count {
@@ -156,16 +147,23 @@ extension Router {
             } else if topologies[name]?.isIdle == true {
                 topologies[name] = nil
             }
-            for deadline in (topologies[name]?.held.map(\.until) ?? []) + [topologies[name]?.lingerUntil].compactMap({ $0 }) {
-                noteHoldDeadline(deadline, for: name)
-            }
         }
+        var next = postponedHolds.isEmpty ? nil : now + configuration.refreshSliceDelay
+        for deadline in [heldDeadlines.earliest, lingerDeadlines.earliest].compactMap({ $0 }) {
+            next = min(next ?? deadline, deadline)
+        }
+        holdDeadline = next
     }
 
-    /// Notes a hold or linger deadline of topology `name` so the router wakes for it.
-    mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName) {
+    /// Notes the deadline of a publication held for topology `name`, or of its lingering,
+    /// so the router wakes for it.
+    mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName, lingering: Bool) {
         holdDeadline = min(holdDeadline ?? deadline, deadline)
-        holding[name] = min(holding[name] ?? deadline, deadline)
+        if lingering {
+            lingerDeadlines.append(deadline, for: name)
+        } else {
+            heldDeadlines.append(deadline, for: name)
+        }
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from

@@ -59,10 +59,13 @@ public struct Router {
     /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
     var reachabilityTrackedAt: Instant?
     var reachabilityTrackedDigest: DatabaseDigest?
-    /// Earliest deadline of held publications or lingering memberships, and each
-    /// topology's earliest one.
+    /// Earliest deadline of held publications or lingering memberships; the deadlines
+    /// of each kind, in order; topologies whose deadline passed and that wait for the
+    /// next slice.
     var holdDeadline: Instant?
-    var holding: [TopologyName: Instant] = [:]
+    var heldDeadlines = DeadlineQueue()
+    var lingerDeadlines = DeadlineQueue()
+    var postponedHolds: [TopologyName] = []
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
