@@ -1,4 +1,9 @@
 extension Router {
+    /// The topologies local client `client` is a member of, in order.
+    public func topologies(of client: ClientID) -> [TopologyName] {
+        holdings.sortedTopologies(of: client)
+    }
+
     mutating func attach(_ client: ClientID, _ name: TopologyName, now: Instant) {
         guard admitMember(client, name, now: now) else { return }
         if topologies[name]!.members[client] == nil {
@@ -8,11 +13,18 @@ extension Router {
     }
 
     mutating func subscribe(_ client: ClientID, _ name: TopologyName, _ prefix: Topic, now: Instant) {
+        if topologies[name]?.members[client]?.contains(prefix) == true { return }
+        let limit = configuration.maximumSubscriptionsPerClient
+        guard holdings.subscriptionCount(of: client) < limit else {
+            actions.append(.reject(client, .clientLimit(.subscriptions(limit))))
+            return
+        }
         guard admitMember(client, name, now: now) else { return }
         var trie = topologies[name]!.members[client] ?? PrefixTrie()
         guard trie.insert(prefix) else { return }
         topologies[name]!.members[client] = trie
         topologies[name]!.localInterest.insert(prefix)
+        holdings.changeSubscriptions(of: client, by: 1)
         refresh(name, now: now)
     }
 
@@ -20,19 +32,21 @@ extension Router {
         guard var trie = topologies[name]?.members[client], trie.remove(prefix) else { return }
         topologies[name]!.members[client] = trie
         topologies[name]!.localInterest.remove(prefix)
+        holdings.changeSubscriptions(of: client, by: -1)
         refresh(name, now: now)
     }
 
     mutating func detach(_ client: ClientID, _ only: TopologyName?, now: Instant) {
-        let names = only.map { [$0] } ?? topologies.keys.sorted()
+        let names = only.map { [$0] } ?? holdings.sortedTopologies(of: client)
         for name in names {
             guard let trie = topologies[name]?.members.removeValue(forKey: client) else { continue }
+            holdings.left(client, name, prefixes: trie.distinctCount)
             for prefix in trie.all {
                 topologies[name]!.localInterest.remove(prefix)
             }
             if topologies[name]!.members.isEmpty {
                 topologies[name]!.lingerUntil = now + configuration.memberLinger
-                noteHoldDeadline(now + configuration.memberLinger)
+                noteHoldDeadline(now + configuration.memberLinger, for: name, lingering: true)
             }
             refresh(name, now: now)
         }
@@ -82,7 +96,7 @@ extension Router {
         {
             // Joined, but the parent has not said what it wants yet: hold for it.
             topologies[name]!.held.append((message, now + configuration.publishHold))
-            noteHoldDeadline(now + configuration.publishHold)
+            noteHoldDeadline(now + configuration.publishHold, for: name, lingering: false)
         } else if !reached {
             statistics.drop(.noInterest)
         }
@@ -102,9 +116,23 @@ extension Router {
 
     /// Drops held publications past their deadline and ends lingering that is over.
     mutating func expireHolds(_ now: Instant) {
-        guard let due = holdDeadline, due <= now else { return }
-        holdDeadline = nil
-        for name in topologies.keys.sorted() {
+        guard let earliest = holdDeadline, earliest <= now else { return }
+        // Only the topologies whose deadline passed (the queues hand them over in order):
+        // a pass over all of them at every deadline would cost a node of 100,000
+        // topologies a pass per member that left.
+        var due = Set(postponedHolds)
+        due.formUnion(heldDeadlines.takeDue(at: now))
+        due.formUnion(lingerDeadlines.takeDue(at: now))
+        let names = due.sorted()
+        postponedHolds = []
+        // Lingering that ended costs a refresh each: at most a step's worth here, the rest
+        // a slice later.
+        var refreshed = 0
+        for (position, name) in names.enumerated() {
+            if refreshed >= configuration.refreshesPerStep {
+                postponedHolds = Array(names[position...])
+                break
+            }
             guard let state = topologies[name] else { continue }
             let kept = state.held.filter { $0.until > now }
             if kept.count != state.held.count {
@@ -115,18 +143,27 @@ extension Router {
             }
             if let until = state.lingerUntil, until <= now {
                 refresh(name, now: now)
+                refreshed += 1
             } else if topologies[name]?.isIdle == true {
                 topologies[name] = nil
             }
-            for deadline in (topologies[name]?.held.map(\.until) ?? []) + [topologies[name]?.lingerUntil].compactMap({ $0 }) {
-                noteHoldDeadline(deadline)
-            }
         }
+        var next = postponedHolds.isEmpty ? nil : now + configuration.refreshSliceDelay
+        for deadline in [heldDeadlines.earliest, lingerDeadlines.earliest].compactMap({ $0 }) {
+            next = min(next ?? deadline, deadline)
+        }
+        holdDeadline = next
     }
 
-    /// Notes a hold or linger deadline so the router wakes for it.
-    mutating func noteHoldDeadline(_ deadline: Instant) {
+    /// Notes the deadline of a publication held for topology `name`, or of its lingering,
+    /// so the router wakes for it.
+    mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName, lingering: Bool) {
         holdDeadline = min(holdDeadline ?? deadline, deadline)
+        if lingering {
+            lingerDeadlines.append(deadline, for: name)
+        } else {
+            heldDeadlines.append(deadline, for: name)
+        }
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from
@@ -188,8 +225,16 @@ extension Router {
         DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
     }
 
-    /// Ensures state exists for a local member of `name`; rejects when it cannot.
+    /// Ensures state exists for a local member of `name` and counts the membership in
+    /// the client's holdings; rejects when the client is at its topology limit or the
+    /// node cannot take the topology.
     private mutating func admitMember(_ client: ClientID, _ name: TopologyName, now: Instant) -> Bool {
+        let isMember = topologies[name]?.members[client] != nil
+        let limit = configuration.maximumTopologiesPerClient
+        guard isMember || holdings.topologyCount(of: client) < limit else {
+            actions.append(.reject(client, .clientLimit(.topologies(limit))))
+            return false
+        }
         if topologies[name] == nil {
             // A node without topologies skipped graph rebuilds (see ``recompute(_:)``): judge
             // the new member against the current definitions and route it on the current graph.
@@ -205,6 +250,9 @@ extension Router {
                 return false
             }
             topologies[name] = TopologyState()
+        }
+        if !isMember {
+            holdings.joined(client, name)
         }
         return true
     }

@@ -184,8 +184,30 @@ extension Router {
             return
         }
         updateGraph(now)
-        for name in topologies.keys.sorted() {
-            refresh(name, now: now)
+        pendingRefresh = topologies.keys.sorted()
+        refreshCursor = 0
+        if pendingRefresh.count > configuration.refreshesPerStep {
+            // Sorting this many names is a step's worth of work already.
+            refreshDueAt = now + configuration.refreshSliceDelay
+        } else {
+            refreshSlice(now)
+        }
+    }
+
+    /// Refreshes the next `refreshesPerStep` topologies of `pendingRefresh`; asks to be
+    /// woken for the next slice while any are left.
+    mutating func refreshSlice(_ now: Instant) {
+        let end = min(pendingRefresh.count, refreshCursor + max(1, configuration.refreshesPerStep))
+        while refreshCursor < end {
+            refresh(pendingRefresh[refreshCursor], now: now)
+            refreshCursor += 1
+        }
+        if refreshCursor < pendingRefresh.count {
+            refreshDueAt = now + configuration.refreshSliceDelay
+        } else {
+            pendingRefresh = []
+            refreshCursor = 0
+            refreshDueAt = nil
         }
     }
 

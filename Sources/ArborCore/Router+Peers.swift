@@ -26,10 +26,14 @@ extension Router {
     mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {
         guard let state = peers.removeValue(forKey: peer) else { return }
         observe(.peerDown(peer, name: state.name, reason: reason))
-        for name in topologies.keys {
-            topologies[name]!.remote[peer] = nil
-            topologies[name]!.sent[peer] = nil
-            topologies[name]!.engaged.removeAll { $0 == peer }
+        // Through indices, in place: iterating `keys` while writing would copy all the
+        // topologies' state, which with 100,000 topologies costs more than the rest.
+        var index = topologies.startIndex
+        while index != topologies.endIndex {
+            topologies.values[index].remote[peer] = nil
+            topologies.values[index].sent[peer] = nil
+            topologies.values[index].engaged.removeAll { $0 == peer }
+            topologies.formIndex(after: &index)
         }
         bumpOwnRecord(now)
     }

@@ -14,6 +14,8 @@ public struct Router {
     public internal(set) var graph: Graph
     public internal(set) var peers: [NodeID: PeerState] = [:]
     public internal(set) var topologies: [TopologyName: TopologyState] = [:]
+    /// Each local client's topologies and subscription count (per-client limits).
+    var holdings = ClientHoldings()
     public internal(set) var statistics = RouterStatistics()
     /// When a route of this node last changed (for convergence measurements).
     public internal(set) var lastRouteChange: Instant = .zero
@@ -45,6 +47,11 @@ public struct Router {
     /// The earliest time a peer's flood pacing allows a frame while records wait for one.
     var floodDueAt: Instant?
     var recomputeAt: Instant?
+    /// Topologies still to refresh after the last recomputation, from `refreshCursor` on,
+    /// and when the next slice is due (see ``RouterConfiguration/refreshesPerStep``).
+    var pendingRefresh: [TopologyName] = []
+    var refreshCursor = 0
+    var refreshDueAt: Instant?
     var lastRecompute: Instant?
     var currentRecomputeDelay: Duration = .zero
     var reachabilityCheckAt: Instant?
@@ -52,8 +59,13 @@ public struct Router {
     /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
     var reachabilityTrackedAt: Instant?
     var reachabilityTrackedDigest: DatabaseDigest?
-    /// Earliest deadline of held publications or lingering memberships.
+    /// Earliest deadline of held publications or lingering memberships; the deadlines
+    /// of each kind, in order; topologies whose deadline passed and that wait for the
+    /// next slice.
     var holdDeadline: Instant?
+    var heldDeadlines = DeadlineQueue()
+    var lingerDeadlines = DeadlineQueue()
+    var postponedHolds: [TopologyName] = []
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
@@ -154,7 +166,11 @@ public struct Router {
     private mutating func timerFired(_ now: Instant) {
         requestedWake = nil
         flushPendingFloods(now)
-        if let due = recomputeAt, due <= now {
+        if let due = refreshDueAt, due <= now {
+            refreshSlice(now)
+        } else if let due = recomputeAt, due <= now, refreshDueAt == nil {
+            // A recomputation waits for the pass of refreshes under way to end, so that
+            // every topology is refreshed at most one pass after a change.
             recomputeAt = nil
             recompute(now)
         }
@@ -178,7 +194,11 @@ public struct Router {
     /// Asks for a wake-up at the earliest deadline, when it is earlier than the last request.
     private mutating func requestWakeUp() {
         var next = nextHeartbeat
-        if let due = recomputeAt { next = min(next, due) }
+        if let due = refreshDueAt {
+            next = min(next, due)
+        } else if let due = recomputeAt {
+            next = min(next, due)
+        }
         if let due = reachabilityCheckAt { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
         if let due = floodDueAt { next = min(next, due) }

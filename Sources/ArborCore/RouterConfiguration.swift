@@ -65,6 +65,20 @@ public struct RouterConfiguration: Sendable {
     public var versionsPerFrame: Int = 4096
     /// Most topologies this node keeps state for (neighbours cannot make it hold more).
     public var maximumTopologies: Int = 100_000
+    /// Most topologies brought up to date in one step after the graph changed: a node
+    /// with more refreshes them in slices, one per `refreshSliceDelay`, so that one step
+    /// (and the shell's event loop with it) never takes so long that heartbeats wait.
+    /// Meanwhile the topologies not yet refreshed keep their routes a little longer, as
+    /// they do during `recomputeDelay`.
+    public var refreshesPerStep: Int = 500
+    public var refreshSliceDelay: Duration = .milliseconds(1)
+    /// Most topologies one local client may be a member of (attached, subscribed or
+    /// publishing); beyond, its request is refused with ``Router/Rejection/clientLimit(_:)``.
+    /// Small by default: every topology a client joins costs a tree, interest on every
+    /// tree neighbour and work at each recomputation, on this node and on its neighbours.
+    public var maximumTopologiesPerClient: Int = 1_000
+    /// Most prefixes one local client may subscribe to, over all its topologies.
+    public var maximumSubscriptionsPerClient: Int = 10_000
     /// Most prefixes accepted in one neighbour's interest for one topology.
     public var maximumPrefixesPerNeighbor: Int = 100_000
     /// A node that just joined a tree holds its local publications for up to this long

@@ -50,6 +50,14 @@ extension Router {
         case messageTooLarge(size: Int, limit: Int)
         case notInTopology(TopologyName)
         case tooManyTopologies
+        /// The client reached one of its own limits (topologies or subscriptions).
+        case clientLimit(ClientLimit)
+
+        /// A per-client limit, with its value.
+        public enum ClientLimit: Hashable, Sendable {
+            case topologies(Int)
+            case subscriptions(Int)
+        }
 
         public var description: String {
             switch self {
@@ -61,6 +69,10 @@ extension Router {
                 return "this node is not among the nodes of \(topology)"
             case .tooManyTopologies:
                 return "this node holds the maximum number of topologies"
+            case .clientLimit(.topologies(let limit)):
+                return "this connection is a member of \(limit) topologies, the most a client may be (arbord --max-client-topologies)"
+            case .clientLimit(.subscriptions(let limit)):
+                return "this connection holds \(limit) subscriptions, the most a client may hold (arbord --max-client-subscriptions)"
             }
         }
     }

@@ -20,6 +20,7 @@ public final class ArborNode: Sendable {
     private let channels = NIOLockedValueBox<[Channel]>([])
     private let boundPort = NIOLockedValueBox<Int?>(nil)
     private let boundMetricsPort = NIOLockedValueBox<Int?>(nil)
+    private let runDirectoryLock = NIOLockedValueBox<DirectoryLock?>(nil)
 
     public init(configuration: NodeConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -42,13 +43,20 @@ public final class ArborNode: Sendable {
     }
 
 
-    /// Binds the peer port, the client and control sockets and the metrics port (if any),
-    /// starts dialling static peers and starts the router. Throws with a clear message when
-    /// an address or path cannot be used.
+    /// Locks the run directory (``DirectoryLock``: refused while another node holds it),
+    /// binds the peer port, the client and control sockets (replacing those a dead node
+    /// left) and the metrics port (if any), starts dialling static peers and starts the
+    /// router. Throws with a clear message when a directory, address or path cannot be used.
     public func start() async throws {
         let runtime = self.runtime
         let configuration = self.configuration
-        try Self.prepareRunDirectory(configuration.runDirectory)
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock.acquire(configuration.runDirectory, purpose: "run directory")
+        } catch {
+            throw NodeStartError("\(error) (use --run-dir or ARBOR_RUN_DIR)")
+        }
+        runDirectoryLock.withLockedValue { $0 = lock }
         let peerOutput = ChannelOptions.Types.WriteBufferWaterMarkOption.Value(
             low: configuration.peerOutputLimit / 2,
             high: configuration.peerOutputLimit
@@ -79,15 +87,28 @@ public final class ArborNode: Sendable {
             low: configuration.clientOutputLimit / 2,
             high: configuration.clientOutputLimit
         )
+        let clientLimit = DescriptorLimit.clientConnections(wanted: configuration.maximumClients, reserve: configuration.descriptorReserve)
+        try await runtime.eventLoop.submit {
+            runtime.clientConnectionLimit = clientLimit.connections
+            if clientLimit.connections < configuration.maximumClients {
+                runtime.logger.warning("at most \(clientLimit.connections) client connections, not \(configuration.maximumClients): the descriptor limit is \(clientLimit.descriptors) and \(configuration.descriptorReserve) are kept for peers and control (raise ulimit -n / LimitNOFILE)")
+            }
+        }.get()
         let clientListener: Channel
         do {
             clientListener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
                 .childChannelOption(.writeBufferWaterMark, value: clientOutput)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        guard let number = runtime.admitClientConnection(channel) else {
+                            try channel.pipeline.syncOperations.addHandler(ClientRefusal(limit: runtime.clientConnectionLimit))
+                            return
+                        }
+                        channel.closeFuture.whenComplete { _ in runtime.clientConnectionClosed(number) }
                         let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
-                            ClientChannelHandler(runtime: runtime, outbox: outbox, maximumFrameLength: frameLimit)
+                            ClientChannelHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)
                         )
                     }
                 }
@@ -139,6 +160,7 @@ public final class ArborNode: Sendable {
         }
         unlink(clientSocketPath)
         unlink(controlSocketPath)
+        runDirectoryLock.withLockedValue { $0?.release() }
         try? await group.shutdownGracefully()
     }
 
@@ -148,7 +170,7 @@ public final class ArborNode: Sendable {
         let path = controlSocketPath
         let listener: Channel
         do {
-            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize, timeout: configuration.httpRequestTimeout) {
                 let endpoints = ControlEndpoints(runtime: runtime)
                 return { head, answer in endpoints.respond(to: head, answer: answer) }
             }
@@ -171,7 +193,7 @@ public final class ArborNode: Sendable {
         try await runtime.eventLoop.submit { runtime.metrics = metrics }.get()
         let listener: Channel
         do {
-            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize) {
+            listener = try await HTTPServer.bootstrap(group: group, limit: ControlAPI.maximumRequestSize, timeout: configuration.httpRequestTimeout) {
                 { head, answer in
                     guard head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") else {
                         answer(.error(.notFound, "no such path: \(head.uri); metrics are at /metrics"))
@@ -208,23 +230,6 @@ public final class ArborNode: Sendable {
                 ByteCountingHandler(counters),
                 PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
             ])
-        }
-    }
-
-    private static func prepareRunDirectory(_ path: String) throws {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw NodeStartError("run directory \(path) exists and is not a directory")
-            }
-            return
-        }
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
-                throw NodeStartError("cannot create run directory \(prefix): errno \(errno) (use --run-dir or ARBOR_RUN_DIR)")
-            }
         }
     }
 }

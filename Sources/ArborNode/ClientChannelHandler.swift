@@ -9,6 +9,16 @@ import NIOCore
 /// It decodes the connection's bytes itself (``ClientFrameDecoder``), so a request costs no
 /// pass through the pipeline. Every response and message for the application goes through
 /// its ``FrameOutbox``.
+///
+/// Bounded work: at most ``NodeConfiguration/clientRequestsPerTurn`` requests are handled
+/// per event-loop turn. Beyond that the handler stops reading from the socket (the
+/// application feels backpressure) and takes up the rest a millisecond later, once the
+/// event loop has been back to its sockets and timers: peer links, heartbeats and other
+/// clients never wait behind one client's burst.
+///
+/// Bounded time: HELLO must arrive, and every frame must be complete, within
+/// ``NodeConfiguration/frameTimeout`` of the connection (or of the frame's start);
+/// otherwise the connection is closed, so a partial frame cannot hold memory for long.
 final class ClientChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -16,24 +26,46 @@ final class ClientChannelHandler: ChannelInboundHandler {
     private let outbox: FrameOutbox<ClientResponse>
     private let decoder: ClientFrameDecoder
     private var unread = UnreadBytes()
+    private let connection: UInt64
     private var client: ClientID?
+    /// Requests were left for a later turn; reading is paused meanwhile.
+    private var backlogged = false
+    private var resumeTask: Scheduled<Void>?
+    /// Closes the connection when HELLO or the frame being received is overdue.
+    private var frameDeadline: Scheduled<Void>?
 
     /// `outbox` writes to this handler's channel; frames longer than `maximumFrameLength`
     /// break the framing.
-    init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>, maximumFrameLength: Int) {
+    /// `connection` is the runtime's number for it (``NodeRuntime/admitClientConnection(_:)``).
+    init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>, connection: UInt64, maximumFrameLength: Int) {
         self.runtime = runtime
         self.outbox = outbox
+        self.connection = connection
         decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
     }
 
-    /// Handles every complete request; broken framing ends decoding for good and is
-    /// reported like a pipeline error.
+    private var budget: Int { runtime.configuration.clientRequestsPerTurn }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armFrameDeadline(context: context, overdue: "no HELLO")
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
+        decode(appending: unwrapInboundIn(data), limit: budget, context: context)
+    }
+
+    /// Handles up to `limit` complete requests of what is unread plus `received`; broken
+    /// framing ends decoding for good and is reported like a pipeline error. Leaves the
+    /// rest for a later turn when the limit is reached.
+    private func decode(appending received: ByteBuffer, limit: Int, context: ChannelHandlerContext) {
+        guard var bytes = unread.take(appending: received) else { return }
+        var handled = 0
         do {
-            while let request = try decoder.nextRequest(from: &bytes) {
+            while handled < limit, let request = try decoder.nextRequest(from: &bytes) {
+                handled += 1
                 if unread.isDecoding {
-                    received(request, context: context)
+                    self.received(request, context: context)
                 }
             }
         } catch {
@@ -41,9 +73,65 @@ final class ClientChannelHandler: ChannelInboundHandler {
             errorCaught(context: context, error: error)
             return
         }
+        if handled == limit, bytes.readableBytes > 0 {
+            _ = unread.keep(bytes)
+            pause(context: context)
+            return
+        }
+        resume(context: context)
         if let rest = unread.keep(bytes), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
             errorCaught(context: context, error: truncation)
+            return
         }
+        if client == nil {
+            return  // the HELLO deadline runs from the connection's start
+        }
+        if unread.pendingBytes == 0 {
+            cancelFrameDeadline()
+        } else if handled > 0 || frameDeadline == nil {
+            armFrameDeadline(context: context, overdue: "a frame was not completed")
+        }
+    }
+
+    /// Stops reading and takes up the unread requests after the event loop's next turn.
+    private func pause(context: ChannelHandlerContext) {
+        guard resumeTask == nil else { return }
+        if !backlogged {
+            backlogged = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        }
+        // A delay, not `execute`: tasks run until none is left before the loop polls its
+        // sockets again, while a task due later lets it poll first.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        resumeTask = context.eventLoop.scheduleTask(in: .milliseconds(1)) {
+            let (handler, context) = bound.value
+            handler.resumeTask = nil
+            guard context.channel.isActive else { return }
+            handler.decode(appending: ByteBuffer(), limit: handler.budget, context: context)
+        }
+    }
+
+    private func resume(context: ChannelHandlerContext) {
+        guard backlogged else { return }
+        backlogged = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+    }
+
+    private func armFrameDeadline(context: ChannelHandlerContext, overdue what: String) {
+        frameDeadline?.cancel()
+        let timeout = runtime.configuration.frameTimeout
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        frameDeadline = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = bound.value
+            handler.frameDeadline = nil
+            handler.runtime.logLimited(.info, "client-frame-timeout", "closing client connection: \(what) within \(timeout.nanoseconds / 1_000_000) ms")
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelFrameDeadline() {
+        frameDeadline?.cancel()
+        frameDeadline = nil
     }
 
     private func received(_ request: Result<ClientRequest, MalformedClientRequest>, context: ChannelHandlerContext) {
@@ -59,6 +147,8 @@ final class ClientChannelHandler: ChannelInboundHandler {
                 }
                 return
             }
+            cancelFrameDeadline()
+            runtime.clientIdentified(connection)
             client = runtime.clientConnected(outbox, name: name)
             let welcome = ClientResponse.welcome(
                 id: id,
@@ -78,6 +168,15 @@ final class ClientChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        resumeTask?.cancel()
+        resumeTask = nil
+        if backlogged {
+            // What the application sent before it closed is still its to have handled
+            // (publications above all): the rest of the backlog, at once.
+            backlogged = false
+            decode(appending: ByteBuffer(), limit: .max, context: context)
+        }
+        cancelFrameDeadline()
         // Bytes of an incomplete frame at the end of the stream are a truncated frame.
         if let rest = unread.finish(), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
             errorCaught(context: context, error: truncation)

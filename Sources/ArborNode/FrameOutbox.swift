@@ -24,14 +24,39 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
 
     let channel: Channel
     private let encode: (Frame, inout ByteBuffer) throws -> Void
+    /// Which frames ``unwrittenCount`` counts; `nil`: none (no write is tracked).
+    private let counts: ((Frame) -> Bool)?
     private var pending: ByteBuffer?
+    /// Counted frames in `pending`.
+    private var pendingCount = 0
     private var failed = false
     var awaitsFlush = false
+    /// Counted frames queued and not yet written to the socket (in `pending` or handed to
+    /// the channel): what is lost if the connection is cut now.
+    private(set) var unwrittenCount = 0
 
     /// `encode` appends one frame to the buffer; what it wrote before throwing is discarded.
-    init(channel: Channel, encode: @escaping (Frame, inout ByteBuffer) throws -> Void) {
+    /// Frames for which `counts` is true are counted until written (``unwrittenCount``).
+    init(channel: Channel, counts: ((Frame) -> Bool)? = nil, encode: @escaping (Frame, inout ByteBuffer) throws -> Void) {
         self.channel = channel
+        self.counts = counts
         self.encode = encode
+    }
+
+    /// Hands `buffer` to the channel, tracking its counted frames until written.
+    private func write(_ buffer: ByteBuffer, flush: Bool = false) -> EventLoopFuture<Void>? {
+        let count = pendingCount
+        pendingCount = 0
+        guard counts != nil else {
+            if flush { return channel.writeAndFlush(buffer) }
+            channel.write(buffer, promise: nil)
+            return nil
+        }
+        let written = flush ? channel.writeAndFlush(buffer) : channel.write(buffer)
+        if count > 0 {
+            written.whenSuccess { [self] in unwrittenCount -= count }
+        }
+        return written
     }
 
     /// Whether frames wait for ``flush()``.
@@ -49,13 +74,17 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
             failed = true
             buffer.moveWriterIndex(to: start)
             if buffer.readableBytes > 0 {
-                channel.write(buffer, promise: nil)
+                _ = write(buffer)
             }
             channel.pipeline.fireErrorCaught(error)
             return
         }
+        if let counts, counts(frame) {
+            pendingCount += 1
+            unwrittenCount += 1
+        }
         if buffer.readableBytes >= Self.chunkSize {
-            channel.write(buffer, promise: nil)
+            _ = write(buffer)
         } else {
             pending = buffer
         }
@@ -65,7 +94,7 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     func flush() {
         if let buffer = pending {
             pending = nil
-            channel.write(buffer, promise: nil)
+            _ = write(buffer)
         }
         channel.flush()
     }
@@ -80,7 +109,7 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
             return channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
         }
         pending = nil
-        return channel.writeAndFlush(buffer)
+        return write(buffer, flush: true)!
     }
 }
 
@@ -109,10 +138,12 @@ extension FrameOutbox where Frame == PeerFrame {
 }
 
 extension FrameOutbox where Frame == ClientResponse {
-    /// The outbox of a local application's connection.
+    /// The outbox of a local application's connection; it counts the messages (not the
+    /// responses) it has not written yet.
     convenience init(clientChannel channel: Channel, maximumFrameLength: Int) {
         let encoder = ClientFrameEncoder(maximumFrameLength: maximumFrameLength)
-        self.init(channel: channel) { response, buffer in
+        let isMessage: (ClientResponse) -> Bool = { if case .message = $0 { true } else { false } }
+        self.init(channel: channel, counts: isMessage) { response, buffer in
             try encoder.encode(response, into: &buffer)
         }
     }

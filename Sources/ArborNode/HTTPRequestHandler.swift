@@ -7,6 +7,9 @@ import NIOHTTP1
 /// to `respond`, which answers once, now or later (long polls), on the event loop.
 ///
 /// Errors never escape the connection: a malformed or oversized request closes only it.
+/// A request (head and body) must arrive within `timeout` of the connection or of the
+/// previous answer, or the connection is closed (with 408 once the head has arrived):
+/// slow or idle connections cannot pile up. The wait for an answer (a long poll) is not limited by it.
 /// Runs after NIO's HTTP server pipeline (decoder, encoder, pipelining assistance without
 /// its error handler: this handler answers parser errors itself, in JSON).
 final class HTTPRequestHandler: ChannelInboundHandler {
@@ -24,13 +27,44 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     }
 
     private let limit: Int
+    private let timeout: TimeAmount
     private let respond: Responder
     private var state = State.idle
+    private var deadline: Scheduled<Void>?
 
     /// `limit`: largest request (request line, headers and body) in bytes; larger gets 413.
-    init(limit: Int, respond: @escaping Responder) {
+    init(limit: Int, timeout: TimeAmount, respond: @escaping Responder) {
         self.limit = limit
+        self.timeout = timeout
         self.respond = respond
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        armDeadline(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func armDeadline(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = bound.value
+            handler.deadline = nil
+            switch handler.state {
+            case .idle:
+                // No request head yet (NIO answers only requests it has seen): just close.
+                handler.state = .closing
+                context.close(promise: nil)
+            case .reading:
+                handler.refuse(context, .requestTimeout, "no complete request within \(handler.timeout.nanoseconds / 1_000_000) ms")
+            case .answering, .closing:
+                break
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -51,15 +85,22 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             state = .reading(head, size: total)
         case (.end, .reading(let head, _)):
             state = .answering
+            deadline?.cancel()
+            deadline = nil
             guard head.method == .GET else {
                 var answer = HTTPAnswer.error(.methodNotAllowed, "method \(head.method) is not allowed: the API only answers GET")
                 answer.extraHeaders = [("Allow", "GET")]
                 write(answer, keepAlive: head.isKeepAlive, on: context.channel)
+                if case .idle = state {
+                    armDeadline(context)
+                }
                 return
             }
-            let channel = context.channel
             respond(head) { [self] answer in
-                write(answer, keepAlive: head.isKeepAlive, on: channel)
+                write(answer, keepAlive: head.isKeepAlive, on: context.channel)
+                if case .idle = state, context.channel.isActive {
+                    armDeadline(context)
+                }
             }
         default:
             break

@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// Binds the node's small HTTP/1.1 servers (the control socket, the metrics port) on the
-/// node's event loop, each connection answered by an ``HTTPRequestHandler``.
+/// node's event loop, each connection answered by an ``HTTPRequestHandler`` (requests
+/// limited to `limit` bytes and `timeout`).
 enum HTTPServer {
     /// Decoder limits matching the request size limit, so oversized headers are refused
     /// (413) before they are buffered.
@@ -18,6 +19,7 @@ enum HTTPServer {
     static func bootstrap(
         group: EventLoopGroup,
         limit: Int,
+        timeout: TimeAmount,
         makeResponder: @escaping @Sendable () -> HTTPRequestHandler.Responder
     ) -> ServerBootstrap {
         ServerBootstrap(group: group)
@@ -29,7 +31,7 @@ enum HTTPServer {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits(limit)
                     )
-                    try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(limit: limit, respond: makeResponder()))
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(limit: limit, timeout: timeout, respond: makeResponder()))
                 }
             }
     }

@@ -2,6 +2,7 @@ import ArborCore
 import ArborDiscovery
 import ArborTrust
 import Logging
+import NIOCore
 
 /// Everything a node needs at start; `arbord` fills it from its flags, state directory
 /// and topology files.
@@ -26,6 +27,20 @@ public struct NodeConfiguration: Sendable {
     public var clientOutputLimit: Int = 8 << 20
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
+    /// Most requests of one client handled per event-loop turn; the rest wait for the
+    /// next turn, after the loop has served sockets and timers (see ``ClientChannelHandler``).
+    public var clientRequestsPerTurn: Int = 256
+    /// A client must send HELLO, and complete every frame, within this long.
+    public var frameTimeout: TimeAmount = .seconds(10)
+    /// A control or metrics connection must complete each request (head and body) within
+    /// this long of connecting or of its previous answer.
+    public var httpRequestTimeout: TimeAmount = .seconds(5)
+    /// Most client connections open at once (HELLO or not). The node lowers it to keep
+    /// ``descriptorReserve`` descriptors of its limit free for peers, the control socket
+    /// and files; connections beyond it are told so and closed.
+    public var maximumClients: Int = 65_536
+    /// File descriptors kept for everything but client connections.
+    public var descriptorReserve: Int = 256
     /// Finds peers on the LAN (mDNS through Avahi), if any; static peers are dialled anyway.
     public var discovery: (any Discovery)?
     /// Most overlay links the node chooses itself (links to configured addresses are

@@ -251,7 +251,8 @@ extension NodeRuntime {
         case .selfConnection: rejection = .selfConnection
         case .full: rejection = .linkLimit
         case .handshakeTimeout, .unwanted:
-            logger.info("closing connection with \(record.channel.remoteAddress?.description ?? "unknown address"): \(reason)")
+            // A port scan makes thousands of these: limited.
+            logLimited(.info, "peer-connection-\(reason)", "closing connection with \(record.channel.remoteAddress?.description ?? "unknown address"): \(reason)")
             record.channel.close(promise: nil)
             return
         }

@@ -70,6 +70,18 @@ final class NodeRuntime: @unchecked Sendable {
     private var flushScheduled = false
     private var pendingRequest: (client: ClientID, rejection: Router.Rejection?)?
     private(set) var shuttingDown = false
+    /// Repeated log lines, limited (``logLimited(_:_:_:)``).
+    private var logLimiter = LogLimiter()
+    /// Client connections open (HELLO or not), and the most that may be.
+    private(set) var clientConnections = 0
+    var clientConnectionLimit: Int
+    /// Client connections refused at the limit since it was last reached.
+    private(set) var clientConnectionsRefused: UInt64 = 0
+    /// Client connections that have not said HELLO, oldest first (numbers no longer in
+    /// `unidentifiedNumbers` are skipped when met), for eviction at the limit.
+    private var unidentifiedClients = CircularBuffer<(number: UInt64, channel: Channel)>()
+    private var unidentifiedNumbers: Set<UInt64> = []
+    private var nextConnectionNumber: UInt64 = 0
 
     struct PeerLink {
         /// The connection that carries the link.
@@ -98,6 +110,7 @@ final class NodeRuntime: @unchecked Sendable {
         router = Router(configuration.router)
         overlay = OverlayLinks(Self.overlayConfiguration(configuration))
         eventLog = NodeEventLog(capacity: 1_000)
+        clientConnectionLimit = configuration.maximumClients
         localHandshake = Handshake(
             node: configuration.router.id,
             incarnation: configuration.router.incarnation,
@@ -118,6 +131,10 @@ final class NodeRuntime: @unchecked Sendable {
         let now = clock.now
         let actions = router.handle(event, at: now)
         perform(actions)
+        let took = clock.now - now
+        if took > configuration.router.heartbeatInterval {
+            logLimited(.warning, "slow-step", "one router step took \(Int(took.milliseconds)) ms (\(actions.count) actions, \(router.topologies.count) topologies): heartbeats wait meanwhile")
+        }
         declareLinks()
         var peerFailed = false
         var routeChanged = false
@@ -143,7 +160,7 @@ final class NodeRuntime: @unchecked Sendable {
                 if !link.channel.isWritable {
                     logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
                     if case .data = message {
-                        traffic.droppedForSlowConsumer()
+                        traffic.droppedForSlowConsumer(messages: 1)
                     }
                     dropPeer(peer, reason: "slow peer")
                     continue
@@ -157,7 +174,8 @@ final class NodeRuntime: @unchecked Sendable {
             case .deliver(let message, let client):
                 guard let link = clients[client] else { continue }
                 if !link.channel.isWritable {
-                    traffic.droppedForSlowConsumer()
+                    // This message, and those still waiting for the application.
+                    traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
                     dropSlowClient(client)
                     continue
                 }
@@ -226,13 +244,32 @@ final class NodeRuntime: @unchecked Sendable {
         case .peerDown(let peer, let name, let reason):
             logger.info("peer \(name) (\(peer.short)) down: \(reason)")
         case .routeChanged(let topology, let before, let after):
-            logger.info("route of \(topology): \(RouteDescription(before, router: router)) -> \(RouteDescription(after, router: router))")
+            logLimited(.info, "route", "route of \(topology): \(RouteDescription(before, router: router)) -> \(RouteDescription(after, router: router))")
         case .definitionConflict(let topology, let definitions):
             logger.warning("topology \(topology) has \(definitions.count) different definitions at version \(definitions[0].version); using one deterministically: give the file a higher version")
         case .nameConflict(let name, let claimants):
             logger.warning("node name \(name) is claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name")
         case .recordExpired(let node, let name):
             logger.info("forgot node \(name) (\(node.short)): unreachable for the grace period")
+        }
+    }
+
+    /// Logs `message` unless lines of kind `key` are over their rate (``LogLimiter``);
+    /// how many were left out is logged when the window ends.
+    func logLimited(_ level: Logger.Level, _ key: String, _ message: @autoclosure () -> String) {
+        eventLoop.preconditionInEventLoop()
+        guard logger.logLevel <= level else { return }
+        switch logLimiter.admit(key, at: clock.now) {
+        case .log:
+            logger.log(level: level, "\(message())")
+        case .suppress(let report):
+            guard let report else { return }
+            let sample = message()
+            eventLoop.scheduleTask(deadline: clock.deadline(report)) { [self] in
+                let count = logLimiter.takeSuppressed(key, at: clock.now)
+                let seconds = Int(logLimiter.window.milliseconds / 1000)
+                logger.log(level: level, "\(count) more line(s) like this one in the last \(seconds) s were not logged: \(sample)")
+            }
         }
     }
 
@@ -334,6 +371,62 @@ final class NodeRuntime: @unchecked Sendable {
 
     // MARK: - Clients
 
+    /// A client connection was accepted: returns its number if it may stay, `nil` if not.
+    ///
+    /// At the connection limit, the oldest connection that has not said HELLO yet makes
+    /// room (it is closed): idle or half-open connections cannot lock applications out.
+    /// Only when every connection has said HELLO is the new one refused. The first refusal
+    /// after the limit was last reached is logged as a warning, further ones and evictions
+    /// at a limited rate.
+    func admitClientConnection(_ channel: Channel) -> UInt64? {
+        eventLoop.preconditionInEventLoop()
+        if clientConnections >= clientConnectionLimit {
+            guard let oldest = oldestUnidentifiedClient() else {
+                clientConnectionsRefused &+= 1
+                if clientConnectionsRefused == 1 {
+                    logger.warning("client connection limit reached: \(clientConnectionLimit) clients are connected; refusing new client connections (arbord --max-clients)")
+                } else {
+                    logLimited(.warning, "client-limit", "refused a client connection: \(clientConnectionLimit) clients are connected")
+                }
+                return nil
+            }
+            logLimited(.warning, "client-evicted", "client connection limit (\(clientConnectionLimit)) reached: closed the oldest connection that has not said HELLO to make room")
+            oldest.close(promise: nil)
+        }
+        clientConnections += 1
+        nextConnectionNumber += 1
+        unidentifiedClients.append((nextConnectionNumber, channel))
+        unidentifiedNumbers.insert(nextConnectionNumber)
+        return nextConnectionNumber
+    }
+
+    /// The connection numbered `number` said HELLO: it is no longer evicted first.
+    func clientIdentified(_ number: UInt64) {
+        unidentifiedNumbers.remove(number)
+    }
+
+    private func oldestUnidentifiedClient() -> Channel? {
+        while let (number, channel) = unidentifiedClients.popFirst() {
+            if unidentifiedNumbers.remove(number) != nil, channel.isActive {
+                return channel
+            }
+        }
+        return nil
+    }
+
+    func clientConnectionClosed(_ number: UInt64) {
+        eventLoop.preconditionInEventLoop()
+        clientConnections -= 1
+        unidentifiedNumbers.remove(number)
+        if unidentifiedNumbers.isEmpty {
+            unidentifiedClients.removeAll()
+        }
+        if clientConnectionsRefused > 0, clientConnections < clientConnectionLimit * 9 / 10 {
+            logger.notice("client connections below the limit again (\(clientConnections) of \(clientConnectionLimit)); \(clientConnectionsRefused) were refused meanwhile")
+            clientConnectionsRefused = 0
+        }
+    }
+
     func clientConnected(_ outbox: FrameOutbox<ClientResponse>, name: String) -> ClientID {
         eventLoop.preconditionInEventLoop()
         let client = nextClientID
@@ -396,7 +489,30 @@ final class NodeRuntime: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         guard clients.removeValue(forKey: client) != nil else { return }
         publishers.detached(client, from: nil)
-        handle(.detach(client, nil))
+        detachAll(client)
+    }
+
+    /// Takes a departed client out of its topologies, at most
+    /// ``NodeConfiguration/clientRequestsPerTurn`` of them per event-loop turn: a client
+    /// in 100,000 topologies would otherwise cost one router step of 100,000 refreshes,
+    /// and heartbeats would wait behind it.
+    private func detachAll(_ client: ClientID) {
+        detach(client, from: router.topologies(of: client)[...])
+    }
+
+    private func detach(_ client: ClientID, from names: ArraySlice<TopologyName>) {
+        let batch = configuration.clientRequestsPerTurn
+        guard names.count > batch, !shuttingDown else {
+            handle(.detach(client, nil))
+            return
+        }
+        for name in names.prefix(batch) {
+            handle(.detach(client, name))
+        }
+        // A delay, not `execute`: the loop polls its sockets before it comes back here.
+        eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
+            detach(client, from: names.dropFirst(batch))
+        }
     }
 
     private func dropSlowClient(_ client: ClientID) {
@@ -408,7 +524,7 @@ final class NodeRuntime: @unchecked Sendable {
             link.channel.close(promise: nil)
         }
         publishers.detached(client, from: nil)
-        handle(.detach(client, nil))
+        detachAll(client)
     }
 
     // MARK: - Lifecycle
@@ -447,6 +563,7 @@ extension Router.Rejection {
         case .messageTooLarge: return .messageTooLarge
         case .notInTopology: return .notInTopology
         case .tooManyTopologies: return .tooManyTopologies
+        case .clientLimit: return .limitReached
         }
     }
 }

@@ -68,8 +68,8 @@ struct TrafficLedger: Sendable {
         topologies[message.topology, default: TopologyTraffic()].delivered.add(message)
     }
 
-    mutating func droppedForSlowConsumer() {
-        slowConsumerDrops &+= 1
+    mutating func droppedForSlowConsumer(messages: Int) {
+        slowConsumerDrops &+= UInt64(messages)
     }
 
     /// Folds the counts of a link that closed into its peer's totals.

@@ -27,6 +27,13 @@ struct UnreadBytes {
         return false
     }
 
+    /// Bytes kept from one read (or turn) to the next: the start of a frame, or requests
+    /// left for a later turn.
+    var pendingBytes: Int {
+        if case .waiting(let bytes) = state { return bytes.readableBytes }
+        return 0
+    }
+
     /// The unread bytes with `received` appended, to take frames off; `nil` once stopped.
     /// Give back what is left with ``keep(_:)``.
     mutating func take(appending received: ByteBuffer) -> ByteBuffer? {

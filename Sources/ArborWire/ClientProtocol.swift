@@ -54,6 +54,10 @@ public struct ClientErrorCode: RawRepresentable, Hashable, Sendable, CustomStrin
     public static let slowConsumer = ClientErrorCode(rawValue: 9)
     /// The node is stopping and closes the connection.
     public static let shuttingDown = ClientErrorCode(rawValue: 10)
+    /// The connection reached a limit of the node's: its topologies or subscriptions as a
+    /// client, or (then the node closes it) the number of client connections; the text
+    /// says which.
+    public static let limitReached = ClientErrorCode(rawValue: 11)
 
     public var description: String {
         switch self {
@@ -67,6 +71,7 @@ public struct ClientErrorCode: RawRepresentable, Hashable, Sendable, CustomStrin
         case .tooManyTopologies: return "too many topologies"
         case .slowConsumer: return "slow consumer"
         case .shuttingDown: return "shutting down"
+        case .limitReached: return "limit reached"
         default: return "error \(rawValue)"
         }
     }

@@ -40,13 +40,13 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "A topology file or a directory of them (repeatable).")
     var topologies: [String] = []
 
-    @Option(help: "Directory of client.sock and control.sock (default: $ARBOR_RUN_DIR or /run/arbor).")
+    @Option(help: "Directory of client.sock and control.sock, locked while the node runs (default: $ARBOR_RUN_DIR or /run/arbor).")
     var runDir: String?
 
     @Option(help: ArgumentHelp("Serve Prometheus metrics on GET /metrics at HOST:PORT (default: off; port 0: any free port).", valueName: "host:port"))
     var metrics: String?
 
-    @Option(help: "Directory keeping the node id (default: $ARBOR_STATE_DIR or /var/lib/arbor).")
+    @Option(help: "Directory keeping the node id, locked while the node runs (default: $ARBOR_STATE_DIR or /var/lib/arbor).")
     var stateDir: String?
 
     @Option(help: "Only nodes of the same realm link up.")
@@ -67,6 +67,24 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Largest message accepted, in bytes.")
     var maxMessageSize = WireLimits.defaultMaximumMessageSize
 
+    @Option(help: "Most topologies this node keeps state for, its own clients' and its neighbours' together.")
+    var maxTopologies = 100_000
+
+    @Option(help: "Most topologies one client connection may be a member of (attached, subscribed or publishing); more is refused with error 11.")
+    var maxClientTopologies = 1_000
+
+    @Option(help: "Most subscriptions (prefixes) one client connection may hold over all its topologies; more is refused with error 11.")
+    var maxClientSubscriptions = 10_000
+
+    @Option(help: "Most client connections at once; lowered to fit the descriptor limit with 256 kept for peers and control. More are told so and closed.")
+    var maxClients = 65_536
+
+    @Option(help: "A client must send HELLO, and complete each frame, within this many milliseconds.")
+    var frameTimeoutMs = 10_000
+
+    @Option(help: "A control or metrics connection must complete each request within this many milliseconds.")
+    var httpTimeoutMs = 5_000
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -78,6 +96,12 @@ struct Arbord: AsyncParsableCommand {
         guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
         guard (3...1000).contains(maxLinks) else { throw ValidationError("--max-links must be 3...1000") }
         guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
+        guard (1...10_000_000).contains(maxTopologies) else { throw ValidationError("--max-topologies must be 1...10000000") }
+        guard (1...1_000_000).contains(maxClientTopologies) else { throw ValidationError("--max-client-topologies must be 1...1000000") }
+        guard (1...10_000_000).contains(maxClientSubscriptions) else { throw ValidationError("--max-client-subscriptions must be 1...10000000") }
+        guard (1...10_000_000).contains(maxClients) else { throw ValidationError("--max-clients must be 1...10000000") }
+        guard (100...3_600_000).contains(frameTimeoutMs) else { throw ValidationError("--frame-timeout-ms must be 100...3600000") }
+        guard (100...3_600_000).contains(httpTimeoutMs) else { throw ValidationError("--http-timeout-ms must be 100...3600000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
         guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
@@ -106,7 +130,12 @@ struct Arbord: AsyncParsableCommand {
         let stateDirectory = stateDir ?? environment["ARBOR_STATE_DIR"] ?? "/var/lib/arbor"
         let identity: NodeIdentity
         do {
+            // Held until the process exits: no other arbord uses this node's identity.
+            _ = try DirectoryLock.acquire(stateDirectory, purpose: "state directory", mode: 0o700)
             identity = try NodeIdentity.load(stateDirectory: stateDirectory)
+        } catch let error as DirectoryLockError {
+            logger.critical("\(error) (use --state-dir or ARBOR_STATE_DIR)")
+            throw ExitCode(1)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
@@ -139,6 +168,9 @@ struct Arbord: AsyncParsableCommand {
         router.roundTripCostUnit = rttCostUnitMs > 0 ? .nanoseconds(Int64(rttCostUnitMs * 1e6)) : nil
         router.definitions = definitions
         router.sealer = RecordNotary(key: identity.key)
+        router.maximumTopologies = maxTopologies
+        router.maximumTopologiesPerClient = maxClientTopologies
+        router.maximumSubscriptionsPerClient = maxClientSubscriptions
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
         if discovery == .none {
@@ -155,6 +187,9 @@ struct Arbord: AsyncParsableCommand {
             key: identity.key
         )
         configuration.maxLinks = maxLinks
+        configuration.maximumClients = maxClients
+        configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
+        configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
         configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }
         if discovery == .avahi {
             configuration.discovery = AvahiDiscovery(logger: logger)
