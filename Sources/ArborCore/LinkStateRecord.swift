@@ -17,18 +17,23 @@ public struct LinkStateRecord: Hashable, Sendable {
         var sequence: UInt64
         var links: [Link]
         var definitions: [TopologyDefinition]
+        var addresses: [OverlayAddress]
         var fingerprint: (UInt64, UInt64) = (0, 0)
         /// The origin's seal over this content; not part of the content (nor of the
         /// fingerprint): any change of content drops it.
         var seal: RecordSeal?
 
-        init(origin: NodeID, name: String, incarnation: UInt64, sequence: UInt64, links: [Link], definitions: [TopologyDefinition]) {
+        init(
+            origin: NodeID, name: String, incarnation: UInt64, sequence: UInt64, links: [Link],
+            definitions: [TopologyDefinition], addresses: [OverlayAddress]
+        ) {
             self.origin = origin
             self.name = name
             self.incarnation = incarnation
             self.sequence = sequence
             self.links = links
             self.definitions = definitions
+            self.addresses = addresses
             fingerprint = (digest(seed: 1), digest(seed: 2))
         }
 
@@ -45,6 +50,7 @@ public struct LinkStateRecord: Hashable, Sendable {
             links = other.links
             definitions = other.definitions
             seal = other.seal
+            addresses = other.addresses
         }
 
         func refreshFingerprint() {
@@ -64,6 +70,10 @@ public struct LinkStateRecord: Hashable, Sendable {
             for definition in definitions {
                 hash.combine(definition.digest)
             }
+            for address in addresses {
+                hash.combine(address.host)
+                hash.combine(UInt64(address.port))
+            }
             return hash.value
         }
     }
@@ -77,6 +87,7 @@ public struct LinkStateRecord: Hashable, Sendable {
         sequence: UInt64,
         links: [Link],
         definitions: [TopologyDefinition] = [],
+        addresses: [OverlayAddress] = [],
         seal: RecordSeal? = nil
     ) {
         storage = Storage(
@@ -85,7 +96,8 @@ public struct LinkStateRecord: Hashable, Sendable {
             incarnation: incarnation,
             sequence: sequence,
             links: links.sorted { $0.neighbor < $1.neighbor },
-            definitions: definitions
+            definitions: definitions,
+            addresses: addresses
         )
         storage.seal = seal
     }
@@ -136,6 +148,16 @@ public struct LinkStateRecord: Hashable, Sendable {
         }
     }
 
+    /// Where the origin accepts peer links (at most ``maximumAddresses``): nodes learn of
+    /// each other from records as well as from mDNS (``OverlayMembership``).
+    public var addresses: [OverlayAddress] {
+        get { storage.addresses }
+        set { update { $0.addresses = newValue } }
+    }
+
+    /// The most addresses a record carries.
+    public static let maximumAddresses = 8
+
     private mutating func update(_ change: (Storage) -> Void) {
         if !isKnownUniquelyReferenced(&storage) {
             storage = storage.copy()
@@ -155,6 +177,7 @@ public struct LinkStateRecord: Hashable, Sendable {
         let (a, b) = (lhs.storage, rhs.storage)
         return a.fingerprint == b.fingerprint && a.origin == b.origin && a.incarnation == b.incarnation
             && a.sequence == b.sequence && a.name == b.name && a.links == b.links && a.definitions == b.definitions
+            && a.addresses == b.addresses
     }
 
     public func hash(into hasher: inout Hasher) {

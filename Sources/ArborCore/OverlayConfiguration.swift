@@ -35,6 +35,26 @@ public struct OverlayConfiguration: Sendable {
     /// A link this node dialled and no longer wants is closed after this delay, unless it is
     /// wanted again meanwhile: membership that changes back and forth does not flap links.
     public var lingerDelay: Duration = .seconds(2)
+    /// Dials of ring neighbours wait until no new member joined the view for this long: at
+    /// start-up mDNS reports a LAN's nodes in bursts (Avahi announces a service about 0.9 s
+    /// after it is registered, so nodes started together appear together, as far apart as
+    /// their starts), every report moves the ring neighbours, and a link dialled to a
+    /// neighbour of a half-known view is closed again (after `lingerDelay`) once the view
+    /// is whole. Configured and declared peers and links already up are not delayed.
+    public var settleDelay: Duration = .seconds(1)
+    /// The longest a burst of joins delays the dials (`settleDelay` restarts with every new
+    /// member): a view that keeps growing still gets its links this often.
+    public var settleLimit: Duration = .seconds(5)
+    /// A member reported as isolated (``OverlayLinks/Event/isolated(_:)``: mDNS announces
+    /// it, yet no link-state record names it, so it is linked to nobody) is dialled by this
+    /// node after this delay plus a random share of it, and no sooner than this delay after
+    /// the view last settled, even if it is no ring neighbour here: its ring neighbours may
+    /// not have discovered it (mDNS answers late on a busy LAN, or not at all), and until it
+    /// has one link its record cannot tell them. The first of the nodes that saw it to dial
+    /// links it; its record then reaches everyone and the others' dials are not made. At
+    /// start-up every member is isolated until the ring dials of the settled views link
+    /// them, which takes milliseconds on a LAN and rarely more than a second on a busy one.
+    public var introductionDelay: Duration = .seconds(1)
 
     public init(id: NodeID, realm: String) {
         self.id = id

@@ -47,6 +47,13 @@ extension OverlayLinks {
         /// neighbours, dialled when discovery reports them, never closed as unwanted, and
         /// exempt from ``OverlayConfiguration/maxLinks``.
         case declared(Set<NodeID>)
+        /// The members that, as far as this node knows, are linked to nobody: discovery
+        /// reports them but no link-state record names them (replaces the previous set;
+        /// ``OverlayMembership`` computes it). Each is dialled after
+        /// ``OverlayConfiguration/introductionDelay`` (jittered) if still isolated, so
+        /// that one node mDNS found late joins the overlay anyway; the link is kept only
+        /// while wanted, like any other.
+        case isolated(Set<NodeID>)
         /// The instant asked for with ``Directive/armTimer(_:)`` (or any later one) came. Also
         /// sent once after creating the machine, to dial the peers of an initial view.
         case timer

@@ -23,6 +23,11 @@ extension OverlayLinks {
                 configured[address]?.isSelf = true
             }
             directives.append(.close(connection, .selfConnection))
+            // An address of another node that leads here (a bridge every host has, say):
+            // that dial failed; the next one tries the peer's next address.
+            if let expected = attempt.peer, contacts[expected] != nil {
+                peerDialFailed(expected, at: now)
+            }
             return
         }
         if let address = attempt.configured {
@@ -50,6 +55,11 @@ extension OverlayLinks {
         if !isExempt(peer), countedLinks >= configuration.maxLinks {
             guard wanted, let victim = evictionCandidate() else {
                 directives.append(.close(connection, .full))
+                if case .dialed = connection, contacts[peer] != nil {
+                    // Dialled (an introduction, say) and no room now: not again at once.
+                    contacts[peer]!.notBefore = now + contacts[peer]!.backoff.next(
+                        initial: configuration.redialInitialDelay, maximum: configuration.redialMaximumDelay, using: &random)
+                }
                 return
             }
             let evicted = links.removeValue(forKey: victim)!
@@ -108,11 +118,20 @@ extension OverlayLinks {
             configured[address]!.notBefore = now + configured[address]!.backoff.next(initial: initial, maximum: maximum, using: &random)
         }
         if let peer = attempt.peer, contacts[peer]?.dialing == connection {
-            contacts[peer]!.dialing = nil
-            contacts[peer]!.dialStarted = nil
-            contacts[peer]!.notBefore = now + contacts[peer]!.backoff.next(initial: initial, maximum: maximum, using: &random)
-            markUnreachable(peer)
+            peerDialFailed(peer, at: now)
         }
+    }
+
+    /// The dial to `peer` failed: back off, try its next address next time, and leave it
+    /// out of the rings until a handshake succeeds.
+    private mutating func peerDialFailed(_ peer: NodeID, at now: Instant) {
+        let maximum = configuration.redialMaximumDelay
+        let initial = configuration.redialInitialDelay
+        contacts[peer]!.dialing = nil
+        contacts[peer]!.dialStarted = nil
+        contacts[peer]!.failures += 1
+        contacts[peer]!.notBefore = now + contacts[peer]!.backoff.next(initial: initial, maximum: maximum, using: &random)
+        markUnreachable(peer)
     }
 
     /// Handshake deadlines, suspected dials and lingering links due at `now`.

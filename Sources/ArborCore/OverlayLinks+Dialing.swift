@@ -15,7 +15,17 @@ extension OverlayLinks {
         func wakeAt(_ instant: Instant) {
             wake = wake.map { min($0, instant) } ?? instant
         }
+        let settlingUntil = settling(at: now)
+        if settlingUntil == nil, growth != nil {
+            growth = nil
+            settledAt = now
+        }
         for peer in wanted.sorted() where links[peer] == nil {
+            if let settlingUntil, !declared.contains(peer) {
+                // Not before the view settles; the fallback wait starts then.
+                wakeAt(settlingUntil)
+                continue
+            }
             var contact = contacts[peer] ?? Contact()
             guard contact.dialing == nil else { continue }
             let waiting = contact.waitingSince ?? now
@@ -27,6 +37,26 @@ extension OverlayLinks {
             }
             if due <= now {
                 dial(peer, at: now, into: &directives)
+            } else {
+                wakeAt(due)
+            }
+        }
+        // Introductions: an isolated member is dialled once its delay passed, wanted here
+        // or not (an unwanted link lingers out once the member is linked to others). Not
+        // while the view grows, nor within a delay after it settled: the ring dials of a
+        // settled view link most members, and their records then travel.
+        // One at a time, and only with a free slot: an introduction is a favour, not a need.
+        var introducing = isolated.keys.contains { contacts[$0]?.dialing != nil }
+        for peer in isolated.keys.sorted() where settlingUntil == nil && links[peer] == nil && view[peer] != nil && isEligible(peer) {
+            guard !introducing, countedLinks < configuration.maxLinks else { break }
+            guard contacts[peer]?.dialing == nil else { continue }
+            let due = max(isolated[peer]!, settledAt + configuration.introductionDelay, contacts[peer]?.notBefore ?? .zero)
+            if due <= now {
+                if contacts[peer] == nil {
+                    contacts[peer] = Contact()
+                }
+                dial(peer, at: now, into: &directives)
+                introducing = true
             } else {
                 wakeAt(due)
             }
@@ -74,9 +104,11 @@ extension OverlayLinks {
         }
     }
 
-    /// Dials `peer` (which has a contact) at its first discovered address.
+    /// Dials `peer` (which has a contact) at its first address, or after failed dials at the
+    /// next ones in turn (a host may advertise addresses not every peer can reach).
     private mutating func dial(_ peer: NodeID, at now: Instant, into directives: inout [Directive]) {
-        guard let address = view[peer]?.addresses.first else { return }
+        guard let addresses = view[peer]?.addresses, !addresses.isEmpty else { return }
+        let address = addresses[contacts[peer]!.failures % addresses.count]
         let connection = OverlayConnection.dialed(nextDial)
         nextDial += 1
         pending[connection] = Pending(peer: peer, configured: nil, deadline: now + configuration.handshakeTimeout)
@@ -91,6 +123,7 @@ extension OverlayLinks {
         guard contacts.count > wanted.count + links.count else { return }
         contacts = contacts.filter { peer, contact in
             contact.unreachable || contact.dialing != nil || wanted.contains(peer) || links[peer] != nil
+                || isolated[peer] != nil
         }
     }
 }

@@ -54,6 +54,8 @@ public struct OverlayLinks: Sendable {
         var dialStarted: Instant?
         /// Since when the peer is wanted and unlinked (starts the higher id's fallback).
         var waitingSince: Instant?
+        /// Failed dials so far: each tries the peer's next address in turn.
+        var failures = 0
     }
 
     struct Pending: Sendable {
@@ -82,9 +84,16 @@ public struct OverlayLinks: Sendable {
     var withdrawn: Set<NodeID> = []
     /// Peers that topology definitions declare a link with (``Event/declared(_:)``).
     var declared: Set<NodeID> = []
+    /// Members linked to nobody (``Event/isolated(_:)``), each with when to dial it.
+    var isolated: [NodeID: Instant] = [:]
     var random: OverlayRandom
     var nextDial: UInt64 = 1
     var armed: Instant?
+    /// While the view grows: when the latest new member and the first of the burst joined
+    /// (see ``OverlayConfiguration/settleDelay``); `nil` once it settled.
+    var growth: (latest: Instant, first: Instant)?
+    /// When the view last stopped growing (introductions wait a delay after it).
+    var settledAt: Instant = .zero
 
     /// A machine that starts from `view` (empty: learn everything from events). A
     /// simulator gives every node one shared view; a daemon starts empty.
@@ -128,6 +137,14 @@ public struct OverlayLinks: Sendable {
         configured.values.first { $0.peer == peer }?.source
     }
 
+    /// Whether the view is still growing at `now`: ring neighbours are not dialled yet
+    /// (``OverlayConfiguration/settleDelay``); returns when that ends otherwise.
+    func settling(at now: Instant) -> Instant? {
+        guard let growth else { return nil }
+        let end = min(growth.latest + configuration.settleDelay, growth.first + configuration.settleLimit)
+        return end > now ? end : nil
+    }
+
     /// Peers currently left out of the rings as unreachable.
     public var unreachablePeers: Set<NodeID> {
         Set(contacts.compactMap { $0.value.unreachable ? $0.key : nil })
@@ -149,7 +166,7 @@ public struct OverlayLinks: Sendable {
         var directives: [Directive] = []
         switch event {
         case .discovered(let peer):
-            discovered(peer)
+            discovered(peer, at: now)
         case .vanished(let id):
             vanished(id)
         case .configured(let address, let source):
@@ -160,6 +177,13 @@ public struct OverlayLinks: Sendable {
             configured[address] = nil
         case .declared(let peers):
             declared = peers.subtracting([id])
+        case .isolated(let peers):
+            isolated = isolated.filter { peers.contains($0.key) }
+            for peer in peers.subtracting([id]).sorted() where isolated[peer] == nil {
+                let delay = configuration.introductionDelay.nanoseconds
+                let jitter = delay > 0 ? Int64(random.next() % UInt64(delay)) : 0
+                isolated[peer] = now + .nanoseconds(delay + jitter)
+            }
         case .accepted(let connection):
             pending[connection] = Pending(deadline: now + configuration.handshakeTimeout)
         case .handshaken(let connection, let peer, let incarnation):
@@ -183,7 +207,7 @@ public struct OverlayLinks: Sendable {
         contacts[peer]?.unreachable != true
     }
 
-    private mutating func discovered(_ peer: OverlayPeer) {
+    private mutating func discovered(_ peer: OverlayPeer, at now: Instant) {
         guard peer.realm == configuration.realm else {
             vanished(peer.id)
             return
@@ -191,6 +215,9 @@ public struct OverlayLinks: Sendable {
         withdrawn.remove(peer.id)
         let old = view.insert(peer)
         guard peer.id != id else { return }
+        if old == nil {
+            growth = (latest: now, first: growth?.first ?? now)
+        }
         if let old, old.incarnation != peer.incarnation || old.addresses != peer.addresses {
             // Restarted or moved: what failed before says nothing now.
             if var contact = contacts[peer.id] {

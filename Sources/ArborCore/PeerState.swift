@@ -10,8 +10,11 @@ public struct PeerState: Sendable {
     /// Any frame counts as liveness.
     public var lastHeard: Instant
     public var lastSent: Instant
-    /// Smoothed round-trip time from heartbeat echoes, once measured.
+    /// Smoothed round-trip time from heartbeat echoes, once measured (for operators).
     public var roundTrip: Duration?
+    /// The least round trip of recent windows, which the cost follows (see
+    /// ``RouterConfiguration/roundTripWindow``).
+    var roundTripFloor = RoundTripFloor()
     /// When the round trip last changed the advertised cost.
     var costChangedAt: Instant?
     /// Flood pacing (see ``RouterConfiguration/floodPacing``): the theoretical time of the

@@ -78,14 +78,16 @@ extension Router {
             smoothed = sample
         }
         peers[peer]!.roundTrip = .nanoseconds(smoothed)
+        peers[peer]!.roundTripFloor.add(sample, at: now, window: configuration.roundTripWindow)
         adjustCost(of: peer, now: now)
     }
 
-    /// Re-advertises a link's cost when its round-trip term moved it by a quarter or more,
-    /// at most once per `costUpdateInterval`; the term is capped at `roundTripPenaltyLimit`.
+    /// Re-advertises a link's cost when its round-trip term (from the round-trip floor)
+    /// moved it by a quarter or more, at most once per `costUpdateInterval`; the term is
+    /// capped at `roundTripPenaltyLimit`.
     private mutating func adjustCost(of peer: NodeID, now: Instant) {
         guard let unit = configuration.roundTripCostUnit?.nanoseconds, unit > 0,
-            let state = peers[peer], let roundTrip = state.roundTrip?.nanoseconds
+            let state = peers[peer], let roundTrip = state.roundTripFloor.value
         else { return }
         if let changedAt = state.costChangedAt, now - changedAt < configuration.costUpdateInterval { return }
         let term = min(UInt32(clamping: roundTrip / unit), configuration.roundTripPenaltyLimit)

@@ -100,7 +100,7 @@ public struct Router {
         switch event {
         case .start:
             started = true
-            nextHeartbeat = now + configuration.heartbeatInterval
+            nextHeartbeat = heartbeatTick(after: now)
             scheduleRecompute(now)
         case .peerUp(let peer, let name, let incarnation, let cost):
             peerUp(peer, name: name, incarnation: incarnation, cost: cost, now: now)
@@ -124,6 +124,9 @@ public struct Router {
             detach(client, topology, now: now)
         case .loadDefinitions(let definitions):
             ownRecord.definitions = definitions
+            bumpOwnRecord(now)
+        case .advertise(let addresses):
+            ownRecord.addresses = Array(addresses.prefix(LinkStateRecord.maximumAddresses))
             bumpOwnRecord(now)
         case .timer:
             timerFired(now)
@@ -184,11 +187,19 @@ public struct Router {
         checkLiveness(now)
         if now >= nextHeartbeat {
             sendHeartbeats(now)
-            nextHeartbeat = now + configuration.heartbeatInterval
+            nextHeartbeat = heartbeatTick(after: now)
         }
         expireRecords(now)
         forgetFlushes(now)
         expireHolds(now)
+    }
+
+    /// The first heartbeat instant after `now` on the grid of ``RouterConfiguration/heartbeatPhase``.
+    func heartbeatTick(after now: Instant) -> Instant {
+        let interval = max(configuration.heartbeatInterval.nanoseconds, 1)
+        let phase = (configuration.heartbeatPhase.nanoseconds % interval + interval) % interval
+        let shifted = now.nanoseconds + phase
+        return Instant(nanoseconds: (shifted / interval + 1) * interval - phase)
     }
 
     /// Asks for a wake-up at the earliest deadline, when it is earlier than the last request.

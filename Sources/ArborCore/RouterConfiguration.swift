@@ -9,6 +9,13 @@ public struct RouterConfiguration: Sendable {
     public var heartbeatInterval: Duration = .milliseconds(100)
     /// A peer silent for this many intervals is declared dead.
     public var missedHeartbeats: Int = 3
+    /// Heartbeats go out at the instants `t` where `t + heartbeatPhase` is a multiple of
+    /// `heartbeatInterval` (0 ≤ phase < interval). The daemon derives it from the wall
+    /// clock, so the nodes of a LAN (clocks within milliseconds of each other by NTP, the
+    /// same clock in a lab of namespaces) send in step: a node's peers' heartbeats arrive
+    /// together and are read in one wake-up of the node instead of one wake-up each, which
+    /// is most of what an idle link costs.
+    public var heartbeatPhase: Duration = .zero
     /// Database changes are coalesced for this long before routes are recomputed...
     public var recomputeDelay: Duration = .milliseconds(1)
     /// ...and while changes keep coming (a recomputation less than `recomputeHold` ago),
@@ -42,10 +49,11 @@ public struct RouterConfiguration: Sendable {
     public var flushMemory: Duration = .seconds(90)
     /// Cost advertised for a link when the shell gives none.
     public var defaultLinkCost: UInt32 = 10
-    /// When set, a link's advertised cost is its base cost plus its smoothed round-trip
-    /// time in these units, the added term capped at `roundTripPenaltyLimit`; it is
-    /// re-advertised only when the cost moves by a quarter or more and at most once per
-    /// `costUpdateInterval`, so jitter does not make trees flap. `nil`: costs stay as given.
+    /// When set, a link's advertised cost is its base cost plus its round-trip time in
+    /// these units (the least sample of the last one or two `roundTripWindow`s), the added
+    /// term capped at `roundTripPenaltyLimit`; it is re-advertised only when the cost moves
+    /// by a quarter or more and at most once per `costUpdateInterval`, so neither jitter nor
+    /// a busy host's late answers make trees flap. `nil`: costs stay as given.
     public var roundTripCostUnit: Duration? = .milliseconds(1)
     /// The most a round trip adds to a link's base cost. A busy node answers late, so its
     /// links' round trips grow with load; the cap (and the interval below) keeps that from
@@ -53,6 +61,10 @@ public struct RouterConfiguration: Sendable {
     public var roundTripPenaltyLimit: UInt32 = 100
     /// A link's cost is re-advertised at most this often for round-trip changes.
     public var costUpdateInterval: Duration = .seconds(1)
+    /// The round trip a cost follows is the least of the samples of the current and the
+    /// previous window of this length: a link that got slower moves its cost after one to
+    /// two windows, one that got faster at once.
+    public var roundTripWindow: Duration = .seconds(10)
     /// Messages that crossed this many links are dropped (ends transient loops).
     public var hopLimit: UInt8 = 64
     /// Largest payload accepted, unless a topology declares its own limit.

@@ -25,6 +25,9 @@ extension Router {
         case detach(ClientID, TopologyName?)
         /// Topology definitions were (re)loaded from files; they replace the earlier ones.
         case loadDefinitions([TopologyDefinition])
+        /// Where this node accepts peer links (at most ``LinkStateRecord/maximumAddresses``;
+        /// the rest are ignored); advertised in its record, replacing the earlier ones.
+        case advertise([OverlayAddress])
         /// The wake-up the router asked for is due.
         case timer
         /// Graceful stop: say goodbye to every peer so they reroute at once.

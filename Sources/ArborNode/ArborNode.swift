@@ -123,7 +123,9 @@ public final class ArborNode: Sendable {
         channels.withLockedValue { $0.append(clientListener) }
         try await startMetrics()
 
+        let advertised = Self.advertisedAddresses(listenHost: configuration.listenHost, port: listenAddress.port)
         try await runtime.eventLoop.submit {
+            runtime.handle(.advertise(advertised))
             runtime.start()
             runtime.peerHandlerFactory = { channel, connection in
                 Self.addPeerHandlers(channel, runtime: runtime, connection: connection, frameLimit: frameLimit)
@@ -146,6 +148,24 @@ public final class ArborNode: Sendable {
         }.get()
         // Last: once the control socket answers, the node is up.
         try await startControlSocket()
+    }
+
+    /// Where peers can dial this node, for its link-state record: the listen host when it is
+    /// a specific address, else every IPv4 and global IPv6 address of the host's interfaces
+    /// but loopback (the machine tries them in turn). Empty when none can be read.
+    static func advertisedAddresses(listenHost: String, port: Int) -> [OverlayAddress] {
+        guard ["0.0.0.0", "::", ""].contains(listenHost) else {
+            return [OverlayAddress(host: listenHost, port: port)]
+        }
+        let devices = (try? System.enumerateDevices()) ?? []
+        var hosts: [String] = []
+        for device in devices {
+            guard let host = device.address?.ipAddress, !hosts.contains(host) else { continue }
+            let lower = host.lowercased()
+            if lower.hasPrefix("127.") || lower == "::1" || lower.hasPrefix("fe80:") { continue }
+            hosts.append(host)
+        }
+        return hosts.prefix(LinkStateRecord.maximumAddresses).map { OverlayAddress(host: $0, port: port) }
     }
 
     /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners

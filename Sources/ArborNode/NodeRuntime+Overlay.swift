@@ -87,6 +87,17 @@ extension NodeRuntime {
         overlayEvent(.declared(peers))
     }
 
+    /// With mDNS discovery, nodes whose records advertise addresses are members too (peer
+    /// exchange, ``OverlayMembership``): read after every router step that changed the
+    /// database. Without mDNS (`--discovery static` or `none`) only configured addresses
+    /// are dialled, as those modes promise.
+    func learnMembers() {
+        guard configuration.discovery != nil else { return }
+        for event in membership.records(of: router.database) {
+            overlayEvent(event)
+        }
+    }
+
     /// Handles what discovery reports, on the event loop: the overlay machine decides
     /// whom to link to.
     func discoveryEvent(_ event: DiscoveryEvent) {
@@ -95,10 +106,15 @@ extension NodeRuntime {
         case .appeared(let peer):
             discovered[peer.id] = peer
             let addresses = peer.addresses.map { OverlayAddress(host: $0.host, port: $0.port) }
-            overlayEvent(.discovered(OverlayPeer(id: peer.id, addresses: addresses, realm: peer.realm, incarnation: peer.incarnation)))
+            let announced = OverlayPeer(id: peer.id, addresses: addresses, realm: peer.realm, incarnation: peer.incarnation)
+            for event in membership.announced(announced) {
+                overlayEvent(event)
+            }
         case .vanished(let peer):
             discovered[peer] = nil
-            overlayEvent(.vanished(peer))
+            for event in membership.withdrawn(peer) {
+                overlayEvent(event)
+            }
         case .staticPeerAdded(let peer):
             overlayEvent(.configured(OverlayAddress(host: peer.address.host, port: peer.address.port), .topologyFile))
         case .staticPeerRemoved(let peer):

@@ -40,6 +40,8 @@ final class NodeRuntime: @unchecked Sendable {
     /// Which peers to link to, dials, redials, handshake deadlines, duplicate links: the
     /// pure machine whose directives ``overlayEvent(_:)`` carries out.
     var overlay: OverlayLinks
+    /// mDNS reports and the addresses in link-state records, merged into the machine's view.
+    var membership: OverlayMembership
     var overlayTimer: Scheduled<Void>?
     /// Every open peer connection (dialled or accepted), handshaken or not.
     var connections: [OverlayConnection: PeerConnection] = [:]
@@ -107,8 +109,13 @@ final class NodeRuntime: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.logger = logger
-        router = Router(configuration.router)
+        var routerConfiguration = configuration.router
+        // Heartbeats on the wall clock's grid, in step with the other nodes' (see
+        // RouterConfiguration.heartbeatPhase); instants count from `clock.origin`.
+        routerConfiguration.heartbeatPhase = .nanoseconds(clock.wallOrigin % max(1, configuration.router.heartbeatInterval.nanoseconds))
+        router = Router(routerConfiguration)
         overlay = OverlayLinks(Self.overlayConfiguration(configuration))
+        membership = OverlayMembership(id: configuration.router.id, realm: configuration.realm)
         eventLog = NodeEventLog(capacity: 1_000)
         clientConnectionLimit = configuration.maximumClients
         localHandshake = Handshake(
@@ -136,6 +143,7 @@ final class NodeRuntime: @unchecked Sendable {
             logLimited(.warning, "slow-step", "one router step took \(Int(took.milliseconds)) ms (\(actions.count) actions, \(router.topologies.count) topologies): heartbeats wait meanwhile")
         }
         declareLinks()
+        learnMembers()
         var peerFailed = false
         var routeChanged = false
         for case .observe(let observation) in actions {

@@ -96,7 +96,13 @@ final class PeerChannelHandler: ChannelInboundHandler {
             let level: Logger.Level = [.duplicateConnection, .linkLimit].contains(reject.reason) ? .debug : .warning
             logger.log(level: level, "peer at \(remote(context)) refused the link: \(reject.reason): \(reject.text)")
             close(context)
-        case (.closed, _), (.established, .handshake), (.established, .handshakeReject), (.established, .proof):
+        case (.established, .handshakeReject(let reject)):
+            // Both ends send their handshake at once: the peer may refuse the connection
+            // (a duplicate that lost the tie break, or no free link) after this end took it.
+            let level: Logger.Level = [.duplicateConnection, .linkLimit].contains(reject.reason) ? .info : .warning
+            logger.log(level: level, "closing link to \(peerDescription(context)): the peer refused it: \(reject.reason): \(reject.text)")
+            close(context)
+        case (.closed, _), (.established, .handshake), (.established, .proof):
             if case .established = state {
                 logger.warning("closing link to \(remote(context)): a second handshake or proof")
                 close(context)

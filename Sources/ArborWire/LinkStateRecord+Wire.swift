@@ -4,14 +4,18 @@ import NIOCore
 // A link-state record (each element of a LINK_STATE frame):
 //
 //   origin 16 | incarnation 8 | sequence 8 | name 1+n | links 2 + (neighbour 16 | cost 4)...
-//   | definitions 2 + definitions... | seal 1 + (digest 32 | public key 32 | signature 64)
+//   | definitions 2 + definitions... | addresses 1 + (host 1+n | port 2)...
+//   | seal 1 + (digest 32 | public key 32 | signature 64)
 //
+// The addresses are where the origin accepts peer links (at most
+// LinkStateRecord.maximumAddresses; a host is a name or an IP literal, a port 1...65535).
 // The seal byte is 0 (no seal) or 1 (a seal follows). Everything before it is what the
 // seal's digest covers (`sealedBytes`).
 
 extension LinkStateRecord {
-    /// Bytes of the smallest encoded record (empty name, no links, no definitions, no seal).
-    static let minimumEncodedSize = 16 + 8 + 8 + 1 + 2 + 2 + 1
+    /// Bytes of the smallest encoded record (empty name, no links, no definitions, no
+    /// addresses, no seal).
+    static let minimumEncodedSize = 16 + 8 + 8 + 1 + 2 + 2 + 1 + 1
 
     /// The bytes the origin's seal covers: the record's encoding up to its seal.
     public func sealedBytes() throws(WireError) -> [UInt8] {
@@ -58,6 +62,14 @@ extension ByteBuffer {
         for definition in record.definitions {
             try writeTopologyDefinition(definition)
         }
+        try writeCount(record.addresses.count, field: "addresses", as: UInt8.self, limit: LinkStateRecord.maximumAddresses)
+        for address in record.addresses {
+            guard (1...Int(UInt16.max)).contains(address.port) else {
+                throw .invalidValue(field: "address port", value: UInt64(clamping: address.port))
+            }
+            try writeNodeName(address.host, field: "address host")
+            writeInteger(UInt16(address.port))
+        }
     }
 }
 
@@ -86,6 +98,16 @@ extension WireReader {
         for _ in 0..<definitionCount {
             definitions.append(try topologyDefinition())
         }
+        let addressCount = try count("addresses", as: UInt8.self, limit: LinkStateRecord.maximumAddresses, minimumElementSize: 4)
+        var addresses: [OverlayAddress] = []
+        addresses.reserveCapacity(addressCount)
+        for _ in 0..<addressCount {
+            let host = try nodeName("address host")
+            let port = try integer("address port", as: UInt16.self)
+            guard !host.isEmpty else { throw .invalidValue(field: "address host length", value: 0) }
+            guard port != 0 else { throw .invalidValue(field: "address port", value: 0) }
+            addresses.append(OverlayAddress(host: host, port: Int(port)))
+        }
         return LinkStateRecord(
             origin: origin,
             name: name,
@@ -93,6 +115,7 @@ extension WireReader {
             sequence: sequence,
             links: links,
             definitions: definitions,
+            addresses: addresses,
             seal: try seal()
         )
     }

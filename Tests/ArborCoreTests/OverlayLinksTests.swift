@@ -292,6 +292,95 @@ import Testing
         #expect(dials(machine.handle(.timer, at: ms(20_000))).isEmpty)
     }
 
+    @Test func failedDialsTryThePeersAddressesInTurnAndAnAddressLeadingHereCountsAsFailed() {
+        var machine = OverlayLinks(Overlay.configuration(me))
+        let first = OverlayAddress(host: "172.17.0.1", port: 7000)
+        let second = OverlayAddress(host: "198.18.0.60", port: 7000)
+        func dialled(_ directives: [OverlayLinks.Directive]) -> (OverlayConnection, OverlayAddress)? {
+            directives.lazy.compactMap { if case .dial(let connection, _, let address) = $0 { return (connection, address) } else { return nil } }.first
+        }
+        let peer = OverlayPeer(id: node(60), addresses: [first, second], realm: Overlay.realm, incarnation: 1)
+        let (connection, address) = dialled(machine.handle(.discovered(peer), at: .zero))!
+        #expect(address == first)
+        // That address is a bridge every host has: it leads to this node itself.
+        let closed = machine.handle(.handshaken(connection, peer: me, incarnation: 1), at: ms(1))
+        #expect(closes(closed).map(\.1) == [.selfConnection])
+        #expect(machine.unreachablePeers == [node(60)])
+        let retry = timers(closed).min()!
+        #expect(dialled(machine.handle(.timer, at: retry))?.1 == second)
+    }
+
+    @Test func anIsolatedMemberIsDialledAfterTheIntroductionDelayUnlessARecordNamesItFirst() {
+        // One ring (2 wanted links) among 12 members: most members are no neighbour here.
+        let members = (1...12).map { node(100 + UInt64($0)) }
+        let view = OverlayView(members.map { Overlay.peer($0) } + [Overlay.peer(me)])
+        var configuration = Overlay.configuration(me, maxLinks: 4)
+        configuration.introductionDelay = .seconds(2)
+        func run(clearedAt: Int64?) -> [Int64] {
+            var machine = OverlayLinks(configuration, view: view)
+            let stranger = members.first { !machine.wantedPeers.contains($0) }!
+            var times: [Int64] = []
+            // Dials to the ring neighbours succeed at once; the stranger's are only noted.
+            func step(_ event: OverlayLinks.Event, at time: Int64) {
+                for (connection, peer) in dials(machine.handle(event, at: ms(time))) {
+                    if peer == stranger {
+                        times.append(time)
+                    } else if let peer {
+                        step(.handshaken(connection, peer: peer, incarnation: 1), at: time)
+                    }
+                }
+            }
+            step(.timer, at: 0)
+            step(.isolated([stranger]), at: 0)
+            for time in stride(from: Int64(10), through: 6_000, by: 10) {
+                if time == clearedAt {
+                    step(.isolated([]), at: time)
+                }
+                step(.timer, at: time)
+            }
+            return times
+        }
+        let introduced = run(clearedAt: nil)
+        // (Unanswered here, it is then probed like any unreachable peer.)
+        #expect(introduced.first.map { (2_000...4_000).contains($0) } == true)
+        #expect(run(clearedAt: 1_000).isEmpty)
+    }
+
+    @Test func introductionsWaitUntilAfterTheViewSettled() {
+        // Start-up: twelve members appear at once, every one isolated (no records yet).
+        let members = (1...12).map { node(100 + UInt64($0)) }
+        var configuration = OverlayConfiguration(id: me, realm: Overlay.realm)
+        configuration.maxLinks = 4
+        configuration.seed = 3
+        var machine = OverlayLinks(configuration)
+        var neighbourDials: [Int64] = []
+        var strangerDials: [Int64] = []
+        var stranger: NodeID?
+        func step(_ event: OverlayLinks.Event, at time: Int64) {
+            for (connection, peer) in dials(machine.handle(event, at: ms(time))) {
+                guard let peer else { continue }
+                if peer == stranger {
+                    strangerDials.append(time)
+                } else {
+                    neighbourDials.append(time)
+                    step(.handshaken(connection, peer: peer, incarnation: 1), at: time)
+                }
+            }
+        }
+        for member in members {
+            step(.discovered(Overlay.peer(member)), at: 0)
+        }
+        stranger = members.first { !machine.wantedPeers.contains($0) }
+        step(.isolated(Set(members)), at: 0)
+        for time in stride(from: Int64(10), through: 5_000, by: 10) {
+            step(.timer, at: time)
+        }
+        // Ring dials once the view settled (1 s); the stranger, still isolated here, no
+        // sooner than the introduction delay (1 s) after that.
+        #expect(neighbourDials.min() == 1_000)
+        #expect(strangerDials.first.map { (2_000...3_000).contains($0) } == true)
+    }
+
     @Test func aRestartedPeerIsDialledAtOnceDespiteEarlierFailures() {
         var machine = OverlayLinks(Overlay.configuration(me))
         var connection = dials(machine.handle(.discovered(Overlay.peer(node(60))), at: .zero))[0].0

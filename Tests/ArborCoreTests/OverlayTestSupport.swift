@@ -12,10 +12,13 @@ enum Overlay {
         OverlayPeer(id: id, addresses: [address(id)], realm: realm, incarnation: incarnation)
     }
 
+    /// Dials at once on discovery (`settleDelay` zero), so that each test sees the rule it
+    /// is about; OverlaySettleTests covers the settling with its defaults.
     static func configuration(_ id: NodeID, maxLinks: Int = 8) -> OverlayConfiguration {
         var configuration = OverlayConfiguration(id: id, realm: realm)
         configuration.maxLinks = maxLinks
         configuration.seed = id.low
+        configuration.settleDelay = .zero
         return configuration
     }
 

@@ -106,11 +106,12 @@ import Testing
         // 8 ms: base 10 + 8.
         echo(sentAt: 100, arrivingAt: 108)
         #expect(router.peers[peer]?.cost == 18)
-        // Loaded: 5 s round trips. Within the interval the cost stays...
-        for time in stride(from: Int64(200), through: 1_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
+        // Loaded: 5 s round trips. Within the round-trip window the cost stays (the 8 ms
+        // sample is still the floor)...
+        for time in stride(from: Int64(200), through: 10_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
         #expect(router.peers[peer]?.cost == 18)
-        // ...and once the interval passed from the last change it moves, capped at base + 100.
-        for time in stride(from: Int64(1_200), through: 3_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
+        // ...and once two windows saw nothing but 5 s it moves, capped at base + 100.
+        for time in stride(from: Int64(10_100), through: 21_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
         #expect(router.peers[peer]?.cost == 110)
     }
 
@@ -278,6 +279,37 @@ import Testing
         #expect(actions.contains { if case .wakeUp(let time) = $0 { return time == at(1) } else { return false } })
     }
 
+    @Test func advertisedAddressesGoInTheOwnRecordAndAreFlooded() {
+        var router = router()
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
+        let address = OverlayAddress(host: "198.18.0.1", port: 7450)
+        let actions = router.handle(.advertise([address]), at: at(1))
+        #expect(router.database[me]?.addresses == [address])
+        #expect(sends(actions).contains { if case .linkState(let records) = $0.0 { return records.contains { $0.origin == me && $0.addresses == [address] } } else { return false } })
+    }
+
+    @Test func heartbeatsGoOutOnThePhaseGridEvenWhenTheTimerIsLate() {
+        // Phase 30 ms on a 100 ms grid: ticks at 70, 170, 270 ms... whatever the start and
+        // however late each wake-up, so that nodes with the same grid stay in step.
+        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
+        configuration.heartbeatInterval = .milliseconds(100)
+        configuration.heartbeatPhase = .milliseconds(30)
+        var router = Router(configuration)
+        func ms(_ value: Int64) -> Instant { Instant(nanoseconds: value * 1_000_000) }
+        func wake(_ actions: [Router.Action]) -> Instant? {
+            actions.compactMap { if case .wakeUp(let time) = $0 { return time } else { return nil } }.min()
+        }
+        _ = router.handle(.start, at: ms(12))
+        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: ms(12))
+        #expect(wake(router.handle(.timer, at: ms(20))) == ms(70))
+        _ = router.handle(.message(.heartbeat(Heartbeat(timestamp: 1, echo: 0, echoDelay: 0)), from: peer), at: ms(74))
+        let late = router.handle(.timer, at: ms(76))
+        #expect(sends(late).contains { if case .heartbeat = $0.0 { return true } else { return false } })
+        #expect(wake(late) == ms(170))
+        _ = router.handle(.message(.heartbeat(Heartbeat(timestamp: 2, echo: 0, echoDelay: 0)), from: peer), at: ms(171))
+        #expect(wake(router.handle(.timer, at: ms(199))) == ms(270))
+    }
+
     @Test func aNewPublishersFirstMessagesWaitForTheParentsInterest() {
         var router = router { $0.definitions = [TopologyDefinition(name: topology, root: "n2")] }
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
@@ -310,23 +342,34 @@ import Testing
 }
 
 @Suite struct RoundTripCostTests {
-    @Test func aSlowLinkAdvertisesAHigherCostOnlyWhenItMovesEnough() {
+    @Test func aCostFollowsTheLeastRoundTripOfRecentWindowsNotLateAnswers() {
         let me = node(1)
         let peer = node(2)
-        var router = Router(RouterConfiguration(id: me, name: "n1", incarnation: 1))
+        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
+        configuration.roundTripCostUnit = .milliseconds(1)
+        configuration.roundTripWindow = .seconds(10)
+        var router = Router(configuration)
         _ = router.handle(.start, at: .zero)
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: 10), at: .zero)
-        func echo(rtt milliseconds: Int64, at now: Int64) -> [Router.Action] {
+        func echo(rtt milliseconds: Int64, at now: Int64) {
             let sent = (now - milliseconds) * 1_000_000
-            return router.handle(.message(.heartbeat(Heartbeat(timestamp: 1, echo: sent, echoDelay: 0)), from: peer), at: Instant(nanoseconds: now * 1_000_000))
+            _ = router.handle(.message(.heartbeat(Heartbeat(timestamp: 1, echo: sent, echoDelay: 0)), from: peer), at: Instant(nanoseconds: now * 1_000_000))
         }
-        _ = echo(rtt: 1, at: 100)
+        echo(rtt: 1, at: 100)
+        // A busy peer answers late for a while: the cost does not move.
+        for time in stride(from: Int64(200), through: 9_000, by: 100) {
+            echo(rtt: 40, at: time)
+        }
         #expect(router.peers[peer]?.cost == 10)
-        _ = echo(rtt: 40, at: 200)
-        // Smoothed to (1*7 + 40)/8 = 5 ms: 15 is 50% above 10, re-advertised.
-        #expect(router.peers[peer]?.cost == 15)
-        #expect(router.database[me]?.cost(to: peer) == 15)
-        _ = echo(rtt: 5, at: 300)
+        #expect(router.database[me]?.cost(to: peer) == 10)
+        // The link itself is slower for more than a whole window: the cost follows.
+        for time in stride(from: Int64(9_100), through: 21_000, by: 100) {
+            echo(rtt: 40, at: time)
+        }
+        #expect(router.peers[peer]?.cost == 50)
+        #expect(router.database[me]?.cost(to: peer) == 50)
+        // Faster again: at once.
+        echo(rtt: 5, at: 22_500)
         #expect(router.peers[peer]?.cost == 15)
     }
 }

@@ -40,6 +40,34 @@ struct LimitTests {
         #expect(refused.readableBytes == 0, "a refused frame leaves the buffer as it was")
     }
 
+    @Test("a record's addresses: at most 8, none with port 0 or an empty host")
+    func recordAddresses() throws {
+        func record(_ addresses: [OverlayAddress]) -> PeerFrame {
+            .message(.linkState([LinkStateRecord(origin: NodeID(high: 0, low: 1), name: "n", incarnation: 1, sequence: 1, links: [], addresses: addresses)]))
+        }
+        let eight = (1...8).map { OverlayAddress(host: "198.18.0.\($0)", port: 7450) }
+        var buffer = try encoded(record(eight))
+        var decoder = PeerFrameDecoder(phase: .established)
+        #expect(try decoder.next(from: &buffer) == record(eight))
+        var refused = ByteBuffer()
+        #expect(throws: WireError.tooMany(field: "addresses", count: 9, limit: 8)) {
+            try PeerFrameEncoder().encode(record(eight + [OverlayAddress(host: "h", port: 1)]), into: &refused)
+        }
+        // Port 0 and an empty host, written by hand (the encoder refuses port 0).
+        for (host, port) in [("198.18.0.1", 0), ("", 7450)] {
+            var bytes = try encoded(record([OverlayAddress(host: "x", port: 7450)]))
+            let text = Array(bytes.readBytes(length: bytes.readableBytes)!)
+            // The frame ends with: count 1 | length 1 | "x" | port 2 | seal present 1 (0).
+            #expect(Array(text.suffix(5)) == [1, UInt8(ascii: "x"), 0x1d, 0x1a, 0])
+            var forged = Array(text.dropLast(5)) + [UInt8(host.utf8.count)] + Array(host.utf8) + [UInt8(port >> 8), UInt8(port & 0xff), 0]
+            let length = UInt32(forged.count - 4)
+            forged.replaceSubrange(0..<4, with: [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)])
+            var input = ByteBuffer(bytes: forged)
+            var strict = PeerFrameDecoder(phase: .established)
+            #expect(throws: WireError.self) { try strict.next(from: &input) }
+        }
+    }
+
     @Test("a length claiming 4 GiB allocates nothing")
     func fourGiB() throws {
         var claim = ByteBuffer(bytes: [0xff, 0xff, 0xff, 0xff, PeerFrameType.data.rawValue] + [UInt8](repeating: 0, count: 64))
