@@ -33,11 +33,16 @@ public struct PeerDocument: Codable, Hashable, Sendable {
     public var messagesOut: UInt64
     /// Why the last dial failed, for a static address without a link.
     @Nullable public var lastError: String?
+    /// For a link that is up: `true` when this node dialled it and no longer wants it (its
+    /// overlay moved on), so it closes after the linger unless wanted again; `null` for
+    /// entries without a link.
+    @Nullable public var closing: Bool?
 
     public init(
         name: String?, id: String?, state: String, found: String, address: String, incarnation: UInt64?, cost: UInt32?,
         rttMs: Double?, upSeconds: Double?, lastHeardMsAgo: Double?, framesIn: UInt64, framesOut: UInt64,
-        bytesIn: UInt64, bytesOut: UInt64, messagesIn: UInt64, messagesOut: UInt64, lastError: String?
+        bytesIn: UInt64, bytesOut: UInt64, messagesIn: UInt64, messagesOut: UInt64, lastError: String?,
+        closing: Bool? = nil
     ) {
         self.name = name
         self.id = id
@@ -56,6 +61,7 @@ public struct PeerDocument: Codable, Hashable, Sendable {
         self.messagesIn = messagesIn
         self.messagesOut = messagesOut
         self.lastError = lastError
+        self.closing = closing
     }
 
     enum CodingKeys: String, CodingKey {
@@ -70,5 +76,6 @@ public struct PeerDocument: Codable, Hashable, Sendable {
         case messagesIn = "messages_in"
         case messagesOut = "messages_out"
         case lastError = "last_error"
+        case closing
     }
 }

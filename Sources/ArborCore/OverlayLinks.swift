@@ -145,6 +145,13 @@ public struct OverlayLinks: Sendable {
         return end > now ? end : nil
     }
 
+    /// Whether the link to `peer` is one this node dialled and no longer wants: it closes
+    /// after ``OverlayConfiguration/lingerDelay`` unless wanted again.
+    public func isClosing(_ peer: NodeID) -> Bool {
+        guard let link = links[peer] else { return false }
+        return link.dialedByUs && link.unwantedSince != nil
+    }
+
     /// Peers currently left out of the rings as unreachable.
     public var unreachablePeers: Set<NodeID> {
         Set(contacts.compactMap { $0.value.unreachable ? $0.key : nil })

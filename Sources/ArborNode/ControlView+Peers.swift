@@ -32,7 +32,8 @@ extension ControlView {
                     bytesOut: link?.counters.bytesOut ?? 0,
                     messagesIn: link?.counters.messagesIn ?? 0,
                     messagesOut: link?.counters.messagesOut ?? 0,
-                    lastError: nil
+                    lastError: nil,
+                    closing: runtime.overlay.isClosing(id)
                 )
             )
         }
