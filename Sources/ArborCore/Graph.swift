@@ -167,8 +167,15 @@ public final class Graph: Sendable {
                 names[position] = record.name
                 namesChanged = true
             }
-            incarnations[position] = record.incarnation
-            carriedDefinitions[Int32(position)] = record.definitions.isEmpty ? nil : record.definitions
+            // Written only when changed, so that a patched graph shares these arrays with
+            // its base (a copy of 10,000 incarnations per build otherwise).
+            if incarnations[position] != record.incarnation {
+                incarnations[position] = record.incarnation
+            }
+            let definitions = record.definitions.isEmpty ? nil : record.definitions
+            if carriedDefinitions[Int32(position)] != definitions {
+                carriedDefinitions[Int32(position)] = definitions
+            }
         }
     }
 
@@ -292,6 +299,12 @@ public final class Graph: Sendable {
                 edgesChanged = !final.targets[rowStart...].elementsEqual(previous.targets[old])
             }
             node += 1
+        }
+        // Every link listed by both ends at the same cost (an overlay at rest): the final
+        // rows are the candidate rows, and share their storage (a third of a graph's memory;
+        // a simulator's nodes on trees each hold a graph of their own while floods go on).
+        if final.targets.count == candidates.targets.count, final.costs == candidates.costs {
+            final = candidates
         }
         let offsets = final.offsets
         let targets = final.targets

@@ -3,11 +3,12 @@ import HashTreeCollections
 /// The link-state database: the newest record of every node this node has heard of.
 ///
 /// Storage is a persistent hash tree, so copies of a database (one per simulated node, or
-/// a snapshot for inspection) share structure, plus a small table of the changes since the
-/// tree was last brought up to date: a burst of changes (a flood after a partition) costs
-/// one hash-table entry each rather than copies of tree nodes shared with other copies, and
-/// is folded into the tree once the table grows past a quarter of it. The digest
-/// identifies the content, so pure computations over equal databases can be shared.
+/// a snapshot for inspection) share structure, plus a table of the changes since the tree
+/// was last brought up to date: a burst of changes (a flood after a partition) costs one
+/// hash-table entry each rather than copies of tree nodes shared with other copies, and is
+/// folded into the tree once the table grows past half of it (or when ``settle()`` is
+/// called). The digest identifies the content, so pure computations over equal databases
+/// can be shared.
 public struct LinkStateDatabase: Sendable {
     /// Records as of the last fold.
     private var settled: TreeDictionary<NodeID, LinkStateRecord> = [:]
@@ -67,6 +68,15 @@ public struct LinkStateDatabase: Sendable {
         return true
     }
 
+    /// Folds the table of recent changes into the tree: a copy about to be shared by many
+    /// holders (a simulator's nodes) then costs each of them only its own later changes.
+    /// The content and digest stay the same.
+    public mutating func settle() {
+        if !recent.isEmpty {
+            fold()
+        }
+    }
+
     public subscript(origin: NodeID) -> LinkStateRecord? {
         if let index = recent.index(forKey: origin) {
             return recent.values[index]
@@ -92,7 +102,7 @@ public struct LinkStateDatabase: Sendable {
     }
 
     private mutating func foldWhenLarge() {
-        if recent.count > max(64, settled.count / 4) {
+        if recent.count > max(64, settled.count / 2) {
             fold()
         }
     }

@@ -32,10 +32,19 @@ extension Router {
     }
 
     /// Floods this node's record once for every change one event made (a timer that finds
-    /// three peers dead changes it three times, and sends it once).
+    /// three peers dead changes it three times, and sends it once), and at most once per
+    /// origination hold: a change within the hold after the last flood waits for its end
+    /// (the timer at `originationDueAt`), and goes then as the version current at that time.
     mutating func floodOwnRecord(_ now: Instant) {
         guard ownRecordUnsent else { return }
+        if let last = lastOrigination, now < last + configuration.originationHold {
+            originationDueAt = last + configuration.originationHold
+            return
+        }
         ownRecordUnsent = false
+        originationDueAt = nil
+        lastOrigination = now
+        statistics.recordsOriginated += 1
         for peer in peers.keys.sorted() {
             forward(.linkState([ownRecord]), origins: [id], to: peer, now: now)
         }

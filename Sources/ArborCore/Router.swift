@@ -37,8 +37,13 @@ public struct Router {
     /// node came back leaves this in place, and waking early is harmless). Kept so that a
     /// wake-up request does not cost a pass over thousands of unreachable nodes.
     var earliestUnreachable: Instant?
-    /// This node's record changed during the current event and is not flooded yet.
+    /// This node's record changed and is not flooded yet (it goes at the end of the
+    /// event, or when the origination hold ends: see ``RouterConfiguration/originationHold``).
     var ownRecordUnsent = false
+    /// When this node last flooded its own record.
+    var lastOrigination: Instant?
+    /// When the origination hold lets the waiting version of this node's record go.
+    var originationDueAt: Instant?
     /// Origins whose records were installed or dropped since `graph` was built, so that
     /// the next build patches it (see ``Graph/init(_:patching:changed:)``); nil when not
     /// known (the database was replaced) or when so many changed that a build from the
@@ -213,6 +218,7 @@ public struct Router {
         if let due = reachabilityCheckAt { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
         if let due = floodDueAt { next = min(next, due) }
+        if let due = originationDueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.lastHeard + deadAfter)

@@ -38,6 +38,13 @@ public struct RouterConfiguration: Sendable {
     /// frame per link per interval instead of one per change.
     public var floodPacing: Duration = .milliseconds(5)
     public var floodBurst: Int = 32
+    /// This node floods a new version of its own record at most once per
+    /// `originationHold` (OSPF's MinLSInterval, IS-IS's LSP generation interval): the first
+    /// change after a quiet hold goes at once, so one failure is advertised without delay;
+    /// further changes within the hold are coalesced into one version flooded when it ends.
+    /// A healing partition brings a boundary node several link-ups within the redial
+    /// jitter; each used to cost a version installed by every node of the overlay.
+    public var originationHold: Duration = .milliseconds(50)
     /// Records of nodes unreachable from this node are flushed after this long: removed
     /// here and on every node of the component together.
     public var recordGracePeriod: Duration = .seconds(60)

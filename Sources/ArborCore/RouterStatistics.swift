@@ -20,6 +20,8 @@ public struct RouterStatistics: Sendable, Equatable {
     public var delivered: UInt64 = 0
     public var recordsReceived: UInt64 = 0
     public var recordsInstalled: UInt64 = 0
+    /// Versions of this node's own record flooded.
+    public var recordsOriginated: UInt64 = 0
     public var routeChanges: UInt64 = 0
     public var recomputations: UInt64 = 0
     public var interestMessagesSent: UInt64 = 0

@@ -98,9 +98,10 @@ public struct Scenario {
         func progress(_ what: String) {
             guard let progress = configuration.progress else { return }
             let wall = ((Double((clock.now - started).nanoseconds) / 1e8).rounded()) / 10
+            let counts = simulator.recordCounts
             progress(
                 "\(what): \(wall) s wall, \(Double(simulator.now.nanoseconds / 1_000_000) / 1000) s simulated, \(simulator.eventsProcessed) events, "
-                    + "\(simulator.recordCounts.received) records received, "
+                    + "\(counts.received) records received, \(counts.installed) installed, \(counts.originated) originated, "
                     + "\(simulator.cache.statistics.graphBuilds) graph builds, \(report.convergenceFailures) convergence failures"
             )
         }
@@ -121,7 +122,10 @@ public struct Scenario {
         report.eventsProcessed = simulator.eventsProcessed
         report.simulatedSeconds = Double(simulator.now.nanoseconds) / 1e9
         report.graphBuilds = simulator.cache.statistics.graphBuilds
-        (report.recordsReceived, report.recordsInstalled) = simulator.recordCounts
+        let counts = simulator.recordCounts
+        report.recordsReceived = counts.received
+        report.recordsInstalled = counts.installed
+        report.recordsOriginated = counts.originated
         report.treeComputations = simulator.cache.statistics.treeComputations
         report.treeCacheHits = simulator.cache.statistics.treeHits
         let sorted = times.samples.sorted()

@@ -29,6 +29,8 @@ public struct ScenarioReport: Encodable, Sendable {
     /// Link-state records received and installed by all routers (flooding work).
     public var recordsReceived: UInt64 = 0
     public var recordsInstalled: UInt64 = 0
+    /// Versions of their own records the routers flooded.
+    public var recordsOriginated: UInt64 = 0
     public var treeComputations = 0
     public var treeCacheHits = 0
     public var violations: [String] = []
@@ -56,6 +58,7 @@ public struct ScenarioReport: Encodable, Sendable {
         case graphBuilds = "graph_builds"
         case recordsReceived = "records_received"
         case recordsInstalled = "records_installed"
+        case recordsOriginated = "records_originated"
         case treeComputations = "tree_computations"
         case treeCacheHits = "tree_cache_hits"
         case violations

@@ -17,6 +17,9 @@ public struct SimulationParameters: Sendable {
     public var reachabilityInterval: Duration = .seconds(10)
     /// How long a flushed record version is remembered.
     public var flushMemory: Duration = .seconds(90)
+    /// How often a router floods a new version of its own record at most (see
+    /// ``RouterConfiguration/originationHold``); `nil`: the router's default.
+    public var originationHold: Duration?
     /// Entries per table of the shared routing cache.
     public var cacheCapacity = 256
 
@@ -29,6 +32,9 @@ public struct SimulationParameters: Sendable {
         configuration.recordGracePeriod = recordGracePeriod
         configuration.reachabilityInterval = reachabilityInterval
         configuration.flushMemory = flushMemory
+        if let originationHold {
+            configuration.originationHold = originationHold
+        }
         configuration.defaultLinkCost = linkCost
         // Every simulated link has the same latency: a round-trip term would only add one
         // flood per link. The term is covered by the router's unit tests.

@@ -21,8 +21,8 @@ public final class Simulator {
     public private(set) var now: Instant = .zero
     /// The router of each node; `nil` while the node is dead.
     public private(set) var routers: [Router?]
-    /// Link-state records received and installed by routers since killed.
-    private var retiredRecordCounts: (received: UInt64, installed: UInt64) = (0, 0)
+    /// Link-state records received, installed and originated by routers since killed.
+    private var retiredRecordCounts = RecordCounts()
     public var ledger = Ledger()
     /// Links currently cut.
     public private(set) var cutLinks: Set<LinkKey> = []
@@ -47,6 +47,11 @@ public final class Simulator {
     /// Per node, the digest of the canonical copy its database is (adopted or offered):
     /// a timer finding it unchanged need not look the table up again.
     var sharedDigests: [DatabaseDigest?]
+    /// Per node, when its database last changed: it is offered for sharing only once it
+    /// has been still for ``sharingQuiet``.
+    var databaseChangedAt: [Instant]
+    /// How long a database must stay unchanged before it is offered for sharing.
+    let sharingQuiet: Duration = .milliseconds(100)
     /// Local clients of each node, re-attached when the node restarts.
     var clients: [[ClientSpec]]
     /// Records of link-state frames in flight, by batch.
@@ -109,9 +114,15 @@ public final class Simulator {
         incarnations = Array(repeating: 1, count: names.count)
         wakeRequests = Array(repeating: nil, count: names.count)
         sharedDigests = Array(repeating: nil, count: names.count)
+        databaseChangedAt = Array(repeating: .zero, count: names.count)
         lastChange = Array(repeating: .zero, count: names.count)
         clients = Array(repeating: [], count: names.count)
         cache = RoutingCache(capacity: parameters.cacheCapacity)
+    }
+
+    /// Live nodes whose database is the shared copy of its content (adopted or offered).
+    public var nodesSharingTheirDatabase: Int {
+        routers.indices.count { routers[$0] != nil && sharedDigests[$0] == routers[$0]!.database.digest }
     }
 
     public func index(of id: NodeID) -> Int? {
@@ -222,8 +233,7 @@ public final class Simulator {
     /// Crashes `node`: its connections close and its neighbours hear of it one latency later.
     public func kill(_ node: Int) {
         guard let router = routers[node] else { return }
-        retiredRecordCounts.received += router.statistics.recordsReceived
-        retiredRecordCounts.installed += router.statistics.recordsInstalled
+        retiredRecordCounts.add(router.statistics)
         routers[node] = nil
         wakeRequests[node] = nil
         sharedDigests[node] = nil
@@ -232,13 +242,12 @@ public final class Simulator {
         }
     }
 
-    /// Link-state records received and installed by every router so far, killed ones
-    /// included: the flooding work of the run.
-    public var recordCounts: (received: UInt64, installed: UInt64) {
+    /// Link-state records received, installed and originated by every router so far,
+    /// killed ones included: the flooding work of the run.
+    public var recordCounts: RecordCounts {
         var counts = retiredRecordCounts
         for case let router? in routers {
-            counts.received += router.statistics.recordsReceived
-            counts.installed += router.statistics.recordsInstalled
+            counts.add(router.statistics)
         }
         return counts
     }
@@ -368,21 +377,31 @@ public final class Simulator {
     ///
     /// Databases are shared by digest: a router whose database becomes equal to a
     /// canonical copy adopts that copy. Its own copy is offered as canonical only on timer
-    /// events (`offeringDatabase`), at most once a heartbeat interval: a copy held by the
-    /// table is no longer unique, so the router's next record would copy tree nodes instead
-    /// of updating in place, and offering on every frame of a flood made every record
-    /// installed anywhere cost a copy (and every evicted copy a deallocation).
+    /// events (`offeringDatabase`) and once it has stayed unchanged for ``sharingQuiet``: a
+    /// copy held by the table is no longer unique, so the router's next record copies
+    /// what it changes (the table of recent changes, then tree nodes) instead of updating
+    /// in place. Offering on every timer during a flood (a partition's heal: timers every
+    /// few milliseconds, thousands of records installed per node) made each node copy its
+    /// whole database again and again (a third of the heal's time) for copies that no
+    /// other node ever reached; a database that has settled is the one others reach.
     func apply(_ node: Int, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) {
         guard routers[node] != nil else { return }
         let digest = routers[node]!.database.digest
         let routeChange = routers[node]!.lastRouteChange
         let actions = body(&routers[node]!)
         let newDigest = routers[node]!.database.digest
-        if newDigest != digest || (offeringDatabase && sharedDigests[node] != newDigest) {
+        if newDigest != digest {
+            databaseChangedAt[node] = now
+        }
+        let offering = offeringDatabase && now - databaseChangedAt[node] >= sharingQuiet
+        if newDigest != digest || (offering && sharedDigests[node] != newDigest) {
             if let shared = canonicalDatabases[newDigest] {
                 routers[node]!.adoptIdenticalDatabase(shared)
                 sharedDigests[node] = newDigest
-            } else if offeringDatabase {
+            } else if offering {
+                // Settled first: a router adopting it copies only its own later changes,
+                // not the changes this one had kept aside.
+                routers[node]!.settleDatabase()
                 canonicalDatabases.insert(routers[node]!.database)
                 sharedDigests[node] = newDigest
             } else {
@@ -471,6 +490,20 @@ public final class Simulator {
             eventKinds.append(kind)
         }
         queue.insert(ScheduledEvent(time: time, order: scheduled, slot: slot))
+    }
+}
+
+/// Link-state records handled by routers: the flooding work of a run.
+public struct RecordCounts: Sendable {
+    public var received: UInt64 = 0
+    public var installed: UInt64 = 0
+    /// Versions of their own records the routers flooded.
+    public var originated: UInt64 = 0
+
+    mutating func add(_ statistics: RouterStatistics) {
+        received += statistics.recordsReceived
+        installed += statistics.recordsInstalled
+        originated += statistics.recordsOriginated
     }
 }
 

@@ -26,6 +26,8 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "Largest partition: a partition cuts off a region of a third of the nodes, at most this many.")
     var maximumPartition = 1_000
     @Flag(help: "Print a line to standard error after each fault.") var progress = false
+    @Option(help: "A router floods a new version of its own record at most once per this many milliseconds (0: at every change).")
+    var originationHoldMs: Int?
     @Option(help: "random: routers over a random sparse graph of --degree; lan: every node discovers every other (as mDNS does) and the overlay link machine picks the links (no routers; reports degree, diameter and links changed per fault).")
     var overlay: OverlayMode = .random
     @Option(help: "With --overlay lan: the most links a node keeps.") var maxLinks = 8
@@ -63,6 +65,9 @@ struct ArborSimCommand: ParsableCommand {
         configuration.coldStart = start.map { $0 == .cold }
         configuration.settle = .milliseconds(settleMs)
         configuration.maximumPartition = maximumPartition
+        if let originationHoldMs {
+            configuration.parameters.originationHold = .milliseconds(originationHoldMs)
+        }
         if progress {
             configuration.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }

@@ -33,7 +33,8 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
 
     @Test func changesKeptAsideAndFoldedIntoTheTreeReadTheSame() {
         // 1,000 records settled, then waves of updates and removals: some stay in the table
-        // of recent changes, some are folded into the tree (past a quarter of it).
+        // of recent changes, some are folded into the tree (past half of it), some are
+        // settled on demand.
         var database = LinkStateDatabase((1...1_000).map { record($0, [$0 + 1: 1]) })
         var expected = Dictionary(uniqueKeysWithValues: database.records.map { ($0.origin, $0) })
         for wave in UInt64(2)...6 {
@@ -54,6 +55,11 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
                 #expect(database[node(id)] == expected[node(id)])
             }
             #expect(database.digest == LinkStateDatabase(expected.values).digest)
+            if wave == 4 {
+                let digest = database.digest
+                database.settle()
+                #expect(database.digest == digest)
+            }
         }
     }
 

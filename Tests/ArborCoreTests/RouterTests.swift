@@ -30,6 +30,8 @@ import Testing
         }
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
         _ = router.handle(.peerUp(node(3), name: "n3", incarnation: 1, cost: nil), at: at(0))
+        // The second peer-up's version of our record goes when the origination hold ends.
+        _ = router.handle(.timer, at: at(50))
         return router
     }
 
@@ -226,7 +228,7 @@ import Testing
         var router = router()
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
         let ghost = LinkStateRecord(origin: me, name: "n1", incarnation: 1, sequence: 50, links: [])
-        let actions = router.handle(.message(.linkState([ghost]), from: peer), at: at(1))
+        let actions = router.handle(.message(.linkState([ghost]), from: peer), at: at(100))
         let own = sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records.first { $0.origin == me } } else { return nil } }
         #expect(own.last?.sequence == 51)
     }
@@ -241,12 +243,12 @@ import Testing
             sends(actions).compactMap { if case .linkState(let records) = $0.0 { return records.first { $0.origin == me } } else { return nil } }
         }
         let current = try #require(ownRecords(up).last)
-        let echo = router.handle(.message(.linkState([current]), from: peer), at: at(1))
+        let echo = router.handle(.message(.linkState([current]), from: peer), at: at(100))
         #expect(ownRecords(echo).isEmpty)
         // The same version with other content is not an echo: it is outnumbered.
         var impostor = current
         impostor.links = []
-        let clash = router.handle(.message(.linkState([impostor]), from: peer), at: at(2))
+        let clash = router.handle(.message(.linkState([impostor]), from: peer), at: at(200))
         #expect(ownRecords(clash).last?.sequence == current.sequence + 1)
         #expect(ownRecords(clash).last?.links == current.links)
     }
@@ -269,6 +271,41 @@ import Testing
         let older = router.handle(.message(.linkState([record(4)]), from: peer), at: at(2))
         #expect(sends(older).isEmpty)
         #expect(router.database[origin]?.sequence == 5)
+    }
+
+    @Test func changesWithinTheOriginationHoldGoAsOneVersionWhenItEnds() {
+        // A healing partition brings a boundary node several link-ups within the redial
+        // jitter; each version of its record used to be installed by every node.
+        var router = router()
+        let third = node(3)
+        func ownRecords(_ actions: [Router.Action], to target: NodeID) -> [LinkStateRecord] {
+            sends(actions).compactMap { message, to in
+                guard to == target, case .linkState(let records) = message else { return nil }
+                return records.first { $0.origin == me }
+            }
+        }
+        // The first change after a quiet hold goes at once.
+        #expect(ownRecords(router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0)), to: peer).map(\.sequence) == [2])
+        // Changes within the hold wait (timers included), and the router asks to be woken
+        // when it ends.
+        let fourth = node(4)
+        var held = router.handle(.peerUp(third, name: "n3", incarnation: 1, cost: nil), at: at(10))
+        for time: Int64 in 11...49 {
+            if time == 20 { held += router.handle(.peerDown(third), at: at(time)) }
+            if time == 30 { held += router.handle(.peerUp(fourth, name: "n4", incarnation: 1, cost: nil), at: at(time)) }
+            held += router.handle(.timer, at: at(time))
+        }
+        #expect([peer, third, fourth].allSatisfy { ownRecords(held, to: $0).isEmpty })
+        #expect(held.contains { if case .wakeUp(let due) = $0 { due == at(50) } else { false } })
+        // At its end, one version with every change goes to every peer.
+        let due = router.handle(.timer, at: at(50))
+        for target in [peer, fourth] {
+            #expect(ownRecords(due, to: target).map(\.sequence) == [5])
+            #expect(ownRecords(due, to: target).first?.links.map(\.neighbor) == [peer, fourth])
+        }
+        #expect(router.statistics.recordsOriginated == 2)
+        // After a quiet hold, a change (one failure) goes at once again.
+        #expect(ownRecords(router.handle(.peerDown(fourth), at: at(200)), to: peer).map(\.sequence) == [6])
     }
 
     @Test func theRouterAsksToBeWokenForItsNextDeadline() {

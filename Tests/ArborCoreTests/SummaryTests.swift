@@ -32,7 +32,7 @@ import Testing
 
     @Test func aNewPeerGetsASummaryAndOurRecordNotTheDatabase() {
         var router = router()
-        let actions = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(10))
+        let actions = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(100))
         let sent = messages(actions, to: right)
         let summaries = sent.compactMap { if case .summary(let versions) = $0 { return versions } else { return nil } }
         #expect(summaries == [[left, node(7), node(8)].compactMap { router.database[$0]?.version }])
@@ -42,26 +42,26 @@ import Testing
 
     @Test func aPeerUpFloodsOnlyOurOwnRecordToTheOtherPeers() {
         var router = router()
-        let actions = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(10))
+        let actions = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(100))
         #expect(messages(actions, to: left) == [.linkState([router.database[me]!])])
     }
 
     @Test func aSummaryIsAnsweredWithARequestForWhatIsMissingOrOlder() {
         var router = router()
-        _ = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(10))
+        _ = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(100))
         let summary: [RecordVersion] = [record(7, 5).version, record(8, 4).version, record(9, 1).version, record(6, 1).version]
-        let actions = router.handle(.message(.summary(summary), from: right), at: at(11))
+        let actions = router.handle(.message(.summary(summary), from: right), at: at(101))
         #expect(messages(actions, to: right) == [.request([node(8), node(9), node(6)])])
         // Nothing to ask for: no answer at all.
-        let same = router.handle(.message(.summary([record(7, 4).version]), from: right), at: at(12))
+        let same = router.handle(.message(.summary([record(7, 4).version]), from: right), at: at(102))
         #expect(messages(same, to: right).isEmpty)
     }
 
     @Test func aRequestIsAnsweredWithTheRecordsAndFlushesHeldNow() {
         var router = router()
-        _ = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(10))
-        _ = router.handle(.message(.flush([record(8, 3).version]), from: left), at: at(11))
-        let actions = router.handle(.message(.request([node(7), node(8), node(5)]), from: right), at: at(12))
+        _ = router.handle(.peerUp(right, name: "n3", incarnation: 1, cost: nil), at: at(100))
+        _ = router.handle(.message(.flush([record(8, 3).version]), from: left), at: at(101))
+        let actions = router.handle(.message(.request([node(7), node(8), node(5)]), from: right), at: at(102))
         #expect(messages(actions, to: right) == [.flush([record(8, 3).version]), .linkState([record(7, 5)])])
     }
 
@@ -70,10 +70,11 @@ import Testing
     @Test func aSummaryListingANewerVersionOfOurOwnRecordIsAskedForThenOutnumbered() {
         var router = router()
         let ghost = RecordVersion(origin: me, incarnation: 1, sequence: 40)
-        let asked = router.handle(.message(.summary([ghost]), from: left), at: at(10))
+        // (After the origination hold of the node's first record.)
+        let asked = router.handle(.message(.summary([ghost]), from: left), at: at(100))
         #expect(messages(asked, to: left) == [.request([me])])
         let old = LinkStateRecord(origin: me, name: "n1", incarnation: 1, sequence: 40, links: [])
-        let actions = router.handle(.message(.linkState([old]), from: left), at: at(11))
+        let actions = router.handle(.message(.linkState([old]), from: left), at: at(101))
         #expect(messages(actions, to: left).contains { message in
             guard case .linkState(let records) = message else { return false }
             return records.contains { $0.origin == me && $0.sequence == 41 }
