@@ -320,7 +320,8 @@ import Testing
         var router = router()
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(0))
         let address = OverlayAddress(host: "198.18.0.1", port: 7450)
-        let actions = router.handle(.advertise([address]), at: at(1))
+        // (After the origination hold of the peer-up's version.)
+        let actions = router.handle(.advertise([address]), at: at(100))
         #expect(router.database[me]?.addresses == [address])
         #expect(sends(actions).contains { if case .linkState(let records) = $0.0 { return records.contains { $0.origin == me && $0.addresses == [address] } } else { return false } })
     }

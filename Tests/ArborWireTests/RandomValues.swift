@@ -119,7 +119,7 @@ struct RandomValues {
             links: list(scale) { Link(neighbor: $0.nodeID(), cost: $0.u32()) },
             definitions: list(2) { $0.definition() },
             addresses: list(min(scale, LinkStateRecord.maximumAddresses)) {
-                OverlayAddress(host: "h" + $0.text(WireLimits.maximumNameLength - 1), port: $0.int(1...65_535))
+                OverlayAddress(host: "h" + $0.text(38), port: $0.int(1...65_535))
             },
             seal: optional { $0.seal() }
         )
