@@ -59,17 +59,11 @@ struct AdversarialInputTests {
 
 /// Values a forged peer would pick: mostly the edges of each range.
 private struct Fuzz {
-    var state: UInt64
+    var random: TestRandom
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = TestRandom(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
     mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
