@@ -10,6 +10,8 @@ struct RoundTripFloor: Sendable {
     private var current: Int64?
     private var previous: Int64?
     private var windowStart: Instant?
+    /// Whether a whole window of samples was seen.
+    private var measured = false
 
     /// Adds a sample (nanoseconds, ≥ 0) taken at `now`; windows last `window`.
     mutating func add(_ sample: Int64, at now: Instant, window: Duration) {
@@ -19,14 +21,19 @@ struct RoundTripFloor: Sendable {
             previous = now - start >= window * 2 ? nil : current
             current = nil
             windowStart = now
+            measured = true
         } else if windowStart == nil {
             windowStart = now
         }
         current = min(current ?? sample, sample)
     }
 
-    /// The least sample of the two windows; `nil` before the first.
+    /// The least sample of the two windows; `nil` until a whole window was seen: a link's
+    /// first samples come while both ends start up (handshakes, floods, recomputations on
+    /// every node at once) and are the most inflated, and a cost moved by them is a
+    /// flooded record everywhere, then another when they settle.
     var value: Int64? {
+        guard measured else { return nil }
         switch (current, previous) {
         case (let a?, let b?): return min(a, b)
         case (let a?, nil): return a

@@ -105,15 +105,18 @@ import Testing
             let heartbeat = Heartbeat(timestamp: 7, echo: at(sent).nanoseconds, echoDelay: 0)
             _ = router.handle(.message(.heartbeat(heartbeat), from: peer), at: at(arrival))
         }
-        // 8 ms: base 10 + 8.
-        echo(sentAt: 100, arrivingAt: 108)
+        // 8 ms round trips: no cost moves during the first window (start-up samples)...
+        for time in stride(from: Int64(108), through: 10_008, by: 100) { echo(sentAt: time - 8, arrivingAt: time) }
+        #expect(router.peers[peer]?.cost == 10)
+        // ...then base 10 + 8.
+        echo(sentAt: 10_100, arrivingAt: 10_108)
         #expect(router.peers[peer]?.cost == 18)
-        // Loaded: 5 s round trips. Within the round-trip window the cost stays (the 8 ms
-        // sample is still the floor)...
-        for time in stride(from: Int64(200), through: 10_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
+        // Loaded: 5 s round trips. While an 8 ms sample is in the last two windows the
+        // cost stays...
+        for time in stride(from: Int64(10_200), through: 30_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
         #expect(router.peers[peer]?.cost == 18)
         // ...and once two windows saw nothing but 5 s it moves, capped at base + 100.
-        for time in stride(from: Int64(10_100), through: 21_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
+        for time in stride(from: Int64(30_100), through: 31_000, by: 100) { echo(sentAt: time - 5_000, arrivingAt: time) }
         #expect(router.peers[peer]?.cost == 110)
     }
 
