@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// The client's only channel handler: decodes the node's frames with ArborWire's
-/// ``ClientFrameDecoder``, hands each read burst to the ``ClientCore`` in one batch, holds
+/// ``FrameStream`` of ``ClientFrameDecoder``, hands each read burst to the ``ClientCore`` in one batch, holds
 /// reads back while the events consumer is behind, and reports writability and the end.
 ///
 /// Outbound bytes pass through untouched: ``ClientCore`` encodes requests itself, in
@@ -21,52 +21,26 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let core: ClientCore
-    private let decoder: ClientFrameDecoder
-    /// Bytes of a frame that has not fully arrived.
-    private var cumulation: ByteBuffer?
+    private var responses: FrameStream<ClientFrameDecoder.Responses>
     private var events: [ArborEvent] = []
     private var payloadBytes = 0
     private var answers: [ClientResponse] = []
-    private var broken = false
 
     init(core: ClientCore) {
         self.core = core
-        self.decoder = ClientFrameDecoder(maximumFrameLength: core.configuration.maximumFrameLength)
+        self.responses = FrameStream(ClientFrameDecoder.Responses(maximumFrameLength: core.configuration.maximumFrameLength))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !broken else { return }
-        var buffer = unwrapInboundIn(data)
+        guard var bytes = responses.take(appending: unwrapInboundIn(data)) else { return }
         // Locals, not properties, in the loop: no exclusivity checks per frame.
         var events = self.events
         self.events = []
         var payloadBytes = self.payloadBytes
         var failure: WireError?
         do {
-            if var earlier = cumulation {
-                // Complete the frame the last read began with just the bytes it lacks,
-                // rather than copying this whole read behind it.
-                cumulation = nil
-                while true {
-                    // First the 4 bytes of the length, then the rest of the frame.
-                    let length = earlier.getInteger(at: earlier.readerIndex, as: UInt32.self).map { 4 + Int($0) } ?? 4
-                    let missing = Swift.min(Swift.max(length - earlier.readableBytes, 0), buffer.readableBytes)
-                    // An oversized length is left for the decoder to refuse.
-                    guard missing > 0, length <= 4 + decoder.maximumFrameLength,
-                        let piece = buffer.readSlice(length: missing)
-                    else { break }
-                    earlier.writeImmutableBuffer(piece)
-                }
-                if let response = try decoder.nextResponse(from: &earlier) {
-                    Self.sort(response, events: &events, payloadBytes: &payloadBytes, answers: &answers)
-                } else {
-                    cumulation = earlier
-                }
-            }
-            if cumulation == nil {
-                while let response = try decoder.nextResponse(from: &buffer) {
-                    Self.sort(response, events: &events, payloadBytes: &payloadBytes, answers: &answers)
-                }
+            while let response = try responses.next(from: &bytes) {
+                Self.sort(response, events: &events, payloadBytes: &payloadBytes, answers: &answers)
             }
         } catch {
             failure = error
@@ -75,12 +49,12 @@ final class ClientChannelHandler: ChannelDuplexHandler {
         self.payloadBytes = payloadBytes
         if let failure {
             // What came before the bad frame is delivered; the connection ends.
-            broken = true
+            responses.stop()
             deliver()
             core.noteCloseReason(.protocolViolation(failure.description))
             context.close(promise: nil)
-        } else if cumulation == nil, buffer.readableBytes > 0 {
-            cumulation = buffer
+        } else {
+            _ = responses.keep(bytes)
         }
     }
 
@@ -131,10 +105,9 @@ final class ClientChannelHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         deliver()
-        if let cumulation, cumulation.readableBytes > 0, !broken {
+        if responses.finish() != nil {
             core.noteCloseReason(.connectionClosed(reason: "the stream ended inside a frame"))
         }
-        cumulation = nil
         core.connectionEnded()
         context.fireChannelInactive()
     }

@@ -6,7 +6,7 @@ import NIOCore
 /// that does not decode is answered with an ERROR and the session goes on (its framing is
 /// intact); a frame that breaks the framing closes the connection.
 ///
-/// It decodes the connection's bytes itself (``ClientFrameDecoder``), so a request costs no
+/// It decodes the connection's bytes itself (a ``FrameStream`` of ``ClientFrameDecoder``), so a request costs no
 /// pass through the pipeline. Every response and message for the application goes through
 /// its ``FrameOutbox``.
 ///
@@ -24,8 +24,7 @@ final class ClientChannelHandler: ChannelInboundHandler {
 
     private let runtime: NodeRuntime
     private let outbox: FrameOutbox<ClientResponse>
-    private let decoder: ClientFrameDecoder
-    private var unread = UnreadBytes()
+    private var requests: FrameStream<ClientFrameDecoder.Requests>
     private let connection: UInt64
     private var client: ClientID?
     /// Requests were left for a later turn; reading is paused meanwhile.
@@ -41,7 +40,7 @@ final class ClientChannelHandler: ChannelInboundHandler {
         self.runtime = runtime
         self.outbox = outbox
         self.connection = connection
-        decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
+        requests = FrameStream(ClientFrameDecoder.Requests(maximumFrameLength: maximumFrameLength))
     }
 
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
@@ -59,34 +58,34 @@ final class ClientChannelHandler: ChannelInboundHandler {
     /// framing ends decoding for good and is reported like a pipeline error. Leaves the
     /// rest for a later turn when the limit is reached.
     private func decode(appending received: ByteBuffer, limit: Int, context: ChannelHandlerContext) {
-        guard var bytes = unread.take(appending: received) else { return }
+        guard var bytes = requests.take(appending: received) else { return }
         var handled = 0
         do {
-            while handled < limit, let request = try decoder.nextRequest(from: &bytes) {
+            while handled < limit, let request = try requests.next(from: &bytes) {
                 handled += 1
-                if unread.isDecoding {
+                if requests.isDecoding {
                     self.received(request, context: context)
                 }
             }
         } catch {
-            unread.stop()
+            requests.stop()
             errorCaught(context: context, error: error)
             return
         }
         if handled == limit, bytes.readableBytes > 0 {
-            _ = unread.keep(bytes)
+            _ = requests.keep(bytes)
             pause(context: context)
             return
         }
         resume(context: context)
-        if let rest = unread.keep(bytes), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
+        if let truncation = requests.keep(bytes) {
             errorCaught(context: context, error: truncation)
             return
         }
         if client == nil {
             return  // the HELLO deadline runs from the connection's start
         }
-        if unread.pendingBytes == 0 {
+        if requests.pendingBytes == 0 {
             cancelFrameDeadline()
         } else if handled > 0 || frameDeadline == nil {
             armFrameDeadline(context: context, overdue: "a frame was not completed")
@@ -178,7 +177,7 @@ final class ClientChannelHandler: ChannelInboundHandler {
         }
         cancelFrameDeadline()
         // Bytes of an incomplete frame at the end of the stream are a truncated frame.
-        if let rest = unread.finish(), let truncation = ClientFrameDecoder.truncation(atEndOf: rest) {
+        if let truncation = requests.finish() {
             errorCaught(context: context, error: truncation)
         }
         if let client {

@@ -10,7 +10,7 @@ import NIOCore
 /// reason logged; nothing a peer sends can do more than close its own link, and a peer
 /// that does not prove its id learns nothing but this node's handshake.
 ///
-/// It decodes the link's bytes itself (``PeerFrameDecoder``), so a frame costs no pass
+/// It decodes the link's bytes itself (a ``FrameStream`` of ``PeerFrameDecoder``), so a frame costs no pass
 /// through the pipeline. Messages are handed over in bursts: those decoded from one read of
 /// the socket go to the runtime together, in order, when the read completes (or the link
 /// closes), so the router takes them in one step. Every frame the link sends goes through
@@ -31,8 +31,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let connection: OverlayConnection
     private let counters: LinkCounters
     private let outbox: FrameOutbox<PeerFrame>
-    private var decoder: PeerFrameDecoder
-    private var unread = UnreadBytes()
+    private var frames: FrameStream<PeerFrameDecoder>
     private var state = State.awaitingHandshake
     /// The handshake sent on this connection: the node's, with a nonce of its own.
     private let ownHandshake: Handshake
@@ -48,7 +47,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         self.connection = connection
         self.counters = counters
         self.outbox = outbox
-        decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength)
+        frames = FrameStream(PeerFrameDecoder(maximumFrameLength: maximumFrameLength))
         var handshake = runtime.localHandshake
         handshake.extensions += PeerProof.extensions(key: runtime.configuration.key, nonce: PeerProof.freshNonce())
         ownHandshake = handshake
@@ -66,20 +65,20 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// Decodes every complete frame; a frame that does not decode ends decoding for good
     /// and is reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var bytes = unread.take(appending: unwrapInboundIn(data)) else { return }
+        guard var bytes = frames.take(appending: unwrapInboundIn(data)) else { return }
         do {
-            while let frame = try decoder.next(from: &bytes) {
+            while let frame = try frames.next(from: &bytes) {
                 counters.framesIn &+= 1
-                if unread.isDecoding {
+                if frames.isDecoding {
                     received(frame, context: context)
                 }
             }
         } catch {
-            unread.stop()
+            frames.stop()
             errorCaught(context: context, error: error)
             return
         }
-        if let rest = unread.keep(bytes), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
+        if let truncation = frames.keep(bytes) {
             errorCaught(context: context, error: truncation)
         }
     }
@@ -181,7 +180,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         // Bytes of an incomplete frame at the end of the stream: a peer that died while
         // writing (kill -9) leaves them. That ends the link like any close, it is not a
         // malformed frame: logged with the reason, not counted as one.
-        if let rest = unread.finish(), let truncation = PeerFrameDecoder.truncation(atEndOf: rest) {
+        if let truncation = frames.finish() {
             logger.info("closing link to \(peerDescription(context)): the connection ended inside a frame (\(truncation))")
         }
         // Messages decoded before the end come before the closing.

@@ -8,35 +8,16 @@ public enum ClientFrameCodec {
     /// A request frame that arrives whole but does not decode comes through as
     /// `.failure`: answer with its ``MalformedClientRequest/response`` and carry on. Broken
     /// framing is thrown to the pipeline, which should log it and close the connection.
-    public struct NodeSide: ByteToMessageDecoder, MessageToByteEncoder, Sendable {
+    public struct NodeSide: FrameDecodingCodec, MessageToByteEncoder, Sendable {
         public typealias InboundOut = Result<ClientRequest, MalformedClientRequest>
         public typealias OutboundIn = ClientResponse
 
-        public var decoder: ClientFrameDecoder
+        public var decoder: ClientFrameDecoder.Requests
         public var encoder: ClientFrameEncoder
 
         public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
-            self.decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
+            self.decoder = ClientFrameDecoder.Requests(maximumFrameLength: maximumFrameLength)
             self.encoder = ClientFrameEncoder(maximumFrameLength: maximumFrameLength)
-        }
-
-        public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-            guard let request = try decoder.nextRequest(from: &buffer) else { return .needMoreData }
-            context.fireChannelRead(Self.wrapInboundOut(request))
-            return .continue
-        }
-
-        /// At the end of the stream, bytes of an incomplete frame are a ``WireError/truncated(field:needed:available:)``.
-        public mutating func decodeLast(
-            context: ChannelHandlerContext,
-            buffer: inout ByteBuffer,
-            seenEOF: Bool
-        ) throws -> DecodingState {
-            while try decode(context: context, buffer: &buffer) == .continue {}
-            if seenEOF, buffer.readableBytes > 0 {
-                throw Framing.truncatedAtEnd(buffer)
-            }
-            return .needMoreData
         }
 
         public func encode(data: ClientResponse, out: inout ByteBuffer) throws {
@@ -46,35 +27,16 @@ public enum ClientFrameCodec {
 
     /// The application's end: decodes responses and events, encodes requests. Any
     /// decoding error is thrown to the pipeline: the node sent something it must not.
-    public struct ApplicationSide: ByteToMessageDecoder, MessageToByteEncoder, Sendable {
+    public struct ApplicationSide: FrameDecodingCodec, MessageToByteEncoder, Sendable {
         public typealias InboundOut = ClientResponse
         public typealias OutboundIn = ClientRequest
 
-        public var decoder: ClientFrameDecoder
+        public var decoder: ClientFrameDecoder.Responses
         public var encoder: ClientFrameEncoder
 
         public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
-            self.decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
+            self.decoder = ClientFrameDecoder.Responses(maximumFrameLength: maximumFrameLength)
             self.encoder = ClientFrameEncoder(maximumFrameLength: maximumFrameLength)
-        }
-
-        public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-            guard let response = try decoder.nextResponse(from: &buffer) else { return .needMoreData }
-            context.fireChannelRead(Self.wrapInboundOut(response))
-            return .continue
-        }
-
-        /// At the end of the stream, bytes of an incomplete frame are a ``WireError/truncated(field:needed:available:)``.
-        public mutating func decodeLast(
-            context: ChannelHandlerContext,
-            buffer: inout ByteBuffer,
-            seenEOF: Bool
-        ) throws -> DecodingState {
-            while try decode(context: context, buffer: &buffer) == .continue {}
-            if seenEOF, buffer.readableBytes > 0 {
-                throw Framing.truncatedAtEnd(buffer)
-            }
-            return .needMoreData
         }
 
         public func encode(data: ClientRequest, out: inout ByteBuffer) throws {

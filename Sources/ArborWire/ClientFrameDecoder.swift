@@ -30,12 +30,6 @@ public struct ClientFrameDecoder: Sendable {
         }
     }
 
-    /// The error for a stream that ended with `unread` bytes that ``nextRequest(from:)`` or
-    /// ``nextResponse(from:)`` left, the start of a frame: `nil` when nothing is left.
-    public static func truncation(atEndOf unread: ByteBuffer) -> WireError? {
-        unread.readableBytes > 0 ? Framing.truncatedAtEnd(unread) : nil
-    }
-
     /// Takes the next complete response or event off `buffer`; `nil`, consuming nothing,
     /// until it has fully arrived. After a throw the connection is unusable: close it.
     public func nextResponse(from buffer: inout ByteBuffer) throws(WireError) -> ClientResponse? {

@@ -2,6 +2,7 @@ import NIOCore
 
 /// The framing both protocols share: a 4-byte big-endian length counting the bytes that
 /// follow it, a 1-byte frame type, then the body.
+@usableFromInline
 enum Framing {
     /// Takes the next complete frame off `buffer`, or returns `nil` (consuming nothing)
     /// while it has not fully arrived.
@@ -62,6 +63,7 @@ enum Framing {
 extension Framing {
     /// The error for a stream that ended inside a frame: how many more bytes the frame at
     /// the start of `buffer` needed.
+    @usableFromInline
     static func truncatedAtEnd(_ buffer: ByteBuffer) -> WireError {
         let available = buffer.readableBytes
         let total = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map { 4 + Int($0) } ?? 4

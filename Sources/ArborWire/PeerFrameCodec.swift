@@ -6,7 +6,7 @@ import NIOCore
 /// Inbound it follows the connection phase (see ``PeerFrameDecoder``); a decoding error is
 /// thrown to the pipeline, which should log it and close the link. Outbound frames that
 /// break a limit fail their write with a ``WireError`` and nothing is sent.
-public struct PeerFrameCodec: ByteToMessageDecoder, MessageToByteEncoder, Sendable {
+public struct PeerFrameCodec: FrameDecodingCodec, MessageToByteEncoder, Sendable {
     public typealias InboundOut = PeerFrame
     public typealias OutboundIn = PeerFrame
 
@@ -22,25 +22,6 @@ public struct PeerFrameCodec: ByteToMessageDecoder, MessageToByteEncoder, Sendab
     ) {
         self.decoder = PeerFrameDecoder(maximumFrameLength: maximumFrameLength, phase: phase)
         self.encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength)
-    }
-
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try decoder.next(from: &buffer) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(frame))
-        return .continue
-    }
-
-    /// At the end of the stream, bytes of an incomplete frame are a ``WireError/truncated(field:needed:available:)``.
-    public mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        if seenEOF, buffer.readableBytes > 0 {
-            throw Framing.truncatedAtEnd(buffer)
-        }
-        return .needMoreData
     }
 
     /// Messages go through ``PeerFrameEncoder/encode(splitting:into:)``, so link state and

@@ -54,12 +54,6 @@ public struct PeerFrameDecoder: Sendable {
         return frame
     }
 
-    /// The error for a stream that ended with `unread` bytes that ``next(from:)`` left, the
-    /// start of a frame: `nil` when nothing is left.
-    public static func truncation(atEndOf unread: ByteBuffer) -> WireError? {
-        unread.readableBytes > 0 ? Framing.truncatedAtEnd(unread) : nil
-    }
-
     /// Decodes one frame body; every field is checked and the body must end with the last one.
     static func frame(type: UInt8, body: ByteBuffer) throws(WireError) -> PeerFrame {
         try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in

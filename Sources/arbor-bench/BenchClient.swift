@@ -92,9 +92,9 @@ final class BenchConnection: @unchecked Sendable {
     }
 
     /// Bytes read during set-up but not yet consumed (handed to the fast reader).
-    func takeLeftover() -> [UInt8] {
-        defer { inbound.clear() }
-        return Array(inbound.readableBytesView)
+    func takeLeftover() -> ByteBuffer {
+        defer { inbound = ByteBuffer() }
+        return inbound
     }
 
     func shutdownBoth() {
@@ -142,68 +142,69 @@ final class MessageCounter: @unchecked Sendable {
     }
 
     private func run() {
-        let capacity = 4 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
-        defer { buffer.deallocate() }
-        var filled = 0
-        let leftover = connection.takeLeftover()
-        leftover.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        filled = leftover.count
+        var frames = FrameStream(RawFrameDecoder())
+        var received = connection.takeLeftover()
+        let allocator = ByteBufferAllocator()
         while true {
-            var offset = 0
             let now = monotonicNanoseconds()
             var newlyReceived = 0
-            while filled - offset >= 5 {
-                let length = Int(UInt32(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                guard length >= 1, length <= capacity - 4 else {
-                    lock.withLock { errors.append("bad frame length \(length)") }
-                    return
-                }
-                guard filled - offset >= 4 + length else { break }
-                let type = buffer[offset + 4]
-                let body = offset + 5
-                if type == 0x84 {
-                    // origin 16, incarnation 8, sequence 8, topology (1 + n), topic (2 + m), payload (4 + k)
-                    let topologyLength = Int(buffer[body + 32])
-                    let topicAt = body + 33 + topologyLength
-                    let topicLength = Int(UInt16(bigEndian: buffer.loadUnaligned(fromByteOffset: topicAt, as: UInt16.self)))
-                    let payloadAt = topicAt + 2 + topicLength + 4
-                    if topicLength == self.topicLength, payloadAt + 8 <= offset + 4 + length {
-                        let index = Int(UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: payloadAt, as: UInt64.self)))
-                        if index >= 0, index < expected {
-                            if copies[index] == 0 {
-                                arrivals[index] = now
-                                newlyReceived += 1
-                            }
-                            copies[index] &+= 1
-                            if copies[index] > 1 { lock.withLock { duplicates += 1 } }
-                        }
-                    } else {
-                        lock.withLock { otherFrames += 1 }
+            guard var bytes = frames.take(appending: received) else { return }
+            do {
+                while let frame = try frames.next(from: &bytes) {
+                    if frame.type == ClientFrameType.message.rawValue {
+                        newlyReceived += note(frame.body, at: now)
+                    } else if frame.type == ClientFrameType.error.rawValue {
+                        lock.withLock { errors.append("ERROR frame from the node") }
                     }
-                } else if type == 0x83 {
-                    lock.withLock { errors.append("ERROR frame from the node") }
                 }
-                offset += 4 + length
+            } catch {
+                lock.withLock { errors.append("\(error)") }
+                return
             }
+            _ = frames.keep(bytes)
             if newlyReceived > 0 {
                 lock.withLock {
-                    received += newlyReceived
+                    self.received += newlyReceived
                     lastArrival = now
                 }
             }
-            if offset > 0 {
-                let rest = filled - offset
-                if rest > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: rest) }
-                filled = rest
+            // A new buffer per read: the one before may still hold the start of a frame.
+            received = allocator.buffer(capacity: 1 << 18)
+            var result = 0
+            received.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 18) { buffer in
+                result = recv(connection.fd, buffer.baseAddress, buffer.count, 0)
+                return max(result, 0)
             }
-            let count = recv(connection.fd, buffer.baseAddress! + filled, capacity - filled, 0)
-            if count <= 0 {
-                if count < 0, errno == EINTR { continue }
+            if result <= 0 {
+                if result < 0, errno == EINTR { continue }
                 return
             }
-            filled += count
         }
+    }
+
+    /// Notes the arrival of the MESSAGE whose body is `body` if it is one of the stream's:
+    /// 1 if it is the first copy of its index, else 0. Only the topic's length and the
+    /// index are read (origin 16, incarnation 8, sequence 8, topology (1 + n), topic
+    /// (2 + m), payload (4 + k)).
+    private func note(_ body: ByteBuffer, at now: UInt64) -> Int {
+        let start = body.readerIndex
+        guard let topologyLength = body.getInteger(at: start + 32, as: UInt8.self) else { return 0 }
+        let topicAt = start + 33 + Int(topologyLength)
+        let payloadAt = topicAt + 2 + topicLength + 4
+        guard body.getInteger(at: topicAt, as: UInt16.self) == UInt16(topicLength),
+            let index = body.getInteger(at: payloadAt, as: UInt64.self).map({ Int(truncatingIfNeeded: $0) })
+        else {
+            lock.withLock { otherFrames += 1 }
+            return 0
+        }
+        guard index >= 0, index < expected else { return 0 }
+        copies[index] &+= 1
+        if copies[index] > 1 {
+            lock.withLock { duplicates += 1 }
+            return 0
+        }
+        arrivals[index] = now
+        return 1
     }
 
     var receivedCount: Int { lock.withLock { received } }
