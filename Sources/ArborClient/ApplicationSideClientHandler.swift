@@ -15,7 +15,7 @@ import Darwin
 ///
 /// Outbound bytes pass through untouched: ``ClientCore`` encodes requests itself, in
 /// batches, and writes them as `ByteBuffer`s.
-final class ClientChannelHandler: ChannelDuplexHandler {
+final class ApplicationSideClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

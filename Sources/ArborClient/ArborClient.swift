@@ -146,7 +146,7 @@ public final class ArborClient: Sendable {
             .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 65536, maximum: 256 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(core: core))
+                    try channel.pipeline.syncOperations.addHandler(ApplicationSideClientHandler(core: core))
                 }
             }
         let channel: any Channel
@@ -189,7 +189,7 @@ public final class ArborClient: Sendable {
             case EACCES, EPERM: return .permissionDenied(socketPath: socketPath)
             case ENOTDIR: return .cannotConnect(socketPath: socketPath, reason: "a component of the path is not a directory")
             case EAGAIN: return .cannotConnect(socketPath: socketPath, reason: "the node's accept queue is full, try again")
-            default: return .cannotConnect(socketPath: socketPath, reason: ClientChannelHandler.describe(error))
+            default: return .cannotConnect(socketPath: socketPath, reason: ApplicationSideClientHandler.describe(error))
             }
         }
         if let error = error as? SocketAddressError, case .unixDomainSocketPathTooLong = error {

@@ -116,7 +116,7 @@ struct ClientState: Sendable {
 
 /// The engine of an ``ArborClient``: batches outbound frames, matches answers to requests,
 /// buffers events with backpressure. Safe to call from any thread; the methods marked "on
-/// the event loop" are called by ``ClientChannelHandler`` only.
+/// the event loop" are called by ``ApplicationSideClientHandler`` only.
 @usableFromInline
 final class ClientCore: Sendable {
     let eventLoop: any EventLoop

@@ -108,7 +108,7 @@ public final class ArborNode: Sendable {
                         channel.closeFuture.whenComplete { _ in runtime.clientConnectionClosed(number) }
                         let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
-                            ClientChannelHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)
+                            NodeSideClientHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)
                         )
                     }
                 }

@@ -28,7 +28,7 @@ public struct NodeConfiguration: Sendable {
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
     /// Most requests of one client handled per event-loop turn; the rest wait for the
-    /// next turn, after the loop has served sockets and timers (see ``ClientChannelHandler``).
+    /// next turn, after the loop has served sockets and timers (see ``NodeSideClientHandler``).
     public var clientRequestsPerTurn: Int = 256
     /// A client must send HELLO, and complete every frame, within this long.
     public var frameTimeout: TimeAmount = .seconds(10)

@@ -19,7 +19,7 @@ import NIOCore
 /// Bounded time: HELLO must arrive, and every frame must be complete, within
 /// ``NodeConfiguration/frameTimeout`` of the connection (or of the frame's start);
 /// otherwise the connection is closed, so a partial frame cannot hold memory for long.
-final class ClientChannelHandler: ChannelInboundHandler {
+final class NodeSideClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let runtime: NodeRuntime

@@ -7,7 +7,7 @@ import Testing
 @testable import ArborClient
 
 /// The channel handler on an `EmbeddedChannel`: frames cut anywhere by reads.
-@Suite("ClientChannelHandler")
+@Suite("ApplicationSideClientHandler")
 struct HandlerTests {
     /// Encoded MESSAGE frames with payloads of varied sizes, and what they decode to.
     func stream(count: Int) throws -> (ByteBuffer, [DeliveredMessage]) {
@@ -33,7 +33,7 @@ struct HandlerTests {
     func events(fedIn pieces: [ByteBuffer]) async throws -> [ArborEvent] {
         let channel = EmbeddedChannel()
         let core = ClientCore(eventLoop: channel.eventLoop, configuration: .init(), socketPath: "test")
-        try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(core: core))
+        try channel.pipeline.syncOperations.addHandler(ApplicationSideClientHandler(core: core))
         core.attach(channel)
         for piece in pieces {
             try channel.writeInbound(piece)
@@ -83,7 +83,7 @@ struct HandlerTests {
     @Test func oversizedFrameEndsTheConnectionAsAProtocolViolation() async throws {
         let channel = EmbeddedChannel()
         let core = ClientCore(eventLoop: channel.eventLoop, configuration: .init(), socketPath: "test")
-        try channel.pipeline.syncOperations.addHandler(ClientChannelHandler(core: core))
+        try channel.pipeline.syncOperations.addHandler(ApplicationSideClientHandler(core: core))
         core.attach(channel)
         var bad = ByteBuffer()
         bad.writeInteger(UInt32(50_000_000))
