@@ -12,10 +12,7 @@ public enum ControlAPI {
     /// Content type of every answer, errors included.
     public static let contentType = "application/json; charset=utf-8"
 
-    /// The endpoints, as documented; `{topology}` stands for a topology name.
-    public static let endpoints = [
-        "/v1/status", "/v1/peers", "/v1/topologies", "/v1/routes", "/v1/routes/{topology}",
-        "/v1/tree/{topology}", "/v1/trace/{topology}?topic=TOPIC", "/v1/events?after=SEQ&wait=SECONDS",
-        "/v1/stats",
-    ]
+    /// The endpoints, as documented (``ControlRoute/documented``); `{topology}` stands for
+    /// a topology name.
+    public static var endpoints: [String] { ControlRoute.allCases.map(\.documented) }
 }

@@ -51,45 +51,17 @@ public struct ControlClient: Sendable {
     }
 
     private func connect(timeout: Duration) throws(ControlClientError) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.count < capacity else {
-            throw .unreachable(path: socketPath, reason: "the path is longer than \(capacity - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path)
-            raw[path.count] = 0
-        }
-        #if canImport(Glibc)
-        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let socket = Darwin.socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
-        guard socket >= 0 else {
-            throw .unreachable(path: socketPath, reason: ControlClient.describe(errno))
-        }
-        let seconds = timeout.components.seconds
-        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                #if canImport(Glibc)
-                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                #else
-                Darwin.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                #endif
+        do {
+            return try UnixSocket.connect(path: socketPath, timeout: timeout)
+        } catch {
+            switch error {
+            case .pathTooLong(_, let limit):
+                throw .unreachable(path: socketPath, reason: "the path is longer than \(limit) bytes")
+            case .failed(_, _, let code):
+                let hint = code == ENOENT || code == ECONNREFUSED ? " (is arbord running? use --run-dir or ARBOR_RUN_DIR)" : ""
+                throw .unreachable(path: socketPath, reason: ControlClient.describe(code) + hint)
             }
         }
-        guard connected == 0 else {
-            let code = errno
-            close(socket)
-            let hint = code == ENOENT || code == ECONNREFUSED ? " (is arbord running? use --run-dir or ARBOR_RUN_DIR)" : ""
-            throw .unreachable(path: socketPath, reason: ControlClient.describe(code) + hint)
-        }
-        return socket
     }
 
     private func send(_ bytes: [UInt8], on socket: Int32) throws(ControlClientError) {

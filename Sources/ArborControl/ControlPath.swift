@@ -1,30 +1,30 @@
-/// Request targets of the control API, built the one way the daemon parses them.
+/// Request targets of the control API, built from ``ControlRoute`` (the table the daemon
+/// parses them by).
 public enum ControlPath {
-    public static let status = "/v1/status"
-    public static let peers = "/v1/peers"
-    public static let topologies = "/v1/topologies"
-    public static let routes = "/v1/routes"
-    public static let stats = "/v1/stats"
+    public static let status = ControlRoute.status.target()
+    public static let peers = ControlRoute.peers.target()
+    public static let topologies = ControlRoute.topologies.target()
+    public static let routes = ControlRoute.routes.target()
+    public static let stats = ControlRoute.stats.target()
 
     public static func routes(_ topology: String) -> String {
-        "/v1/routes/" + PercentEncoding.encode(topology.utf8)
+        ControlRoute.route.target(topology: topology)
     }
 
     public static func tree(_ topology: String) -> String {
-        "/v1/tree/" + PercentEncoding.encode(topology.utf8)
+        ControlRoute.tree.target(topology: topology)
     }
 
     /// The trace of a topic given as bytes (sent as `topic_hex` unless they are UTF-8).
     public static func trace(_ topology: String, topic: [UInt8]) -> String {
-        let base = "/v1/trace/" + PercentEncoding.encode(topology.utf8)
-        if String(validating: topic, as: UTF8.self) != nil {
-            return base + "?topic=" + PercentEncoding.encode(topic)
-        }
-        return base + "?topic_hex=" + TopicJSON(topic).hex
+        let query = String(validating: topic, as: UTF8.self) != nil
+            ? "topic=" + PercentEncoding.encode(topic)
+            : "topic_hex=" + TopicJSON(topic).hex
+        return ControlRoute.trace.target(topology: topology, query: query)
     }
 
     /// Events after sequence number `after`; with `wait`, a long poll of at most that many seconds.
     public static func events(after: UInt64, wait: Int? = nil) -> String {
-        "/v1/events?after=\(after)" + (wait.map { "&wait=\($0)" } ?? "")
+        ControlRoute.events.target(query: "after=\(after)" + (wait.map { "&wait=\($0)" } ?? ""))
     }
 }

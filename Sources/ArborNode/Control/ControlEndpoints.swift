@@ -3,8 +3,8 @@ import ArborCore
 import NIOCore
 import NIOHTTP1
 
-/// The control API's routing table: which path answers with which document
-/// (docs/control-api.md). Runs on the node's event loop.
+/// What each route of the control API (``ControlRoute``, the one table of paths) answers
+/// with (docs/control-api.md). Runs on the node's event loop.
 struct ControlEndpoints {
     let runtime: NodeRuntime
 
@@ -19,32 +19,29 @@ struct ControlEndpoints {
     }
 
     private func route(_ request: ControlRequest, answer: @escaping (HTTPAnswer) -> Void) throws(ControlError) {
+        guard let (route, topology) = ControlRoute.match(request.path) else {
+            let known = ControlAPI.endpoints.joined(separator: ", ")
+            throw ControlError(.notFound, "no such endpoint: /\(request.path.joined(separator: "/")); the endpoints are \(known)")
+        }
+        try request.allowParameters(route.parameters)
         let view = ControlView(runtime)
-        switch request.path {
-        case ["v1", "status"]:
-            try request.allowParameters([])
+        switch route {
+        case .status:
             answer(.json(view.status()))
-        case ["v1", "peers"]:
-            try request.allowParameters([])
+        case .peers:
             answer(.json(view.peers()))
-        case ["v1", "topologies"]:
-            try request.allowParameters([])
+        case .topologies:
             answer(.json(view.topologies()))
-        case ["v1", "routes"]:
-            try request.allowParameters([])
+        case .routes:
             answer(.json(view.routes()))
-        case let path where path.count == 3 && path[0] == "v1" && path[1] == "routes":
-            try request.allowParameters([])
-            answer(.json(view.route(try view.knownTopology(path[2]))))
-        case let path where path.count == 3 && path[0] == "v1" && path[1] == "tree":
-            try request.allowParameters([])
-            answer(.json(view.tree(try view.knownTopology(path[2]))))
-        case let path where path.count == 3 && path[0] == "v1" && path[1] == "trace":
-            try request.allowParameters(["topic", "topic_hex"])
-            let name = try view.knownTopology(path[2])
+        case .route:
+            answer(.json(view.route(try view.knownTopology(topology ?? ""))))
+        case .tree:
+            answer(.json(view.tree(try view.knownTopology(topology ?? ""))))
+        case .trace:
+            let name = try view.knownTopology(topology ?? "")
             answer(.json(view.trace(name, topic: try topic(of: request))))
-        case ["v1", "events"]:
-            try request.allowParameters(["after", "wait"])
+        case .events:
             let after = try request.unsigned("after") ?? 0
             guard let wait = try request.unsigned("wait"), wait > 0 else {
                 answer(.json(view.events(after: after)))
@@ -55,12 +52,8 @@ struct ControlEndpoints {
             runtime.followEvents(after: after, wait: .seconds(seconds)) {
                 answer(.json(ControlView(runtime).events(after: after)))
             }
-        case ["v1", "stats"]:
-            try request.allowParameters([])
+        case .stats:
             answer(.json(view.stats()))
-        default:
-            let known = ControlAPI.endpoints.joined(separator: ", ")
-            throw ControlError(.notFound, "no such endpoint: /\(request.path.joined(separator: "/")); the endpoints are \(known)")
         }
     }
 
