@@ -128,22 +128,26 @@ let package = Package(
         .executableTarget(
             name: "arbor-bench",
             dependencies: [
-                "ArborWire", "ArborCore", "ArborTrust", .product(name: "NIOCore", package: "swift-nio"),
+                "ArborWire", "ArborCore", "ArborTrust", "ArborControl", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore"]),
+        // What the test targets share: the built programs, the repository, one posix_spawn
+        // wrapper, temporary directories, a seeded generator. Not a product.
+        .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport"),
+        .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore", "ArborTestSupport"]),
         .testTarget(
             name: "ArborTrustTests",
             dependencies: ["ArborTrust", "ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Depends on the `arbor` executable so it is built before the tests that run it.
-        .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "arbor"]),
+        .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "ArborTestSupport", "arbor"]),
         .testTarget(
             name: "ArborDiscoveryTests",
             dependencies: [
                 "ArborDiscovery",
                 "ArborCore",
+                "ArborTestSupport",
                 // Listed so that `swift test` always builds the probe the mDNS tests launch.
                 "arbor-discovery-probe",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "ArborControlTests",
             dependencies: [
-                "ArborControl", "ArborCore", "ArborWire", "arbord", "arbor",
+                "ArborControl", "ArborCore", "ArborWire", "ArborTestSupport", "arbord", "arbor",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -168,6 +172,7 @@ let package = Package(
                 "ArborClient",
                 "ArborWire",
                 "ArborCore",
+                "ArborTestSupport",
                 "arbor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -180,6 +185,7 @@ let package = Package(
             dependencies: [
                 "ArborWire",
                 "ArborCore",
+                "ArborTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -189,7 +195,10 @@ let package = Package(
         // the `arbord` executable so it is built before the tests that start it.
         .testTarget(
             name: "ArborIntegrationTests",
-            dependencies: ["ArborWire", "ArborCore", "ArborTrust", .product(name: "NIOCore", package: "swift-nio"), "arbord"]
+            dependencies: [
+                "ArborWire", "ArborCore", "ArborTrust", "ArborControl", "ArborTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), "arbord",
+            ]
         ),
     ]
 )

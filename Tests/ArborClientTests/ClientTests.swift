@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import Testing
@@ -182,7 +183,7 @@ struct ClientTests {
     }
 
     @Test func nodeNotRunningSaysSoInOneLine() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory("client")
         do {
             _ = try await ArborClient.connect(runDirectory: directory.path, name: "t")
             Issue.record("connect should have thrown")
@@ -193,7 +194,7 @@ struct ClientTests {
     }
 
     @Test func socketWithoutListenerIsNotAccepting() async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory("client")
         let path = directory.path + "/client.sock"
         // Bound but never listening: what a crashed node leaves behind.
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

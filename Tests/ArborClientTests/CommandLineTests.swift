@@ -1,5 +1,6 @@
 import ArborClient
 import ArborCore
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -135,7 +136,7 @@ struct CommandLineTests {
 
     @Test func subscriberSeesLiveMessagesOfSeveralPrefixesAtOnce() async throws {
         let node = try await TestNode()
-        let sub = try RunningProcess(arborBinary(), ["sub", "nasdaq.quotes", "AAPL", "MSFT", "--count", "3", "--run-dir", node.runDirectory])
+        let sub = try RunningProcess(builtProgram("arbor"), ["sub", "nasdaq.quotes", "AAPL", "MSFT", "--count", "3", "--run-dir", node.runDirectory])
         #expect(await node.wait { $0.subscriptions == 2 })
         let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "pub")
         try await publisher.publish(quotes, topic: "AAPL", payload: Array("1".utf8))
@@ -160,7 +161,7 @@ struct CommandLineTests {
 
     @Test func publisherReadsStandardInputAsItComes() async throws {
         let node = try await TestNode()
-        let pub = try RunningProcess(arborBinary(), ["pub", "nasdaq.quotes", "AAPL", "--run-dir", node.runDirectory])
+        let pub = try RunningProcess(builtProgram("arbor"), ["pub", "nasdaq.quotes", "AAPL", "--run-dir", node.runDirectory])
         pub.write("one\n")
         #expect(await node.wait { $0.publishes == 1 })
         pub.write("two\nthree\n")

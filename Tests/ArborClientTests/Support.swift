@@ -1,42 +1,5 @@
+import ArborTestSupport
 import Foundation
-
-/// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// The built `arbor` executable: beside the test bundle, or `ARBOR_BINARY`.
-func arborBinary() -> String {
-    if let path = ProcessInfo.processInfo.environment["ARBOR_BINARY"] { return path }
-    #if os(Linux)
-    let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    #else
-    let me = Bundle.main.bundleURL
-    #endif
-    var directory = me.deletingLastPathComponent()
-    while directory.path != "/" {
-        let candidate = directory.appendingPathComponent("arbor").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    return repositoryRoot.appendingPathComponent(".build/debug/arbor").path
-}
-
-/// Where a program is on PATH, if anywhere.
-func which(_ program: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-/// What a finished program wrote and how it ended.
-struct ProcessOutput: Sendable {
-    let status: Int32
-    let standardOutput: String
-    let standardError: String
-
-    var lines: [String] {
-        standardOutput.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-    }
-}
 
 /// Held while pipes are made and a program started: tests run in parallel, and a child
 /// started meanwhile would inherit the other pipes' descriptors (keeping them open, so
@@ -133,7 +96,7 @@ final class RunningProcess: @unchecked Sendable {
             if let restErr { errorData.append(restErr) }
             return ProcessOutput(
                 status: process.terminationStatus,
-                standardOutput: String(decoding: outputData, as: UTF8.self),
+                output: outputData,
                 standardError: String(decoding: errorData, as: UTF8.self)
             )
         }
@@ -161,7 +124,7 @@ func arbor(_ arguments: [String], input: String = "", environment: [String: Stri
 func arbor(_ arguments: [String], bytes: [UInt8], environment: [String: String] = [:], within seconds: Double = 30) async throws
     -> ProcessOutput
 {
-    let running = try RunningProcess(arborBinary(), arguments, environment: environment)
+    let running = try RunningProcess(builtProgram("arbor"), arguments, environment: environment)
     running.write(bytes)
     return await running.finish(within: seconds)
 }

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import NIOConcurrencyHelpers
@@ -36,7 +37,7 @@ final class TestNode: Sendable {
     ///   reading for `stall`, then reads `readChunk` bytes at a time; it answers PING,
     ///   counts PUBLISH frames without decoding them and ignores everything else.
     init(stall: TimeAmount? = nil, readChunk: Int = 16 * 1024) async throws {
-        directory = try TemporaryDirectory()
+        directory = try TemporaryDirectory("client")
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let broker = Broker()
         self.broker = broker
@@ -310,20 +311,5 @@ final class SlowSink: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: stall) {
             loopBound.value.read()
         }
-    }
-}
-
-/// A temporary directory removed when the value is deinitialised.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        // Short: a Unix socket path has at most 107 bytes.
-        path = "/tmp/arbor-client-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
     }
 }

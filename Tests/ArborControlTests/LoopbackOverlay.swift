@@ -1,4 +1,5 @@
 import ArborControl
+import ArborTestSupport
 import Foundation
 
 /// A loopback overlay of real `arbord` processes forming a triangle, declared in a

@@ -1,4 +1,5 @@
 import ArborControl
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -29,60 +30,60 @@ extension OverlayTests {
         let cID = try overlay.get("c", ControlPath.status, as: StatusDocument.self).id
         let status = try arbor("status", "--run-dir", c)
         #expect(status.status == 0)
-        #expect(status.text.hasPrefix("node             c (\(cID))\n"), "\(status.text)")
+        #expect(status.standardOutput.hasPrefix("node             c (\(cID))\n"), "\(status.standardOutput)")
         for line in [
             "realm            default", "peer links on    \(overlay["c"].listen)", "run dir          \(c)",
             "control socket   \(overlay["c"].controlSocket)", "client socket    \(overlay["c"].clientSocket)",
             "discovery        static: running (2 addresses from --peer and topology files)",
             "peers up         2", "nodes known      3", "topologies held  1", "clients          1",
         ] {
-            #expect(status.text.contains(line + "\n"), "status lacks '\(line)':\n\(status.text)")
+            #expect(status.standardOutput.contains(line + "\n"), "status lacks '\(line)':\n\(status.standardOutput)")
         }
 
         let peers = try arbor("peers", "--run-dir", c)
         #expect(peers.status == 0)
-        let peerRows = rows(peers.text)
-        #expect(peerRows.first?.prefix(4) == ["NAME", "STATE", "FOUND", "ADDRESS"], "\(peers.text)")
+        let peerRows = rows(peers.standardOutput)
+        #expect(peerRows.first?.prefix(4) == ["NAME", "STATE", "FOUND", "ADDRESS"], "\(peers.standardOutput)")
         #expect(peerRows.dropFirst().map { Array($0.prefix(4)) } == [
             ["a", "up", "static", overlay["a"].listen], ["b", "up", "static", overlay["b"].listen],
-        ], "\(peers.text)")
-        let inbound = rows(try arbor("peers", "--run-dir", a).text).dropFirst().map { Array($0.prefix(3)) }
+        ], "\(peers.standardOutput)")
+        let inbound = rows(try arbor("peers", "--run-dir", a).standardOutput).dropFirst().map { Array($0.prefix(3)) }
         #expect(inbound == [["b", "up", "inbound"], ["c", "up", "inbound"]])
 
         let topologies = try arbor("topologies", "--run-dir", a)
         #expect(topologies.status == 0)
-        #expect(rows(topologies.text).first?.prefix(2) == ["NAME", "SOURCE"], "\(topologies.text)")
-        #expect(rows(topologies.text).dropFirst().map { Array($0.prefix(9)) } == [
+        #expect(rows(topologies.standardOutput).first?.prefix(2) == ["NAME", "SOURCE"], "\(topologies.standardOutput)")
+        #expect(rows(topologies.standardOutput).dropFirst().map { Array($0.prefix(9)) } == [
             ["demo.quotes", "file", "v1", "(here)", "yes", "a", "declared", "(root)", "b"],
-        ], "\(topologies.text)")
-        let atC = rows(try arbor("topologies", "--run-dir", c).text).dropFirst().map { Array($0.prefix(8)) }
+        ], "\(topologies.standardOutput)")
+        let atC = rows(try arbor("topologies", "--run-dir", c).standardOutput).dropFirst().map { Array($0.prefix(8)) }
         #expect(atC == [["demo.quotes", "file", "v1", "(here)", "yes", "a", "declared", "b"]])
 
         // From b: c is a certain destination with a known subscriber; a is pruned.
         let trace = try arbor("trace", Self.topology, "AAPL", "--run-dir", b)
         #expect(trace.status == 0)
-        #expect(trace.text.hasPrefix("trace demo.quotes \"AAPL\" from b (root a)\n"), "\(trace.text)")
-        let traceRows = rows(trace.text)
-        #expect(traceRows.contains(["├─", "a", "pruned", "none"]), "\(trace.text)")
-        #expect(traceRows.contains(["└─", "c", "sends", "\"AAPL\"", "\"AAPL\""]), "\(trace.text)")
-        #expect(traceRows.contains(["c", "certain", "yes", "b", "→", "c"]), "\(trace.text)")
+        #expect(trace.standardOutput.hasPrefix("trace demo.quotes \"AAPL\" from b (root a)\n"), "\(trace.standardOutput)")
+        let traceRows = rows(trace.standardOutput)
+        #expect(traceRows.contains(["├─", "a", "pruned", "none"]), "\(trace.standardOutput)")
+        #expect(traceRows.contains(["└─", "c", "sends", "\"AAPL\"", "\"AAPL\""]), "\(trace.standardOutput)")
+        #expect(traceRows.contains(["c", "certain", "yes", "b", "→", "c"]), "\(trace.standardOutput)")
         // From a the path goes on through b to c; nobody wants MSFT.
-        let fromA = rows(try arbor("trace", Self.topology, "AAPL", "--run-dir", a).text)
+        let fromA = rows(try arbor("trace", Self.topology, "AAPL", "--run-dir", a).standardOutput)
         #expect(fromA.contains(["c", "possible", "maybe", "a", "→", "b", "→", "c"]))
         let nobody = try arbor("trace", Self.topology, "MSFT", "--run-dir", a)
-        #expect(nobody.text.contains("no destination: nobody this node knows of wants \"MSFT\""), "\(nobody.text)")
+        #expect(nobody.standardOutput.contains("no destination: nobody this node knows of wants \"MSFT\""), "\(nobody.standardOutput)")
 
         let statsA = try arbor("stats", "--run-dir", a)
         #expect(statsA.status == 0)
-        #expect(statsA.text.hasPrefix("messages   published 8, received 0, forwarded 5, delivered 0\n"), "\(statsA.text)")
-        #expect(statsA.text.contains("no_interest 3,"), "\(statsA.text)")
+        #expect(statsA.standardOutput.hasPrefix("messages   published 8, received 0, forwarded 5, delivered 0\n"), "\(statsA.standardOutput)")
+        #expect(statsA.standardOutput.contains("no_interest 3,"), "\(statsA.standardOutput)")
         let statsC = try arbor("stats", "--run-dir", c)
-        #expect(statsC.text.hasPrefix("messages   published 0, received 5, forwarded 0, delivered 5\n"), "\(statsC.text)")
-        #expect(statsC.text.contains("local      clients 1, subscriptions 1\n"), "\(statsC.text)")
-        let cRows = rows(statsC.text)
-        #expect(cRows.contains { $0.first == "demo.quotes" && $0.count == 7 && $0[1] == "5" && $0[6] == "5" }, "\(statsC.text)")
-        #expect(cRows.contains { $0.first == "b" && $0.count == 7 && $0[1] == "5" }, "\(statsC.text)")
-        #expect(cRows.contains { $0.first == "a" && $0.count == 7 && $0[1] == "0" }, "\(statsC.text)")
+        #expect(statsC.standardOutput.hasPrefix("messages   published 0, received 5, forwarded 0, delivered 5\n"), "\(statsC.standardOutput)")
+        #expect(statsC.standardOutput.contains("local      clients 1, subscriptions 1\n"), "\(statsC.standardOutput)")
+        let cRows = rows(statsC.standardOutput)
+        #expect(cRows.contains { $0.first == "demo.quotes" && $0.count == 7 && $0[1] == "5" && $0[6] == "5" }, "\(statsC.standardOutput)")
+        #expect(cRows.contains { $0.first == "b" && $0.count == 7 && $0[1] == "5" }, "\(statsC.standardOutput)")
+        #expect(cRows.contains { $0.first == "a" && $0.count == 7 && $0[1] == "0" }, "\(statsC.standardOutput)")
     }
 
     @Test(.timeLimit(.minutes(2)))

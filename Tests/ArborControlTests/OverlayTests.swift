@@ -1,4 +1,5 @@
 import ArborControl
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -154,8 +155,8 @@ import Testing
 
         // The CLI shows the same events.
         let cli = try arbor("events", "--run-dir", overlay["c"].runDirectory)
-        #expect(cli.status == 0 && cli.text.contains("peer down    b"))
-        #expect(cli.text.contains("reroute      demo.quotes: [root a, parent b, children none, engaged b] -> [root a, parent a, children none, engaged a]"))
+        #expect(cli.status == 0 && cli.standardOutput.contains("peer down    b"))
+        #expect(cli.standardOutput.contains("reroute      demo.quotes: [root a, parent b, children none, engaged b] -> [root a, parent a, children none, engaged a]"))
     }
 
     /// Every inspection command's `--json` against `curl` on the same path. Most documents
@@ -196,23 +197,23 @@ import Testing
             #expect(fromCurl.status == 0 && fromCLI.status == 0, "\(name): \(command) \(fromCLI.standardError)")
             // A peer link's cost follows its measured RTT, so it moves like rtt_ms (seen on a busy machine).
             let also: [String] = command[0] == "peers" ? ["cost"] : []
-            let (curlText, curlMasked) = Self.maskingVolatileValues(fromCurl.text, also: also)
-            let (cliText, cliMasked) = Self.maskingVolatileValues(fromCLI.text, also: also)
+            let (curlText, curlMasked) = Self.maskingVolatileValues(fromCurl.standardOutput, also: also)
+            let (cliText, cliMasked) = Self.maskingVolatileValues(fromCLI.standardOutput, also: also)
             let volatile = ["status", "peers", "stats"].contains(command[0])
             #expect(volatile || curlMasked == 0, "\(name): \(path) has values that move but is not masked")
             #expect(
                 !cliText.isEmpty && curlText == cliText && curlMasked == cliMasked,
-                "\(name): arbor \(command.joined(separator: " ")) --json differs from curl \(path)\n\(fromCLI.text)\n\(fromCurl.text)"
+                "\(name): arbor \(command.joined(separator: " ")) --json differs from curl \(path)\n\(fromCLI.standardOutput)\n\(fromCurl.standardOutput)"
             )
             // Both are the JSON document of that endpoint.
-            #expect((try? JSONSerialization.jsonObject(with: fromCLI.standardOutput)) != nil)
+            #expect((try? JSONSerialization.jsonObject(with: fromCLI.output)) != nil)
         }
         // The events compared are not trivial: c's peers came up and it joined the tree.
         let events = try overlay.get("c", ControlPath.events(after: 0), as: EventsDocument.self).events
         #expect(events.count > 2 && events.contains { $0.type == "route_changed" })
         // And the human form of routes on c names its parent.
         let routes = try arbor("routes", Self.topology, "--run-dir", overlay["c"].runDirectory)
-        #expect(routes.status == 0 && routes.text.hasPrefix("demo.quotes: root a (declared), parent b\n"))
+        #expect(routes.status == 0 && routes.standardOutput.hasPrefix("demo.quotes: root a (declared), parent b\n"))
     }
 
     /// Keys (of /v1/status, /v1/peers, /v1/stats) whose values change between two reads of
@@ -262,9 +263,9 @@ import Testing
                     samples[key] = {"type": family.type, "value": sample.value}
             print(json.dumps(samples))
             """
-        let parsed = try run(python, ["-c", parser], input: scraped.standardOutput)
+        let parsed = try run(python, ["-c", parser], input: scraped.output)
         #expect(parsed.status == 0, "\(parsed.standardError)")
-        let samples = try JSONDecoder().decode([String: Sample].self, from: parsed.standardOutput)
+        let samples = try JSONDecoder().decode([String: Sample].self, from: parsed.output)
         func value(_ name: String, _ labels: String = "{}") -> Double? {
             samples[name + labels]?.value
         }
@@ -284,9 +285,9 @@ import Testing
             try overlay.get("a", ControlPath.stats, as: StatsDocument.self).failovers.count >= 1
         })
         let after = try run(curl, ["-sS", "--fail", "http://\(address)/metrics"])
-        #expect(String(decoding: after.standardOutput, as: UTF8.self).contains("arbor_failover_seconds_count 1"))
+        #expect(after.standardOutput.contains("arbor_failover_seconds_count 1"))
         let notFound = try run(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://\(address)/other"])
-        #expect(notFound.text == "404")
+        #expect(notFound.standardOutput == "404")
     }
 
     private struct Sample: Decodable {
@@ -350,12 +351,12 @@ import Testing
         let runDirectory = overlay["a"].runDirectory
         for command in [["tree", Self.topology], ["trace", Self.topology, "AAPL"]] {
             let graph = try run(builtProgram("arbor"), command + ["--dot", "--run-dir", runDirectory])
-            #expect(graph.status == 0 && graph.text.hasPrefix("graph "))
-            let svg = try run(dot, ["-Tsvg"], input: graph.standardOutput)
-            #expect(svg.status == 0 && svg.text.contains("<svg"), "\(svg.standardError)")
+            #expect(graph.status == 0 && graph.standardOutput.hasPrefix("graph "))
+            let svg = try run(dot, ["-Tsvg"], input: graph.output)
+            #expect(svg.status == 0 && svg.standardOutput.contains("<svg"), "\(svg.standardError)")
         }
         let human = try arbor("tree", Self.topology, "--run-dir", runDirectory)
-        #expect(human.text.contains("└─ b") && human.text.contains("└─ c") && human.text.contains("← this node"))
+        #expect(human.standardOutput.contains("└─ b") && human.standardOutput.contains("└─ c") && human.standardOutput.contains("← this node"))
     }
 
     @Test(.timeLimit(.minutes(2)))

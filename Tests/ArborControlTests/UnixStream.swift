@@ -1,3 +1,4 @@
+import ArborControl
 import Foundation
 
 /// A blocking Unix stream socket with a receive timeout, for speaking raw protocols to a
@@ -6,25 +7,10 @@ final class UnixStream {
     private let socket: Int32
 
     init(path: String, timeout: Duration = .seconds(5)) throws {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(socket)
-            throw OverlayError("cannot connect to \(path): errno \(code)")
+        do {
+            socket = try UnixSocket.connect(path: path, timeout: timeout)
+        } catch {
+            throw OverlayError("cannot connect to \(path): \(error)")
         }
     }
 

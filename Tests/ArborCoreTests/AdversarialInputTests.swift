@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import Testing
 
 /// A fuzzer of the router: a bounded run of adversarial peer input, as a forged peer would
@@ -59,9 +60,9 @@ struct AdversarialInputTests {
 
 /// Values a forged peer would pick: mostly the edges of each range.
 private struct Fuzz {
-    var random: TestRandom
+    var random: SplitMix64
 
-    init(seed: UInt64) { random = TestRandom(seed: seed) }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     mutating func next() -> UInt64 { random.next() }
 

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 
 /// Helpers shared by the overlay tests.
 enum Overlay {
@@ -24,14 +25,11 @@ enum Overlay {
 
     /// `count` distinct ids drawn from `seed`.
     static func ids(_ count: Int, seed: UInt64) -> [NodeID] {
-        var state = seed
+        var random = SplitMix64(seed: seed)
         var result = Set<NodeID>()
         while result.count < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            result.insert(NodeID(high: z ^ (z >> 31), low: state))
+            let high = random.next()
+            result.insert(NodeID(high: high, low: random.state))
         }
         return result.sorted()
     }

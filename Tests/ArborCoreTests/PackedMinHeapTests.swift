@@ -1,4 +1,5 @@
 @testable import ArborCore
+import ArborTestSupport
 import Testing
 
 @Suite struct PackedMinHeapTests {
@@ -6,7 +7,7 @@ import Testing
     /// order, like a sorted list.
     @Test(arguments: 0..<20)
     func popsInAscendingOrderLikeASortedList(seed: Int) {
-        var generator = TestRandom(seed: UInt64(seed) + 7)
+        var generator = SplitMix64(seed: UInt64(seed) + 7)
         var heap = PackedMinHeap(capacity: 16)
         var reference: [UInt64] = []
         var popped: [UInt64] = []

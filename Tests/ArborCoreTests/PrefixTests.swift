@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import Testing
 
 @Suite struct PrefixTests {
@@ -59,7 +60,7 @@ import Testing
     /// Trie, aggregated set and brute force agree on random prefixes and topics.
     @Test(arguments: 0..<20)
     func trieAndSetMatchLikeBruteForce(seed: Int) {
-        var generator = TestRandom(seed: UInt64(seed))
+        var generator = SplitMix64(seed: UInt64(seed))
         let alphabet: [UInt8] = Array("ABC".utf8)
         func word(_ maximum: Int) -> Topic {
             Topic((0..<Int.random(in: 0...maximum, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
@@ -84,19 +85,6 @@ import Testing
             }
             #expect(set == PrefixSet(held))
         }
-    }
-}
-
-/// A tiny seeded generator for tests (splitmix64).
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -24,6 +24,7 @@ private let availableAgain = "mDNS discovery available again"
     "AvahiDiscovery on a real mDNS LAN",
     .serialized,
     .disabled(if: MDNSPaths.skipRequested, "ARBOR_SKIP_MDNS_TESTS=1"),
+    .disabled(if: MDNSPaths.unavailable != nil, "needs root, iproute2, dbus-daemon and avahi-daemon (tools/mdns-fixture check)"),
     .timeLimit(.minutes(2))
 )
 struct AvahiIntegrationTests {

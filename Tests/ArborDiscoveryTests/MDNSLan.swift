@@ -1,33 +1,29 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
 /// The real mDNS LAN of tools/mdns-fixture, and arbor-discovery-probe processes on it.
 ///
-/// Needs root, iproute2, dbus-daemon and avahi-daemon. When they are missing the tests fail
-/// with the fixture's message (CI installs them); `ARBOR_SKIP_MDNS_TESTS=1` skips them
-/// explicitly instead.
+/// Needs root, iproute2, dbus-daemon and avahi-daemon. Without them the tests are skipped
+/// with the fixture's reason (`tools/mdns-fixture check`), unless
+/// `ARBOR_REQUIRE_MDNS_TESTS=1` (tools/test sets it: CI has them), which makes them fail
+/// with it instead; `ARBOR_SKIP_MDNS_TESTS=1` skips them in any case.
 enum MDNSPaths {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixture = packageRoot.appendingPathComponent("tools/mdns-fixture").path
+    static let fixture = repositoryRoot.appendingPathComponent("tools/mdns-fixture").path
 
-    /// The probe sits next to the test binary in the build directory.
-    static var probe: String {
-        if let path = ProcessInfo.processInfo.environment["ARBOR_DISCOVERY_PROBE"] { return path }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = executable.deletingLastPathComponent()
-        // macOS-style bundles (…/X.xctest/Contents/MacOS/X) do not occur on Linux, but be safe.
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("arbor-discovery-probe").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return executable.deletingLastPathComponent().appendingPathComponent("arbor-discovery-probe").path
-    }
+    static var probe: String { builtProgram("arbor-discovery-probe") }
 
     static var skipRequested: Bool {
         ProcessInfo.processInfo.environment["ARBOR_SKIP_MDNS_TESTS"] == "1"
     }
+
+    /// Why the fixture cannot run here (what `tools/mdns-fixture check` says), or `nil`
+    /// when it can or the tests are required to run.
+    static let unavailable: String? = {
+        guard ProcessInfo.processInfo.environment["ARBOR_REQUIRE_MDNS_TESTS"] != "1" else { return nil }
+        guard let (status, output) = try? runCommand(fixture, ["check"]) else { return "cannot run \(fixture) check" }
+        return status == 0 ? nil : output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
 }
 
 struct FixtureError: Error, CustomStringConvertible {
@@ -42,33 +38,9 @@ final class Child: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32?
 
-    /// `fds` maps the child's 0, 1, 2 to descriptors of ours.
+    /// `stdin`, `stdout` and `stderr` are descriptors of ours for the child's 0, 1 and 2.
     init(_ path: String, _ arguments: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        // A clean signal state: children inherit the spawning thread's mask (test threads
-        // block signals) and ignored signals; daemons started by the fixture would then
-        // ignore the fixture's SIGTERM.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        var allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw FixtureError(description: "posix_spawn \(path) failed: \(result)") }
-        self.pid = pid
+        pid = try spawnProcess(path, arguments, input: .descriptor(stdin), output: .descriptor(stdout), error: .descriptor(stderr))
     }
 
     /// The exit status (or 128 + signal) once it has exited; nil while it runs.

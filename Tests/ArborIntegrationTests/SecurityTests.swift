@@ -17,11 +17,9 @@ extension MultiProcess {
         /// the attacker gets the node's handshake (and proof) and nothing of the overlay.
         @Test("(a) impersonating c at b1 is refused; c's link and its subscriber are unaffected", .timeLimit(.minutes(2)))
         func impersonation() async throws {
-            let cluster = try Cluster(.diamond)
-            defer { cluster.teardown() }
-            try await cluster.start()
-            let run = try await StreamRun(cluster, rate: 200)
-            defer { run.close() }
+            let target = try await Target.start(.diamond)
+            defer { target.close() }
+            let cluster = target.cluster
             let (b1, c) = (cluster["b1"], cluster["c"])
             let victim = try handshake(ofNodeOnPort: c.port)
             let victimKey = try #require(victim.extensionValue(HandshakeExtension.publicKeyTag))
@@ -52,9 +50,7 @@ extension MultiProcess {
             #expect(b1.lines(containing: "node id not proven").count >= 2, "\(b1.tail())")
             #expect(try cluster.peerIsUp("b1", "c"))
             #expect(cluster.parent(of: "c") == "b1")
-            let report = try await run.finish(faultAt: attackAt)
-            run.expectIntact(report, cluster)
-            #expect(report.missing.isEmpty, "\(report)")
+            let report = try await target.finish(attackAt: attackAt)
             #expect(cluster.stats("b1")?["identities_not_proven"] == 2)
             // c's key is readable by its service's user only.
             let attributes = try FileManager.default.attributesOfItem(atPath: c.stateDirectory + "/node-key")
@@ -68,11 +64,9 @@ extension MultiProcess {
         /// last version: all dropped and counted, a stays up, the stream goes on.
         @Test("(b) forged records and flushes for other nodes' ids are dropped; the node stays up", .timeLimit(.minutes(2)))
         func forgedRecords() async throws {
-            let cluster = try Cluster(.diamond)
-            defer { cluster.teardown() }
-            try await cluster.start()
-            let run = try await StreamRun(cluster, rate: 200)
-            defer { run.close() }
+            let target = try await Target.start(.diamond)
+            defer { target.close() }
+            let cluster = target.cluster
             let a = cluster["a"]
             let c = try handshake(ofNodeOnPort: cluster["c"].port)
             let b1 = try handshake(ofNodeOnPort: cluster["b1"].port)
@@ -93,12 +87,10 @@ extension MultiProcess {
                 try mallory.send(.message(.flush([flush])))
             }
             #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["unauthentic_records"] ?? 0) >= 12 })
-            let report = try await run.finish(faultAt: attackAt)
+            let report = try await target.finish(attackAt: attackAt)
             for name in cluster.spec.nodes {
                 #expect(cluster[name].isRunning, "\(name)\n\(cluster[name].tail())")
             }
-            run.expectIntact(report, cluster)
-            #expect(report.missing.isEmpty, "\(report)")
             #expect(cluster.parent(of: "c") == "b1")
             #expect(!a.lines(containing: "without a valid seal").isEmpty)
             print("forged records at a: \(cluster.stats("a")?["unauthentic_records"] ?? 0) dropped; \(report)")
@@ -110,11 +102,9 @@ extension MultiProcess {
         /// is still permitted and the stream goes on.
         @Test("(c) a definition with a huge version and publishers [mallory] does not take over", .timeLimit(.minutes(2)))
         func forgedDefinition() async throws {
-            let cluster = try Cluster(.diamond)
-            defer { cluster.teardown() }
-            try await cluster.start()
-            let run = try await StreamRun(cluster, rate: 200)
-            defer { run.close() }
+            let target = try await Target.start(.diamond)
+            defer { target.close() }
+            let cluster = target.cluster
             let a = cluster["a"]
             let aID = try handshake(ofNodeOnPort: a.port).node
             let mallory = try FakePeer(port: a.port, name: "mallory")
@@ -129,9 +119,7 @@ extension MultiProcess {
             try mallory.send(.message(.linkState([mallory.ownRecord(sequence: 1, links: [Link(neighbor: aID, cost: 1)], definitions: takeovers)])))
             #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["records_installed"] ?? 0) > installedBefore })
             try await Task.sleep(for: .seconds(1))
-            let report = try await run.finish(faultAt: attackAt)
-            run.expectIntact(report, cluster)
-            #expect(report.missing.isEmpty, "\(report)")
+            let report = try await target.finish(attackAt: attackAt)
             for node in cluster.spec.nodes {
                 let api = try #require(ControlAPI.available(on: cluster[node]))
                 let topologies = try #require(try api.get("/v1/topologies") as? [[String: Any]])
@@ -150,11 +138,9 @@ extension MultiProcess {
         func nonPublisher() async throws {
             var spec = TopologySpec.diamond
             spec.publishers = ["a"]
-            let cluster = try Cluster(spec)
-            defer { cluster.teardown() }
-            try await cluster.start()
-            let run = try await StreamRun(cluster, rate: 200)
-            defer { run.close() }
+            let target = try await Target.start(spec)
+            defer { target.close() }
+            let (cluster, run) = (target.cluster, target.run)
             let c = cluster["c"]
             let cID = try handshake(ofNodeOnPort: c.port).node
             let mallory = try FakePeer(port: c.port, name: "mallory")
@@ -178,11 +164,41 @@ extension MultiProcess {
             #expect(await eventually(timeout: .seconds(10)) {
                 (cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) >= count
             }, "\(c.tail())")
-            let report = try await run.finish(faultAt: attackAt)
-            run.expectIntact(report, cluster)
-            #expect(report.missing.isEmpty, "\(report)")
+            let report = try await target.finish(attackAt: attackAt)
             #expect(!run.subscription.messages.contains { $0.payloadText.hasPrefix("mallory:") })
             print("non-publisher at c: \(cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) dropped; \(report)")
+        }
+
+        /// A live topology under attack: its nodes, and a 200 msg/s stream from a to a
+        /// subscriber on c that must come through whole.
+        struct Target {
+            let cluster: Cluster
+            let run: StreamRun
+
+            static func start(_ spec: TopologySpec) async throws -> Target {
+                let cluster = try Cluster(spec)
+                do {
+                    try await cluster.start()
+                    return Target(cluster: cluster, run: try await StreamRun(cluster, rate: 200))
+                } catch {
+                    cluster.teardown()
+                    throw error
+                }
+            }
+
+            /// Ends the stream and checks it: nothing lost, nothing twice, however the
+            /// attack that began at `attackAt` went.
+            func finish(attackAt: ContinuousClock.Instant, sourceLocation: SourceLocation = #_sourceLocation) async throws -> StreamReport {
+                let report = try await run.finish(faultAt: attackAt)
+                run.expectIntact(report, cluster, sourceLocation: sourceLocation)
+                #expect(report.missing.isEmpty, "\(report)", sourceLocation: sourceLocation)
+                return report
+            }
+
+            func close() {
+                run.close()
+                cluster.teardown()
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func checkReportsEachProblemOnALineAndFails() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory("topology")
         let file = try directory.write("bad.yaml", "topologies:\n  - name: t\n    rooot: a\n")
         let result = try arbor("check", file)
         #expect(result.status == 1)
@@ -70,7 +71,7 @@ import Testing
         #expect(dot.hasSuffix("}\n"))
         // Graphviz is installed from apt where CI runs; without it only the text is checked.
         guard let graphviz = which("dot") else { return }
-        let svg = try run(graphviz, ["-Tsvg"], input: dot)
+        let svg = try run(graphviz, ["-Tsvg"], input: Data(dot.utf8))
         #expect(svg.status == 0)
         #expect(svg.standardError.isEmpty)
         #expect(svg.standardOutput.contains("<svg"))

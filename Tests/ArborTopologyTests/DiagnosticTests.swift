@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborTopology
 import Testing
 
@@ -119,7 +120,7 @@ import Testing
     }
 
     @Test func duplicateTopologyAcrossFiles() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory("topology")
         let first = try directory.write("a.yaml", "topologies:\n  - name: shared.name\n")
         let second = try directory.write("b.yml", "# another\ntopologies:\n  - name: shared.name\n")
         try directory.write("notes.txt", "ignored")
@@ -340,7 +341,7 @@ import Testing
     }
 
     @Test func largerThanFourMebibytes() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory("topology")
         let padding = "# " + String(repeating: "x", count: 99) + "\n"
         let body = "topologies:\n  - name: t\n" + String(repeating: padding, count: (4 << 20) / padding.utf8.count + 1)
         let file = try directory.write("big.yaml", body)

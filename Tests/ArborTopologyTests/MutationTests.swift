@@ -1,3 +1,4 @@
+import ArborTestSupport
 import ArborTopology
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ import Testing
     @Test(arguments: examples)
     func mutatedExamplesFailCleanly(_ example: String) throws {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: examplePath(example))))
-        var generator = SeededGenerator(seed: 0xA4B0_0000 + UInt64(example.utf8.count))
+        var generator = SplitMix64(seed: 0xA4B0_0000 + UInt64(example.utf8.count))
         var outcomes = (accepted: 0, rejected: 0)
         for round in 0..<150 {
             var bytes = original
@@ -36,7 +37,7 @@ import Testing
         #expect(outcomes.rejected > 0)
     }
 
-    private func mutate(_ bytes: [UInt8], using generator: inout SeededGenerator) -> [UInt8] {
+    private func mutate(_ bytes: [UInt8], using generator: inout SplitMix64) -> [UInt8] {
         guard !bytes.isEmpty else { return bytes }
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
         switch Int.random(in: 0..<4, using: &generator) {

@@ -1,10 +1,11 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 
 /// Random protocol values within every protocol limit: strings, topics and byte fields
 /// sometimes reach their limits; list lengths stay at most `scale`.
 struct RandomValues {
-    var generator: SeededGenerator
+    var generator: SplitMix64
     /// Upper bound for list lengths and typical byte counts.
     var scale: Int
     /// Upper bound for every string and byte field, to keep frames small where a test
@@ -12,7 +13,7 @@ struct RandomValues {
     var lengthCap: Int
 
     init(seed: UInt64, scale: Int = 8, lengthCap: Int = .max) {
-        generator = SeededGenerator(seed: seed)
+        generator = SplitMix64(seed: seed)
         self.scale = scale
         self.lengthCap = lengthCap
     }

@@ -1,22 +1,8 @@
 import ArborCore
+import ArborTestSupport
 import ArborTrust
 import ArborWire
 import NIOCore
-
-/// SplitMix64: a small seeded generator, so a fuzz run replays exactly from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Byte strings to throw at a live node: random bytes, and valid frames of both protocols
 /// with random content, mutated (bit flips, replaced, inserted and removed bytes, lengths
@@ -25,12 +11,12 @@ struct SeededGenerator: RandomNumberGenerator {
 /// Fake peers use realm `default`, random node ids, and names that no node of the test
 /// uses; they carry no key, so the node refuses their handshakes (node id not proven).
 struct FuzzInput {
-    var random: SeededGenerator
+    var random: SplitMix64
     /// The topology the test runs; some frames target it (data, interest, publications).
     let topology: TopologyName
 
     init(seed: UInt64, topology: String) {
-        random = SeededGenerator(seed: seed)
+        random = SplitMix64(seed: seed)
         self.topology = TopologyName(topology)!
     }
 

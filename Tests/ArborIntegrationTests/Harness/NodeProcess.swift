@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ final class NodeProcess: @unchecked Sendable {
         environment.removeValue(forKey: "ARBOR_RUN_DIR")
         environment.removeValue(forKey: "ARBOR_STATE_DIR")
         let pid = try Spawner.shared.spawn(.init(
-            executable: Binaries.arbord,
+            executable: builtProgram("arbord"),
             arguments: commandLine,
             logPath: logPath,
             environment: environment
@@ -200,26 +201,3 @@ struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Where the built executables are: beside the test bundle (the build directory), or
-/// `ARBORD_BINARY`.
-enum Binaries {
-    static let arbord = locate("arbord", environment: "ARBORD_BINARY")
-
-    static func locate(_ program: String, environment variable: String) -> String {
-        if let path = ProcessInfo.processInfo.environment[variable] { return path }
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var directory = me.deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent(program).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return repositoryRoot + "/.build/debug/" + program
-    }
-}
-
-/// The repository root, from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path

@@ -1,3 +1,4 @@
+import ArborControl
 import Foundation
 
 #if canImport(Glibc)
@@ -17,30 +18,13 @@ final class Socket: @unchecked Sendable {
 
     /// Connects to the Unix stream socket at `path`.
     static func unix(_ path: String) throws -> Socket {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket(AF_UNIX)", errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(fd)
+        do {
+            return Socket(fd: try UnixSocket.connect(path: path))
+        } catch .pathTooLong {
             throw SocketError("socket path too long: \(path)", 0)
+        } catch .failed(let call, _, let code) {
+            throw SocketError("\(call)(\(path))", code)
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let error = errno
-            Glibc.close(fd)
-            throw SocketError("connect(\(path))", error)
-        }
-        return Socket(fd: fd)
     }
 
     /// Connects to 127.0.0.1:`port`.

@@ -1,10 +1,12 @@
+import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Starts child processes with `posix_spawn` and keeps track of them by PID.
+/// Starts child processes (``spawnProcess(_:_:environment:input:output:error:)``) and keeps
+/// track of them by PID.
 ///
 /// Safety nets so that no `arbord` outlives the tests that started it:
 /// - every child is started through `setpriv --pdeathsig KILL` (util-linux; it execs the
@@ -103,45 +105,18 @@ final class Spawner: @unchecked Sendable {
     }
 
     private func start(_ request: Request) -> Result<pid_t, SpawnError> {
-        var argv = [request.executable] + request.arguments
-        var path = request.executable
+        var executable = request.executable
+        var arguments = request.arguments
         if let setpriv {
-            argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
-            path = setpriv
+            arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
+            executable = setpriv
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, request.logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The test process may block or ignore signals (SIGPIPE, ...); the child starts clean.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] {
-            sigaddset(&defaults, signal)
+        return Result { () throws(SpawnError) in
+            try spawnProcess(
+                executable, arguments, environment: request.environment,
+                output: .appending(to: request.logPath), error: .standardOutput
+            )
         }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let environment = request.environment.map { "\($0.key)=\($0.value)" }
-        var pid: pid_t = 0
-        let code = withCStrings(argv) { cArguments in
-            withCStrings(environment) { cEnvironment in
-                posix_spawn(&pid, path, &actions, &attributes, cArguments, cEnvironment)
-            }
-        }
-        guard code == 0 else {
-            return .failure(SpawnError("cannot start \(request.executable): \(String(cString: strerror(code)))"))
-        }
-        return .success(pid)
     }
 }
 
@@ -167,17 +142,4 @@ enum ExitStatus: Equatable, CustomStringConvertible {
         case .unknown: return "ended (status unknown)"
         }
     }
-}
-
-struct SpawnError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A NULL-terminated `char *[]` for the duration of `body`.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return body(pointers)
 }
