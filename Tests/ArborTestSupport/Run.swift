@@ -7,14 +7,14 @@ public struct ProcessOutput: Sendable {
     public let output: Data
     public let standardError: String
 
+    /// Standard output, as text.
+    public var standardOutput: String { String(decoding: output, as: UTF8.self) }
+
     public init(status: Int32, output: Data, standardError: String) {
         self.status = status
         self.output = output
         self.standardError = standardError
     }
-
-    /// Standard output, as text.
-    public var standardOutput: String { String(decoding: output, as: UTF8.self) }
 
     /// The lines of standard output (what follows the last newline is not a line).
     public var lines: [String] {
