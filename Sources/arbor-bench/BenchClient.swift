@@ -135,35 +135,14 @@ final class MessageCounter: @unchecked Sendable {
 
     private func run() {
         var frames = FrameStream(RawFrameDecoder())
-        var received = connection.takeLeftover()
-        let allocator = ByteBufferAllocator()
+        guard read(connection.takeLeftover(), from: &frames) else { return }
+        var received = ByteBufferAllocator().buffer(capacity: 4 << 20)
         while true {
-            let now = monotonicNanoseconds()
-            var newlyReceived = 0
-            guard var bytes = frames.take(appending: received) else { return }
-            do {
-                while let frame = try frames.next(from: &bytes) {
-                    if frame.type == ClientFrameType.message.rawValue {
-                        newlyReceived += note(frame.body, at: now)
-                    } else if frame.type == ClientFrameType.error.rawValue {
-                        lock.withLock { errors.append("ERROR frame from the node") }
-                    }
-                }
-            } catch {
-                lock.withLock { errors.append("\(error)") }
-                return
-            }
-            _ = frames.keep(bytes)
-            if newlyReceived > 0 {
-                lock.withLock {
-                    self.received += newlyReceived
-                    lastArrival = now
-                }
-            }
-            // A new buffer per read: the one before may still hold the start of a frame.
-            received = allocator.buffer(capacity: 1 << 18)
+            // The buffer of the last read, again, unless the stream kept the start of a
+            // frame from it (then a fresh one).
+            received.clear()
             var result = 0
-            received.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 18) { buffer in
+            received.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 << 20) { buffer in
                 result = recv(connection.fd, buffer.baseAddress, buffer.count, 0)
                 return max(result, 0)
             }
@@ -171,7 +150,36 @@ final class MessageCounter: @unchecked Sendable {
                 if result < 0, errno == EINTR { continue }
                 return
             }
+            guard read(received, from: &frames) else { return }
         }
+    }
+
+    /// Counts the stream's messages among the frames `received` completes; false after an
+    /// error (noted in ``problems``).
+    private func read(_ received: ByteBuffer, from frames: inout FrameStream<RawFrameDecoder>) -> Bool {
+        let now = monotonicNanoseconds()
+        var newlyReceived = 0
+        guard var bytes = frames.take(appending: received) else { return false }
+        do {
+            while let frame = try frames.next(from: &bytes) {
+                if frame.type == ClientFrameType.message.rawValue {
+                    newlyReceived += note(frame.body, at: now)
+                } else if frame.type == ClientFrameType.error.rawValue {
+                    lock.withLock { errors.append("ERROR frame from the node") }
+                }
+            }
+        } catch {
+            lock.withLock { errors.append("\(error)") }
+            return false
+        }
+        _ = frames.keep(bytes)
+        if newlyReceived > 0 {
+            lock.withLock {
+                self.received += newlyReceived
+                lastArrival = now
+            }
+        }
+        return true
     }
 
     /// Notes the arrival of the MESSAGE whose body is `body` if it is one of the stream's:
