@@ -39,6 +39,33 @@ import Testing
         #expect(ControlPath.trace("t", topic: Array("A B".utf8)) == "/v1/trace/t?topic=A%20B")
     }
 
+    /// The one table of routes: what a client asks for is what the daemon routes, and the
+    /// list a request for no endpoint is answered with is the documented one.
+    @Test func everyRequestTargetMatchesItsRoute() {
+        let targets: [(String, ControlRoute, String?)] = [
+            (ControlPath.status, .status, nil), (ControlPath.peers, .peers, nil),
+            (ControlPath.topologies, .topologies, nil), (ControlPath.routes, .routes, nil),
+            (ControlPath.routes("nasdaq.quotes"), .route, "nasdaq.quotes"),
+            (ControlPath.tree("nasdaq.quotes"), .tree, "nasdaq.quotes"),
+            (ControlPath.trace("nasdaq.quotes", topic: Array("AAPL".utf8)), .trace, "nasdaq.quotes"),
+            (ControlPath.events(after: 7, wait: 25), .events, nil), (ControlPath.stats, .stats, nil),
+        ]
+        #expect(Set(targets.map(\.1)) == Set(ControlRoute.allCases))
+        for (target, route, topology) in targets {
+            let path = target.split(separator: "?")[0].split(separator: "/").map(String.init)
+            let matched = ControlRoute.match(path)
+            #expect(matched?.route == route && matched?.topology == topology, "\(target)")
+        }
+        #expect(ControlRoute.match(["v1", "status", "extra"]) == nil)
+        #expect(ControlRoute.match(["v1", "trace"]) == nil)
+        #expect(ControlRoute.match(["v2", "status"]) == nil)
+        #expect(ControlAPI.endpoints == [
+            "/v1/status", "/v1/peers", "/v1/topologies", "/v1/routes", "/v1/routes/{topology}",
+            "/v1/tree/{topology}", "/v1/trace/{topology}?topic=TOPIC", "/v1/events?after=SEQ&wait=SECONDS",
+            "/v1/stats",
+        ])
+    }
+
     @Test func clientNamesThePathItTried() {
         let client = ControlClient(runDirectory: "/nonexistent/arbor-run")
         #expect(throws: ControlClientError.self) { try client.get(ControlPath.status) }
