@@ -172,6 +172,7 @@ let package = Package(
                 "ArborClient",
                 "ArborWire",
                 "ArborCore",
+                "ArborControl",
                 "ArborTestSupport",
                 "arbor",
                 .product(name: "NIOCore", package: "swift-nio"),

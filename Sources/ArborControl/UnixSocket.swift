@@ -12,17 +12,7 @@ public enum UnixSocket {
     /// connection attempt and every later blocking read or write on the socket give up
     /// after that long (`EAGAIN`).
     public static func connect(path: String, timeout: Duration? = nil) throws(UnixSocketError) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else {
-            throw .pathTooLong(path: path, limit: capacity - 1)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
+        var address = try Self.address(path)
         #if canImport(Glibc)
         let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -54,6 +44,24 @@ public enum UnixSocket {
             throw .failed(call: "connect", path: path, code: code)
         }
         return socket
+    }
+}
+
+extension UnixSocket {
+    /// The address of the socket at `path`, for `connect(2)` or `bind(2)`.
+    public static func address(_ path: String) throws(UnixSocketError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else {
+            throw .pathTooLong(path: path, limit: capacity - 1)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
     }
 }
 
