@@ -16,6 +16,9 @@ public enum ControlAPI {
     public static let endpoints = [
         "/v1/status", "/v1/peers", "/v1/topologies", "/v1/routes", "/v1/routes/{topology}",
         "/v1/tree/{topology}", "/v1/trace/{topology}?topic=TOPIC", "/v1/events?after=SEQ&wait=SECONDS",
-        "/v1/stats",
+        "/v1/stats", "POST /v1/reload",
     ]
+
+    /// `POST /v1/reload` (``ReloadDocument``): the one path that changes the node.
+    public static let reloadPath = ["v1", "reload"]
 }

@@ -5,6 +5,8 @@ public enum ControlPath {
     public static let topologies = "/v1/topologies"
     public static let routes = "/v1/routes"
     public static let stats = "/v1/stats"
+    /// `POST`: reread the topology files (``ReloadDocument``).
+    public static let reload = "/v1/reload"
 
     public static func routes(_ topology: String) -> String {
         "/v1/routes/" + PercentEncoding.encode(topology.utf8)

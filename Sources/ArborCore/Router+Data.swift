@@ -55,7 +55,7 @@ extension Router {
     /// Publishes a local client's message: numbers it in this node's stream, delivers it to
     /// matching local members, and sends it to every engaged neighbour that wants it.
     mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant) {
-        let definition = graph.definitions[name] ?? configuration.definitions.first { $0.name == name }
+        let definition = graph.definitions[name] ?? ownRecord.definitions.first { $0.name == name }
         if let definition, !definition.permitsPublisher(configuration.name, id: id) {
             statistics.drop(.notPermitted)
             actions.append(.reject(client, .notPermittedPublisher(name)))

@@ -128,8 +128,10 @@ public struct Router {
         case .detach(let client, let topology):
             detach(client, topology, now: now)
         case .loadDefinitions(let definitions):
+            let changed = Self.changedNames(from: ownRecord.definitions, to: definitions)
             ownRecord.definitions = definitions
             bumpOwnRecord(now)
+            observe(.definitionsReloaded(changed: changed))
         case .advertise(let addresses):
             ownRecord.addresses = Array(addresses.prefix(LinkStateRecord.maximumAddresses))
             bumpOwnRecord(now)

@@ -168,6 +168,13 @@ public final class ArborNode: Sendable {
         return hosts.prefix(LinkStateRecord.maximumAddresses).map { OverlayAddress(host: $0, port: port) }
     }
 
+    /// Rereads the topology files (``NodeConfiguration/topologyPaths``) and applies them
+    /// when they have no error; what happened, as `POST /v1/reload` answers it.
+    public func reloadTopologies() async throws -> ReloadDocument {
+        let runtime = self.runtime
+        return try await runtime.eventLoop.submit { runtime.reloadTopologies() }.get()
+    }
+
     /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners
     /// closed, the client socket removed, the event loop shut down.
     public func shutdown() async {

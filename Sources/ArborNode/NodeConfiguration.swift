@@ -46,6 +46,9 @@ public struct NodeConfiguration: Sendable {
     /// Most overlay links the node chooses itself (links to configured addresses are
     /// extra); see ``OverlayConfiguration/maxLinks``.
     public var maxLinks: Int = 8
+    /// The topology files and directories the definitions came from; ``ArborNode/reloadTopologies()``
+    /// (SIGHUP, `POST /v1/reload`) reads them again. Empty: nothing to reload.
+    public var topologyPaths: [String] = []
     /// First and largest delay between attempts to dial a peer.
     public var redialInitialDelay: Duration = .milliseconds(100)
     public var redialMaximumDelay: Duration = .seconds(5)

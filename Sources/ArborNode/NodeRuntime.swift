@@ -233,7 +233,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    private func record(_ observation: Router.Observation) {
+    func record(_ observation: Router.Observation) {
         eventLog.append(observation, at: clock.now, wallClock: NodeClock.wallNow)
         if !followersNotificationScheduled {
             // Answer waiting followers on the next tick, so one answer holds every event
@@ -259,6 +259,13 @@ final class NodeRuntime: @unchecked Sendable {
             logger.warning("node name \(name) is claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name")
         case .recordExpired(let node, let name):
             logger.info("forgot node \(name) (\(node.short)): unreachable for the grace period")
+        case .definitionsReloaded(let changed):
+            logger.notice("topology files reloaded: \(changed.isEmpty ? "no definition changed" : "changed " + changed.map(\.rawValue).joined(separator: ", "))")
+        case .definitionsRefused(let errors):
+            for error in errors {
+                logger.error("\(error)")
+            }
+            logger.error("topology files not reloaded: \(errors.count) error(s); the definitions in force are kept")
         }
     }
 
