@@ -17,7 +17,11 @@ struct Arbord: AsyncParsableCommand {
         abstract: "The Arbor publish/subscribe router daemon.",
         discussion: """
             Links up with peers over TCP, builds a tree per topology, and serves local \
-            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully.
+            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully; \
+            SIGHUP rereads the topology files (as `arbor reload` does). Under systemd \
+            (arbord.service, Type=notify) it reports readiness through $NOTIFY_SOCKET and, \
+            when $JOURNAL_STREAM names its standard error, logs without timestamps and with \
+            syslog priorities.
             """
     )
 
@@ -117,11 +121,17 @@ struct Arbord: AsyncParsableCommand {
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel)!
         let nodeName = name ?? ProcessInfo.processInfo.hostName
+        let journal = JournalLogHandler.isJournal(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
+            if journal {
+                return JournalLogHandler(logLevel: level, label: label)
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
+        // Until the node serves, a SIGHUP must not end the process (its default action).
+        signal(SIGHUP, SIG_IGN)
         var logger = Logger(label: "arbord")
         logger[metadataKey: "node"] = "\(nodeName)"
 
@@ -187,6 +197,7 @@ struct Arbord: AsyncParsableCommand {
             key: identity.key
         )
         configuration.maxLinks = maxLinks
+        configuration.topologyPaths = topologies
         configuration.maximumClients = maxClients
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
@@ -197,7 +208,7 @@ struct Arbord: AsyncParsableCommand {
         let node = ArborNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: NodeService(node: node, logger: logger))],
+                services: [.init(service: NodeService(node: node, logger: logger, notifier: SystemdNotifier(environment: environment)))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
