@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
     long sent = 0;
     while (s == ARBOR_OK && fgets(line, sizeof line, stdin)) {
         size_t n = strcspn(line, "\n");
-        /* Unacknowledged: queued and written in blocks; refusals are reported by arbor_flush. */
+        /* Unacknowledged: no round trip per message; refusals are reported by arbor_flush. */
         s = arbor_publish_nowait(c, argv[1], argv[2], strlen(argv[2]), line, n);
         sent++;
     }

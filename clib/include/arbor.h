@@ -112,7 +112,7 @@ int arbor_connect(const char *run_dir, const char *name, arbor_client **out);
 /* The same with the socket's path. */
 int arbor_connect_path(const char *socket_path, const char *name, arbor_client **out);
 
-/* Sends what is queued (waiting at most 1 s), closes the socket, frees the client. NULL is fine. */
+/* Closes the socket and frees the client. NULL is fine. */
 void arbor_close(arbor_client *c);
 
 /* The socket, for poll/epoll (see "Event loops" above). Do not read, write or close it. */
@@ -138,20 +138,19 @@ int arbor_unsubscribe(arbor_client *c, const char *topology, const void *prefix,
 int arbor_publish(arbor_client *c, const char *topology, const void *topic, size_t topic_len,
                   const void *payload, size_t payload_len);
 
-/* Unacknowledged publication (request id 0): queued in the client and written in large
- * blocks (when 64 KiB are queued, and by every other call); no round trip. A refusal
- * arrives later as an ARBOR_EVENT_ERROR event and is counted for arbor_flush. */
+/* Unacknowledged publication (request id 0): written at once, no round trip (the call
+ * blocks only while the socket's buffer is full: the node's pace). A refusal arrives later
+ * as an ARBOR_EVENT_ERROR event and is counted for arbor_flush. */
 int arbor_publish_nowait(arbor_client *c, const char *topology, const void *topic, size_t topic_len,
                          const void *payload, size_t payload_len);
 
-/* Sends what is queued and a PING, returns after the PONG: every earlier request was
+/* Sends a PING and returns after the PONG: every earlier request was
  * handled. ARBOR_E_REFUSED if the node refused unacknowledged requests since the last
  * flush (arbor_last_error names the first and how many). */
 int arbor_flush(arbor_client *c);
 
 /* The next event: ARBOR_OK and *ev filled, ARBOR_E_TIMEOUT when none came within
- * timeout_ms (0: only what is already there, -1: wait without limit), or an error.
- * Sends queued publications first. */
+ * timeout_ms (0: only what is already there, -1: wait without limit), or an error. */
 int arbor_next_event(arbor_client *c, arbor_event *ev, int timeout_ms);
 
 /* The last refusal's code (ARBOR_REFUSAL_*) after ARBOR_E_REFUSED, 0 if none. */

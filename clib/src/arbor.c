@@ -3,7 +3,8 @@
  * One client holds three byte buffers: `in` (bytes read from the socket, parsed frame by
  * frame from in_off), `pend` (event frames read while a call waited for its answer, each
  * stored as length + type + body, delivered from pend_off) and `out` (requests not yet
- * written). Every length from the node is checked before it is used. */
+ * written: a request is built there and written at once). Every length from the node is
+ * checked before it is used. */
 #define _POSIX_C_SOURCE 200809L
 #include "arbor.h"
 
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +24,6 @@ enum { HELLO = 0x01, ATTACH = 0x02, DETACH = 0x03, SUBSCRIBE = 0x04, UNSUBSCRIBE
 enum { WELCOME = 0x81, OK = 0x82, ERROR = 0x83, MESSAGE = 0x84, GAP = 0x85, PONG = 0x86 };
 
 #define CONNECT_TIMEOUT_MS 5000
-#define CLOSE_TIMEOUT_MS 1000
-#define OUT_BATCH (64u << 10)
 #define READ_CHUNK (64u << 10)
 
 struct buffer { uint8_t *p; size_t len, cap, off; };
@@ -459,14 +457,7 @@ int arbor_connect(const char *run_dir, const char *name, arbor_client **out) {
 
 void arbor_close(arbor_client *c) {
     if (!c) return;
-    if (c->fd >= 0) {
-        if (!c->broken && c->out.len > c->out.off) {
-            struct timeval tv = { CLOSE_TIMEOUT_MS / 1000, (CLOSE_TIMEOUT_MS % 1000) * 1000 };
-            setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-            send_out(c);
-        }
-        close(c->fd);
-    }
+    if (c->fd >= 0) close(c->fd);
     free(c->in.p);
     free(c->pend.p);
     free(c->out.p);
@@ -513,8 +504,7 @@ int arbor_publish_nowait(arbor_client *c, const char *topology, const void *topi
     if (c->broken) return c->broken;
     struct field f[] = { { topic, topic_len, 2 }, { payload, payload_len, 4 } };
     int s = queue(c, PUBLISH, 0, topology, f, 2);
-    if (s) return s;
-    return c->out.len - c->out.off >= OUT_BATCH ? send_out(c) : ARBOR_OK;
+    return s ? s : send_out(c);
 }
 
 int arbor_flush(arbor_client *c) {

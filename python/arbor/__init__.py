@@ -208,7 +208,7 @@ class Client:
         self._check(_lib.arbor_publish(self._live(), topology.encode(), t, len(t), p, len(p)))
 
     def publish_nowait(self, topology: str, topic, payload) -> None:
-        """Unacknowledged: queued and sent in blocks; refusals come as Refusal events and from flush()."""
+        """Unacknowledged: sent at once, no round trip; refusals come as Refusal events and from flush()."""
         t, p = _bytes(topic), _bytes(payload)
         self._check(_lib.arbor_publish_nowait(self._live(), topology.encode(), t, len(t), p, len(p)))
 
