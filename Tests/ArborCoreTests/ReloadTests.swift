@@ -11,13 +11,22 @@ import Testing
 
     func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
 
+    /// A router linked to `peer`, with a local subscriber in quotes (a node routes, and
+    /// so rebuilds its graph, only for topologies it holds).
     func router(_ definitions: [TopologyDefinition]) -> Router {
         var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
         configuration.definitions = definitions
         var router = Router(configuration)
         _ = router.handle(.start, at: .zero)
         _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: at(1))
+        _ = router.handle(.subscribe(1, quotes, "AAPL"), at: at(1))
         return router
+    }
+
+    /// Fires the router's timer every 10 ms from `start` for `duration` ms (the hold times
+    /// of origination and recomputation pass); the actions of all of them.
+    func tick(_ router: inout Router, from start: Int64, for duration: Int64 = 500) -> [Router.Action] {
+        stride(from: start, through: start + duration, by: 10).flatMap { router.handle(.timer, at: at($0)) }
     }
 
     func observations(_ actions: [Router.Action]) -> [Router.Observation] {
@@ -26,7 +35,9 @@ import Testing
 
     @Test func aReloadReportsWhatChangedAndFloodsTheNewDefinitions() {
         var router = router([TopologyDefinition(name: quotes, version: 1), TopologyDefinition(name: news)])
-        let actions = router.handle(.loadDefinitions([TopologyDefinition(name: quotes, version: 2, publishers: ["n1"])]), at: at(5))
+        var actions = router.handle(.loadDefinitions([TopologyDefinition(name: quotes, version: 2, publishers: ["n1"])]), at: at(5))
+        // The record goes out and the graph is recomputed once their hold times pass.
+        actions += tick(&router, from: 10)
         // quotes changed, news was removed.
         #expect(observations(actions).contains(.definitionsReloaded(changed: [news, quotes])))
         #expect(router.ownDefinitions == [TopologyDefinition(name: quotes, version: 2, publishers: ["n1"])])
@@ -49,6 +60,8 @@ import Testing
         var router = router([TopologyDefinition(name: quotes, publishers: ["someone-else"])])
         #expect(router.handle(.publish(9, quotes, "AAPL", payload: [1]), at: at(2)).contains { if case .reject = $0 { true } else { false } })
         _ = router.handle(.loadDefinitions([]), at: at(3))
-        #expect(!router.handle(.publish(9, quotes, "AAPL", payload: [1]), at: at(4)).contains { if case .reject = $0 { true } else { false } })
+        _ = tick(&router, from: 10)
+        #expect(router.graph.definitions[quotes] == nil)
+        #expect(!router.handle(.publish(9, quotes, "AAPL", payload: [1]), at: at(600)).contains { if case .reject = $0 { true } else { false } })
     }
 }
