@@ -24,7 +24,9 @@ public struct AvahiDiscoveryConfiguration: Sendable {
 ///
 /// It publishes `_arbor._tcp` (see ``ArborService``) and browses and resolves the same type,
 /// reporting peers of its realm with a compatible protocol range, merged per node id over
-/// interfaces and address families (``PeerTable``).
+/// interfaces and address families (``PeerTable``). Each reported instance is resolved once
+/// (the resolver is freed after its answer, or retried after a failure): standing resolvers
+/// would keep querying the LAN for every peer.
 ///
 /// Resilience:
 /// - avahi-daemon restarting: the client fails with `AVAHI_ERR_DISCONNECTED`; it is freed
