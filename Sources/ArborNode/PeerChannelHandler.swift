@@ -208,11 +208,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
             if case .truncated = realm {
                 logger.info("closing link to \(who): \(realm)")
             } else {
-                logger.warning("closing link to \(who): \(realm)")
+                // Limited: a misconfigured or hostile peer redials without end.
+                runtime.logLimited(.warning, "realm failure", "closing link to \(who): \(realm)")
                 runtime.countRealmFailure()
             }
         } else if error as? WireError == .realmSecretRequired {
-            logger.warning("refusing link from \(who): \(WireError.realmSecretRequired)")
+            runtime.logLimited(.warning, "realm failure", "refusing link from \(who): \(WireError.realmSecretRequired)")
             runtime.countRealmFailure()
             unread.stop()
             state = .closed

@@ -91,7 +91,7 @@ extension MultiProcess {
             var plaintext = rest
             var established = PeerFrameDecoder(phase: .established)
             var frames: [PeerFrame] = []
-            while let next = try? established.next(from: &plaintext), let next {
+            while let next = (try? established.next(from: &plaintext)) ?? nil {
                 frames.append(next)
             }
             #expect(!frames.contains { if case .message = $0 { true } else { false } }, "\(frames.map(\.type))")
@@ -185,7 +185,7 @@ extension MultiProcess {
                     continue
                 }
                 var decoder = PeerFrameDecoder(phase: .established)
-                while let frame = try? decoder.next(from: &answer), let frame {
+                while let frame = (try? decoder.next(from: &answer)) ?? nil {
                     if case .handshakeReject = frame { continue }
                     overlayFrames.append("case \(outcome.index): a plaintext \(frame.type) frame")
                 }

@@ -243,8 +243,11 @@ struct RealmTests {
         for round in 0..<1_000 {
             var (a, b) = try link(key, key)
             let sent: [[UInt8]] = (0..<Int.random(in: 1...4, using: &random)).map { _ in
-                let count = Int.random(in: 0...9, using: &random) == 0 ? 70_000 : Int.random(in: 1...200, using: &random)
-                return (0..<count).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+                // Now and then one longer than a record (it leaves as two).
+                if Int.random(in: 0...9, using: &random) == 0 {
+                    return [UInt8](repeating: UInt8(truncatingIfNeeded: round), count: 70_000)
+                }
+                return (0..<Int.random(in: 1...200, using: &random)).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
             }
             var sealed = ByteBuffer()
             for message in sent {
@@ -262,7 +265,7 @@ struct RealmTests {
             case 4: bytes.insert(contentsOf: (0..<span).map { _ in UInt8.random(in: 0 ... 255, using: &random) }, at: at)
             default: break
             }
-            var opened: [[UInt8]] = []
+            var opened: [UInt8] = []
             var buffer = ByteBuffer()
             var offset = 0
             feeding: while offset < bytes.count {
@@ -271,15 +274,17 @@ struct RealmTests {
                 offset += piece
                 do {
                     while let plaintext = try b.opener.open(from: &buffer) {
-                        opened.append(plaintext)
+                        opened += plaintext
                     }
                 } catch {
                     break feeding
                 }
             }
-            #expect(Array(sent.prefix(opened.count)) == opened, "round \(round): opened something that was not sent")
+            // Records split messages anywhere: what opened is compared as one byte stream.
+            let whole = sent.flatMap { $0 }
+            #expect(whole.starts(with: opened), "round \(round) (alteration \(altered)): opened \(opened.count) bytes that were not sent")
             if altered == 5 {
-                #expect(opened == sent, "round \(round): an intact stream did not open whole")
+                #expect(opened.count == whole.count, "round \(round): an intact stream did not open whole")
             }
         }
     }

@@ -15,8 +15,9 @@ final class RealmPeer {
     private var received = ByteBuffer()
 
     init(port: Int, key: RealmKey, name: String) throws {
-        socket = try Socket.tcp(port: port)
+        let socket = try Socket.tcp(port: port)
         socket.setReadTimeout(.seconds(5))
+        var received = ByteBuffer()
         let handshake = RealmHandshake(key: key)
         var hello = ByteBuffer()
         handshake.writeHello(into: &hello)
@@ -42,7 +43,9 @@ final class RealmPeer {
         var sealed = ByteBuffer()
         try session.sealer.seal(frame, into: &sealed)
         try socket.write(Array(sealed.readableBytesView))
+        self.socket = socket
         self.session = session
+        self.received = received
     }
 
     /// Everything the node sends after its HELLO until it closes the connection (or 5 s
