@@ -47,6 +47,7 @@ final class RealmChannelHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .failed = state { return }
         var bytes = unwrapInboundIn(data)
         if received.readableBytes == 0 {
             received = bytes
@@ -141,11 +142,19 @@ final class RealmChannelHandler: ChannelDuplexHandler {
         }
     }
 
-    /// A peer that opened with a plaintext frame has no secret: a HANDSHAKE is answered
-    /// with a plaintext HANDSHAKE_REJECT before closing; any other frame only closes.
+    /// A peer that opened with a plaintext HANDSHAKE or HANDSHAKE_REJECT has no secret; a
+    /// HANDSHAKE is answered with a plaintext HANDSHAKE_REJECT before closing. Any other
+    /// frame only closes.
     private func refusePlaintext(type: UInt8, context: ChannelHandlerContext) {
+        let error: RealmError
+        switch type {
+        case PeerFrameType.handshake.rawValue, PeerFrameType.handshakeReject.rawValue:
+            error = .peerWithoutSecret
+        default:
+            error = .malformedHello("a plaintext frame of type \(type) instead of a realm HELLO")
+        }
         if case .greeting(_, let waiting, _) = state {
-            for case let (_, promise?) in waiting { promise.fail(RealmError.peerWithoutSecret) }
+            for case let (_, promise?) in waiting { promise.fail(error) }
         }
         state = .failed
         if type == PeerFrameType.handshake.rawValue {
@@ -154,10 +163,8 @@ final class RealmChannelHandler: ChannelDuplexHandler {
             if (try? PeerFrameEncoder().encode(.handshakeReject(reject), into: &buffer)) != nil {
                 context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             }
-            context.fireErrorCaught(RealmError.peerWithoutSecret)
-        } else {
-            context.fireErrorCaught(RealmError.malformedHello("a plaintext frame of type \(type) instead of a realm HELLO"))
         }
+        context.fireErrorCaught(error)
     }
 
     private func fail(_ error: RealmError, context: ChannelHandlerContext) {

@@ -112,7 +112,8 @@ public struct RealmSession: Sendable {
 
 /// Why a realm link was closed. Each case is a reason to log.
 public enum RealmError: Error, Equatable, CustomStringConvertible {
-    /// The peer sent a plaintext HANDSHAKE: it has no realm secret.
+    /// The peer opened in plaintext (a HANDSHAKE, or a HANDSHAKE_REJECT of this node's
+    /// HELLO): it has no realm secret.
     case peerWithoutSecret
     case malformedHello(String)
     /// A record length outside 17...65,552, refused before the record arrives.
@@ -130,7 +131,7 @@ public enum RealmError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .peerWithoutSecret:
-            return "the peer has no realm secret (it sent a plaintext handshake); this node's realm needs one (--secret-file)"
+            return "the peer has no realm secret (it speaks in plaintext); this node's realm needs one (--secret-file)"
         case .malformedHello(let problem):
             return "malformed realm HELLO: \(problem)"
         case .badRecordLength(let length):
