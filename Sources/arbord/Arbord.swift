@@ -148,6 +148,7 @@ struct Arbord: AsyncParsableCommand {
         if let secretFile {
             do {
                 realmKey = try RealmKey.load(path: secretFile)
+                logger.info("realm \(realm) has a secret (\(secretFile)): peer links are encrypted, only nodes holding it link up")
             } catch {
                 logger.critical("\(error)")
                 throw ExitCode(1)
