@@ -387,6 +387,10 @@ final class NodeRuntime: @unchecked Sendable {
         statistics.identitiesNotProven += 1
     }
 
+    func countRealmFailure() {
+        statistics.realmFailures += 1
+    }
+
     func isConnected(_ peer: NodeID) -> Bool {
         peers[peer] != nil
     }
