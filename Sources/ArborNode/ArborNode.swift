@@ -1,6 +1,7 @@
 import ArborControl
 import ArborCore
 import ArborDiscovery
+import ArborTrust
 import ArborWire
 import Logging
 import NIOConcurrencyHelpers
@@ -253,10 +254,14 @@ public final class ArborNode: Sendable {
         channel.eventLoop.makeCompletedFuture {
             let counters = LinkCounters()
             let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
-            try channel.pipeline.syncOperations.addHandlers([
-                ByteCountingHandler(counters),
-                PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
-            ])
+            // With a realm secret, the realm layer seals and opens everything between the wire
+            // (where bytes are counted) and the peer link.
+            let realm = runtime.configuration.realmKey.map { [RealmChannelHandler(key: $0) as ChannelHandler] } ?? []
+            try channel.pipeline.syncOperations.addHandlers(
+                [ByteCountingHandler(counters)] + realm + [
+                    PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
+                ]
+            )
         }
     }
 }

@@ -12,6 +12,10 @@ public struct NodeConfiguration: Sendable {
     /// The node's key: its id is the key's (`router.id`), proven in every handshake.
     public var key: NodeKey
     public var realm: String
+    /// The realm's secret (`--secret-file`): when set, only peers holding the same secret
+    /// complete a handshake, and links are encrypted (``RealmChannelHandler``); `nil`, the
+    /// zero-config default: links in the clear (docs/security.md).
+    public var realmKey: RealmKey?
     /// Address and port peer links are accepted on.
     public var listenHost: String
     public var listenPort: Int

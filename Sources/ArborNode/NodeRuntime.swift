@@ -336,7 +336,11 @@ final class NodeRuntime: @unchecked Sendable {
             case .linkState(let records):
                 var valid: [LinkStateRecord] = []
                 for record in records {
-                    if verifier.isAuthentic(record) { valid.append(record) } else { dropped.append(record.version) }
+                    if cannotBeInstalled(record) || verifier.isAuthentic(record) {
+                        valid.append(record)
+                    } else {
+                        dropped.append(record.version)
+                    }
                 }
                 if !valid.isEmpty { kept.append(.linkState(valid)) }
             case .flush(let versions):
@@ -356,6 +360,16 @@ final class NodeRuntime: @unchecked Sendable {
             logger.warning("dropped \(dropped.count) record(s) or flush(es) from \(name) without a valid seal of their origin (first: \(first.origin.short) incarnation \(first.incarnation) sequence \(first.sequence))")
         }
         return kept
+    }
+
+    /// Whether the router holds `record`'s version of another origin already, or a newer
+    /// one: then it cannot install it, only learn that the sender holds that version (which
+    /// matters to that link's flood pacing alone), so its seal need not be checked. During
+    /// a start or a heal most copies that arrive are such: the same version over several
+    /// links, or one already superseded.
+    private func cannotBeInstalled(_ record: LinkStateRecord) -> Bool {
+        guard record.origin != router.id, let held = router.database[record.origin] else { return false }
+        return !record.isNewer(than: held)
     }
 
     /// Seals checked so far (not answered from the verifier's memory).
@@ -378,6 +392,10 @@ final class NodeRuntime: @unchecked Sendable {
 
     func countUnprovenIdentity() {
         statistics.identitiesNotProven += 1
+    }
+
+    func countRealmFailure() {
+        statistics.realmFailures += 1
     }
 
     func isConnected(_ peer: NodeID) -> Bool {

@@ -38,6 +38,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let ownHandshake: Handshake
     /// Messages of the current read, not yet handed to the runtime.
     private var arrived: [PeerMessage] = []
+    /// The realm link's channel binding, which both PROOFs sign (``RealmLinkEstablished``);
+    /// empty without a realm secret.
+    private var channelBinding: [UInt8] = []
 
     /// `counters` are the link's, shared with the byte counter of its pipeline and with
     /// `outbox`, which writes to this handler's channel; frames longer than
@@ -137,7 +140,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             refuseUnproven(problem, peer: handshake, context: context)
             return
         }
-        guard let proof = PeerProof.prove(ownHandshake, to: handshake, with: runtime.configuration.key) else {
+        guard let proof = PeerProof.prove(ownHandshake, to: handshake, with: runtime.configuration.key, binding: channelBinding) else {
             refuse(HandshakeReject(reason: .protocolError, text: "cannot prove this node's handshake"), peer: handshake, context: context)
             return
         }
@@ -150,7 +153,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// whether this connection becomes the link (a connection to this node itself too, so
     /// that the machine stops dialling that address).
     private func accept(_ handshake: Handshake, proof: HandshakeProof, context: ChannelHandlerContext) {
-        guard PeerProof.check(proof, of: handshake, to: ownHandshake) else {
+        guard PeerProof.check(proof, of: handshake, to: ownHandshake, binding: channelBinding) else {
             refuseUnproven("its proof does not check with the key of node id \(handshake.node)", peer: handshake, context: context)
             return
         }
@@ -191,9 +194,36 @@ final class PeerChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let established = event as? RealmLinkEstablished {
+            channelBinding = established.binding
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         let who = peerDescription(context)
-        if let wire = error as? WireError {
+        if let realm = error as? RealmError {
+            if case .truncated = realm {
+                logger.info("closing link to \(who): \(realm)")
+            } else {
+                // Limited: a misconfigured or hostile peer redials without end.
+                runtime.logLimited(.warning, "realm failure", "closing link to \(who): \(realm)")
+                runtime.countRealmFailure()
+            }
+        } else if error as? WireError == .realmSecretRequired {
+            runtime.logLimited(.warning, "realm failure", "refusing link from \(who): \(WireError.realmSecretRequired)")
+            runtime.countRealmFailure()
+            unread.stop()
+            state = .closed
+            let reject = HandshakeReject(reason: .authenticationFailed, text: "this node has no realm secret; yours has one")
+            let channel = context.channel
+            outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            return
+        } else if let wire = error as? WireError {
             logger.warning("closing link to \(who): malformed frame: \(wire)")
             runtime.countMalformedFrame()
         } else {

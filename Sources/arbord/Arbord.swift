@@ -56,6 +56,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Only nodes of the same realm link up.")
     var realm = "default"
 
+    @Option(help: ArgumentHelp("The realm's secret: only nodes holding the same secret link up, and links are encrypted. A file of at least 32 random bytes (text or binary; a final newline does not count), readable by this service only (mode 0600 or 0400). Default: none, links in the clear.", valueName: "path"))
+    var secretFile: String?
+
     @Option(help: "Heartbeat interval on idle links, in milliseconds.")
     var heartbeatMs = 100
 
@@ -150,6 +153,17 @@ struct Arbord: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        // Read before anything listens: a secret that is refused stops the node.
+        var realmKey: RealmKey?
+        if let secretFile {
+            do {
+                realmKey = try RealmKey.load(path: secretFile)
+                logger.info("realm \(realm) has a secret (\(secretFile)): peer links are encrypted, only nodes holding it link up")
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(1)
+            }
+        }
         if let old = identity.replacedID {
             logger.notice("node id is now \(identity.id), derived from \(stateDirectory)/node-key (was \(old), a random id of a version before node keys)")
         }
@@ -198,6 +212,7 @@ struct Arbord: AsyncParsableCommand {
         )
         configuration.maxLinks = maxLinks
         configuration.topologyPaths = topologies
+        configuration.realmKey = realmKey
         configuration.maximumClients = maxClients
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
