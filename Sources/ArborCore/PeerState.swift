@@ -22,6 +22,11 @@ public struct PeerState: Sendable {
     /// origins whose records wait for it.
     var floodSchedule: Instant = .zero
     var pendingOrigins: Set<NodeID> = []
+    /// Interest pacing (see ``RouterConfiguration/interestPacing``): the theoretical time
+    /// of the next topology's interest update to this peer, and the topologies whose update
+    /// waits for it.
+    var interestSchedule: Instant = .zero
+    var pendingInterest = PendingInterest()
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

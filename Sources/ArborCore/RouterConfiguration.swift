@@ -45,6 +45,18 @@ public struct RouterConfiguration: Sendable {
     /// A healing partition brings a boundary node several link-ups within the redial
     /// jitter; each used to cost a version installed by every node of the overlay.
     public var originationHold: Duration = .milliseconds(50)
+    /// Interest pacing, per peer: updates of interest (one topology's `full`, `delta` or
+    /// `leave`) go at once while fewer than `interestBurst` went in the last `interestBurst`
+    /// intervals of `interestPacing`; beyond that they wait, in order, and go
+    /// `interestBatch` at a time as the pacing allows. What goes for a topology is computed
+    /// when its turn comes, so the changes of one topology made meanwhile cost one update.
+    /// A client that joins 100,000 topologies at once thus reaches its neighbours at 25,000
+    /// topologies a second (at the defaults) instead of in one burst that keeps each of
+    /// them busy for seconds, their links' heartbeats waiting behind it; a reroute of up
+    /// to `interestBurst` topologies goes without delay.
+    public var interestPacing: Duration = .microseconds(40)
+    public var interestBurst: Int = 1_000
+    public var interestBatch: Int = 250
     /// Records of nodes unreachable from this node are flushed after this long: removed
     /// here and on every node of the component together.
     public var recordGracePeriod: Duration = .seconds(60)

@@ -101,12 +101,17 @@ final class ClientChannelHandler: ChannelInboundHandler {
             try? context.channel.syncOptions?.setOption(.autoRead, value: false)
         }
         // A delay, not `execute`: tasks run until none is left before the loop polls its
-        // sockets again, while a task due later lets it poll first.
+        // sockets again, and a task due later lets it poll first, unless the turn takes
+        // longer than the delay: then the turn's budget (``EventLoopTurns``) puts it off.
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         resumeTask = context.eventLoop.scheduleTask(in: .milliseconds(1)) {
             let (handler, context) = bound.value
             handler.resumeTask = nil
             guard context.channel.isActive else { return }
+            guard handler.runtime.turns.mayRunDeferredWork() else {
+                handler.pause(context: context)
+                return
+            }
             handler.decode(appending: ByteBuffer(), limit: handler.budget, context: context)
         }
     }

@@ -14,6 +14,8 @@ import NIOCore
 /// what makes the `@unchecked Sendable` sound.
 final class NodeRuntime: @unchecked Sendable {
     let eventLoop: EventLoop
+    /// Tells work done in slices when to yield to the sockets.
+    let turns: EventLoopTurns
     let configuration: NodeConfiguration
     let logger: Logger
     let clock = NodeClock()
@@ -105,8 +107,9 @@ final class NodeRuntime: @unchecked Sendable {
         var channel: Channel { outbox.channel }
     }
 
-    init(eventLoop: EventLoop, configuration: NodeConfiguration, logger: Logger) {
+    init(eventLoop: EventLoop, turns: EventLoopTurns, configuration: NodeConfiguration, logger: Logger) {
         self.eventLoop = eventLoop
+        self.turns = turns
         self.configuration = configuration
         self.logger = logger
         var routerConfiguration = configuration.router
@@ -203,14 +206,26 @@ final class NodeRuntime: @unchecked Sendable {
                 }
                 dropPeer(peer, reason: reason.description)
             case .wakeUp(let instant):
-                wakeTask?.cancel()
-                wakeTask = eventLoop.scheduleTask(deadline: clock.deadline(instant)) { [self] in
-                    wakeTask = nil
-                    handle(.timer)
-                }
+                armWake(at: clock.deadline(instant))
             case .observe(let observation):
                 record(observation)
             }
+        }
+    }
+
+    /// Wakes the router at `deadline`, or once the loop has polled its sockets if the turn
+    /// is over its budget then (``EventLoopTurns``): its timers run refresh slices and
+    /// paced floods, and judge the peers' liveness, which must not happen before their
+    /// frames were read.
+    private func armWake(at deadline: NIODeadline) {
+        wakeTask?.cancel()
+        wakeTask = eventLoop.scheduleTask(deadline: deadline) { [self] in
+            wakeTask = nil
+            guard turns.mayRunDeferredWork() else {
+                armWake(at: .now() + .milliseconds(1))
+                return
+            }
+            handle(.timer)
         }
     }
 
@@ -517,9 +532,18 @@ final class NodeRuntime: @unchecked Sendable {
         for name in names.prefix(batch) {
             handle(.detach(client, name))
         }
-        // A delay, not `execute`: the loop polls its sockets before it comes back here.
+        continueDetaching(client, from: names.dropFirst(batch))
+    }
+
+    /// Detaches the next batch a millisecond later, once the loop polled its sockets if
+    /// its turn is over budget (a delay, not `execute`, which would run before the poll).
+    private func continueDetaching(_ client: ClientID, from names: ArraySlice<TopologyName>) {
         eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
-            detach(client, from: names.dropFirst(batch))
+            guard turns.mayRunDeferredWork() else {
+                continueDetaching(client, from: names)
+                return
+            }
+            detach(client, from: names)
         }
     }
 
