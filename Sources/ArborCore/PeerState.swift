@@ -9,6 +9,9 @@ public struct PeerState: Sendable {
     public var connectedAt: Instant
     /// Any frame counts as liveness.
     public var lastHeard: Instant
+    /// When the peer was found silent for the dead interval, while the verdict waits for
+    /// ``RouterConfiguration/livenessRecheck``.
+    var suspectSince: Instant?
     public var lastSent: Instant
     /// Smoothed round-trip time from heartbeat echoes, once measured (for operators).
     public var roundTrip: Duration?

@@ -4,6 +4,13 @@ extension Router {
         holdings.sortedTopologies(of: client)
     }
 
+    /// What this node does about a local subscriber of `name` that does not keep up: the
+    /// topology's definition says (``TopologyDefinition/slowSubscribers``), `drop` without one.
+    public func slowSubscriberPolicy(of name: TopologyName) -> SlowSubscriberPolicy {
+        let definition = graph.definitions[name] ?? configuration.definitions.first { $0.name == name }
+        return definition?.slowSubscribers ?? .drop
+    }
+
     mutating func attach(_ client: ClientID, _ name: TopologyName, now: Instant) {
         guard admitMember(client, name, now: now) else { return }
         if topologies[name]!.members[client] == nil {

@@ -225,7 +225,7 @@ public struct Router {
         if let due = originationDueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
-            next = min(next, peer.lastHeard + deadAfter)
+            next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)
         }
         if let since = earliestUnreachable {
             next = min(next, since + configuration.recordGracePeriod)
