@@ -29,7 +29,7 @@ public struct PeerState: Sendable {
     /// of the next topology's interest update to this peer, and the topologies whose update
     /// waits for it.
     var interestSchedule: Instant = .zero
-    var pendingInterest = PendingInterest()
+    var pendingInterest = TopologyQueue()
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

@@ -72,7 +72,7 @@ public struct Router {
     var holdDeadline: Instant?
     var heldDeadlines = DeadlineQueue()
     var lingerDeadlines = DeadlineQueue()
-    var postponedHolds: [TopologyName] = []
+    var postponedHolds = TopologyQueue()
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]

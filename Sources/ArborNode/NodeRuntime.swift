@@ -124,6 +124,9 @@ final class NodeRuntime: @unchecked Sendable {
         // A peer found silent is judged again after the sockets were read: a turn with
         // twice its budget of deferred work behind it yields to them (EventLoopTurns).
         routerConfiguration.livenessRecheck = .nanoseconds(2 * configuration.deferredWorkPerTurn.nanoseconds)
+        // Slices of refreshes small enough to stay within that budget on a loaded host
+        // (a refresh took up to 0.4 ms there, docs/benchmarks.md).
+        routerConfiguration.refreshesPerStep = min(routerConfiguration.refreshesPerStep, 100)
         router = Router(routerConfiguration)
         overlay = OverlayLinks(Self.overlayConfiguration(configuration))
         membership = OverlayMembership(id: configuration.router.id, realm: configuration.realm)

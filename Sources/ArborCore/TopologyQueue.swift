@@ -1,8 +1,10 @@
-/// Topologies whose interest toward one peer waits for that peer's interest pacing
-/// (``RouterConfiguration/interestPacing``), in the order they first waited, each once.
-/// What is sent for one when its turn comes is computed then, from the topology's state
-/// at that moment: changes made meanwhile are coalesced into that one update.
-struct PendingInterest: Sendable {
+/// Topologies waiting for their turn, in the order they first waited, each once: those
+/// whose interest toward one peer waits for the peer's pacing
+/// (``RouterConfiguration/interestPacing``: what is sent for one is computed when its turn
+/// comes, so changes made meanwhile are coalesced into one update), and those whose held
+/// publications or lingering ended and wait for a refresh slice. Taking from the front
+/// costs nothing for the others, however many wait.
+struct TopologyQueue: Sendable {
     private var order: [TopologyName] = []
     private var head = 0
     private var waiting: Set<TopologyName> = []
@@ -15,6 +17,11 @@ struct PendingInterest: Sendable {
         if waiting.insert(name).inserted {
             order.append(name)
         }
+    }
+
+    /// Takes the first topology off the front.
+    mutating func popFirst() -> TopologyName? {
+        takeFirst(1).first
     }
 
     /// Takes up to `limit` topologies off the front.
