@@ -25,8 +25,9 @@ public final class ArborNode: Sendable {
 
     public init(configuration: NodeConfiguration, logger: Logger) {
         self.configuration = configuration
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        runtime = NodeRuntime(eventLoop: group.next(), configuration: configuration, logger: logger)
+        let turns = EventLoopTurns(budget: configuration.deferredWorkPerTurn)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1, metricsDelegate: turns)
+        runtime = NodeRuntime(eventLoop: group.next(), turns: turns, configuration: configuration, logger: logger)
     }
 
     /// The port peer links are accepted on (useful when configured as 0).

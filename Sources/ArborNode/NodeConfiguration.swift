@@ -34,6 +34,16 @@ public struct NodeConfiguration: Sendable {
     /// Most requests of one client handled per event-loop turn; the rest wait for the
     /// next turn, after the loop has served sockets and timers (see ``ClientChannelHandler``).
     public var clientRequestsPerTurn: Int = 256
+    /// Most messages of one peer handed to the router in one step. A read of a link can
+    /// hold thousands (interest for as many topologies); they go in steps of this many
+    /// while the event-loop turn is within ``deferredWorkPerTurn``, the rest after the loop
+    /// has polled its sockets and run its timers (see ``PeerChannelHandler``).
+    public var peerMessagesPerStep: Int = 128
+    /// How long work done in slices (clients' backlogs, the router's timers, a departed
+    /// client's topologies) may run in one event-loop turn before the rest waits until the
+    /// loop has polled its sockets (``EventLoopTurns``): peers' frames are read at least
+    /// this often, however much work is queued.
+    public var deferredWorkPerTurn: TimeAmount = .milliseconds(5)
     /// A client must send HELLO, and complete every frame, within this long.
     public var frameTimeout: TimeAmount = .seconds(10)
     /// A control or metrics connection must complete each request (head and body) within
