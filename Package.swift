@@ -40,11 +40,15 @@ let package = Package(
             name: "ArborWire",
             dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        // Node keys, handshake proofs, record seals (Ed25519 through swift-crypto): the only
+        // Node keys, handshake proofs, record seals (Ed25519 through swift-crypto), realm
+        // secrets and the realm link's records (X25519, HKDF, ChaCha20-Poly1305): the only
         // target with crypto; ArborCore carries seals without checking them.
         .target(
             name: "ArborTrust",
-            dependencies: ["ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // The control API's contract (JSON documents, paths) and a small client for it.
         .target(name: "ArborControl"),

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Checks the examples of docs/client-protocol.md: extracts the C subscriber and the Python
-# publisher, compiles the C one with warnings as errors, and runs both against
-# tools/fake-client-node.py, which fails on any frame that deviates from the document.
+# Checks libarbor (clib/), its Python binding (python/) and the examples of
+# docs/client-protocol.md:
+#   1. builds libarbor with warnings as errors (make -C clib);
+#   2. the C publisher and subscriber and the Python publisher in the document are the
+#      files under clib/examples and python/examples (one copy of each);
+#   3. runs them against tools/fake-client-node.py, which fails on any frame that deviates
+#      from the document: C publisher, Python publisher, C subscriber;
+#   4. runs clib/tests/robustness.c (built with AddressSanitizer and UBSan) against
+#      clib/tests/liar-node.py: malformed, cut and random answers end in a status.
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
 
@@ -38,34 +44,60 @@ check() {
     fi
 }
 
-extract c-subscriber >"$work/arbor-sub.c"
-extract python-publisher >"$work/arbor_pub.py"
-check "C example compiles (gcc -std=c99 -Wall -Wextra -Wpedantic -Werror)" \
-    gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -o "$work/arbor-sub" "$work/arbor-sub.c"
-check "Python example compiles" python3 -m py_compile "$work/arbor_pub.py"
+wait_socket() { for _ in $(seq 200); do [[ -S $1 ]] && return 0; sleep 0.05; done; return 1; }
 
-if [[ -x "$work/arbor-sub" ]]; then
+check "libarbor builds (gcc -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Werror)" \
+    make -s -C "$root/clib" BUILD="$work/lib" all
+extract c-subscriber >"$work/subscriber.c"
+extract c-publisher >"$work/publisher.c"
+extract python-publisher >"$work/arbor_pub.py"
+check "the C subscriber of the document is clib/examples/subscriber.c" \
+    diff -u "$root/clib/examples/subscriber.c" "$work/subscriber.c"
+check "the C publisher of the document is clib/examples/publisher.c" \
+    diff -u "$root/clib/examples/publisher.c" "$work/publisher.c"
+check "the Python publisher of the document is python/examples/arbor_pub.py" \
+    diff -u "$root/python/examples/arbor_pub.py" "$work/arbor_pub.py"
+check "each C example is under 40 lines" \
+    test "$(wc -l <"$work/subscriber.c")" -lt 40 -a "$(wc -l <"$work/publisher.c")" -lt 40
+
+if [[ -x "$work/lib/arbor-subscriber" && -x "$work/lib/arbor-publisher" ]]; then
     # Three connections: two publishers, then the subscriber.
     python3 "$root/tools/fake-client-node.py" "$work/client.sock" 3 2>"$work/server.log" &
     server_pid=$!
-    for _ in $(seq 100); do [[ -S "$work/client.sock" ]] && break; sleep 0.05; done
-
-    publish() { printf "$3" | ARBOR_RUN_DIR="$work" timeout 10 python3 "$work/arbor_pub.py" "$1" "$2" 2>>"$work/publisher.log"; }
-    check "Python publisher publishes AAPL quotes" publish nasdaq.quotes AAPL '189.5\n190.25\n'
-    check "Python publisher publishes an MSFT quote" publish nasdaq.quotes MSFT '410.1\n'
-    ARBOR_RUN_DIR="$work" timeout 10 "$work/arbor-sub" nasdaq.quotes AAPL >"$work/sub.out" || true
-    origin=000102030405060708090a0b0c0d0e0f
+    wait_socket "$work/client.sock"
+    export ARBOR_RUN_DIR="$work"
+    check "C publisher publishes AAPL quotes" \
+        sh -c "printf '189.5\n190.25\n' | timeout 10 '$work/lib/arbor-publisher' nasdaq.quotes AAPL"
+    check "Python publisher (the binding) publishes an MSFT quote" \
+        sh -c "printf '410.1\n' | PYTHONPATH='$root/python' ARBOR_LIBRARY='$work/lib/libarbor.so.1' \
+               timeout 10 python3 '$work/arbor_pub.py' nasdaq.quotes MSFT"
+    timeout 10 "$work/lib/arbor-subscriber" nasdaq.quotes AAPL >"$work/sub.out" 2>"$work/sub.err" || true
     cat >"$work/sub.expected" <<END
-welcome fake-node node=$origin
-message nasdaq.quotes AAPL seq=1 origin=$origin 189.5
-message nasdaq.quotes AAPL seq=2 origin=$origin 190.25
-gap nasdaq.quotes 4-5 origin=$origin
+nasdaq.quotes AAPL seq=1 189.5
+nasdaq.quotes AAPL seq=2 190.25
+nasdaq.quotes gap 4-5
 END
     check "C subscriber receives the AAPL messages and the gap, no MSFT" \
         diff -u "$work/sub.expected" "$work/sub.out"
+    check "C subscriber says the node closed the connection" \
+        grep -q "arbor-subscriber: the node closed the connection" "$work/sub.err"
     check "stand-in node saw only well-formed frames" wait "$server_pid"
     server_pid=""
+    unset ARBOR_RUN_DIR
     [[ $failed -eq 0 ]] || cat "$work/server.log"
+fi
+
+check "robustness test builds (AddressSanitizer, UBSan)" \
+    gcc -std=c99 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -I"$root/clib/include" -o "$work/robustness" "$root/clib/tests/robustness.c" "$root/clib/src/arbor.c"
+if [[ -x "$work/robustness" ]]; then
+    python3 "$root/clib/tests/liar-node.py" "$work/liar.sock" 2>"$work/liar.log" &
+    server_pid=$!
+    wait_socket "$work/liar.sock"
+    check "libarbor against a lying node (300 random rounds)" \
+        timeout 120 "$work/robustness" "$work/liar.sock" 300
+    wait "$server_pid" || true
+    server_pid=""
 fi
 
 echo "$passed passed, $failed failed"

@@ -43,9 +43,19 @@ public struct ControlClient: Sendable {
     /// Sends `GET target` (a path with an optional query, already percent-encoded) and
     /// waits at most `timeout` for the whole answer.
     public func get(_ target: String, timeout: Duration = .seconds(10)) throws(ControlClientError) -> Response {
+        try send("GET", target, timeout: timeout)
+    }
+
+    /// Sends `POST target` with an empty body (`/v1/reload`), like ``get(_:timeout:)``.
+    public func post(_ target: String, timeout: Duration = .seconds(10)) throws(ControlClientError) -> Response {
+        try send("POST", target, timeout: timeout)
+    }
+
+    private func send(_ method: String, _ target: String, timeout: Duration) throws(ControlClientError) -> Response {
         let socket = try connect(timeout: timeout)
         defer { close(socket) }
-        let request = "GET \(target) HTTP/1.1\r\nHost: localhost\r\nUser-Agent: arbor\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        let body = method == "POST" ? "Content-Length: 0\r\n" : ""
+        let request = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nUser-Agent: arbor\r\nAccept: application/json\r\n\(body)Connection: close\r\n\r\n"
         try send(Array(request.utf8), on: socket)
         return try ControlClient.parse(try receiveAll(on: socket))
     }

@@ -6,6 +6,8 @@ public enum ControlPath {
     public static let topologies = ControlRoute.topologies.target()
     public static let routes = ControlRoute.routes.target()
     public static let stats = ControlRoute.stats.target()
+    /// `POST`: reread the topology files (``ReloadDocument``).
+    public static let reload = ControlRoute.reload.target()
 
     public static func routes(_ topology: String) -> String {
         ControlRoute.route.target(topology: topology)

@@ -14,6 +14,9 @@ public enum ControlRoute: CaseIterable, Sendable {
     case trace
     case events
     case stats
+    /// `POST`: reread the topology files (``ReloadDocument``); the one path that changes
+    /// the node.
+    case reload
 
     /// The path segment after the version prefix.
     public var segment: String {
@@ -26,6 +29,7 @@ public enum ControlRoute: CaseIterable, Sendable {
         case .trace: "trace"
         case .events: "events"
         case .stats: "stats"
+        case .reload: "reload"
         }
     }
 
@@ -33,7 +37,7 @@ public enum ControlRoute: CaseIterable, Sendable {
     public var takesTopology: Bool {
         switch self {
         case .route, .tree, .trace: true
-        case .status, .peers, .topologies, .routes, .events, .stats: false
+        case .status, .peers, .topologies, .routes, .events, .stats, .reload: false
         }
     }
 
@@ -43,9 +47,12 @@ public enum ControlRoute: CaseIterable, Sendable {
         switch self {
         case .trace: ["topic", "topic_hex"]
         case .events: ["after", "wait"]
-        case .status, .peers, .topologies, .routes, .route, .tree, .stats: []
+        case .status, .peers, .topologies, .routes, .route, .tree, .stats, .reload: []
         }
     }
+
+    /// Whether it changes the node: then it answers `POST` only, every other route `GET` only.
+    public var changesTheNode: Bool { self == .reload }
 
     /// As the documentation writes it: `{topology}` stands for a topology name.
     public var documented: String {
@@ -53,6 +60,7 @@ public enum ControlRoute: CaseIterable, Sendable {
         switch self {
         case .trace: return path + "?topic=TOPIC"
         case .events: return path + "?after=SEQ&wait=SECONDS"
+        case .reload: return "POST " + path
         default: return path
         }
     }

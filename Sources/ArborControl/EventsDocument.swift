@@ -25,6 +25,8 @@ public struct EventsDocument: Codable, Hashable, Sendable {
 /// - `record_expired`: `peer`, `peer_id` (a node forgotten after staying unreachable)
 /// - `definition_conflict`: `topology`, `reason`
 /// - `name_conflict`: `peer` (the contested name), `reason`
+/// - `definitions_reloaded`: `reason` (which topologies' definitions changed)
+/// - `reload_refused`: `reason` (the located errors of the topology files)
 public struct EventDocument: Codable, Hashable, Sendable {
     public var seq: UInt64
     /// Wall-clock time, ISO 8601 in UTC with milliseconds.

@@ -22,6 +22,9 @@ public struct StatsDocument: Codable, Hashable, Sendable {
     /// Links refused because the peer did not prove its node id (included in
     /// `peerLinksRefused`).
     public var identitiesNotProven: UInt64
+    /// Links closed by the realm layer (`--secret-file`): a peer without the secret or
+    /// with another one, a record that did not open (included in nothing else).
+    public var realmFailures: UInt64
     /// Records and flushes dropped because their origin's seal did not check.
     public var unauthenticRecords: UInt64
     /// Local applications cut off for not reading their messages.
@@ -40,7 +43,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         published: UInt64, dataReceived: UInt64, dataForwarded: UInt64, delivered: UInt64, dropped: DropCountsDocument,
         reroutes: UInt64, recomputations: UInt64, recordsReceived: UInt64, recordsInstalled: UInt64,
         interestMessagesSent: UInt64, protocolErrors: UInt64, malformedFrames: UInt64, peerLinksRefused: UInt64,
-        identitiesNotProven: UInt64, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
+        identitiesNotProven: UInt64, realmFailures: UInt64 = 0, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
         topologies: [TopologyTrafficDocument], peers: [PeerTrafficDocument]
     ) {
         self.published = published
@@ -57,6 +60,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         self.malformedFrames = malformedFrames
         self.peerLinksRefused = peerLinksRefused
         self.identitiesNotProven = identitiesNotProven
+        self.realmFailures = realmFailures
         self.unauthenticRecords = unauthenticRecords
         self.slowConsumersDropped = slowConsumersDropped
         self.failovers = failovers
@@ -78,6 +82,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         case malformedFrames = "malformed_frames"
         case peerLinksRefused = "peer_links_refused"
         case identitiesNotProven = "identities_not_proven"
+        case realmFailures = "realm_failures"
         case unauthenticRecords = "unauthentic_records"
         case slowConsumersDropped = "slow_consumers_dropped"
         case peersUp = "peers_up"

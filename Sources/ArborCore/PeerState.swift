@@ -9,6 +9,9 @@ public struct PeerState: Sendable {
     public var connectedAt: Instant
     /// Any frame counts as liveness.
     public var lastHeard: Instant
+    /// When the peer was found silent for the dead interval, while the verdict waits for
+    /// ``RouterConfiguration/livenessRecheck``.
+    var suspectSince: Instant?
     public var lastSent: Instant
     /// Smoothed round-trip time from heartbeat echoes, once measured (for operators).
     public var roundTrip: Duration?
@@ -22,6 +25,11 @@ public struct PeerState: Sendable {
     /// origins whose records wait for it.
     var floodSchedule: Instant = .zero
     var pendingOrigins: Set<NodeID> = []
+    /// Interest pacing (see ``RouterConfiguration/interestPacing``): the theoretical time
+    /// of the next topology's interest update to this peer, and the topologies whose update
+    /// waits for it.
+    var interestSchedule: Instant = .zero
+    var pendingInterest = TopologyQueue()
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

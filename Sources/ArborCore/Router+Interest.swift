@@ -49,7 +49,8 @@ extension Router {
     /// Brings one topology up to date with the current graph and interest: finds this
     /// node's parent and children, decides which neighbours are engaged, and sends each
     /// engaged neighbour its interest (a full set to a newly engaged one, a delta otherwise)
-    /// and `leave` to each neighbour that stopped being engaged.
+    /// and `leave` to each neighbour that stopped being engaged, as the neighbours'
+    /// interest pacing allows.
     mutating func refresh(_ name: TopologyName, now: Instant) {
         guard var state = topologies[name] else { return }
         if graph.digest != database.digest {
@@ -83,27 +84,16 @@ extension Router {
         engaged.sort()
         route?.engaged = engaged
 
-        for old in state.engaged where !engaged.contains(old) {
-            state.sent[old] = nil
-            if peers[old] != nil {
-                send(.interest(name, .leave), to: old, now: now)
-                statistics.interestMessagesSent += 1
-            }
-        }
         state.engaged = engaged
-        for neighbor in engaged {
-            let wanted = state.interest(toward: neighbor)
-            if let previous = state.sent[neighbor] {
-                if previous != wanted {
-                    let update = InterestUpdate.delta(added: wanted.subtracting(previous), removed: previous.subtracting(wanted))
-                    send(.interest(name, update), to: neighbor, now: now)
-                    statistics.interestMessagesSent += 1
-                }
-            } else {
-                send(.interest(name, .full(wanted)), to: neighbor, now: now)
-                statistics.interestMessagesSent += 1
-            }
-            state.sent[neighbor] = wanted
+        // Every neighbour that is engaged, or holds interest from this node that has to
+        // be withdrawn, gets what it lacks: at once while its pacing allows, else when
+        // its turn comes (``tellInterest(_:_:to:now:)``).
+        var neighbors = engaged
+        for told in state.sent.keys where !engaged.contains(told) {
+            neighbors.append(told)
+        }
+        for neighbor in neighbors.sorted() {
+            tellInterest(name, &state, to: neighbor, now: now)
         }
         state.route = route
         if route != before {

@@ -193,7 +193,7 @@ extension Router {
             return
         }
         updateGraph(now)
-        pendingRefresh = topologies.keys.sorted()
+        pendingRefresh = Self.refreshOrder(topologies.keys)
         refreshCursor = 0
         if pendingRefresh.count > configuration.refreshesPerStep {
             // Sorting this many names is a step's worth of work already.
@@ -201,6 +201,21 @@ extension Router {
         } else {
             refreshSlice(now)
         }
+    }
+
+    /// `names` in a fixed order (the same for the same names, on every node and run), by a
+    /// stable hash of each name: sorting 100,000 names as strings took a step of 100 ms and
+    /// more on a loaded machine, by their hashes a few milliseconds.
+    static func refreshOrder(_ names: some Collection<TopologyName>) -> [TopologyName] {
+        var keyed: [(key: UInt64, name: TopologyName)] = []
+        keyed.reserveCapacity(names.count)
+        for name in names {
+            var hash = StableHash(seed: 0x5EED)
+            hash.combine(name.rawValue)
+            keyed.append((hash.value, name))
+        }
+        keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.name < $1.name }
+        return keyed.map(\.name)
     }
 
     /// Refreshes the next `refreshesPerStep` topologies of `pendingRefresh`; asks to be

@@ -41,6 +41,7 @@ extension Router {
     mutating func received(_ message: PeerMessage, from peer: NodeID, now: Instant) {
         guard peers[peer] != nil else { return }
         peers[peer]!.lastHeard = now
+        peers[peer]!.suspectSince = nil
         switch message {
         case .linkState(let records):
             receivedRecords(records, from: peer, now: now)
@@ -114,12 +115,21 @@ extension Router {
         }
     }
 
-    /// Declares dead every peer silent for longer than the configured number of intervals.
+    /// Declares dead every peer silent for longer than the configured number of intervals
+    /// (and still silent ``RouterConfiguration/livenessRecheck`` after it was found so).
     mutating func checkLiveness(_ now: Instant) {
         let deadAfter = configuration.deadAfter
+        let recheck = configuration.livenessRecheck
         for peer in peers.keys.sorted() {
             let silence = now - peers[peer]!.lastHeard
             guard silence >= deadAfter else { continue }
+            if recheck > .zero {
+                guard let since = peers[peer]!.suspectSince else {
+                    peers[peer]!.suspectSince = now
+                    continue
+                }
+                guard now - since >= recheck else { continue }
+            }
             let reason = DisconnectReason.heartbeatTimeout(silentFor: silence)
             actions.append(.disconnect(peer, reason))
             peerDown(peer, reason: reason.description, now: now)

@@ -51,6 +51,8 @@ public struct Router {
     var changedSinceGraph: Set<NodeID>? = []
     /// The earliest time a peer's flood pacing allows a frame while records wait for one.
     var floodDueAt: Instant?
+    /// The earliest time a peer's interest pacing lets updates go while some wait.
+    var interestDueAt: Instant?
     var recomputeAt: Instant?
     /// Topologies still to refresh after the last recomputation, from `refreshCursor` on,
     /// and when the next slice is due (see ``RouterConfiguration/refreshesPerStep``).
@@ -70,7 +72,7 @@ public struct Router {
     var holdDeadline: Instant?
     var heldDeadlines = DeadlineQueue()
     var lingerDeadlines = DeadlineQueue()
-    var postponedHolds: [TopologyName] = []
+    var postponedHolds = TopologyQueue()
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
@@ -128,8 +130,10 @@ public struct Router {
         case .detach(let client, let topology):
             detach(client, topology, now: now)
         case .loadDefinitions(let definitions):
+            let changed = Self.changedNames(from: ownRecord.definitions, to: definitions)
             ownRecord.definitions = definitions
             bumpOwnRecord(now)
+            observe(.definitionsReloaded(changed: changed))
         case .advertise(let addresses):
             ownRecord.addresses = Array(addresses.prefix(LinkStateRecord.maximumAddresses))
             bumpOwnRecord(now)
@@ -174,6 +178,7 @@ public struct Router {
     private mutating func timerFired(_ now: Instant) {
         requestedWake = nil
         flushPendingFloods(now)
+        flushPendingInterest(now)
         if let due = refreshDueAt, due <= now {
             refreshSlice(now)
         } else if let due = recomputeAt, due <= now, refreshDueAt == nil {
@@ -218,10 +223,11 @@ public struct Router {
         if let due = reachabilityCheckAt { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
         if let due = floodDueAt { next = min(next, due) }
+        if let due = interestDueAt { next = min(next, due) }
         if let due = originationDueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
-            next = min(next, peer.lastHeard + deadAfter)
+            next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)
         }
         if let since = earliestUnreachable {
             next = min(next, since + configuration.recordGracePeriod)

@@ -9,6 +9,14 @@ public struct RouterConfiguration: Sendable {
     public var heartbeatInterval: Duration = .milliseconds(100)
     /// A peer silent for this many intervals is declared dead.
     public var missedHeartbeats: Int = 3
+    /// When nonzero, a peer found silent for the dead interval is declared dead only if it
+    /// is still silent this long later: a node that was itself busy (one long step, a
+    /// backlog of work) may not have read the frames its peer sent meanwhile, and must not
+    /// count its own deafness as the peer's silence. The shell that sets it promises to
+    /// read its sockets at least once between two timer events this far apart (the
+    /// daemon: twice its budget of deferred work per event-loop turn). Zero (the
+    /// simulator, which delivers every frame in time order): the verdict is immediate.
+    public var livenessRecheck: Duration = .zero
     /// Heartbeats go out at the instants `t` where `t + heartbeatPhase` is a multiple of
     /// `heartbeatInterval` (0 ≤ phase < interval). The daemon derives it from the wall
     /// clock, so the nodes of a LAN (clocks within milliseconds of each other by NTP, the
@@ -45,6 +53,18 @@ public struct RouterConfiguration: Sendable {
     /// A healing partition brings a boundary node several link-ups within the redial
     /// jitter; each used to cost a version installed by every node of the overlay.
     public var originationHold: Duration = .milliseconds(50)
+    /// Interest pacing, per peer: updates of interest (one topology's `full`, `delta` or
+    /// `leave`) go at once while fewer than `interestBurst` went in the last `interestBurst`
+    /// intervals of `interestPacing`; beyond that they wait, in order, and go
+    /// `interestBatch` at a time as the pacing allows. What goes for a topology is computed
+    /// when its turn comes, so the changes of one topology made meanwhile cost one update.
+    /// A client that joins 100,000 topologies at once thus reaches its neighbours at 10,000
+    /// topologies a second (at the defaults) instead of in one burst that keeps each of
+    /// them busy for seconds, their links' heartbeats waiting behind it; a reroute of up
+    /// to `interestBurst` topologies goes without delay.
+    public var interestPacing: Duration = .microseconds(100)
+    public var interestBurst: Int = 500
+    public var interestBatch: Int = 100
     /// Records of nodes unreachable from this node are flushed after this long: removed
     /// here and on every node of the component together.
     public var recordGracePeriod: Duration = .seconds(60)

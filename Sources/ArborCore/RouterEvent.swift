@@ -108,6 +108,13 @@ extension Router {
         case nameConflict(String, [NodeID])
         /// A record was aged out after its node stayed unreachable for the grace period.
         case recordExpired(NodeID, name: String)
+        /// Topology files were reloaded (``Event/loadDefinitions(_:)``): the names whose
+        /// definition this node loads were added, changed or removed (empty: nothing changed).
+        case definitionsReloaded(changed: [TopologyName])
+        /// A reload of the topology files was refused for their errors (located, as
+        /// `file:line:col: error: ...`), the definitions loaded before kept. Recorded by the
+        /// node that reads the files; the router never sees such a reload.
+        case definitionsRefused(errors: [String])
     }
 }
 

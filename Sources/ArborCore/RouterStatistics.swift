@@ -25,6 +25,8 @@ public struct RouterStatistics: Sendable, Equatable {
     public var routeChanges: UInt64 = 0
     public var recomputations: UInt64 = 0
     public var interestMessagesSent: UInt64 = 0
+    /// Interest updates that waited for a peer's interest pacing.
+    public var interestUpdatesPaced: UInt64 = 0
     public var protocolErrors: UInt64 = 0
     public var dropped: [DropCause: UInt64] = [:]
 

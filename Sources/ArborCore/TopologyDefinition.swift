@@ -24,6 +24,8 @@ public struct TopologyDefinition: Hashable, Sendable {
     /// Node ids that may sign this definition and newer versions of it; `nil`: any node
     /// (see `DefinitionAuthority`).
     public var admins: [NodeID]?
+    /// What a node does about a local subscriber that does not keep up.
+    public var slowSubscribers: SlowSubscriberPolicy
 
     public init(
         name: TopologyName,
@@ -35,7 +37,8 @@ public struct TopologyDefinition: Hashable, Sendable {
         links: [LinkRule]? = nil,
         publishers: [String]? = nil,
         maxMessageSize: Int? = nil,
-        admins: [NodeID]? = nil
+        admins: [NodeID]? = nil,
+        slowSubscribers: SlowSubscriberPolicy = .drop
     ) {
         self.name = name
         self.version = version
@@ -47,6 +50,7 @@ public struct TopologyDefinition: Hashable, Sendable {
         self.publishers = publishers
         self.maxMessageSize = maxMessageSize
         self.admins = admins
+        self.slowSubscribers = slowSubscribers
     }
 
     /// A content digest, identical for equal definitions on every node.
@@ -65,6 +69,10 @@ public struct TopologyDefinition: Hashable, Sendable {
         if let admins {
             hash.combine(UInt64(admins.count))
             admins.forEach { hash.combine($0) }
+        }
+        if slowSubscribers != .drop {
+            // Only when set: definitions without it keep the digests they had.
+            hash.combine(slowSubscribers.rawValue)
         }
         return hash.value
     }

@@ -7,7 +7,9 @@ public struct TopologyState: Sendable {
     public internal(set) var localInterest = PrefixTrie()
     /// Interest each neighbour told us; used only while that neighbour is engaged.
     public internal(set) var remote: [NodeID: PrefixSet] = [:]
-    /// What we last told each engaged neighbour.
+    /// What each neighbour holds from this node: what it was last told and not withdrawn
+    /// (with `leave`). Equal to what it should hold for every neighbour, engaged or not,
+    /// except while the update waits for the neighbour's interest pacing.
     public internal(set) var sent: [NodeID: PrefixSet] = [:]
     /// Neighbours interest is exchanged with, ascending by id.
     public internal(set) var engaged: [NodeID] = []
@@ -18,9 +20,10 @@ public struct TopologyState: Sendable {
     /// While set, the node stays on the tree although no local member is left.
     var lingerUntil: Instant?
 
-    /// Whether there is anything left to keep: members, or neighbours' interest.
+    /// Whether there is anything left to keep: members, neighbours' interest, or interest
+    /// told to a neighbour that still has to be withdrawn.
     var isIdle: Bool {
-        members.isEmpty && remote.isEmpty && engaged.isEmpty && held.isEmpty && lingerUntil == nil
+        members.isEmpty && remote.isEmpty && engaged.isEmpty && held.isEmpty && lingerUntil == nil && sent.isEmpty
     }
 
     /// Interest to send to `neighbor`: local subscriptions and what every other engaged

@@ -16,6 +16,12 @@ public struct AvahiDiscoveryConfiguration: Sendable {
     /// After reconnecting to avahi-daemon, how long the new browser has to report again the
     /// peers known before; those it has not reported by then vanish.
     public var stalePurgeDelay: TimeAmount = .seconds(5)
+    /// How often every known instance is resolved again (one answer each), ±10%. Instances
+    /// are resolved once when browsed, not watched: a change made in place (new TXT or
+    /// address under the same instance name, with no goodbye between) is seen at the next
+    /// refresh. Zero: never. arbord never changes its advertisement in place, and a node
+    /// that restarts re-publishes (browsed anew) or is learnt from link state at once.
+    public var refreshInterval: TimeAmount = .seconds(300)
 
     public init() {}
 }
@@ -24,7 +30,10 @@ public struct AvahiDiscoveryConfiguration: Sendable {
 ///
 /// It publishes `_arbor._tcp` (see ``ArborService``) and browses and resolves the same type,
 /// reporting peers of its realm with a compatible protocol range, merged per node id over
-/// interfaces and address families (``PeerTable``).
+/// interfaces and address families (``PeerTable``). Each reported instance is resolved once
+/// (the resolver is freed after its answer, or retried after a failure), and again every
+/// ``AvahiDiscoveryConfiguration/refreshInterval``: standing resolvers would keep querying
+/// the LAN for every peer.
 ///
 /// Resilience:
 /// - avahi-daemon restarting: the client fails with `AVAHI_ERR_DISCONNECTED`; it is freed

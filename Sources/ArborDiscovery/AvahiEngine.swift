@@ -28,7 +28,7 @@ final class AvahiEngine: @unchecked Sendable {
     }
 
     private enum Timer: CaseIterable {
-        case connect, register, browse, resolve, purge
+        case connect, register, browse, resolve, refresh, purge
     }
 
     let localID: NodeID
@@ -217,6 +217,8 @@ final class AvahiEngine: @unchecked Sendable {
             if let client, isConnected(client) { ensureBrowser(client) }
         case .resolve:
             resolveMissing()
+        case .refresh:
+            refreshResolutions()
         case .purge:
             purge()
         }
@@ -476,6 +478,27 @@ final class AvahiEngine: @unchecked Sendable {
         if purgePending {
             arm(.purge, after: configuration.stalePurgeDelay)
         }
+        armRefresh()
+    }
+
+    /// The next pass of ``refreshResolutions()``: ``AvahiDiscoveryConfiguration/refreshInterval``
+    /// with ±10% jitter, so that nodes started together do not resolve in step.
+    private func armRefresh() {
+        let interval = configuration.refreshInterval.nanoseconds
+        guard interval > 0 else { return }
+        let jitter = interval / 10
+        arm(.refresh, after: .nanoseconds(interval + (jitter > 0 ? Int64.random(in: -jitter...jitter) : 0)))
+    }
+
+    /// Resolves every known instance once more: how a change made in place (new TXT or
+    /// address under the same instance, with no goodbye between) is learnt, at most one
+    /// refresh interval late.
+    private func refreshResolutions() {
+        defer { armRefresh() }
+        guard let client, isConnected(client), browser != nil else { return }
+        for key in table.instanceKeys where resolvers[key] == nil {
+            startResolver(key)
+        }
     }
 
     fileprivate func browsed(
@@ -488,6 +511,8 @@ final class AvahiEngine: @unchecked Sendable {
         case AVAHI_BROWSER_NEW:
             guard let key else { return }
             deliver(table.browsed(key))
+            // Resolved once per report: a new instance, or one a new browser reports again
+            // after a reconnect (its records may have changed meanwhile).
             if resolvers[key] == nil { startResolver(key) }
         case AVAHI_BROWSER_REMOVE:
             guard let key else { return }
@@ -535,9 +560,11 @@ final class AvahiEngine: @unchecked Sendable {
         avahi_service_resolver_free(resolver)
     }
 
+    /// Retries the instances that have never resolved (a resolver failed or could not be
+    /// made). Resolved ones are not asked again: see ``resolved(_:found:txt:address:)``.
     private func resolveMissing() {
         guard let client, isConnected(client), browser != nil else { return }
-        for key in table.instanceKeys where resolvers[key] == nil {
+        for key in table.unresolvedKeys where resolvers[key] == nil {
             startResolver(key)
         }
     }
@@ -556,6 +583,15 @@ final class AvahiEngine: @unchecked Sendable {
             arm(.resolve, after: configuration.operationRetry)
             return
         }
+        // One answer is enough: a resolver left running keeps its SRV, TXT and address
+        // lookups querying the LAN (RFC 6762 continuous querying), and with every node
+        // resolving every other that is N^2 standing queries, each parsed by all N daemons
+        // (measured in docs/benchmarks.md: 3.5 times the avahi-daemon CPU of one-shot
+        // resolution at 24 hosts). What a resolver would still report, a node re-announced
+        // with a new address or incarnation, reaches the overlay through link-state records
+        // (peer exchange) at once, and to discovery at the next refresh; a withdrawn and
+        // re-published service is browsed, and resolved, anew.
+        stopResolver(key)  // freeing a resolver inside its own callback is allowed
         let events = table.resolved(key, txt: txt, address: address)
         switch table.verdict(for: key) {
         case .otherRealm(let realm)?:

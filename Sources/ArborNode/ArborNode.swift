@@ -1,6 +1,7 @@
 import ArborControl
 import ArborCore
 import ArborDiscovery
+import ArborTrust
 import ArborWire
 import Logging
 import NIOConcurrencyHelpers
@@ -24,8 +25,9 @@ public final class ArborNode: Sendable {
 
     public init(configuration: NodeConfiguration, logger: Logger) {
         self.configuration = configuration
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        runtime = NodeRuntime(eventLoop: group.next(), configuration: configuration, logger: logger)
+        let turns = EventLoopTurns(budget: configuration.deferredWorkPerTurn)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1, metricsDelegate: turns)
+        runtime = NodeRuntime(eventLoop: group.next(), turns: turns, configuration: configuration, logger: logger)
     }
 
     /// The port peer links are accepted on (useful when configured as 0).
@@ -168,6 +170,13 @@ public final class ArborNode: Sendable {
         return hosts.prefix(LinkStateRecord.maximumAddresses).map { OverlayAddress(host: $0, port: port) }
     }
 
+    /// Rereads the topology files (``NodeConfiguration/topologyPaths``) and applies them
+    /// when they have no error; what happened, as `POST /v1/reload` answers it.
+    public func reloadTopologies() async throws -> ReloadDocument {
+        let runtime = self.runtime
+        return try await runtime.eventLoop.submit { runtime.reloadTopologies() }.get()
+    }
+
     /// Graceful stop: goodbye to peers (they reroute at once), clients told, listeners
     /// closed, the client socket removed, the event loop shut down.
     public func shutdown() async {
@@ -246,10 +255,14 @@ public final class ArborNode: Sendable {
         channel.eventLoop.makeCompletedFuture {
             let counters = LinkCounters()
             let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
-            try channel.pipeline.syncOperations.addHandlers([
-                ByteCountingHandler(counters),
-                PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
-            ])
+            // With a realm secret, the realm layer seals and opens everything between the wire
+            // (where bytes are counted) and the peer link.
+            let realm = runtime.configuration.realmKey.map { [RealmChannelHandler(key: $0) as ChannelHandler] } ?? []
+            try channel.pipeline.syncOperations.addHandlers(
+                [ByteCountingHandler(counters)] + realm + [
+                    PeerChannelHandler(runtime: runtime, connection: connection, counters: counters, outbox: outbox, maximumFrameLength: frameLimit),
+                ]
+            )
         }
     }
 }

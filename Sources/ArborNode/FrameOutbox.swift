@@ -34,6 +34,9 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     /// Counted frames queued and not yet written to the socket (in `pending` or handed to
     /// the channel): what is lost if the connection is cut now.
     private(set) var unwrittenCount = 0
+    /// Bytes queued and not yet written to the socket, when frames are counted.
+    var unwrittenBytes: Int { (pending?.readableBytes ?? 0) + handedBytes }
+    private var handedBytes = 0
 
     /// `encode` appends one frame to the buffer; what it wrote before throwing is discarded.
     /// Frames for which `counts` is true are counted until written (``unwrittenCount``).
@@ -53,8 +56,11 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
             return nil
         }
         let written = flush ? channel.writeAndFlush(buffer) : channel.write(buffer)
-        if count > 0 {
-            written.whenSuccess { [self] in unwrittenCount -= count }
+        let bytes = buffer.readableBytes
+        handedBytes += bytes
+        written.whenComplete { [self] result in
+            handedBytes -= bytes
+            if count > 0, case .success = result { unwrittenCount -= count }
         }
         return written
     }

@@ -12,6 +12,10 @@ public struct NodeConfiguration: Sendable {
     /// The node's key: its id is the key's (`router.id`), proven in every handshake.
     public var key: NodeKey
     public var realm: String
+    /// The realm's secret (`--secret-file`): when set, only peers holding the same secret
+    /// complete a handshake, and links are encrypted (``RealmChannelHandler``); `nil`, the
+    /// zero-config default: links in the clear (docs/security.md).
+    public var realmKey: RealmKey?
     /// Address and port peer links are accepted on.
     public var listenHost: String
     public var listenPort: Int
@@ -30,6 +34,16 @@ public struct NodeConfiguration: Sendable {
     /// Most requests of one client handled per event-loop turn; the rest wait for the
     /// next turn, after the loop has served sockets and timers (see ``NodeSideClientHandler``).
     public var clientRequestsPerTurn: Int = 256
+    /// Most messages of one peer handed to the router in one step. A read of a link can
+    /// hold thousands (interest for as many topologies); they go in steps of this many
+    /// while the event-loop turn is within ``deferredWorkPerTurn``, the rest after the loop
+    /// has polled its sockets and run its timers (see ``PeerChannelHandler``).
+    public var peerMessagesPerStep: Int = 128
+    /// How long work done in slices (clients' backlogs, the router's timers, a departed
+    /// client's topologies) may run in one event-loop turn before the rest waits until the
+    /// loop has polled its sockets (``EventLoopTurns``): peers' frames are read at least
+    /// this often, however much work is queued.
+    public var deferredWorkPerTurn: TimeAmount = .milliseconds(5)
     /// A client must send HELLO, and complete every frame, within this long.
     public var frameTimeout: TimeAmount = .seconds(10)
     /// A control or metrics connection must complete each request (head and body) within
@@ -46,6 +60,9 @@ public struct NodeConfiguration: Sendable {
     /// Most overlay links the node chooses itself (links to configured addresses are
     /// extra); see ``OverlayConfiguration/maxLinks``.
     public var maxLinks: Int = 8
+    /// The topology files and directories the definitions came from; ``ArborNode/reloadTopologies()``
+    /// (SIGHUP, `POST /v1/reload`) reads them again. Empty: nothing to reload.
+    public var topologyPaths: [String] = []
     /// First and largest delay between attempts to dial a peer.
     public var redialInitialDelay: Duration = .milliseconds(100)
     public var redialMaximumDelay: Duration = .seconds(5)

@@ -58,6 +58,7 @@ final class NodeMetrics: @unchecked Sendable {
         count("arbor_protocol_errors_total", stats.protocolErrors + stats.malformedFrames)
         count("arbor_slow_consumers_dropped_total", stats.slowConsumersDropped)
         count("arbor_identities_not_proven_total", stats.identitiesNotProven)
+        count("arbor_realm_failures_total", stats.realmFailures)
         count("arbor_unauthentic_records_total", stats.unauthenticRecords)
         for topology in stats.topologies {
             for (direction, messages, bytes) in [

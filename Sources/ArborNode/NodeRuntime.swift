@@ -14,6 +14,8 @@ import NIOCore
 /// what makes the `@unchecked Sendable` sound.
 final class NodeRuntime: @unchecked Sendable {
     let eventLoop: EventLoop
+    /// Tells work done in slices when to yield to the sockets.
+    let turns: EventLoopTurns
     let configuration: NodeConfiguration
     let logger: Logger
     let clock = NodeClock()
@@ -84,6 +86,9 @@ final class NodeRuntime: @unchecked Sendable {
     private var unidentifiedClients = CircularBuffer<(number: UInt64, channel: Channel)>()
     private var unidentifiedNumbers: Set<UInt64> = []
     private var nextConnectionNumber: UInt64 = 0
+    /// Local subscribers of push-back topologies with their output limit waiting, per
+    /// topology: while a topology has one, its local publishers are held back.
+    private var slowSubscribers: [TopologyName: Set<ClientID>] = [:]
 
     struct PeerLink {
         /// The connection that carries the link.
@@ -102,17 +107,26 @@ final class NodeRuntime: @unchecked Sendable {
         /// Every response and message to the application goes through it.
         var outbox: FrameOutbox<ClientResponse>
         var name: String
+        /// Holds back the reading of its requests (push-back topologies).
+        var reading: ClientReadControl
         var channel: Channel { outbox.channel }
     }
 
-    init(eventLoop: EventLoop, configuration: NodeConfiguration, logger: Logger) {
+    init(eventLoop: EventLoop, turns: EventLoopTurns, configuration: NodeConfiguration, logger: Logger) {
         self.eventLoop = eventLoop
+        self.turns = turns
         self.configuration = configuration
         self.logger = logger
         var routerConfiguration = configuration.router
         // Heartbeats on the wall clock's grid, in step with the other nodes' (see
         // RouterConfiguration.heartbeatPhase); instants count from `clock.origin`.
         routerConfiguration.heartbeatPhase = .nanoseconds(clock.wallOrigin % max(1, configuration.router.heartbeatInterval.nanoseconds))
+        // A peer found silent is judged again after the sockets were read: a turn with
+        // twice its budget of deferred work behind it yields to them (EventLoopTurns).
+        routerConfiguration.livenessRecheck = .nanoseconds(2 * configuration.deferredWorkPerTurn.nanoseconds)
+        // Slices of refreshes small enough to stay within that budget on a loaded host
+        // (a refresh took up to 0.4 ms there, docs/benchmarks.md).
+        routerConfiguration.refreshesPerStep = min(routerConfiguration.refreshesPerStep, 100)
         router = Router(routerConfiguration)
         overlay = OverlayLinks(Self.overlayConfiguration(configuration))
         membership = OverlayMembership(id: configuration.router.id, realm: configuration.realm)
@@ -182,10 +196,16 @@ final class NodeRuntime: @unchecked Sendable {
             case .deliver(let message, let client):
                 guard let link = clients[client] else { continue }
                 if !link.channel.isWritable {
-                    // This message, and those still waiting for the application.
-                    traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
-                    dropSlowClient(client)
-                    continue
+                    if router.slowSubscriberPolicy(of: message.topology) == .pushBack,
+                        link.outbox.unwrittenBytes < configuration.clientOutputLimit * 4
+                    {
+                        holdBackPublishers(of: message.topology, for: client)
+                    } else {
+                        // This message, and those still waiting for the application.
+                        traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
+                        dropSlowClient(client)
+                        continue
+                    }
                 }
                 traffic.delivered(message)
                 link.outbox.enqueue(.message(DeliveredMessage(message)))
@@ -203,14 +223,26 @@ final class NodeRuntime: @unchecked Sendable {
                 }
                 dropPeer(peer, reason: reason.description)
             case .wakeUp(let instant):
-                wakeTask?.cancel()
-                wakeTask = eventLoop.scheduleTask(deadline: clock.deadline(instant)) { [self] in
-                    wakeTask = nil
-                    handle(.timer)
-                }
+                armWake(at: clock.deadline(instant))
             case .observe(let observation):
                 record(observation)
             }
+        }
+    }
+
+    /// Wakes the router at `deadline`, or once the loop has polled its sockets if the turn
+    /// is over its budget then (``EventLoopTurns``): its timers run refresh slices and
+    /// paced floods, and judge the peers' liveness, which must not happen before their
+    /// frames were read.
+    private func armWake(at deadline: NIODeadline) {
+        wakeTask?.cancel()
+        wakeTask = eventLoop.scheduleTask(deadline: deadline) { [self] in
+            wakeTask = nil
+            guard turns.mayRunDeferredWork() else {
+                armWake(at: .now() + .milliseconds(1))
+                return
+            }
+            handle(.timer)
         }
     }
 
@@ -233,7 +265,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    private func record(_ observation: Router.Observation) {
+    func record(_ observation: Router.Observation) {
         eventLog.append(observation, at: clock.now, wallClock: NodeClock.wallNow)
         if !followersNotificationScheduled {
             // Answer waiting followers on the next tick, so one answer holds every event
@@ -259,6 +291,13 @@ final class NodeRuntime: @unchecked Sendable {
             logger.warning("node name \(name) is claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name")
         case .recordExpired(let node, let name):
             logger.info("forgot node \(name) (\(node.short)): unreachable for the grace period")
+        case .definitionsReloaded(let changed):
+            logger.notice("topology files reloaded: \(changed.isEmpty ? "no definition changed" : "changed " + changed.map(\.rawValue).joined(separator: ", "))")
+        case .definitionsRefused(let errors):
+            for error in errors {
+                logger.error("\(error)")
+            }
+            logger.error("topology files not reloaded: \(errors.count) error(s); the definitions in force are kept")
         }
     }
 
@@ -329,7 +368,11 @@ final class NodeRuntime: @unchecked Sendable {
             case .linkState(let records):
                 var valid: [LinkStateRecord] = []
                 for record in records {
-                    if verifier.isAuthentic(record) { valid.append(record) } else { dropped.append(record.version) }
+                    if cannotBeInstalled(record) || verifier.isAuthentic(record) {
+                        valid.append(record)
+                    } else {
+                        dropped.append(record.version)
+                    }
                 }
                 if !valid.isEmpty { kept.append(.linkState(valid)) }
             case .flush(let versions):
@@ -349,6 +392,16 @@ final class NodeRuntime: @unchecked Sendable {
             logger.warning("dropped \(dropped.count) record(s) or flush(es) from \(name) without a valid seal of their origin (first: \(first.origin.short) incarnation \(first.incarnation) sequence \(first.sequence))")
         }
         return kept
+    }
+
+    /// Whether the router holds `record`'s version of another origin already, or a newer
+    /// one: then it cannot install it, only learn that the sender holds that version (which
+    /// matters to that link's flood pacing alone), so its seal need not be checked. During
+    /// a start or a heal most copies that arrive are such: the same version over several
+    /// links, or one already superseded.
+    private func cannotBeInstalled(_ record: LinkStateRecord) -> Bool {
+        guard record.origin != router.id, let held = router.database[record.origin] else { return false }
+        return !record.isNewer(than: held)
     }
 
     /// Seals checked so far (not answered from the verifier's memory).
@@ -371,6 +424,10 @@ final class NodeRuntime: @unchecked Sendable {
 
     func countUnprovenIdentity() {
         statistics.identitiesNotProven += 1
+    }
+
+    func countRealmFailure() {
+        statistics.realmFailures += 1
     }
 
     func isConnected(_ peer: NodeID) -> Bool {
@@ -435,12 +492,49 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    func clientConnected(_ outbox: FrameOutbox<ClientResponse>, name: String) -> ClientID {
+    func clientConnected(_ outbox: FrameOutbox<ClientResponse>, name: String, reading: ClientReadControl) -> ClientID {
         eventLoop.preconditionInEventLoop()
         let client = nextClientID
         nextClientID += 1
-        clients[client] = ClientLink(outbox: outbox, name: name)
+        clients[client] = ClientLink(outbox: outbox, name: name, reading: reading)
         return client
+    }
+
+    /// A subscriber of push-back topology `topology` has its output limit waiting: the
+    /// topology's other local publishers are held back (their requests not read) until
+    /// it catches up (``clientCaughtUp(_:)``) or leaves.
+    private func holdBackPublishers(of topology: TopologyName, for subscriber: ClientID) {
+        if slowSubscribers[topology, default: []].insert(subscriber).inserted {
+            logLimited(.info, "push-back", "holding back the publishers of \(topology): subscriber \(clients[subscriber]?.name ?? "?") does not keep up (slow-subscribers: push-back)")
+        }
+        for publisher in publishers.clients(in: topology) where publisher != subscriber {
+            clients[publisher]?.reading.heldBack = true
+        }
+    }
+
+    /// `client` has read what waited for it down to half its output limit, or left: the
+    /// publishers it held back go on, unless another slow subscriber holds them.
+    func clientCaughtUp(_ client: ClientID) {
+        eventLoop.preconditionInEventLoop()
+        var released: [TopologyName] = []
+        for (topology, subscribers) in slowSubscribers where subscribers.contains(client) {
+            slowSubscribers[topology]!.remove(client)
+            if slowSubscribers[topology]!.isEmpty {
+                slowSubscribers[topology] = nil
+                released.append(topology)
+            }
+        }
+        for topology in released {
+            for publisher in publishers.clients(in: topology) {
+                guard let link = clients[publisher], link.reading.heldBack,
+                    !publishers.published(publisher, toAnyOf: slowSubscribers.keys)
+                else { continue }
+                link.reading.heldBack = false
+                // Later in this turn, not inside the router step under way.
+                let reading = link.reading
+                eventLoop.execute { reading.resume() }
+            }
+        }
     }
 
     /// A request of an attached client. Answers OK (unless the id is 0) or ERROR.
@@ -496,6 +590,7 @@ final class NodeRuntime: @unchecked Sendable {
     func clientClosed(_ client: ClientID) {
         eventLoop.preconditionInEventLoop()
         guard clients.removeValue(forKey: client) != nil else { return }
+        clientCaughtUp(client)
         publishers.detached(client, from: nil)
         detachAll(client)
     }
@@ -517,14 +612,24 @@ final class NodeRuntime: @unchecked Sendable {
         for name in names.prefix(batch) {
             handle(.detach(client, name))
         }
-        // A delay, not `execute`: the loop polls its sockets before it comes back here.
+        continueDetaching(client, from: names.dropFirst(batch))
+    }
+
+    /// Detaches the next batch a millisecond later, once the loop polled its sockets if
+    /// its turn is over budget (a delay, not `execute`, which would run before the poll).
+    private func continueDetaching(_ client: ClientID, from names: ArraySlice<TopologyName>) {
         eventLoop.scheduleTask(in: .milliseconds(1)) { [self] in
-            detach(client, from: names.dropFirst(batch))
+            guard turns.mayRunDeferredWork() else {
+                continueDetaching(client, from: names)
+                return
+            }
+            detach(client, from: names)
         }
     }
 
     private func dropSlowClient(_ client: ClientID) {
         guard let link = clients.removeValue(forKey: client) else { return }
+        clientCaughtUp(client)
         statistics.slowConsumersDropped += 1
         logger.warning("dropping client \(link.name): it does not read its messages (over \(configuration.clientOutputLimit) bytes queued)")
         let text = "slow consumer: over \(configuration.clientOutputLimit) bytes of messages were waiting"

@@ -16,6 +16,10 @@ import NIOCore
 /// event loop has been back to its sockets and timers: peer links, heartbeats and other
 /// clients never wait behind one client's burst.
 ///
+/// Push-back: while the runtime holds the client back (it publishes to a push-back
+/// topology whose local subscriber does not keep up, ``ClientReadControl``), no request is
+/// handled and the socket is not read, until the runtime lets it go on.
+///
 /// Bounded time: HELLO must arrive, and every frame must be complete, within
 /// ``NodeConfiguration/frameTimeout`` of the connection (or of the frame's start);
 /// otherwise the connection is closed, so a partial frame cannot hold memory for long.
@@ -27,6 +31,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     private var requests: FrameStream<ClientFrameDecoder.Requests>
     private let connection: UInt64
     private var client: ClientID?
+    private let reading = ClientReadControl()
     /// Requests were left for a later turn; reading is paused meanwhile.
     private var backlogged = false
     private var resumeTask: Scheduled<Void>?
@@ -46,6 +51,12 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
 
     func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        reading.resume = {
+            let (handler, context) = bound.value
+            guard context.channel.isActive, handler.resumeTask == nil else { return }
+            handler.decode(appending: ByteBuffer(), limit: handler.budget, context: context)
+        }
         armFrameDeadline(context: context, overdue: "no HELLO")
         context.fireChannelActive()
     }
@@ -56,12 +67,13 @@ final class NodeSideClientHandler: ChannelInboundHandler {
 
     /// Handles up to `limit` complete requests of what is unread plus `received`; broken
     /// framing ends decoding for good and is reported like a pipeline error. Leaves the
-    /// rest for a later turn when the limit is reached.
-    private func decode(appending received: ByteBuffer, limit: Int, context: ChannelHandlerContext) {
+    /// rest for a later turn when the limit is reached, and for when the hold ends while
+    /// the client is held back (unless `evenIfHeldBack`).
+    private func decode(appending received: ByteBuffer, limit: Int, evenIfHeldBack: Bool = false, context: ChannelHandlerContext) {
         guard var bytes = requests.take(appending: received) else { return }
         var handled = 0
         do {
-            while handled < limit, let request = try requests.next(from: &bytes) {
+            while handled < limit, evenIfHeldBack || !reading.heldBack, let request = try requests.next(from: &bytes) {
                 handled += 1
                 if requests.isDecoding {
                     self.received(request, context: context)
@@ -70,6 +82,14 @@ final class NodeSideClientHandler: ChannelInboundHandler {
         } catch {
             requests.stop()
             errorCaught(context: context, error: error)
+            return
+        }
+        if reading.heldBack, !evenIfHeldBack {
+            // Not reading is this node's doing: a frame left incomplete meanwhile is not
+            // overdue (its deadline is armed again when reading resumes).
+            _ = requests.keep(bytes)
+            cancelFrameDeadline()
+            stopReading(context: context)
             return
         }
         if handled == limit, bytes.readableBytes > 0 {
@@ -95,19 +115,27 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     /// Stops reading and takes up the unread requests after the event loop's next turn.
     private func pause(context: ChannelHandlerContext) {
         guard resumeTask == nil else { return }
-        if !backlogged {
-            backlogged = true
-            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
-        }
+        stopReading(context: context)
         // A delay, not `execute`: tasks run until none is left before the loop polls its
-        // sockets again, while a task due later lets it poll first.
+        // sockets again, and a task due later lets it poll first, unless the turn takes
+        // longer than the delay: then the turn's budget (``EventLoopTurns``) puts it off.
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         resumeTask = context.eventLoop.scheduleTask(in: .milliseconds(1)) {
             let (handler, context) = bound.value
             handler.resumeTask = nil
             guard context.channel.isActive else { return }
+            guard handler.runtime.turns.mayRunDeferredWork() else {
+                handler.pause(context: context)
+                return
+            }
             handler.decode(appending: ByteBuffer(), limit: handler.budget, context: context)
         }
+    }
+
+    private func stopReading(context: ChannelHandlerContext) {
+        guard !backlogged else { return }
+        backlogged = true
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
     }
 
     private func resume(context: ChannelHandlerContext) {
@@ -148,7 +176,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
             }
             cancelFrameDeadline()
             runtime.clientIdentified(connection)
-            client = runtime.clientConnected(outbox, name: name)
+            client = runtime.clientConnected(outbox, name: name, reading: reading)
             let welcome = ClientResponse.welcome(
                 id: id,
                 version: version,
@@ -167,13 +195,14 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        reading.resume = {}
         resumeTask?.cancel()
         resumeTask = nil
         if backlogged {
             // What the application sent before it closed is still its to have handled
             // (publications above all): the rest of the backlog, at once.
             backlogged = false
-            decode(appending: ByteBuffer(), limit: .max, context: context)
+            decode(appending: ByteBuffer(), limit: .max, evenIfHeldBack: true, context: context)
         }
         cancelFrameDeadline()
         // Bytes of an incomplete frame at the end of the stream are a truncated frame.
@@ -185,6 +214,14 @@ final class NodeSideClientHandler: ChannelInboundHandler {
         }
         client = nil
         context.fireChannelInactive()
+    }
+
+    /// Output drained to half the limit: a subscriber that held back publishers caught up.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let client {
+            runtime.clientCaughtUp(client)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -7,4 +7,6 @@ struct NodeStatistics: Sendable {
     var unauthenticRecords: UInt64 = 0
     /// Links refused because the peer did not prove its node id.
     var identitiesNotProven: UInt64 = 0
+    /// Links closed by the realm layer: no secret, another secret, a record that did not open.
+    var realmFailures: UInt64 = 0
 }

@@ -13,8 +13,12 @@ import NIOCore
 /// It decodes the link's bytes itself (a ``FrameStream`` of ``PeerFrameDecoder``), so a frame costs no pass
 /// through the pipeline. Messages are handed over in bursts: those decoded from one read of
 /// the socket go to the runtime together, in order, when the read completes (or the link
-/// closes), so the router takes them in one step. Every frame the link sends goes through
-/// its ``FrameOutbox``.
+/// closes), so the router takes them in one step, of at most
+/// ``NodeConfiguration/peerMessagesPerStep`` messages: while the event-loop turn is over
+/// its budget (``EventLoopTurns``) the rest waits, and the link is not read, until the loop
+/// has polled its sockets and run its timers, so a burst on one link (interest for
+/// thousands of topologies) cannot keep the node from reading its other links and sending
+/// its heartbeats. Every frame the link sends goes through its ``FrameOutbox``.
 final class PeerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -37,6 +41,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let ownHandshake: Handshake
     /// Messages of the current read, not yet handed to the runtime.
     private var arrived: [PeerMessage] = []
+    /// The realm link's channel binding, which both PROOFs sign (``RealmLinkEstablished``);
+    /// empty without a realm secret.
+    private var channelBinding: [UInt8] = []
+    /// Set while messages wait for a later turn (reading is paused meanwhile).
+    private var handOverTask: Scheduled<Void>?
+    private var readingPaused = false
 
     /// `counters` are the link's, shared with the byte counter of its pipeline and with
     /// `outbox`, which writes to this handler's channel; frames longer than
@@ -113,16 +123,53 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        handOverArrived()
+        if handOverTask == nil {
+            handOverArrived(context: context)
+        }
         context.fireChannelReadComplete()
     }
 
-    /// Gives the messages of the current read to the runtime.
-    private func handOverArrived() {
+    /// Gives the messages read so far to the runtime, in steps of at most
+    /// ``NodeConfiguration/peerMessagesPerStep``, as long as the turn's budget allows;
+    /// what is left waits for a later turn, with reading paused (`context` `nil`: all of
+    /// them now, the link is closing).
+    private func handOverArrived(context: ChannelHandlerContext?) {
         guard !arrived.isEmpty, case .established(let peer, _) = state else { return }
+        let step = max(1, runtime.configuration.peerMessagesPerStep)
+        var handed = 0
+        while arrived.count - handed > step {
+            if let context, !runtime.turns.mayRunDeferredWork() {
+                arrived.removeFirst(handed)
+                continueLater(context: context)
+                return
+            }
+            runtime.peerMessages(Array(arrived[handed..<(handed + step)]), from: peer)
+            handed += step
+            guard case .established = state else { return }
+        }
         var messages: [PeerMessage] = []
         swap(&messages, &arrived)
-        runtime.peerMessages(messages, from: peer)
+        runtime.peerMessages(handed == 0 ? messages : Array(messages[handed...]), from: peer)
+        if let context, readingPaused {
+            readingPaused = false
+            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        }
+    }
+
+    /// Pauses reading and hands the waiting messages over a millisecond later, after the
+    /// loop has polled its sockets.
+    private func continueLater(context: ChannelHandlerContext) {
+        if !readingPaused {
+            readingPaused = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        handOverTask = context.eventLoop.scheduleTask(in: .milliseconds(1)) {
+            let (handler, context) = bound.value
+            handler.handOverTask = nil
+            guard context.channel.isActive else { return }
+            handler.handOverArrived(context: context)
+        }
     }
 
     /// Checks the peer's handshake (realm, version, a key that owns its node id) and sends
@@ -136,7 +183,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             refuseUnproven(problem, peer: handshake, context: context)
             return
         }
-        guard let proof = PeerProof.prove(ownHandshake, to: handshake, with: runtime.configuration.key) else {
+        guard let proof = PeerProof.prove(ownHandshake, to: handshake, with: runtime.configuration.key, binding: channelBinding) else {
             refuse(HandshakeReject(reason: .protocolError, text: "cannot prove this node's handshake"), peer: handshake, context: context)
             return
         }
@@ -149,7 +196,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// whether this connection becomes the link (a connection to this node itself too, so
     /// that the machine stops dialling that address).
     private func accept(_ handshake: Handshake, proof: HandshakeProof, context: ChannelHandlerContext) {
-        guard PeerProof.check(proof, of: handshake, to: ownHandshake) else {
+        guard PeerProof.check(proof, of: handshake, to: ownHandshake, binding: channelBinding) else {
             refuseUnproven("its proof does not check with the key of node id \(handshake.node)", peer: handshake, context: context)
             return
         }
@@ -184,15 +231,44 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.info("closing link to \(peerDescription(context)): the connection ended inside a frame (\(truncation))")
         }
         // Messages decoded before the end come before the closing.
-        handOverArrived()
+        handOverTask?.cancel()
+        handOverTask = nil
+        handOverArrived(context: nil)
         state = .closed
         runtime.connectionClosed(connection)
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let established = event as? RealmLinkEstablished {
+            channelBinding = established.binding
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         let who = peerDescription(context)
-        if let wire = error as? WireError {
+        if let realm = error as? RealmError {
+            if case .truncated = realm {
+                logger.info("closing link to \(who): \(realm)")
+            } else {
+                // Limited: a misconfigured or hostile peer redials without end.
+                runtime.logLimited(.warning, "realm failure", "closing link to \(who): \(realm)")
+                runtime.countRealmFailure()
+            }
+        } else if error as? WireError == .realmSecretRequired {
+            runtime.logLimited(.warning, "realm failure", "refusing link from \(who): \(WireError.realmSecretRequired)")
+            runtime.countRealmFailure()
+            frames.stop()
+            state = .closed
+            let reject = HandshakeReject(reason: .authenticationFailed, text: "this node has no realm secret; yours has one")
+            let channel = context.channel
+            outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+            return
+        } else if let wire = error as? WireError {
             logger.warning("closing link to \(who): malformed frame: \(wire)")
             runtime.countMalformedFrame()
         } else {

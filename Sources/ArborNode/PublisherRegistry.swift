@@ -21,6 +21,16 @@ struct PublisherRegistry: Sendable {
         }
     }
 
+    /// The clients that published to `topology`.
+    func clients(in topology: TopologyName) -> Set<ClientID> {
+        publishers[topology] ?? []
+    }
+
+    /// Whether `client` published to any of `topologies`.
+    func published(_ client: ClientID, toAnyOf topologies: some Collection<TopologyName>) -> Bool {
+        topologies.contains { publishers[$0]?.contains(client) == true }
+    }
+
     func count(in topology: TopologyName) -> Int {
         publishers[topology]?.count ?? 0
     }

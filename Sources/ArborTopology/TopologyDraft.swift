@@ -1,3 +1,5 @@
+import ArborCore
+
 /// A topology as written, with the location of every part, before its parts are checked
 /// against each other. Entries of the wrong shape were reported and left out.
 struct TopologyDraft {
@@ -13,6 +15,7 @@ struct TopologyDraft {
     var maxMessageSize: Located<Int>?
     /// Node ids (as written) that may sign this definition and its newer versions.
     var admins: Located<[Located<String>]>?
+    var slowSubscribers: SlowSubscriberPolicy?
     /// Whether reading it produced an error (it is then reported but never accepted).
     var hasShapeErrors = false
 }

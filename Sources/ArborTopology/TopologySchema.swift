@@ -15,11 +15,13 @@ import Yams
 ///     publishers: [nasdaq]
 ///     max-message-size: 65536
 ///     admins: [3f2a...e1]          # node ids that may change it
+///     slow-subscribers: push-back  # or drop (the default)
 /// ```
 enum TopologySchema {
     static let fileKeys = ["topologies"]
     static let topologyKeys = [
         "name", "version", "description", "root", "fallbacks", "nodes", "links", "publishers", "max-message-size", "admins",
+        "slow-subscribers",
     ]
     static let nodeKeys = ["name", "addresses"]
     static let linkKeys = ["between", "cost"]
@@ -97,6 +99,15 @@ enum TopologySchema {
         {
             let ids = entries.compactMap { reader.text($0, key: "admins", expected: "a node id (32 hex digits)") }
             draft.admins = Located(value: ids, location: reader.location(of: field.key))
+        }
+        if let value = fields["slow-subscribers"]?.value,
+            let text = reader.text(value, key: "slow-subscribers", expected: "drop or push-back")
+        {
+            if let policy = SlowSubscriberPolicy(rawValue: text.value) {
+                draft.slowSubscribers = policy
+            } else {
+                reader.error(text.location, "'slow-subscribers' must be drop or push-back, not '\(text.value)'")
+            }
         }
         if let value = fields["max-message-size"]?.value {
             draft.maxMessageSize = reader.positiveInteger(value, key: "max-message-size", maximum: maximumMessageSize)

@@ -40,7 +40,8 @@ struct TopologyValidator {
             links: links.map { $0.map { LinkRule($0.a.value, $0.b.value, cost: UInt32($0.cost)) } },
             publishers: draft.publishers.map { $0.value.map(\.value) },
             maxMessageSize: draft.maxMessageSize?.value,
-            admins: admins
+            admins: admins,
+            slowSubscribers: draft.slowSubscribers ?? .drop
         )
         if let links = draft.links, let planner = try? TopologyPlanner(definition) {
             checkReachability(planner, draft: draft, linksKey: links.location)

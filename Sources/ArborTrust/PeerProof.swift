@@ -42,27 +42,29 @@ public enum PeerProof {
     }
 
     /// This side's proof: `own` is the handshake it sent, `peer` the one it read.
-    public static func prove(_ own: Handshake, to peer: Handshake, with key: NodeKey) -> HandshakeProof? {
+    /// `binding` is the realm link's channel binding (``RealmSession/binding``), empty on a
+    /// link without a realm secret: a proof made on one realm link does not check on another.
+    public static func prove(_ own: Handshake, to peer: Handshake, with key: NodeKey, binding: [UInt8] = []) -> HandshakeProof? {
         guard let nonce = peer.extensionValue(HandshakeExtension.nonceTag),
-              let message = transcript(own, nonce: nonce)
+              let message = transcript(own, nonce: nonce, binding: binding)
         else { return nil }
         return HandshakeProof(signature: key.sign(message))
     }
 
     /// Whether `proof` proves `peer`'s handshake to this side, whose handshake was `own`.
-    /// `peer` passed ``problem(with:)``.
-    public static func check(_ proof: HandshakeProof, of peer: Handshake, to own: Handshake) -> Bool {
+    /// `peer` passed ``problem(with:)``; `binding` as for ``prove(_:to:with:binding:)``.
+    public static func check(_ proof: HandshakeProof, of peer: Handshake, to own: Handshake, binding: [UInt8] = []) -> Bool {
         guard let nonce = own.extensionValue(HandshakeExtension.nonceTag),
               let key = peer.extensionValue(HandshakeExtension.publicKeyTag),
-              let message = transcript(peer, nonce: nonce)
+              let message = transcript(peer, nonce: nonce, binding: binding)
         else { return false }
         return NodeKey.isValid(signature: proof.signature, of: message, by: key)
     }
 
     /// What a proof signs: a domain string, SHA-256 of the prover's HANDSHAKE body, the
-    /// verifier's nonce.
-    private static func transcript(_ handshake: Handshake, nonce: [UInt8]) -> [UInt8]? {
+    /// verifier's nonce, and the channel binding of a realm link (nothing without one).
+    private static func transcript(_ handshake: Handshake, nonce: [UInt8], binding: [UInt8]) -> [UInt8]? {
         guard let body = try? handshake.encodedBody() else { return nil }
-        return Array("arbor peer proof v2".utf8) + sha256(body) + nonce
+        return Array("arbor peer proof v2".utf8) + sha256(body) + nonce + binding
     }
 }

@@ -181,7 +181,8 @@ public struct RejectReason: RawRepresentable, Hashable, Sendable, CustomStringCo
     /// The two nodes already have a link; the one dialled by the lower node id stays.
     public static let duplicateConnection = RejectReason(rawValue: 3)
     public static let selfConnection = RejectReason(rawValue: 4)
-    /// Reserved for realm authentication (a realm secret, not built yet).
+    /// One side has a realm secret and the other none (sent in plaintext by either; see
+    /// docs/peer-protocol.md, "Realm links").
     public static let authenticationFailed = RejectReason(rawValue: 5)
     /// The sender is stopping.
     public static let shuttingDown = RejectReason(rawValue: 6)

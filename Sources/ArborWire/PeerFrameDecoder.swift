@@ -34,7 +34,9 @@ public struct PeerFrameDecoder: Sendable {
         let awaitingHandshake = phase == .awaitingHandshake
         let limit = awaitingHandshake ? Swift.min(maximumFrameLength, PeerProtocol.handshakeFrameLimit) : maximumFrameLength
         let next = try Framing.nextFrame(from: &buffer, limit: limit) { type throws(WireError) in
-            guard let known = PeerFrameType(rawValue: type) else { throw .unknownFrameType(type) }
+            guard let known = PeerFrameType(rawValue: type) else {
+                throw awaitingHandshake && type == PeerProtocol.realmHelloType ? .realmSecretRequired : .unknownFrameType(type)
+            }
             switch (known, awaitingHandshake) {
             case (.handshake, true), (.handshakeReject, _):
                 return

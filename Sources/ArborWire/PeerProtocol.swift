@@ -17,6 +17,10 @@ public enum PeerProtocol {
     public static let maximumExtensionLength = 1024
     /// Longest description in a topology definition, in UTF-8 bytes.
     public static let maximumDescriptionLength = 4096
+    /// The type byte of a realm HELLO, the first frame of a node with a realm secret
+    /// (docs/peer-protocol.md, "Realm links"; ArborTrust's `RealmHandshake`). It is no
+    /// peer frame: a node without a secret refuses it as such (``WireError/realmSecretRequired``).
+    public static let realmHelloType: UInt8 = 0x04
 
     /// The version two peers speak: the highest in both ranges, `nil` when they do not overlap.
     public static func negotiate(_ local: ClosedRange<UInt16>, _ remote: ClosedRange<UInt16>) -> UInt16? {

@@ -7,6 +7,7 @@ import NIOCore
 //   | root 1+n (bit 0) | nodes 2 + names (bit 1) | links 2 + rules (bit 2)
 //   | publishers 2 + names (bit 3) | max message size 8, signed (bit 4)
 //   | admins 2 + node ids 16 each (bit 5)
+//   | slow subscribers: push back (bit 6, nothing follows; clear: drop)
 //
 // `present` says which optional fields follow; its other bits must be zero. Node names are
 // 1-byte length + UTF-8; a link rule is two node names and a 4-byte cost.
@@ -18,7 +19,8 @@ private enum Present {
     static let publishers: UInt8 = 1 << 3
     static let maxMessageSize: UInt8 = 1 << 4
     static let admins: UInt8 = 1 << 5
-    static let all: UInt8 = 0b11_1111
+    static let pushBack: UInt8 = 1 << 6
+    static let all: UInt8 = 0b111_1111
 }
 
 extension TopologyDefinition {
@@ -37,6 +39,7 @@ extension ByteBuffer {
         if definition.publishers != nil { present |= Present.publishers }
         if definition.maxMessageSize != nil { present |= Present.maxMessageSize }
         if definition.admins != nil { present |= Present.admins }
+        if definition.slowSubscribers == .pushBack { present |= Present.pushBack }
         writeInteger(present)
         try writePrefixedString(
             definition.description,
@@ -137,7 +140,8 @@ extension WireReader {
             links: links,
             publishers: publishers,
             maxMessageSize: maxMessageSize,
-            admins: admins
+            admins: admins,
+            slowSubscribers: present & Present.pushBack != 0 ? .pushBack : .drop
         )
     }
 

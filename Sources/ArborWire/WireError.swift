@@ -29,6 +29,9 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(field: String, value: UInt64)
     /// The frame body continued after its last field.
     case trailingBytes(frameType: UInt8, count: Int)
+    /// A peer opened with a realm HELLO (``PeerProtocol/realmHelloType``): its realm has a
+    /// secret, and this node has none.
+    case realmSecretRequired
 
     public var description: String {
         switch self {
@@ -58,6 +61,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid \(field) \(value)"
         case .trailingBytes(let type, let count):
             return "\(count) bytes after the end of frame type \(hex(type))"
+        case .realmSecretRequired:
+            return "the peer's realm has a secret (it opened with a realm HELLO) and this node has none (--secret-file)"
         }
     }
 }

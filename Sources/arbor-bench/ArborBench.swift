@@ -16,7 +16,7 @@ struct ArborBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbor-bench",
         abstract: "Measure Arbor nodes that are already running (see tools/bench-reroute).",
-        subcommands: [Reroute.self, Throughput.self, Seals.self]
+        subcommands: [Reroute.self, Throughput.self, Latency.self, Seals.self]
     )
 }
 
@@ -202,6 +202,79 @@ struct Throughput: ParsableCommand {
         ]
         print(try json(result))
         if !complete { throw ExitCode(1) }
+    }
+}
+
+/// Streams at a fixed rate, below what the path can carry, and reports the latency of each
+/// message from its write by the publisher to its arrival at the subscriber.
+struct Latency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Latency percentiles of a fixed-rate stream from a publisher to a subscriber.",
+        discussion: """
+            latency_ms: p50, p90, p99 and max over the messages that arrived, from the moment the \
+            publisher wrote a message to its node's socket to its arrival at the subscriber (one \
+            monotonic clock: both ends run in this process). lost: messages that never arrived.
+            """
+    )
+
+    @OptionGroup var stream: StreamOptions
+
+    @Option(help: "Messages per second.")
+    var rate = 10_000
+
+    @Option(help: "Seconds of streaming.")
+    var seconds = 10
+
+    func run() throws {
+        guard rate > 0, rate <= 1_000_000, seconds > 0, seconds <= 600 else {
+            throw ValidationError("--rate must be 1...1000000 and --seconds 1...600")
+        }
+        let topology = try stream.topologyName()
+        let topic = Array(stream.topic.utf8)
+        let total = rate * seconds
+        let (publisher, subscriber) = try connectStream(
+            publisherSocket: stream.publisherSocket,
+            subscriberSocket: stream.subscriberSocket,
+            topology: topology,
+            topic: topic
+        )
+        let counter = MessageCounter(connection: subscriber, topic: topic, expected: total)
+        counter.start()
+        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: stream.size)
+        let interval = UInt64(1_000_000_000 / rate)
+        let begin = monotonicNanoseconds() + 1_000_000
+        var sentAt = [UInt64](repeating: 0, count: total)
+        var out: [UInt8] = []
+        for index in 0..<total {
+            sleepUntil(begin + UInt64(index) * interval)
+            out.removeAll(keepingCapacity: true)
+            frames.append(index, to: &out)
+            sentAt[index] = monotonicNanoseconds()
+            try publisher.write(out)
+        }
+        _ = counter.wait(for: total, idle: 2.0)
+        counter.stop()
+        let (arrivals, _) = counter.snapshot()
+        var latencies: [Double] = []
+        latencies.reserveCapacity(total)
+        for index in 0..<total where arrivals[index] != 0 {
+            latencies.append(Double(arrivals[index] &- sentAt[index]) / 1e6)
+        }
+        latencies.sort()
+        func percentile(_ fraction: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]
+        }
+        let result: [String: Any] = [
+            "rate": rate,
+            "size": stream.size,
+            "published": total,
+            "received": latencies.count,
+            "lost": total - latencies.count,
+            "duplicates": counter.duplicateCount,
+            "latency_ms": ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": latencies.last ?? 0],
+            "problems": counter.problems,
+        ]
+        print(try json(result))
     }
 }
 

@@ -134,6 +134,7 @@ enum ProbeMain {
         var configuration = AvahiDiscoveryConfiguration()
         if let ms = options["retry-initial-ms"].flatMap(Int64.init) { configuration.retryInitial = .milliseconds(ms) }
         if let ms = options["retry-max-ms"].flatMap(Int64.init) { configuration.retryMaximum = .milliseconds(ms) }
+        if let ms = options["refresh-ms"].flatMap(Int64.init) { configuration.refreshInterval = .milliseconds(ms) }
         let logLevel = options["log-level"].flatMap(Logger.Level.init(rawValue:)) ?? .info
 
         LoggingSystem.bootstrap { label in

@@ -14,7 +14,7 @@ struct Arbor: AsyncParsableCommand {
             on topology files.
             """,
         subcommands: [
-            Status.self, Peers.self, Topologies.self, Routes.self, Tree.self, Trace.self, Events.self, Stats.self,
+            Status.self, Peers.self, Topologies.self, Routes.self, Tree.self, Trace.self, Events.self, Stats.self, Reload.self,
             Pub.self, Sub.self, Check.self, Plan.self,
         ]
     )

@@ -19,13 +19,13 @@ struct NodeOptions: ParsableArguments {
         ControlClient(runDirectory: runDirectory)
     }
 
-    /// GETs `target`; on failure prints one line saying why (with the socket path when the
-    /// node cannot be reached) and exits: 2 when the node cannot be reached, 1 when it
-    /// refused the request.
-    func fetch(_ target: String, timeout: Duration = .seconds(10)) throws -> ControlClient.Response {
+    /// GETs (or with `post`, POSTs) `target`; on failure prints one line saying why (with
+    /// the socket path when the node cannot be reached) and exits: 2 when the node cannot
+    /// be reached, 1 when it refused the request.
+    func fetch(_ target: String, post: Bool = false, timeout: Duration = .seconds(10)) throws -> ControlClient.Response {
         let response: ControlClient.Response
         do {
-            response = try client.get(target, timeout: timeout)
+            response = try post ? client.post(target, timeout: timeout) : client.get(target, timeout: timeout)
         } catch {
             printError("arbor: \(error)")
             throw ExitCode(2)
@@ -40,8 +40,8 @@ struct NodeOptions: ParsableArguments {
 
     /// Fetches `target` and either prints its body unchanged (`--json`) or decodes it as
     /// `type` for the caller to render (`nil` after printing JSON).
-    func document<T: Decodable>(_ target: String, as type: T.Type) throws -> T? {
-        let response = try fetch(target)
+    func document<T: Decodable>(_ target: String, as type: T.Type, post: Bool = false) throws -> T? {
+        let response = try fetch(target, post: post)
         if json {
             writeOut(response.body)
             return nil

@@ -24,7 +24,7 @@ struct Stats: ParsableCommand {
         }
         out += "routing    reroutes \(stats.reroutes), recomputations \(stats.recomputations), \(failover)\n"
         out += "links      peers up \(stats.peersUp), records received \(stats.recordsReceived), installed \(stats.recordsInstalled), interest messages sent \(stats.interestMessagesSent)\n"
-        out += "errors     protocol \(stats.protocolErrors), malformed frames \(stats.malformedFrames), links refused \(stats.peerLinksRefused) (id not proven \(stats.identitiesNotProven)), unauthentic records \(stats.unauthenticRecords), slow consumers cut \(stats.slowConsumersDropped)\n"
+        out += "errors     protocol \(stats.protocolErrors), malformed frames \(stats.malformedFrames), links refused \(stats.peerLinksRefused) (id not proven \(stats.identitiesNotProven)), realm failures \(stats.realmFailures), unauthentic records \(stats.unauthenticRecords), slow consumers cut \(stats.slowConsumersDropped)\n"
         out += "local      clients \(stats.clients), subscriptions \(stats.subscriptions)\n"
         if !stats.topologies.isEmpty {
             var table = Table(["TOPOLOGY", "MSGS IN", "BYTES IN", "MSGS OUT", "BYTES OUT", "PUBLISHED", "DELIVERED"], rightAligned: [1, 2, 3, 4, 5, 6])

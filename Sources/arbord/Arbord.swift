@@ -17,7 +17,11 @@ struct Arbord: AsyncParsableCommand {
         abstract: "The Arbor publish/subscribe router daemon.",
         discussion: """
             Links up with peers over TCP, builds a tree per topology, and serves local \
-            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully.
+            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully; \
+            SIGHUP rereads the topology files (as `arbor reload` does). Under systemd \
+            (arbord.service, Type=notify) it reports readiness through $NOTIFY_SOCKET and, \
+            when $JOURNAL_STREAM names its standard error, logs without timestamps and with \
+            syslog priorities.
             """
     )
 
@@ -51,6 +55,9 @@ struct Arbord: AsyncParsableCommand {
 
     @Option(help: "Only nodes of the same realm link up.")
     var realm = "default"
+
+    @Option(help: ArgumentHelp("The realm's secret: only nodes holding the same secret link up, and links are encrypted. A file of at least 32 random bytes (text or binary; a final newline does not count), readable by this service only (mode 0600 or 0400). Default: none, links in the clear.", valueName: "path"))
+    var secretFile: String?
 
     @Option(help: "Heartbeat interval on idle links, in milliseconds.")
     var heartbeatMs = 100
@@ -117,11 +124,17 @@ struct Arbord: AsyncParsableCommand {
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel)!
         let nodeName = name ?? ProcessInfo.processInfo.hostName
+        let journal = JournalLogHandler.isJournal(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
+            if journal {
+                return JournalLogHandler(logLevel: level, label: label)
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
+        // Until the node serves, a SIGHUP must not end the process (its default action).
+        signal(SIGHUP, SIG_IGN)
         var logger = Logger(label: "arbord")
         logger[metadataKey: "node"] = "\(nodeName)"
 
@@ -139,6 +152,17 @@ struct Arbord: AsyncParsableCommand {
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
+        }
+        // Read before anything listens: a secret that is refused stops the node.
+        var realmKey: RealmKey?
+        if let secretFile {
+            do {
+                realmKey = try RealmKey.load(path: secretFile)
+                logger.info("realm \(realm) has a secret (\(secretFile)): peer links are encrypted, only nodes holding it link up")
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(1)
+            }
         }
         if let old = identity.replacedID {
             logger.notice("node id is now \(identity.id), derived from \(stateDirectory)/node-key (was \(old), a random id of a version before node keys)")
@@ -187,6 +211,8 @@ struct Arbord: AsyncParsableCommand {
             key: identity.key
         )
         configuration.maxLinks = maxLinks
+        configuration.topologyPaths = topologies
+        configuration.realmKey = realmKey
         configuration.maximumClients = maxClients
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
@@ -197,7 +223,7 @@ struct Arbord: AsyncParsableCommand {
         let node = ArborNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: NodeService(node: node, logger: logger))],
+                services: [.init(service: NodeService(node: node, logger: logger, notifier: SystemdNotifier(environment: environment)))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

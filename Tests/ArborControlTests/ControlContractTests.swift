@@ -49,6 +49,7 @@ import Testing
             (ControlPath.tree("nasdaq.quotes"), .tree, "nasdaq.quotes"),
             (ControlPath.trace("nasdaq.quotes", topic: Array("AAPL".utf8)), .trace, "nasdaq.quotes"),
             (ControlPath.events(after: 7, wait: 25), .events, nil), (ControlPath.stats, .stats, nil),
+            (ControlPath.reload, .reload, nil),
         ]
         #expect(Set(targets.map(\.1)) == Set(ControlRoute.allCases))
         for (target, route, topology) in targets {
@@ -62,7 +63,7 @@ import Testing
         #expect(ControlAPI.endpoints == [
             "/v1/status", "/v1/peers", "/v1/topologies", "/v1/routes", "/v1/routes/{topology}",
             "/v1/tree/{topology}", "/v1/trace/{topology}?topic=TOPIC", "/v1/events?after=SEQ&wait=SECONDS",
-            "/v1/stats",
+            "/v1/stats", "POST /v1/reload",
         ])
     }
 

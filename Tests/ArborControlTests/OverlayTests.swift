@@ -305,6 +305,7 @@ import Testing
             ("unversioned path", request("GET /status"), 404),
             ("wrong method", request("POST /v1/status", body: "{}"), 405),
             ("DELETE", request("DELETE /v1/routes"), 405),
+            ("GET of the reload", request("GET /v1/reload"), 405),
             ("oversized target", request("GET /v1/status?" + big), 413),
             ("oversized header", request("GET /v1/status", headers: ["X-Big: " + big]), 413),
             ("oversized body", request("POST /v1/status", body: big), 413),

@@ -28,13 +28,16 @@ private let availableAgain = "mDNS discovery available again"
     .timeLimit(.minutes(2))
 )
 struct AvahiIntegrationTests {
-    @Test("peers see each other with the right TXT and address, not themselves; TXT updates in place; withdrawn and killed probes vanish")
+    @Test("peers see each other with the right TXT and address, not themselves; a TXT updated in place is seen at the next refresh; withdrawn and killed probes vanish")
     func discoveryUpdatesAndVanishing() async throws {
         let lan = try MDNSLan(hosts: ["h1", "h2", "h3"])
         defer { lan.tearDown() }
-        let alpha = try lan.probe(on: "h1", id: id(0xa1), name: "alpha", port: 7001)
-        let beta = try lan.probe(on: "h2", id: id(0xb2), name: "beta", port: 7002, inc: 3)
-        let gamma = try lan.probe(on: "h3", id: id(0xc3), name: "gamma", port: 7003, proto: "1-2")
+        // Resolutions refreshed every second (the default is 5 minutes): instances are
+        // resolved once, not watched, so an in-place change waits for a refresh.
+        let refresh = ["--refresh-ms", "1000"]
+        let alpha = try lan.probe(on: "h1", id: id(0xa1), name: "alpha", port: 7001, extra: refresh)
+        let beta = try lan.probe(on: "h2", id: id(0xb2), name: "beta", port: 7002, inc: 3, extra: refresh)
+        let gamma = try lan.probe(on: "h3", id: id(0xc3), name: "gamma", port: 7003, proto: "1-2", extra: refresh)
         let probes = [alpha, beta, gamma]
         let expected: [String: (name: String, address: String, inc: UInt64, proto: String)] = [
             alpha.id: ("alpha", "198.19.0.11:7001", 1, "1-1"),
@@ -67,7 +70,8 @@ struct AvahiIntegrationTests {
             #expect(browsed.contains { $0.contains(";\(want.name);") && $0.contains("\"id=\(peerID)\"") && $0.contains("\"realm=lab\"") && $0.contains("\"proto=\(want.proto)\"") && $0.contains("\"inc=\(want.inc)\"") }, "\(browsed)")
         }
 
-        // A new incarnation is published in place: the others see the same id again, no vanish.
+        // A new incarnation is published in place: at their next refresh the others see the
+        // same id again with it, no vanish.
         let updateStart = ContinuousClock.now
         beta.send("inc 9")
         for probe in [alpha, gamma] {

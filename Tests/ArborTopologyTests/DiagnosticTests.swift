@@ -12,14 +12,14 @@ import Testing
               - name: t
                 fallback: [a]
             """) == [
-                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins)"
+                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers)"
             ])
         #expect(problems("""
             topologies:
               - name: t
                 colour: red
             """) == [
-                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins)"
+                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers)"
             ])
         #expect(problems("""
             topologies:
@@ -42,6 +42,19 @@ import Testing
                 admins: []
             """) == [
                 "t.yaml:3:5: error: 'admins' is empty, so nobody could change this topology: list the node ids that may, or remove the key"
+            ])
+    }
+
+    @Test func slowSubscribersIsDropOrPushBack() {
+        #expect(declared("topologies:\n  - name: t\n")?.definition.slowSubscribers == .drop)
+        #expect(declared("topologies:\n  - name: t\n    slow-subscribers: push-back\n")?.definition.slowSubscribers == .pushBack)
+        #expect(declared("topologies:\n  - name: t\n    slow-subscribers: drop\n")?.definition.slowSubscribers == .drop)
+        #expect(problems("""
+            topologies:
+              - name: t
+                slow-subscribers: wait
+            """) == [
+                "t.yaml:3:23: error: 'slow-subscribers' must be drop or push-back, not 'wait'"
             ])
     }
 

@@ -95,7 +95,8 @@ struct RandomValues {
             links: optional { $0.list($0.scale) { LinkRule($0.text(8), $0.text(8), cost: $0.u32()) } },
             publishers: optional { $0.list($0.scale) { $0.text(12) } },
             maxMessageSize: optional { Int($0.i64()) },
-            admins: optional { values in values.list(values.scale) { $0.nodeID() } }
+            admins: optional { values in values.list(values.scale) { $0.nodeID() } },
+            slowSubscribers: bool() ? .pushBack : .drop
         )
     }
 

@@ -8,10 +8,18 @@ import NIOHTTP1
 struct ControlEndpoints {
     let runtime: NodeRuntime
 
-    /// Answers one GET request, now or (long polls of `/v1/events`) later.
+    /// Answers one request, now or (long polls of `/v1/events`) later: POST for
+    /// `/v1/reload`, which changes the node, GET for every other path.
     func respond(to head: HTTPRequestHead, answer: @escaping (HTTPAnswer) -> Void) {
         do {
             let request = try ControlRequest(target: head.uri)
+            let changes = ControlRoute.match(request.path)?.route.changesTheNode ?? false
+            guard head.method == (changes ? .POST : .GET) else {
+                var refusal = HTTPAnswer.error(.methodNotAllowed, "/\(request.path.joined(separator: "/")) answers \(changes ? "POST" : "GET") only")
+                refusal.extraHeaders = [("Allow", changes ? "POST" : "GET")]
+                answer(refusal)
+                return
+            }
             try route(request, answer: answer)
         } catch {
             answer(error.answer)
@@ -54,6 +62,8 @@ struct ControlEndpoints {
             }
         case .stats:
             answer(.json(view.stats()))
+        case .reload:
+            answer(.json(runtime.reloadTopologies()))
         }
     }
 

@@ -43,6 +43,12 @@ extension ControlView {
             document.type = "name_conflict"
             document.peer = name
             document.reason = "claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name"
+        case .definitionsReloaded(let changed):
+            document.type = "definitions_reloaded"
+            document.reason = changed.isEmpty ? "no definition changed" : "changed: " + changed.map(\.rawValue).joined(separator: ", ")
+        case .definitionsRefused(let errors):
+            document.type = "reload_refused"
+            document.reason = "\(errors.count) error(s), the definitions in force kept: " + errors.joined(separator: "; ")
         }
         return document
     }

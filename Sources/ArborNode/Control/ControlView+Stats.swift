@@ -61,6 +61,7 @@ extension ControlView {
             malformedFrames: shell.malformedFrames,
             peerLinksRefused: shell.peerLinksRefused,
             identitiesNotProven: shell.identitiesNotProven,
+            realmFailures: shell.realmFailures,
             unauthenticRecords: shell.unauthenticRecords,
             slowConsumersDropped: shell.slowConsumersDropped,
             failovers: FailoverDocument(

@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Serves GET requests of a small HTTP/1.1 server: collects each request (head and body),
-/// refuses what is too large, malformed or not a GET with a JSON error, and hands the rest
+/// refuses what is too large, malformed or neither GET nor POST with a JSON error, and hands the rest
 /// to `respond`, which answers once, now or later (long polls), on the event loop.
 ///
 /// Errors never escape the connection: a malformed or oversized request closes only it.
@@ -87,9 +87,9 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             state = .answering
             deadline?.cancel()
             deadline = nil
-            guard head.method == .GET else {
-                var answer = HTTPAnswer.error(.methodNotAllowed, "method \(head.method) is not allowed: the API only answers GET")
-                answer.extraHeaders = [("Allow", "GET")]
+            guard head.method == .GET || head.method == .POST else {
+                var answer = HTTPAnswer.error(.methodNotAllowed, "method \(head.method) is not allowed: the API answers GET (and POST /v1/reload)")
+                answer.extraHeaders = [("Allow", "GET, POST")]
                 write(answer, keepAlive: head.isKeepAlive, on: context.channel)
                 if case .idle = state {
                     armDeadline(context)

@@ -14,18 +14,28 @@ struct ControlAPI {
 
     /// GET `path`, decoded as JSON.
     func get(_ path: String) throws -> Any {
+        try request("GET", path)
+    }
+
+    /// POST `path` with an empty body (`/v1/reload`), decoded as JSON.
+    func post(_ path: String) throws -> Any {
+        try request("POST", path)
+    }
+
+    private func request(_ method: String, _ path: String) throws -> Any {
         let socket = try Socket.unix(node.controlSocketPath)
         defer { socket.close() }
         socket.setReadTimeout(.seconds(5))
-        try socket.write(Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8))
+        let length = method == "POST" ? "Content-Length: 0\r\n" : ""
+        try socket.write(Array("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\(length)Connection: close\r\n\r\n".utf8))
         let response = socket.readToEnd()
         guard let split = response.firstRange(of: Array("\r\n\r\n".utf8)) else {
-            throw HarnessError("\(node.name): no HTTP response to GET \(path)")
+            throw HarnessError("\(node.name): no HTTP response to \(method) \(path)")
         }
         let head = String(decoding: response[..<split.lowerBound], as: UTF8.self)
         var body = Array(response[split.upperBound...])
         guard head.hasPrefix("HTTP/1.1 200") || head.hasPrefix("HTTP/1.0 200") else {
-            throw HarnessError("\(node.name): GET \(path): \(head.split(separator: "\r\n").first ?? "")")
+            throw HarnessError("\(node.name): \(method) \(path): \(head.split(separator: "\r\n").first ?? "")")
         }
         if head.lowercased().contains("transfer-encoding: chunked") {
             body = Self.dechunk(body)

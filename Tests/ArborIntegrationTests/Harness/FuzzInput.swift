@@ -178,7 +178,7 @@ struct FuzzInput {
         return bytes
     }
 
-    private mutating func maybeMutated(_ bytes: [UInt8]) -> [UInt8] {
+    mutating func maybeMutated(_ bytes: [UInt8]) -> [UInt8] {
         chance(40) ? mutated(bytes) : bytes
     }
 
