@@ -38,7 +38,7 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         var expected = Dictionary(uniqueKeysWithValues: database.records.map { ($0.origin, $0) })
         for wave in UInt64(2)...6 {
             for id in stride(from: wave, through: 1_000, by: Int(wave)) {
-                let update = record(id, [id + wave: 2], sequence: wave)
+                let update = record(id, [id + wave: 2], incarnation: expected[node(id)]?.incarnation ?? 1, sequence: wave)
                 let verdict = database.apply(update)
                 #expect(verdict == .installed)
                 expected[update.origin] = update
