@@ -35,12 +35,13 @@ public final class Graph: Sendable {
     public let nameConflicts: [String: [NodeID]]
 
     private let indexByID: [NodeID: Int32]
-    /// Each record's links as one-way candidate edges (before the two-way check), rows in
-    /// index order: a later build over the same nodes takes the rows of records that did
-    /// not change from here, without reading those records again.
-    private let candidateOffsets: [Int32]
-    private let candidateTargets: [Int32]
-    private let candidateCosts: [UInt32]
+    /// Each record's links as one-way candidate edges (before the two-way check), by index:
+    /// a later build over the same nodes takes the rows of records that did not change
+    /// from here, without reading those records again. Kept as the final rows plus the
+    /// candidate rows of the nodes whose row differs (a link listed by one end only, or at
+    /// a lower cost than the other end lists it): during a flood most graphs have a few
+    /// such nodes, and whole candidate rows were half of each graph's memory.
+    private let candidateExceptions: CandidateExceptions
     /// The topology definitions of the records that carry any, by index.
     private let carriedDefinitions: [Int32: [TopologyDefinition]]
     private let indexByName: [String: Int32]
@@ -61,15 +62,16 @@ public final class Graph: Sendable {
                 ordered[Int(index)] = record
             }
             if complete {
+                let base = previous.candidateRows
                 var input = Input(numberedLike: previous)
                 var dirty = [Bool](repeating: false, count: previous.count)
                 for position in ordered.indices {
                     let record = ordered[position]!
                     input.update(position, to: record)
-                    input.rows.appendRow(of: record, numbering: input.indexByID, hint: previous, at: position)
-                    dirty[position] = !input.rows.lastRow(equals: previous, at: position)
+                    input.rows.appendRow(of: record, numbering: input.indexByID, hint: (base, previous.ids), at: position)
+                    dirty[position] = !input.rows.lastRow(equals: base, at: position)
                 }
-                self.init(database.digest, input, previous: previous, dirty: dirty)
+                self.init(database.digest, input, previous: (previous, base), dirty: dirty)
                 return
             }
         }
@@ -89,20 +91,21 @@ public final class Graph: Sendable {
             guard let index = base.indexByID[origin], let record = database[origin] else { return nil }
             updated[index] = record
         }
+        let rows = base.candidateRows
         var input = Input(numberedLike: base)
         var dirty = [Bool](repeating: false, count: base.count)
         var copied = 0
         for index in updated.keys.sorted() {
             let position = Int(index)
             let record = updated[index]!
-            input.rows.copyRows(copied..<position, of: base.candidateOffsets, base.candidateTargets, base.candidateCosts)
+            input.rows.copyRows(copied..<position, of: rows.offsets, rows.targets, rows.costs)
             input.update(position, to: record)
-            input.rows.appendRow(of: record, numbering: input.indexByID, hint: base, at: position)
+            input.rows.appendRow(of: record, numbering: input.indexByID, hint: (rows, base.ids), at: position)
             dirty[position] = true
             copied = position + 1
         }
-        input.rows.copyRows(copied..<base.count, of: base.candidateOffsets, base.candidateTargets, base.candidateCosts)
-        self.init(database.digest, input, previous: base, dirty: dirty)
+        input.rows.copyRows(copied..<base.count, of: rows.offsets, rows.targets, rows.costs)
+        self.init(database.digest, input, previous: (base, rows), dirty: dirty)
     }
 
     public convenience init(records: some Sequence<LinkStateRecord>) {
@@ -158,7 +161,7 @@ public final class Graph: Sendable {
             incarnations = previous.incarnations
             carriedDefinitions = previous.carriedDefinitions
             namesChanged = false
-            rows.reserve(nodes: previous.count, edges: previous.candidateTargets.count)
+            rows.reserve(nodes: previous.count, edges: previous.targets.count + previous.candidateExceptions.rows.targets.count)
         }
 
         /// Takes the name, incarnation and definitions of `record`, the node at `position`.
@@ -192,20 +195,23 @@ public final class Graph: Sendable {
         }
 
         /// Appends the links of `record` (the node at `position`) that reach a known node.
-        /// With `hint` numbering the same nodes, most neighbours are found in the node's
-        /// row there (in index order, which is id order, like the links) without hashing.
-        mutating func appendRow(of record: LinkStateRecord, numbering indexByID: [NodeID: Int32], hint: Graph?, at position: Int) {
-            var cursor = hint.map { Int($0.candidateOffsets[position]) } ?? 0
-            let rowEnd = hint.map { Int($0.candidateOffsets[position + 1]) } ?? 0
+        /// With `hint` (the candidate rows of a build numbering the same nodes, and its ids),
+        /// most neighbours are found in the node's row there (in index order, which is id
+        /// order, like the links) without hashing.
+        mutating func appendRow(
+            of record: LinkStateRecord, numbering indexByID: [NodeID: Int32], hint: (rows: CandidateRows, ids: [NodeID])?, at position: Int
+        ) {
+            var cursor = hint.map { Int($0.rows.offsets[position]) } ?? 0
+            let rowEnd = hint.map { Int($0.rows.offsets[position + 1]) } ?? 0
             for link in record.links where link.neighbor != record.origin {
                 if let hint {
-                    while cursor < rowEnd, hint.ids[Int(hint.candidateTargets[cursor])] < link.neighbor {
+                    while cursor < rowEnd, hint.ids[Int(hint.rows.targets[cursor])] < link.neighbor {
                         cursor += 1
                     }
                 }
                 let neighbor: Int32
-                if let hint, cursor < rowEnd, hint.ids[Int(hint.candidateTargets[cursor])] == link.neighbor {
-                    neighbor = hint.candidateTargets[cursor]
+                if let hint, cursor < rowEnd, hint.ids[Int(hint.rows.targets[cursor])] == link.neighbor {
+                    neighbor = hint.rows.targets[cursor]
                 } else if let index = indexByID[link.neighbor] {
                     neighbor = index
                 } else {
@@ -230,19 +236,50 @@ public final class Graph: Sendable {
         }
 
         /// Whether the row appended last equals the row of the node at `position` in `previous`.
-        func lastRow(equals previous: Graph, at position: Int) -> Bool {
+        func lastRow(equals previous: CandidateRows, at position: Int) -> Bool {
             let row = Int(offsets[offsets.count - 2])..<Int(offsets[offsets.count - 1])
-            let old = Int(previous.candidateOffsets[position])..<Int(previous.candidateOffsets[position + 1])
-            return targets[row].elementsEqual(previous.candidateTargets[old])
-                && costs[row].elementsEqual(previous.candidateCosts[old])
+            return targets[row].elementsEqual(previous.targets(of: position)) && costs[row].elementsEqual(previous.costs(of: position))
+        }
+
+        func targets(of node: Int) -> ArraySlice<Int32> {
+            targets[Int(offsets[node])..<Int(offsets[node + 1])]
+        }
+
+        func costs(of node: Int) -> ArraySlice<UInt32> {
+            costs[Int(offsets[node])..<Int(offsets[node + 1])]
+        }
+    }
+
+    /// The candidate rows of the nodes whose candidate row is not their final row, in
+    /// index order.
+    private struct CandidateExceptions {
+        var nodes: [Int32] = []
+        var rows = CandidateRows()
+
+        /// The nodes of `candidates` whose row differs from theirs in `final` (where a row
+        /// holds the two-way subset of the candidate row, so only a shorter row or a cost
+        /// differs).
+        init(_ candidates: CandidateRows, final: CandidateRows, count: Int) {
+            for node in 0..<count {
+                let candidate = candidates.offsets[node + 1] - candidates.offsets[node]
+                let kept = final.offsets[node + 1] - final.offsets[node]
+                if candidate != kept || !candidates.costs(of: node).elementsEqual(final.costs(of: node)) {
+                    nodes.append(Int32(node))
+                    rows.targets.append(contentsOf: candidates.targets(of: node))
+                    rows.costs.append(contentsOf: candidates.costs(of: node))
+                    rows.offsets.append(Int32(rows.targets.count))
+                }
+            }
         }
     }
 
     /// Finishes a build: the two-way check, components, definitions and names. With
-    /// `previous` (numbering the same nodes) and `dirty` (the nodes whose candidate rows
-    /// may differ from its), a node whose row and whose neighbours' rows did not change
-    /// keeps its final row, and unchanged edges keep the components.
-    private init(_ digest: DatabaseDigest, _ input: Input, previous: Graph?, dirty: [Bool]?) {
+    /// `previous` (a build numbering the same nodes, and its candidate rows whole) and
+    /// `dirty` (the nodes whose candidate rows may differ from its), a node whose row and
+    /// whose neighbours' rows did not change keeps its final row, and unchanged edges keep
+    /// the components.
+    private init(_ digest: DatabaseDigest, _ input: Input, previous base: (graph: Graph, candidates: CandidateRows)?, dirty: [Bool]?) {
+        let previous = base?.graph
         self.digest = digest
         ids = input.ids
         indexByID = input.indexByID
@@ -256,14 +293,14 @@ public final class Graph: Sendable {
         // neighbour lists it back: it can change only when the node or a neighbour (old or
         // new) changed.
         var affected: [Bool]? = nil
-        if let previous, let dirty {
+        if let base, let dirty {
             var marks = dirty
             for node in 0..<count where dirty[node] {
                 for edge in Int(candidates.offsets[node])..<Int(candidates.offsets[node + 1]) {
                     marks[Int(candidates.targets[edge])] = true
                 }
-                for edge in Int(previous.candidateOffsets[node])..<Int(previous.candidateOffsets[node + 1]) {
-                    marks[Int(previous.candidateTargets[edge])] = true
+                for target in base.candidates.targets(of: node) {
+                    marks[Int(target)] = true
                 }
             }
             affected = marks
@@ -274,6 +311,7 @@ public final class Graph: Sendable {
         var final = CandidateRows()
         final.reserve(nodes: count, edges: candidates.targets.count)
         var edgesChanged = previous == nil
+        var rowsChanged = previous == nil
         var node = 0
         while node < count {
             if let previous, let affected, !affected[node] {
@@ -296,24 +334,26 @@ public final class Graph: Sendable {
             final.offsets.append(Int32(final.targets.count))
             if let previous, !edgesChanged {
                 let old = Int(previous.offsets[node])..<Int(previous.offsets[node + 1])
-                edgesChanged = !final.targets[rowStart...].elementsEqual(previous.targets[old])
+                if !final.targets[rowStart...].elementsEqual(previous.targets[old]) {
+                    edgesChanged = true
+                    rowsChanged = true
+                } else if !rowsChanged, !final.costs[rowStart...].elementsEqual(previous.costs[old]) {
+                    rowsChanged = true
+                }
             }
             node += 1
         }
-        // Every link listed by both ends at the same cost (an overlay at rest): the final
-        // rows are the candidate rows, and share their storage (a third of a graph's memory;
-        // a simulator's nodes on trees each hold a graph of their own while floods go on).
-        if final.targets.count == candidates.targets.count, final.costs == candidates.costs {
-            final = candidates
+        // Rows that did not change share the previous graph's storage (a simulator's nodes
+        // on trees each hold a graph of their own while floods go on).
+        if let previous, !rowsChanged {
+            final = CandidateRows(offsets: previous.offsets, targets: previous.targets, costs: previous.costs)
         }
         let offsets = final.offsets
         let targets = final.targets
         self.offsets = offsets
         self.targets = targets
         costs = final.costs
-        candidateOffsets = candidates.offsets
-        candidateTargets = candidates.targets
-        candidateCosts = candidates.costs
+        candidateExceptions = CandidateExceptions(candidates, final: final, count: count)
 
         if let previous, !edgesChanged {
             components = previous.components
@@ -363,6 +403,22 @@ public final class Graph: Sendable {
     }
 
     public var count: Int { ids.count }
+
+    /// The candidate rows, whole: the final rows with the exceptions in their place.
+    private var candidateRows: CandidateRows {
+        let exceptions = candidateExceptions
+        guard !exceptions.nodes.isEmpty else { return CandidateRows(offsets: offsets, targets: targets, costs: costs) }
+        var rows = CandidateRows()
+        rows.reserve(nodes: count, edges: targets.count + exceptions.rows.targets.count)
+        var next = 0
+        for (position, node) in exceptions.nodes.enumerated() {
+            rows.copyRows(next..<Int(node), of: offsets, targets, costs)
+            rows.copyRows(position..<position + 1, of: exceptions.rows.offsets, exceptions.rows.targets, exceptions.rows.costs)
+            next = Int(node) + 1
+        }
+        rows.copyRows(next..<count, of: offsets, targets, costs)
+        return rows
+    }
 
     public func index(of id: NodeID) -> Int32? {
         indexByID[id]

@@ -1,19 +1,23 @@
-import HashTreeCollections
-
 /// The link-state database: the newest record of every node this node has heard of.
 ///
-/// Storage is a persistent hash tree, so copies of a database (one per simulated node, or
-/// a snapshot for inspection) share structure, plus a table of the changes since the tree
-/// was last brought up to date: a burst of changes (a flood after a partition) costs one
-/// hash-table entry each rather than copies of tree nodes shared with other copies, and is
-/// folded into the tree once the table grows past half of it (or when ``settle()`` is
-/// called). The digest identifies the content, so pure computations over equal databases
-/// can be shared.
+/// Each origin gets a slot, in the order origins are first heard of; records are kept by
+/// slot in pages of ``pageSize``. Pages and the table of slots are copy-on-write arrays, so
+/// copies of a database (one per simulated node, or a snapshot for inspection) share them,
+/// and a change to one copy copies one page (and the list of pages), not the database: a
+/// burst of changes (a flood after a partition) costs a copy holder at most one page per
+/// page it touches. A record costs one hash of its origin to find, and one slot of eight
+/// bytes to hold. The digest identifies the content, so pure computations over equal
+/// databases can be shared.
+///
+/// A dropped record leaves its slot empty, and the origin keeps it for when it returns;
+/// once empty slots outnumber the records (and 64), the slots are renumbered.
 public struct LinkStateDatabase: Sendable {
-    /// Records as of the last fold.
-    private var settled: TreeDictionary<NodeID, LinkStateRecord> = [:]
-    /// Changes since: the newer record, or `nil` for one dropped.
-    private var recent: [NodeID: LinkStateRecord?] = [:]
+    /// Records per page.
+    static let pageSize = 64
+    /// The slot of every origin held, and of those dropped since the last renumbering.
+    private var slots: [NodeID: Int32] = [:]
+    /// Records by slot: slot `s` is `pages[s / pageSize][s % pageSize]`; `nil` when dropped.
+    private var pages: [[LinkStateRecord?]] = []
     public private(set) var count = 0
     public private(set) var digest = DatabaseDigest()
 
@@ -23,7 +27,6 @@ public struct LinkStateDatabase: Sendable {
         for record in records {
             _ = apply(record)
         }
-        fold()
     }
 
     /// The outcome of offering a record to the database.
@@ -40,7 +43,21 @@ public struct LinkStateDatabase: Sendable {
     /// incarnation and newer sequence).
     @discardableResult
     public mutating func apply(_ record: LinkStateRecord) -> Verdict {
-        if let current = self[record.origin] {
+        guard let slot = slots[record.origin] else {
+            let slot = slots.count
+            slots[record.origin] = Int32(slot)
+            if slot % LinkStateDatabase.pageSize == 0 {
+                pages.append([])
+                pages[pages.count - 1].reserveCapacity(LinkStateDatabase.pageSize)
+            }
+            pages[pages.count - 1].append(record)
+            count += 1
+            digest.toggle(record)
+            return .installed
+        }
+        let page = Int(slot) / LinkStateDatabase.pageSize
+        let position = Int(slot) % LinkStateDatabase.pageSize
+        if let current = pages[page][position] {
             if record.isNewer(than: current) {
                 digest.toggle(current)
             } else if current.isNewer(than: record) {
@@ -51,66 +68,53 @@ public struct LinkStateDatabase: Sendable {
         } else {
             count += 1
         }
-        recent[record.origin] = .some(record)
+        pages[page][position] = record
         digest.toggle(record)
-        foldWhenLarge()
         return .installed
     }
 
     /// Drops the record of `origin` (aged out); returns whether one was held.
     @discardableResult
     public mutating func remove(_ origin: NodeID) -> Bool {
-        guard let current = self[origin] else { return false }
-        recent[origin] = .some(nil)
+        guard let slot = slots[origin] else { return false }
+        let page = Int(slot) / LinkStateDatabase.pageSize
+        let position = Int(slot) % LinkStateDatabase.pageSize
+        guard let current = pages[page][position] else { return false }
+        pages[page][position] = nil
         count -= 1
         digest.toggle(current)
-        foldWhenLarge()
+        if slots.count - count > max(64, count) {
+            renumber()
+        }
         return true
     }
 
-    /// Folds the table of recent changes into the tree: a copy about to be shared by many
-    /// holders (a simulator's nodes) then costs each of them only its own later changes.
-    /// The content and digest stay the same.
-    public mutating func settle() {
-        if !recent.isEmpty {
-            fold()
-        }
-    }
-
     public subscript(origin: NodeID) -> LinkStateRecord? {
-        if let index = recent.index(forKey: origin) {
-            return recent.values[index]
-        }
-        return settled[origin]
+        guard let slot = slots[origin] else { return nil }
+        return pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize]
     }
 
     /// Every record, in no particular order.
     public var records: [LinkStateRecord] {
         var all: [LinkStateRecord] = []
         all.reserveCapacity(count)
-        if recent.isEmpty {
-            all.append(contentsOf: settled.values)
-            return all
-        }
-        for (origin, record) in settled where recent.index(forKey: origin) == nil {
-            all.append(record)
-        }
-        for case let record? in recent.values {
-            all.append(record)
+        for page in pages {
+            for case let record? in page {
+                all.append(record)
+            }
         }
         return all
     }
 
-    private mutating func foldWhenLarge() {
-        if recent.count > max(64, settled.count / 2) {
-            fold()
+    /// Gives the records held new slots, without the empty ones.
+    private mutating func renumber() {
+        let held = records
+        slots = [:]
+        pages = []
+        count = 0
+        digest = DatabaseDigest()
+        for record in held {
+            apply(record)
         }
-    }
-
-    private mutating func fold() {
-        for (origin, record) in recent {
-            settled[origin] = record
-        }
-        recent = [:]
     }
 }

@@ -84,7 +84,7 @@ extension Router {
                 }
                 continue
             }
-            if let gone = flushed[record.origin] {
+            if !flushed.isEmpty, let gone = flushed[record.origin] {
                 guard record.isNewer(than: gone.version) else {
                     stale.append(gone.version)
                     continue
@@ -95,7 +95,9 @@ extension Router {
             if verdict == .installed {
                 installed.append(record)
                 noteChanged(record.origin)
-                unreachableSince[record.origin] = nil
+                if !unreachableSince.isEmpty {
+                    unreachableSince[record.origin] = nil
+                }
             }
             if verdict != .older, senderHasPending {
                 peers[peer]!.pendingOrigins.remove(record.origin)
@@ -106,8 +108,9 @@ extension Router {
         }
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)
+        let origins = installed.map(\.origin)
         for other in peers.keys.sorted() where other != peer {
-            forward(.linkState(installed), origins: installed.map(\.origin), to: other, now: now)
+            forward(.linkState(installed), origins: origins, to: other, now: now)
         }
         scheduleRecompute(now)
     }
@@ -116,14 +119,16 @@ extension Router {
     /// flood pacing allows a frame (a burst of `floodBurst` frames, then one per
     /// `floodPacing`), else notes the origins for the next frame the pacing allows.
     mutating func forward(_ message: PeerMessage, origins: [NodeID], to peer: NodeID, now: Instant) {
-        guard let state = peers[peer] else { return }
-        if state.pendingOrigins.isEmpty, let schedule = floodFrameAllowed(state, now) {
-            peers[peer]!.floodSchedule = schedule
-            send(message, to: peer, now: now)
+        // In place through the index: a copy of the peer's state would copy its pending set.
+        guard let index = peers.index(forKey: peer) else { return }
+        if peers.values[index].pendingOrigins.isEmpty, let schedule = floodFrameAllowed(peers.values[index], now) {
+            peers.values[index].floodSchedule = schedule
+            peers.values[index].lastSent = now
+            actions.append(.send(message, to: peer))
             return
         }
-        peers[peer]!.pendingOrigins.formUnion(origins)
-        let due = nextFloodFrame(state)
+        peers.values[index].pendingOrigins.formUnion(origins)
+        let due = nextFloodFrame(peers.values[index])
         floodDueAt = min(floodDueAt ?? due, due)
     }
 

@@ -23,13 +23,6 @@ extension Router {
         // Same records: what changed since the graph was built is still what changed.
     }
 
-    /// Folds the database's recent changes into its shared structure (see
-    /// ``LinkStateDatabase/settle()``) before a simulator offers it to other routers for
-    /// adoption. Routing is unchanged.
-    public mutating func settleDatabase() {
-        database.settle()
-    }
-
     /// Starts the router inside an overlay that has already converged: `database` holds
     /// every node's current record (this node's included, listing exactly `peers`) and the
     /// links to `peers` are up with their databases in sync. Nothing is flooded.

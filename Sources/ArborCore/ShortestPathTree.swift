@@ -19,9 +19,12 @@ public struct ShortestPathTree: Sendable {
         let count = graph.count
         var distances = [UInt64](repeating: .max, count: count)
         var parents = [Int32](repeating: -1, count: count)
-        var settled = [Bool](repeating: false, count: count)
         // Entries pack (distance << 24 | index): the heap orders by distance, then by index,
-        // so equal-distance nodes settle in id order. Distances stay below 2^40.
+        // so equal-distance nodes settle in id order. Distances stay below 2^40. A node is
+        // pushed only with a distance shorter than any before, so the one entry holding its
+        // final distance is its first one popped: an entry holding a longer one is stale.
+        // Costs are at least 1, so a node settled earlier is never relaxed again (no
+        // separate table of settled nodes).
         var heap = PackedMinHeap(capacity: count)
         distances[Int(root)] = 0
         heap.push(UInt64(root))
@@ -31,14 +34,12 @@ public struct ShortestPathTree: Sendable {
                 topology.edgeCosts.withUnsafeBufferPointer { costs in
                     while let entry = heap.pop() {
                         let node = Int(entry & indexMask)
-                        if settled[node] { continue }
-                        settled[node] = true
-                        let base = distances[node]
+                        let base = entry >> 24
+                        if base != distances[node] { continue }
                         for edge in Int(offsets[node])..<Int(offsets[node + 1]) {
                             let cost = costs[edge]
                             if cost == 0 { continue }
                             let next = Int(targets[edge])
-                            if settled[next] { continue }
                             let candidate = base + UInt64(cost)
                             if candidate < distances[next] {
                                 distances[next] = candidate

@@ -25,9 +25,10 @@ public struct TopologyGraph: Sendable {
         policy = definition?.linkPolicyDigest
         guard let definition else {
             // Every node, every link at its advertised cost (at least 1): the graph's own
-            // components, no labelling pass.
+            // components, no labelling pass, and its costs' storage when none is capped.
             eligible = [Bool](repeating: true, count: graph.count)
-            edgeCosts = graph.costs.map { min($0, TopologyGraph.maximumCost) }
+            let capped = graph.costs.contains { $0 > TopologyGraph.maximumCost }
+            edgeCosts = capped ? graph.costs.map { min($0, TopologyGraph.maximumCost) } : graph.costs
             components = graph.components
             return
         }

@@ -30,18 +30,20 @@ public struct InvariantChecker {
 
     private func checkComponent(_ group: [Int], _ simulator: Simulator, _ truth: PhysicalView) -> [String] {
         var problems: [String] = []
-        let first = simulator.routers[group[0]]!
+        let first = simulator.inspect(group[0]) { $0.database }
         for node in group {
-            let router = simulator.routers[node]!
-            if !router.topologies.isEmpty, router.graph.digest != router.database.digest {
+            let (recomputed, digest) = simulator.inspect(node) { router in
+                (router.topologies.isEmpty || router.graph.digest == router.database.digest, router.database.digest)
+            }
+            if !recomputed {
                 problems.append("node \(node): routes not recomputed from its current database")
             }
-            if router.database.digest != first.database.digest {
+            if digest != first.digest {
                 problems.append("node \(node): database differs from node \(group[0]) in the same component")
             }
         }
         guard problems.isEmpty else { return problems }
-        let graph = simulator.cache.graph(of: first.database)
+        let graph = simulator.cache.graph(of: first)
         for node in group {
             guard let index = graph.index(of: simulator.ids[node]) else {
                 problems.append("node \(node): missing from the database of its component")
@@ -55,7 +57,7 @@ public struct InvariantChecker {
         guard problems.isEmpty else { return problems }
         var names = Set<TopologyName>()
         for node in group {
-            names.formUnion(simulator.routers[node]!.topologies.keys)
+            simulator.inspect(node) { names.formUnion($0.topologies.keys) }
         }
         for name in names.sorted() {
             problems += checkTopology(name, group, graph, simulator)
@@ -92,7 +94,7 @@ public struct InvariantChecker {
         var members = [Bool](repeating: false, count: graph.count)
         var local = [PrefixSet](repeating: .empty, count: graph.count)
         for node in group {
-            guard let state = simulator.routers[node]!.topologies[name], !state.members.isEmpty else { continue }
+            guard let state = simulator.inspect(node, { $0.topologies[name] }), !state.members.isEmpty else { continue }
             let index = Int(graph.index(of: simulator.ids[node])!)
             members[index] = true
             local[index] = state.localInterest.aggregated
@@ -111,9 +113,8 @@ public struct InvariantChecker {
             }
         }
         for node in group {
-            let router = simulator.routers[node]!
             let index = graph.index(of: simulator.ids[node])!
-            let state = router.topologies[name]
+            let state = simulator.inspect(node) { $0.topologies[name] }
             var expected: [NodeID] = tree.children(of: index).filter { active[Int($0)] }.map { graph.ids[Int($0)] }
             if active[Int(index)], let parent = tree.parent(of: index) {
                 expected.append(graph.ids[Int(parent)])
@@ -139,8 +140,9 @@ public struct InvariantChecker {
             }
             for neighbor in engaged {
                 let told = state.sent[neighbor]
-                let peer = simulator.index(of: neighbor).flatMap { simulator.routers[$0] }
-                let held = peer?.topologies[name]?.remote[router.id]
+                let held = simulator.index(of: neighbor).flatMap { peer in
+                    simulator.isAlive(peer) ? simulator.inspect(peer) { $0.topologies[name]?.remote[simulator.ids[node]] } : nil
+                }
                 if told != held {
                     problems.append("\(name): node \(node) told \(neighbor.short) \(told?.description ?? "nothing") but it holds \(held?.description ?? "nothing")")
                 }

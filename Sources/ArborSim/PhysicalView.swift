@@ -10,13 +10,13 @@ struct PhysicalView {
 
     init(_ simulator: Simulator) {
         var neighbors = [[Int]](repeating: [], count: simulator.ids.count)
-        for node in simulator.ids.indices where simulator.routers[node] != nil {
+        for node in simulator.ids.indices where simulator.isAlive(node) {
             neighbors[node] = simulator.adjacency[node].filter {
-                simulator.routers[$0] != nil && !simulator.cutLinks.contains(LinkKey(node, $0))
+                simulator.isAlive($0) && !simulator.cutLinks.contains(LinkKey(node, $0))
             }
         }
         var components = [Int](repeating: -1, count: neighbors.count)
-        for start in neighbors.indices where simulator.routers[start] != nil && components[start] < 0 {
+        for start in neighbors.indices where simulator.isAlive(start) && components[start] < 0 {
             components[start] = start
             var stack = [start]
             while let node = stack.popLast() {

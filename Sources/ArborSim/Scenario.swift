@@ -189,7 +189,7 @@ public struct Scenario {
     // MARK: - Faults
 
     private mutating func chooseFault() -> Fault {
-        let dead = simulator.routers.indices.filter { simulator.routers[$0] == nil }
+        let dead = simulator.ids.indices.filter { !simulator.isAlive($0) }
         let partitioned = simulator.cutLinks.count > 0 && partitionLinks.count > 0
         let singleCuts = simulator.cutLinks.subtracting(partitionLinks)
         while true {
@@ -304,7 +304,7 @@ public struct Scenario {
     }
 
     private mutating func publishFromRandomPublisher(_ topology: Int) -> MessageKey? {
-        let live = publishers[topology].filter { simulator.routers[$0.node] != nil }
+        let live = publishers[topology].filter { simulator.isAlive($0.node) }
         guard let publisher = live.randomElement(using: &generator) else { return nil }
         let topic = Scenario.topics.randomElement(using: &generator)!
         return simulator.publish(publisher.client, at: publisher.node, topology: topologyNames[topology], topic: topic)
@@ -317,7 +317,7 @@ public struct Scenario {
         let truth = PhysicalView(simulator)
         var probes: [(key: MessageKey, expected: Set<ClientID>, needed: Set<LinkKey>)] = []
         for index in topologyNames.indices {
-            let live = publishers[index].filter { simulator.routers[$0.node] != nil }
+            let live = publishers[index].filter { simulator.isAlive($0.node) }
             guard let publisher = live.randomElement(using: &generator) else { continue }
             let topic = Scenario.topics.randomElement(using: &generator)!
             let component = truth.components[publisher.node]

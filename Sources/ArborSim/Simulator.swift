@@ -20,7 +20,13 @@ public final class Simulator {
     public let adjacency: [[Int]]
     public private(set) var now: Instant = .zero
     /// The router of each node; `nil` while the node is dead.
+    ///
+    /// Reading an element copies a whole router (a retain of each of its tables); the
+    /// simulator's own paths test ``isAlive(_:)`` and reach a router in place instead
+    /// (see ``inspect(_:_:)``), which at 10,000 nodes was a fifth of a run's time.
     public private(set) var routers: [Router?]
+    /// Whether each node's router is running (`routers[node] != nil`, without the copy).
+    private var alive: [Bool]
     /// Link-state records received, installed and originated by routers since killed.
     private var retiredRecordCounts = RecordCounts()
     public var ledger = Ledger()
@@ -111,6 +117,7 @@ public final class Simulator {
             indexByID[id] = index
         }
         routers = Array(repeating: nil, count: names.count)
+        alive = Array(repeating: false, count: names.count)
         incarnations = Array(repeating: 1, count: names.count)
         wakeRequests = Array(repeating: nil, count: names.count)
         sharedDigests = Array(repeating: nil, count: names.count)
@@ -122,7 +129,17 @@ public final class Simulator {
 
     /// Live nodes whose database is the shared copy of its content (adopted or offered).
     public var nodesSharingTheirDatabase: Int {
-        routers.indices.count { routers[$0] != nil && sharedDigests[$0] == routers[$0]!.database.digest }
+        routers.indices.count { alive[$0] && sharedDigests[$0] == inspect($0) { $0.database.digest } }
+    }
+
+    /// Whether `node` is running (not killed, or restarted since).
+    public func isAlive(_ node: Int) -> Bool {
+        alive[node]
+    }
+
+    /// Runs `body` on the router of the live `node` in place, without copying it.
+    func inspect<Result>(_ node: Int, _ body: (inout Router) -> Result) -> Result {
+        body(&routers[node]!)
     }
 
     public func index(of id: NodeID) -> Int? {
@@ -130,7 +147,7 @@ public final class Simulator {
     }
 
     public var liveNodes: [Int] {
-        routers.indices.filter { routers[$0] != nil }
+        alive.indices.filter { alive[$0] }
     }
 
     // MARK: - Starting
@@ -140,6 +157,7 @@ public final class Simulator {
     public func startCold(definitions: [Int: [TopologyDefinition]] = [:]) {
         for node in ids.indices {
             routers[node] = makeRouter(node, definitions: definitions[node] ?? [])
+            alive[node] = true
             apply(node) { $0.handle(.start, at: now) }
         }
         for link in connections.keys.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) {
@@ -174,6 +192,7 @@ public final class Simulator {
             }
             let actions = router.resume(database: database, peers: peers, at: now)
             routers[node] = router
+            alive[node] = true
             carryOut(actions, of: node)
         }
         for link in connections.keys {
@@ -196,7 +215,7 @@ public final class Simulator {
     /// (none: a publisher only). The client is re-attached whenever the node restarts.
     public func attach(_ client: ClientID, at node: Int, topology: TopologyName, prefixes: [Topic]) {
         clients[node].append(ClientSpec(id: client, topology: topology, prefixes: prefixes))
-        guard routers[node] != nil else { return }
+        guard alive[node] else { return }
         apply(node) { $0.handle(.attach(client, topology), at: now) }
         for prefix in prefixes {
             apply(node) { $0.handle(.subscribe(client, topology, prefix), at: now) }
@@ -208,7 +227,7 @@ public final class Simulator {
         if let position = clients[node].firstIndex(where: { $0.id == client && $0.topology == topology }) {
             clients[node][position].prefixes.removeAll { $0 == prefix }
         }
-        guard routers[node] != nil else { return }
+        guard alive[node] else { return }
         apply(node) { $0.handle(.unsubscribe(client, topology, prefix), at: now) }
     }
 
@@ -216,12 +235,12 @@ public final class Simulator {
     /// node is dead.
     @discardableResult
     public func publish(_ client: ClientID, at node: Int, topology: TopologyName, topic: Topic, payload: [UInt8] = []) -> MessageKey? {
-        guard let router = routers[node] else { return nil }
+        guard alive[node] else { return nil }
         let key = MessageKey(
             origin: ids[node],
-            incarnation: router.configuration.incarnation,
+            incarnation: incarnations[node],
             topology: topology,
-            sequence: router.nextSequence[topology] ?? 1
+            sequence: inspect(node) { $0.nextSequence[topology] } ?? 1
         )
         ledger.published(key, at: node, time: now)
         apply(node) { $0.handle(.publish(client, topology, topic, payload: payload), at: now) }
@@ -232,9 +251,10 @@ public final class Simulator {
 
     /// Crashes `node`: its connections close and its neighbours hear of it one latency later.
     public func kill(_ node: Int) {
-        guard let router = routers[node] else { return }
-        retiredRecordCounts.add(router.statistics)
+        guard alive[node] else { return }
+        retiredRecordCounts.add(inspect(node) { $0.statistics })
         routers[node] = nil
+        alive[node] = false
         wakeRequests[node] = nil
         sharedDigests[node] = nil
         for neighbor in adjacency[node] {
@@ -246,8 +266,8 @@ public final class Simulator {
     /// killed ones included: the flooding work of the run.
     public var recordCounts: RecordCounts {
         var counts = retiredRecordCounts
-        for case let router? in routers {
-            counts.add(router.statistics)
+        for node in alive.indices where alive[node] {
+            counts.add(inspect(node) { $0.statistics })
         }
         return counts
     }
@@ -270,9 +290,10 @@ public final class Simulator {
     /// Restarts a dead `node` with a new incarnation and an empty database; its clients
     /// attach again and its links redial.
     public func restart(_ node: Int) {
-        guard routers[node] == nil else { return }
+        guard !alive[node] else { return }
         incarnations[node] += 1
         routers[node] = makeRouter(node, definitions: [])
+        alive[node] = true
         apply(node) { $0.handle(.start, at: now) }
         for client in clients[node] {
             apply(node) { $0.handle(.attach(client.id, client.topology), at: now) }
@@ -333,7 +354,7 @@ public final class Simulator {
         switch kind {
         case .frame(let from, let to, let epoch, let message):
             let link = LinkKey(from, to)
-            guard routers[to] != nil, connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
+            guard alive[to], connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
             apply(to) { $0.handle(.message(message, from: ids[from]), at: now) }
         case .records(let from, let to, let epoch, let batch):
             let records = recordBatches.removeValue(forKey: batch)!
@@ -342,10 +363,10 @@ public final class Simulator {
                 openBatches[direction] = nil
             }
             let link = LinkKey(from, to)
-            guard routers[to] != nil, connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
+            guard alive[to], connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
             apply(to) { $0.handle(.message(.linkState(records), from: ids[from]), at: now) }
         case .wake(let node, let time):
-            guard routers[node] != nil, wakeRequests[node] == time else { return }
+            guard alive[node], wakeRequests[node] == time else { return }
             wakeRequests[node] = nil
             apply(node, offeringDatabase: true) { $0.handle(.timer, at: now) }
         case .dial(let link):
@@ -357,7 +378,7 @@ public final class Simulator {
             connections[link]!.stalled.removeAll()
             connections[link]!.pendingCloseNotice = nil
             for (node, peer) in [(link.a, link.b), (link.b, link.a)] {
-                let incarnation = routers[peer]!.configuration.incarnation
+                let incarnation = incarnations[peer]
                 apply(node) {
                     $0.handle(.peerUp(ids[peer], name: names[peer], incarnation: incarnation, cost: parameters.linkCost), at: now)
                 }
@@ -366,7 +387,7 @@ public final class Simulator {
             let link = LinkKey(from, to)
             guard connections[link]!.epoch == epoch, connections[link]!.isUp(at: to, of: link) else { return }
             connections[link]!.setUp(false, at: to, of: link)
-            if routers[to] != nil {
+            if alive[to] {
                 apply(to) { $0.handle(.peerDown(ids[from]), at: now) }
             }
             scheduleDial(link)
@@ -375,40 +396,34 @@ public final class Simulator {
 
     /// Runs `body` on the router of `node` and carries out the actions it returns.
     ///
-    /// Databases are shared by digest: a router whose database becomes equal to a
-    /// canonical copy adopts that copy. Its own copy is offered as canonical only on timer
-    /// events (`offeringDatabase`) and once it has stayed unchanged for ``sharingQuiet``: a
-    /// copy held by the table is no longer unique, so the router's next record copies
-    /// what it changes (the table of recent changes, then tree nodes) instead of updating
-    /// in place. Offering on every timer during a flood (a partition's heal: timers every
-    /// few milliseconds, thousands of records installed per node) made each node copy its
-    /// whole database again and again (a third of the heal's time) for copies that no
-    /// other node ever reached; a database that has settled is the one others reach.
+    /// Databases are shared by digest, once they have settled: on a timer event
+    /// (`offeringDatabase`) of a router whose database has stayed unchanged for
+    /// ``sharingQuiet``, the router adopts the canonical copy of its content, or offers its
+    /// own as that copy. A database that is still changing is neither looked up nor offered:
+    /// during a flood (a partition's heal: thousands of records installed per node) no
+    /// other node would reach it, and a copy held by the table makes its holder's next
+    /// record copy a page instead of writing in place. A database that has settled is the
+    /// one others reach.
     func apply(_ node: Int, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) {
-        guard routers[node] != nil else { return }
-        let digest = routers[node]!.database.digest
-        let routeChange = routers[node]!.lastRouteChange
-        let actions = body(&routers[node]!)
-        let newDigest = routers[node]!.database.digest
+        guard alive[node] else { return }
+        let (actions, digest, newDigest, routeChange) = inspect(node) { router in
+            let digest = router.database.digest
+            let routeChange = router.lastRouteChange
+            let actions = body(&router)
+            return (actions, digest, router.database.digest, routeChange != router.lastRouteChange)
+        }
         if newDigest != digest {
             databaseChangedAt[node] = now
-        }
-        let offering = offeringDatabase && now - databaseChangedAt[node] >= sharingQuiet
-        if newDigest != digest || (offering && sharedDigests[node] != newDigest) {
+            sharedDigests[node] = nil
+        } else if offeringDatabase, sharedDigests[node] != newDigest, now - databaseChangedAt[node] >= sharingQuiet {
             if let shared = canonicalDatabases[newDigest] {
-                routers[node]!.adoptIdenticalDatabase(shared)
-                sharedDigests[node] = newDigest
-            } else if offering {
-                // Settled first: a router adopting it copies only its own later changes,
-                // not the changes this one had kept aside.
-                routers[node]!.settleDatabase()
-                canonicalDatabases.insert(routers[node]!.database)
-                sharedDigests[node] = newDigest
+                inspect(node) { $0.adoptIdenticalDatabase(shared) }
             } else {
-                sharedDigests[node] = nil
+                canonicalDatabases.insert(inspect(node) { $0.database })
             }
+            sharedDigests[node] = newDigest
         }
-        if newDigest != digest || routers[node]!.lastRouteChange != routeChange {
+        if newDigest != digest || routeChange {
             lastChange[node] = now
         }
         carryOut(actions, of: node)
@@ -468,7 +483,7 @@ public final class Simulator {
     }
 
     private func canConnect(_ link: LinkKey) -> Bool {
-        routers[link.a] != nil && routers[link.b] != nil && !cutLinks.contains(link)
+        alive[link.a] && alive[link.b] && !cutLinks.contains(link)
     }
 
     private func scheduleDial(_ link: LinkKey) {

@@ -32,23 +32,28 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         #expect(database.apply(record(1, [2: 1], incarnation: 1, sequence: 901)) == .older)
     }
 
-    @Test func changesKeptAsideAndFoldedIntoTheTreeReadTheSame() {
-        // 1,000 records settled, then waves of updates and removals: some stay in the table
-        // of recent changes, some are folded into the tree (past half of it), some are
-        // settled on demand.
+    @Test func updatesRemovalsAndReturnsReadTheSameAsAFreshDatabase() {
+        // 1,000 records, then waves of updates and removals (enough removals to renumber
+        // the slots), and dropped origins coming back.
         var database = LinkStateDatabase((1...1_000).map { record($0, [$0 + 1: 1]) })
         var expected = Dictionary(uniqueKeysWithValues: database.records.map { ($0.origin, $0) })
         for wave in UInt64(2)...6 {
             for id in stride(from: wave, through: 1_000, by: Int(wave)) {
-                let update = record(id, [id + wave: 2], sequence: wave)
+                let update = record(id, [id + wave: 2], incarnation: expected[node(id)]?.incarnation ?? 1, sequence: wave)
                 let verdict = database.apply(update)
                 #expect(verdict == .installed)
                 expected[update.origin] = update
             }
-            for id in stride(from: UInt64(7) * wave, through: 1_000, by: 97) where expected[node(id)] != nil {
+            for id in stride(from: UInt64(wave - 1), through: 1_000, by: 3) where expected[node(id)] != nil {
                 let removed = database.remove(node(id))
                 #expect(removed)
                 expected[node(id)] = nil
+            }
+            #expect(database.remove(node(5_000)) == false)
+            for id in stride(from: UInt64(wave), through: 1_000, by: 11) where expected[node(id)] == nil {
+                let back = record(id, [:], incarnation: 2, sequence: wave)
+                #expect(database.apply(back) == .installed)
+                expected[back.origin] = back
             }
             #expect(database.count == expected.count)
             #expect(Set(database.records) == Set(expected.values))
@@ -56,12 +61,22 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
                 #expect(database[node(id)] == expected[node(id)])
             }
             #expect(database.digest == LinkStateDatabase(expected.values).digest)
-            if wave == 4 {
-                let digest = database.digest
-                database.settle()
-                #expect(database.digest == digest)
-            }
         }
+    }
+
+    @Test func aCopyKeepsItsContentWhileTheOriginalChanges() {
+        let original = LinkStateDatabase((1...300).map { record($0, [$0 + 1: 1]) })
+        var changed = original
+        changed.apply(record(7, [8: 3], sequence: 2))
+        changed.remove(node(200))
+        changed.apply(record(301, [1: 1]))
+        #expect(original.count == 300)
+        #expect(original[node(7)] == record(7, [8: 1]))
+        #expect(original[node(200)] != nil)
+        #expect(original[node(301)] == nil)
+        #expect(original.digest == LinkStateDatabase((1...300).map { record($0, [$0 + 1: 1]) }).digest)
+        #expect(changed.count == 300)
+        #expect(changed[node(7)]?.sequence == 2)
     }
 
     @Test func theDigestDependsOnContentNotOrder() {
