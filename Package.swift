@@ -30,7 +30,10 @@ let package = Package(
     targets: [
         .target(
             name: "ArborCore",
-            dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")]
+            dependencies: [
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .target(
             name: "ArborTopology",

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// Topologies waiting for their turn, in the order they first waited, each once: those
 /// whose interest toward one peer waits for the peer's pacing
 /// (``RouterConfiguration/interestPacing``: what is sent for one is computed when its turn
@@ -5,8 +7,7 @@
 /// publications or lingering ended and wait for a refresh slice. Taking from the front
 /// costs nothing for the others, however many wait.
 struct TopologyQueue: Sendable {
-    private var order: [TopologyName] = []
-    private var head = 0
+    private var order: Deque<TopologyName> = []
     private var waiting: Set<TopologyName> = []
 
     var isEmpty: Bool { waiting.isEmpty }
@@ -26,18 +27,10 @@ struct TopologyQueue: Sendable {
 
     /// Takes up to `limit` topologies off the front.
     mutating func takeFirst(_ limit: Int) -> [TopologyName] {
-        let end = min(order.count, head + max(0, limit))
-        let taken = Array(order[head..<end])
-        head = end
+        let taken = Array(order.prefix(max(0, limit)))
+        order.removeFirst(taken.count)
         for name in taken {
             waiting.remove(name)
-        }
-        if head == order.count {
-            order.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 1024, head * 2 >= order.count {
-            order.removeFirst(head)
-            head = 0
         }
         return taken
     }
