@@ -74,38 +74,14 @@ struct Reroute: ParsableCommand {
     func run() throws {
         let signals: [String: Int32] = ["KILL": SIGKILL, "STOP": SIGSTOP, "TERM": SIGTERM]
         guard let number = signals[signal.uppercased()] else { throw ValidationError("--signal must be KILL, STOP or TERM") }
-        let topology = try stream.topologyName()
-        let topic = Array(stream.topic.utf8)
         let total = rate * (beforeMs + afterMs) / 1000
-        let (publisher, subscriber) = try connectStream(
-            publisherSocket: stream.publisherSocket,
-            subscriberSocket: stream.subscriberSocket,
-            topology: topology,
-            topic: topic
-        )
-        let counter = MessageCounter(connection: subscriber, topic: topic, expected: total)
-        counter.start()
-        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: stream.size)
-
-        let interval = UInt64(1_000_000_000 / rate)
-        let begin = monotonicNanoseconds() + 1_000_000
         let faultIndex = rate * beforeMs / 1000
-        var sentAt = [UInt64](repeating: 0, count: total)
         var faultAt: UInt64 = 0
-        var out: [UInt8] = []
-        for index in 0..<total {
-            if index == faultIndex {
-                faultAt = monotonicNanoseconds()
-                guard kill(pid, number) == 0 else { throw BenchError("kill(\(pid), \(signal)): \(String(cString: strerror(errno)))") }
-            }
-            sleepUntil(begin + UInt64(index) * interval)
-            out.removeAll(keepingCapacity: true)
-            frames.append(index, to: &out)
-            sentAt[index] = monotonicNanoseconds()
-            try publisher.write(out)
+        let (counter, _) = try stream.paced(total, rate: rate, idle: 1.0) { index in
+            guard index == faultIndex else { return }
+            faultAt = monotonicNanoseconds()
+            guard kill(pid, number) == 0 else { throw BenchError("kill(\(pid), \(signal)): \(String(cString: strerror(errno)))") }
         }
-        _ = counter.wait(for: total, idle: 1.0)
-        counter.stop()
         let (arrivals, copies) = counter.snapshot()
 
         let lost = copies.filter { $0 == 0 }.count
@@ -229,31 +205,8 @@ struct Latency: ParsableCommand {
         guard rate > 0, rate <= 1_000_000, seconds > 0, seconds <= 600 else {
             throw ValidationError("--rate must be 1...1000000 and --seconds 1...600")
         }
-        let topology = try stream.topologyName()
-        let topic = Array(stream.topic.utf8)
         let total = rate * seconds
-        let (publisher, subscriber) = try connectStream(
-            publisherSocket: stream.publisherSocket,
-            subscriberSocket: stream.subscriberSocket,
-            topology: topology,
-            topic: topic
-        )
-        let counter = MessageCounter(connection: subscriber, topic: topic, expected: total)
-        counter.start()
-        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: stream.size)
-        let interval = UInt64(1_000_000_000 / rate)
-        let begin = monotonicNanoseconds() + 1_000_000
-        var sentAt = [UInt64](repeating: 0, count: total)
-        var out: [UInt8] = []
-        for index in 0..<total {
-            sleepUntil(begin + UInt64(index) * interval)
-            out.removeAll(keepingCapacity: true)
-            frames.append(index, to: &out)
-            sentAt[index] = monotonicNanoseconds()
-            try publisher.write(out)
-        }
-        _ = counter.wait(for: total, idle: 2.0)
-        counter.stop()
+        let (counter, sentAt) = try stream.paced(total, rate: rate, idle: 2.0)
         let (arrivals, _) = counter.snapshot()
         var latencies: [Double] = []
         latencies.reserveCapacity(total)
@@ -275,6 +228,46 @@ struct Latency: ParsableCommand {
             "problems": counter.problems,
         ]
         print(try json(result))
+    }
+}
+
+extension StreamOptions {
+    /// Publishes `total` messages at `rate` per second (paced from 1 ms from now) while a
+    /// counter reads the subscriber; `beforeEach(index)` runs before message `index` waits
+    /// for its moment. Returns once all arrived or none for `idle` seconds, with the stopped
+    /// counter and each message's write time (monotonic nanoseconds).
+    func paced(
+        _ total: Int,
+        rate: Int,
+        idle: Double,
+        beforeEach: (Int) throws -> Void = { _ in }
+    ) throws -> (counter: MessageCounter, sentAt: [UInt64]) {
+        let topology = try topologyName()
+        let topic = Array(self.topic.utf8)
+        let (publisher, subscriber) = try connectStream(
+            publisherSocket: publisherSocket,
+            subscriberSocket: subscriberSocket,
+            topology: topology,
+            topic: topic
+        )
+        let counter = MessageCounter(connection: subscriber, topic: topic, expected: total)
+        counter.start()
+        var frames = try StreamFrames(connection: publisher, topology: topology, topic: topic, size: size)
+        let interval = UInt64(1_000_000_000 / rate)
+        let begin = monotonicNanoseconds() + 1_000_000
+        var sentAt = [UInt64](repeating: 0, count: total)
+        var out: [UInt8] = []
+        for index in 0..<total {
+            try beforeEach(index)
+            sleepUntil(begin + UInt64(index) * interval)
+            out.removeAll(keepingCapacity: true)
+            frames.append(index, to: &out)
+            sentAt[index] = monotonicNanoseconds()
+            try publisher.write(out)
+        }
+        _ = counter.wait(for: total, idle: idle)
+        counter.stop()
+        return (counter, sentAt)
     }
 }
 
