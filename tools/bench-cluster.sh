@@ -1,8 +1,8 @@
 # tools/bench-cluster.sh — helpers that start real arbord processes on 127.0.0.1 for the
 # benchmarks (sourced by tools/bench-reroute and tools/bench-peers). The sourcing script sets
-# $bin (directory of arbord), HEARTBEAT_MS, DEAD_AFTER, the array secret_args and the
-# associative array pid (name -> PID); every node is started with --pdeathsig KILL and
-# stopped by its PID by the caller.
+# $bin (directory of arbord), HEARTBEAT_MS, DEAD_AFTER, the arrays secret_args and node_args
+# (more arbord flags) and the associative array pid (name -> PID); every node is started
+# with --pdeathsig KILL and stopped by its PID by the caller.
 
 # Free TCP ports on 127.0.0.1 below the ephemeral range.
 free_ports() {
@@ -51,7 +51,7 @@ start_node() {
     mkdir -p "$dir/$name"
     setpriv --pdeathsig KILL -- "$bin/arbord" --name "$name" --listen "127.0.0.1:$port" \
         --run-dir "$dir/$name/run" --state-dir "$dir/$name/state" --topologies "$topology" \
-        --heartbeat-ms "$HEARTBEAT_MS" --dead-after "$DEAD_AFTER" --discovery static "${secret_args[@]}" 2>"$dir/$name/log" &
+        --heartbeat-ms "$HEARTBEAT_MS" --dead-after "$DEAD_AFTER" --discovery static "${secret_args[@]}" "${node_args[@]}" 2>"$dir/$name/log" &
     pid[$name]=$!
     # No job-status chatter when a benchmark kills it; cleanup reaps by PID.
     disown "${pid[$name]}"
