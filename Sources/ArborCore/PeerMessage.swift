@@ -39,18 +39,46 @@ public enum InterestUpdate: Hashable, Sendable {
     case leave
 }
 
+/// The encoded form of a message as it arrived from a peer, kept by the layer that decoded
+/// it (the wire layer: a view of the receive buffer, not a copy), so that the node forwards
+/// and delivers the message from those bytes without copying its payload out or encoding it
+/// again. The core never looks inside; it only carries the form along with the message.
+public protocol EncodedDataMessage: AnyObject, Sendable {
+    /// Bytes of the payload.
+    var payloadCount: Int { get }
+    /// A copy of the payload's bytes.
+    func payloadBytes() -> [UInt8]
+}
+
 /// A published message.
+///
+/// A message decoded from a peer may carry its ``encoded`` form. It stays attached while
+/// only ``hops`` changes (what a relay does): the form's other fields are the message's, and
+/// the hop count is written anew on the way out. Changing any other field detaches it (the
+/// payload is copied out first), so the form never disagrees with the message.
 public struct DataMessage: Hashable, Sendable {
-    public var topology: TopologyName
-    public var origin: NodeID
+    public var topology: TopologyName { didSet { detach() } }
+    public var origin: NodeID { didSet { detach() } }
     /// Incarnation of the origin when it published; a restart starts a new sequence space.
-    public var originIncarnation: UInt64
+    public var originIncarnation: UInt64 { didSet { detach() } }
     /// Per (origin, incarnation, topology), starting at 1 and increasing by one.
-    public var sequence: UInt64
+    public var sequence: UInt64 { didSet { detach() } }
     /// Links crossed so far; the message is dropped when it reaches the hop limit.
     public var hops: UInt8
-    public var topic: Topic
-    public var payload: [UInt8]
+    public var topic: Topic { didSet { detach() } }
+    /// The payload (copied out of the ``encoded`` form when there is one).
+    public var payload: [UInt8] {
+        get { encoded?.payloadBytes() ?? storedPayload }
+        set {
+            storedPayload = newValue
+            encoded = nil
+        }
+    }
+    /// Bytes of the payload, without copying them.
+    public var payloadCount: Int { encoded?.payloadCount ?? storedPayload.count }
+    /// The bytes this message arrived as, when the decoding layer kept them.
+    public private(set) var encoded: (any EncodedDataMessage)?
+    private var storedPayload: [UInt8]
 
     public init(
         topology: TopologyName,
@@ -67,7 +95,51 @@ public struct DataMessage: Hashable, Sendable {
         self.sequence = sequence
         self.hops = hops
         self.topic = topic
-        self.payload = payload
+        storedPayload = payload
+    }
+
+    /// A message whose payload stays in `encoded`, the form it was decoded from (whose
+    /// other fields are these).
+    public init(
+        topology: TopologyName,
+        origin: NodeID,
+        originIncarnation: UInt64,
+        sequence: UInt64,
+        hops: UInt8,
+        topic: Topic,
+        encoded: any EncodedDataMessage
+    ) {
+        self.init(topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence, hops: hops, topic: topic, payload: [])
+        self.encoded = encoded
+    }
+
+    /// The same message holding its payload itself: what to keep for longer than a router
+    /// step (an encoded form can hold on to a whole receive buffer).
+    public var detached: DataMessage {
+        var copy = self
+        copy.detach()
+        return copy
+    }
+
+    private mutating func detach() {
+        guard let form = encoded else { return }
+        storedPayload = form.payloadBytes()
+        encoded = nil
+    }
+
+    public static func == (a: DataMessage, b: DataMessage) -> Bool {
+        a.topology == b.topology && a.origin == b.origin && a.originIncarnation == b.originIncarnation
+            && a.sequence == b.sequence && a.hops == b.hops && a.topic == b.topic && a.payload == b.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topology)
+        hasher.combine(origin)
+        hasher.combine(originIncarnation)
+        hasher.combine(sequence)
+        hasher.combine(hops)
+        hasher.combine(topic)
+        hasher.combine(payload)
     }
 }
 

@@ -38,10 +38,19 @@ extension Router {
         bumpOwnRecord(now)
     }
 
-    mutating func received(_ message: PeerMessage, from peer: NodeID, now: Instant) {
+    /// Notes that `peer` was heard from at `now` (any frame counts as liveness).
+    mutating func heard(from peer: NodeID, now: Instant) {
+        guard let index = peers.index(forKey: peer) else { return }
+        peers.values[index].lastHeard = now
+        peers.values[index].suspectSince = nil
+    }
+
+    /// `heard`: the caller noted the liveness already (once for a batch of messages).
+    mutating func received(_ message: PeerMessage, from peer: NodeID, now: Instant, heard alreadyNoted: Bool = false) {
         guard peers[peer] != nil else { return }
-        peers[peer]!.lastHeard = now
-        peers[peer]!.suspectSince = nil
+        if !alreadyNoted {
+            heard(from: peer, now: now)
+        }
         switch message {
         case .linkState(let records):
             receivedRecords(records, from: peer, now: now)

@@ -116,8 +116,9 @@ public struct Router {
         case .message(let message, let peer):
             received(message, from: peer, now: now)
         case .messages(let messages, let peer):
+            heard(from: peer, now: now)
             for message in messages {
-                received(message, from: peer, now: now)
+                received(message, from: peer, now: now, heard: true)
             }
         case .attach(let client, let topology):
             attach(client, topology, now: now)
@@ -127,6 +128,10 @@ public struct Router {
             unsubscribe(client, topology, prefix, now: now)
         case .publish(let client, let topology, let topic, let payload):
             publish(client, topology, topic, payload, now: now)
+        case .publications(let client, let publications):
+            for publication in publications {
+                publish(client, publication.topology, publication.topic, publication.payload, now: now)
+            }
         case .detach(let client, let topology):
             detach(client, topology, now: now)
         case .loadDefinitions(let definitions):

@@ -21,6 +21,9 @@ extension Router {
         case subscribe(ClientID, TopologyName, Topic)
         case unsubscribe(ClientID, TopologyName, Topic)
         case publish(ClientID, TopologyName, Topic, payload: [UInt8])
+        /// Publications of one client that arrived together (one read of its socket), in
+        /// order: the same as one `.publish` event each at the same instant, in one step.
+        case publications(ClientID, [Publication])
         /// A client leaves one topology, or all of them (`nil`, e.g. its socket closed).
         case detach(ClientID, TopologyName?)
         /// Topology definitions were (re)loaded from files; they replace the earlier ones.
@@ -32,6 +35,19 @@ extension Router {
         case timer
         /// Graceful stop: say goodbye to every peer so they reroute at once.
         case shutdown
+    }
+
+    /// One publication of a `.publications` event.
+    public struct Publication: Sendable {
+        public var topology: TopologyName
+        public var topic: Topic
+        public var payload: [UInt8]
+
+        public init(topology: TopologyName, topic: Topic, payload: [UInt8]) {
+            self.topology = topology
+            self.topic = topic
+            self.payload = payload
+        }
     }
 
     /// What the router asks its shell to do, in order.

@@ -174,10 +174,22 @@ final class NodeRuntime: @unchecked Sendable {
     }
 
     private func perform(_ actions: [Router.Action]) {
+        // Data counted in runs of one topology, and the link of the last send reused: a
+        // step of many messages to the same peer looks neither up once per message.
+        var run = TrafficLedger.Run()
+        defer { traffic.add(run) }
+        var lastLink: (peer: NodeID, link: PeerLink)?
         for action in actions {
             switch action {
             case .send(let message, let peer):
-                guard let link = peers[peer] else { continue }
+                let found: PeerLink?
+                if let lastLink, lastLink.peer == peer {
+                    found = lastLink.link
+                } else {
+                    found = peers[peer]
+                    lastLink = found.map { (peer: peer, link: $0) }
+                }
+                guard let link = found else { continue }
                 // Unwritable means over the high water mark, set to the output limit.
                 if !link.channel.isWritable {
                     logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
@@ -185,11 +197,13 @@ final class NodeRuntime: @unchecked Sendable {
                         traffic.droppedForSlowConsumer(messages: 1)
                     }
                     dropPeer(peer, reason: "slow peer")
+                    lastLink = nil
                     continue
                 }
                 if case .data(let data) = message {
                     link.counters.messagesOut &+= 1
-                    traffic.forwarded(data)
+                    traffic.count(&run, topology: data.topology)
+                    run.counts.forwarded.add(data)
                 }
                 link.outbox.enqueue(.message(message))
                 markForFlush(link.outbox)
@@ -204,10 +218,12 @@ final class NodeRuntime: @unchecked Sendable {
                         // This message, and those still waiting for the application.
                         traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
                         dropSlowClient(client)
+                        lastLink = nil
                         continue
                     }
                 }
-                traffic.delivered(message)
+                traffic.count(&run, topology: message.topology)
+                run.counts.delivered.add(message)
                 link.outbox.enqueue(.message(DeliveredMessage(message)))
                 markForFlush(link.outbox)
             case .reject(let client, let rejection):
@@ -222,6 +238,7 @@ final class NodeRuntime: @unchecked Sendable {
                     logger.log(level: level, "closing link to \(link.name) (\(peer.short)): \(reason)")
                 }
                 dropPeer(peer, reason: reason.description)
+                lastLink = nil
             case .wakeUp(let instant):
                 armWake(at: clock.deadline(instant))
             case .observe(let observation):
@@ -350,10 +367,13 @@ final class NodeRuntime: @unchecked Sendable {
     /// the router only ever sees what their origins signed.
     func peerMessages(_ messages: [PeerMessage], from peer: NodeID) {
         if let link = peers[peer] {
+            var run = TrafficLedger.Run()
             for case .data(let data) in messages {
                 link.counters.messagesIn &+= 1
-                traffic.received(data)
+                traffic.count(&run, topology: data.topology)
+                run.counts.received.add(data)
             }
+            traffic.add(run)
         }
         handle(.messages(authentic(messages, from: peer), from: peer))
     }
@@ -580,6 +600,38 @@ final class NodeRuntime: @unchecked Sendable {
         if request.id != 0 {
             respond(.ok(id: request.id), on: link.outbox)
         }
+    }
+
+    /// Unacknowledged publications (request id 0) of an attached client that arrived
+    /// together: one router step for all of them, as ``clientRequest(_:from:)`` would take
+    /// each. A refusal is answered with an ERROR of id 0, as for one publication; in a batch
+    /// with refusals the published bytes counted are the accepted share of the batch's.
+    func clientPublications(_ publications: [Router.Publication], from client: ClientID) {
+        eventLoop.preconditionInEventLoop()
+        guard let link = clients[client], !publications.isEmpty else { return }
+        if shuttingDown {
+            for _ in publications {
+                respond(.error(id: 0, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
+            }
+            return
+        }
+        let before = router.statistics.published
+        handle(.publications(client, publications))
+        let accepted = Int(router.statistics.published - before)
+        guard accepted > 0 else { return }
+        var run = TrafficLedger.Run()
+        for publication in publications {
+            if run.topology != publication.topology {
+                publishers.published(client, to: publication.topology)
+            }
+            traffic.count(&run, topology: publication.topology)
+            run.counts.published.add(bytes: publication.topic.bytes.count + publication.payload.count)
+        }
+        if accepted < publications.count {
+            run.counts.published.messages = run.counts.published.messages * UInt64(accepted) / UInt64(publications.count)
+            run.counts.published.bytes = run.counts.published.bytes * UInt64(accepted) / UInt64(publications.count)
+        }
+        traffic.add(run)
     }
 
     func respond(_ response: ClientResponse, on outbox: FrameOutbox<ClientResponse>) {

@@ -49,6 +49,12 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     }
 
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
+    /// Unacknowledged publications read and not yet handed to the runtime: they go in one
+    /// router step, at the end of the read, before any other request, or once they hold
+    /// ``publicationBatchBytes`` (so a hold-back starting meanwhile stops reading soon).
+    private var publications: [Router.Publication] = []
+    private var publicationBytes = 0
+    private static let publicationBatchBytes = 64 << 10
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -79,7 +85,9 @@ final class NodeSideClientHandler: ChannelInboundHandler {
                     self.received(request, context: context)
                 }
             }
+            handOverPublications()
         } catch {
+            handOverPublications()
             requests.stop()
             errorCaught(context: context, error: error)
             return
@@ -164,6 +172,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     private func received(_ request: Result<ClientRequest, MalformedClientRequest>, context: ChannelHandlerContext) {
         switch request {
         case .failure(let malformed):
+            handOverPublications()
             runtime.respond(malformed.response, on: outbox)
         case .success(.hello(let id, let versions, let name)) where client == nil:
             guard let version = PeerProtocol.negotiate(ClientProtocol.versions, versions) else {
@@ -190,8 +199,26 @@ final class NodeSideClientHandler: ChannelInboundHandler {
                 runtime.respond(.error(id: request.id, code: .helloRequired, text: "send HELLO first"), on: outbox)
                 return
             }
+            if case .publish(0, let topology, let topic, let payload) = request {
+                publications.append(Router.Publication(topology: topology, topic: topic, payload: payload))
+                publicationBytes += payload.count + topic.bytes.count
+                if publicationBytes >= Self.publicationBatchBytes {
+                    handOverPublications()
+                }
+                return
+            }
+            handOverPublications()
             runtime.clientRequest(request, from: client)
         }
+    }
+
+    /// Hands the publications read so far to the runtime, in one router step.
+    private func handOverPublications() {
+        guard !publications.isEmpty, let client else { return }
+        var batch: [Router.Publication] = []
+        swap(&batch, &publications)
+        publicationBytes = 0
+        runtime.clientPublications(batch, from: client)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

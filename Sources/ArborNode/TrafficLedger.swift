@@ -15,7 +15,7 @@ struct TrafficLedger: Sendable {
         }
 
         mutating func add(_ message: DataMessage) {
-            add(bytes: message.topic.bytes.count + message.payload.count)
+            add(bytes: message.topic.bytes.count + message.payloadCount)
         }
     }
 
@@ -24,6 +24,31 @@ struct TrafficLedger: Sendable {
         var published = Flow()
         var forwarded = Flow()
         var delivered = Flow()
+
+        mutating func add(_ run: Run) {
+            received.messages &+= run.counts.received.messages
+            received.bytes &+= run.counts.received.bytes
+            published.messages &+= run.counts.published.messages
+            published.bytes &+= run.counts.published.bytes
+            forwarded.messages &+= run.counts.forwarded.messages
+            forwarded.bytes &+= run.counts.forwarded.bytes
+            delivered.messages &+= run.counts.delivered.messages
+            delivered.bytes &+= run.counts.delivered.bytes
+        }
+    }
+
+    /// Counts of consecutive messages of one topology, gathered without touching the table;
+    /// ``TrafficLedger/count(_:)`` folds them in when the topology changes, ``TrafficLedger/add(_:)`` at the end.
+    struct Run: Sendable {
+        var topology: TopologyName?
+        var counts = TopologyTraffic()
+    }
+
+    /// Points `run` at `topology`, first folding in what it holds of another topology.
+    mutating func count(_ run: inout Run, topology: TopologyName) {
+        guard run.topology != topology else { return }
+        add(run)
+        run = Run(topology: topology)
     }
 
     /// Totals of a peer's closed links, and its last known name.
@@ -51,21 +76,16 @@ struct TrafficLedger: Sendable {
     /// Messages not written because the application or peer had stopped reading.
     private(set) var slowConsumerDrops: UInt64 = 0
 
-    mutating func received(_ message: DataMessage) {
-        topologies[message.topology, default: TopologyTraffic()].received.add(message)
+    /// Adds `run` (counts of consecutive messages of one topology) to the topology's counts:
+    /// one table lookup per run rather than per message.
+    mutating func add(_ run: Run) {
+        guard let name = run.topology else { return }
+        topologies[name, default: TopologyTraffic()].add(run)
     }
 
     /// A local application's publication that the router accepted.
     mutating func published(_ topology: TopologyName, bytes: Int) {
         topologies[topology, default: TopologyTraffic()].published.add(bytes: bytes)
-    }
-
-    mutating func forwarded(_ message: DataMessage) {
-        topologies[message.topology, default: TopologyTraffic()].forwarded.add(message)
-    }
-
-    mutating func delivered(_ message: DataMessage) {
-        topologies[message.topology, default: TopologyTraffic()].delivered.add(message)
     }
 
     mutating func droppedForSlowConsumer(messages: Int) {

@@ -56,14 +56,18 @@ public struct ClientFrameEncoder: Sendable {
         switch response {
         case .message(let message):
             let size = 16 + 8 + 8 + 1 + message.topology.rawValue.utf8.count + (try topicSize(message.topic)) + 4
-                + message.payload.count
+                + message.payloadCount
             try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
                 $0.nodeID(message.origin)
                 $0.integer(message.originIncarnation)
                 $0.integer(message.sequence)
                 $0.topologyName(message.topology)
                 $0.topic(message.topic)
-                $0.payload(message.payload)
+                if let received = message.received {
+                    $0.receivedPayload(received)
+                } else {
+                    $0.payload(message.payload)
+                }
             }
         case .welcome(let id, let version, let node, let nodeName, let maximumMessageSize):
             try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in

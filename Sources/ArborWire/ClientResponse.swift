@@ -33,7 +33,19 @@ public struct DeliveredMessage: Hashable, Sendable {
     public var originIncarnation: UInt64
     public var sequence: UInt64
     public var topic: Topic
-    public var payload: [UInt8]
+    /// The payload (copied out of the received frame when the message still has it).
+    public var payload: [UInt8] {
+        get { received?.payloadBytes() ?? storedPayload }
+        set {
+            storedPayload = newValue
+            received = nil
+        }
+    }
+    /// Bytes of the payload, without copying them.
+    public var payloadCount: Int { received?.payloadCount ?? storedPayload.count }
+    /// The DATA frame a routed message arrived in, whose payload the encoder copies from.
+    private(set) var received: ReceivedDataMessage?
+    private var storedPayload: [UInt8]
 
     public init(
         topology: TopologyName,
@@ -48,19 +60,36 @@ public struct DeliveredMessage: Hashable, Sendable {
         self.originIncarnation = originIncarnation
         self.sequence = sequence
         self.topic = topic
-        self.payload = payload
+        storedPayload = payload
     }
 
-    /// The delivery of a routed message (its hop count stays behind).
+    /// The delivery of a routed message (its hop count stays behind); its payload is not
+    /// copied when the message still holds the frame it arrived in.
     public init(_ message: DataMessage) {
+        let received = message.encoded as? ReceivedDataMessage
         self.init(
             topology: message.topology,
             origin: message.origin,
             originIncarnation: message.originIncarnation,
             sequence: message.sequence,
             topic: message.topic,
-            payload: message.payload
+            payload: received == nil ? message.payload : []
         )
+        self.received = received
+    }
+
+    public static func == (a: DeliveredMessage, b: DeliveredMessage) -> Bool {
+        a.topology == b.topology && a.origin == b.origin && a.originIncarnation == b.originIncarnation
+            && a.sequence == b.sequence && a.topic == b.topic && a.payload == b.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topology)
+        hasher.combine(origin)
+        hasher.combine(originIncarnation)
+        hasher.combine(sequence)
+        hasher.combine(topic)
+        hasher.combine(payload)
     }
 }
 

@@ -7,12 +7,12 @@ import NIOCore
 //
 // The fixed fields come first so the hop count sits at a fixed offset (32) of the body.
 //
-// Copies: decoding copies the topic and the payload once each, out of the receive buffer
-// into the arrays `DataMessage` holds; encoding copies them once into the send buffer, in
-// one pass with one capacity check. A later zero-copy relay path would need
-// `DataMessage.payload` to be a `ByteBuffer` slice of the receive buffer (ArborCore would
-// hold an opaque payload type instead of `[UInt8]`), and could then forward the received
-// frame bytes as they are, rewriting only the hop byte at offset 32 of the body.
+// Copies: a DATA frame is decoded with its payload left in the receive buffer (the message's
+// encoded form, ``ReceivedDataMessage``, a slice of it); only the topic, which the router
+// matches, is copied out. A message that still holds that form is forwarded by copying the
+// received body with the hop byte at offset 32 rewritten, and delivered with its payload
+// copied straight from it: one copy of the payload per link or client it leaves on. Messages
+// of REPAIR_DATA frames, and messages published here, hold their payload as an array.
 
 extension DataMessage {
     /// Bytes of the smallest encoded message (one-byte topology name, empty topic and payload).
@@ -24,7 +24,7 @@ extension DataMessage {
         guard topicLength <= WireLimits.maximumTopicLength else {
             throw .fieldTooLong(field: "topic", length: topicLength, limit: WireLimits.maximumTopicLength)
         }
-        return 16 + 8 + 8 + 1 + 1 + topology.rawValue.utf8.count + 2 + topicLength + 4 + payload.count
+        return 16 + 8 + 8 + 1 + 1 + topology.rawValue.utf8.count + 2 + topicLength + 4 + payloadCount
     }
 }
 
@@ -37,7 +37,7 @@ extension RawWriter {
         integer(message.hops)
         topologyName(message.topology)
         topic(message.topic)
-        payload(message.payload)
+        payload(of: message)
     }
 }
 
@@ -48,6 +48,27 @@ extension ByteBuffer {
 }
 
 extension WireReader {
+    /// The message of a DATA frame whose body is `body` (the bytes this reader reads), with
+    /// every field checked as ``dataMessage()`` does, its payload left in `body`.
+    mutating func dataMessage(keeping body: ByteBuffer) throws(WireError) -> DataMessage {
+        let origin = try nodeID("origin")
+        let incarnation = try integer("origin incarnation", as: UInt64.self)
+        let sequence = try integer("sequence", as: UInt64.self)
+        let hops = try integer("hops", as: UInt8.self)
+        let topology = try topologyName("topology")
+        let topic = try topic("topic")
+        let payload = try skipPrefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
+        return DataMessage(
+            topology: topology,
+            origin: origin,
+            originIncarnation: incarnation,
+            sequence: sequence,
+            hops: hops,
+            topic: topic,
+            encoded: ReceivedDataMessage(body: body, payloadOffset: payload.start, payloadCount: payload.count)
+        )
+    }
+
     mutating func dataMessage() throws(WireError) -> DataMessage {
         let origin = try nodeID("origin")
         let incarnation = try integer("origin incarnation", as: UInt64.self)

@@ -57,16 +57,17 @@ public struct PeerFrameDecoder: Sendable {
     }
 
     /// Decodes one frame body; every field is checked and the body must end with the last one.
+    /// A DATA frame's message keeps `body` (a slice of the receive buffer) as its encoded form.
     static func frame(type: UInt8, body: ByteBuffer) throws(WireError) -> PeerFrame {
         try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in
-            try frame(type: type, reader: &reader)
+            try frame(type: type, body: body, reader: &reader)
         }
     }
 
-    private static func frame(type: UInt8, reader: inout WireReader) throws(WireError) -> PeerFrame {
+    private static func frame(type: UInt8, body: ByteBuffer, reader: inout WireReader) throws(WireError) -> PeerFrame {
         switch PeerFrameType(rawValue: type) {
         case .data:
-            return .message(.data(try reader.dataMessage()))
+            return .message(.data(try reader.dataMessage(keeping: body)))
         case .handshake:
             return .handshake(try reader.handshake())
         case .handshakeReject:

@@ -15,11 +15,19 @@ public struct PeerFrameEncoder: Sendable {
     ///
     /// Throws, leaving `buffer` as it was, when a field is over its protocol limit or the
     /// frame would be longer than ``maximumFrameLength``: the peer would refuse it, so it is
-    /// never sent. A DATA frame is written in one pass after one capacity check; the others
-    /// field by field.
+    /// never sent. A DATA frame is written in one pass after one capacity check (a message
+    /// that holds its received bytes, ``ReceivedDataMessage``, as those bytes with the hop
+    /// count rewritten); the others field by field.
     public func encode(_ frame: PeerFrame, into buffer: inout ByteBuffer) throws(WireError) {
         switch frame {
         case .message(.data(let message)):
+            if let received = message.encoded as? ReceivedDataMessage {
+                // Forwarded as received: the body copied, the hop count rewritten.
+                try Framing.writeSized(type: frame.type.rawValue, bodySize: received.body.readableBytes, into: &buffer, limit: maximumFrameLength) {
+                    $0.relayed(received, hops: message.hops)
+                }
+                return
+            }
             let size = try message.wireSize()
             try Framing.writeSized(type: frame.type.rawValue, bodySize: size, into: &buffer, limit: maximumFrameLength) {
                 $0.dataMessage(message)

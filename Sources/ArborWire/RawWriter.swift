@@ -30,6 +30,16 @@ struct RawWriter {
         offset += bytes.count
     }
 
+    mutating func bytes(_ bytes: UnsafeRawBufferPointer) {
+        UnsafeMutableRawBufferPointer(rebasing: memory[offset...]).copyMemory(from: bytes)
+        offset += bytes.count
+    }
+
+    /// Overwrites the byte at `position`, already written.
+    mutating func store(_ byte: UInt8, at position: Int) {
+        memory[position] = byte
+    }
+
     /// 1-byte length and the name.
     mutating func topologyName(_ name: TopologyName) {
         var text = name.rawValue

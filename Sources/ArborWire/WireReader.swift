@@ -57,6 +57,19 @@ struct WireReader {
         return try bytes(field, length: count)
     }
 
+    /// Passes over the bytes behind a length prefix, at most `limit` long: where they start
+    /// in the body and how many there are.
+    mutating func skipPrefixedBytes<Length: FixedWidthInteger & UnsignedInteger>(
+        _ field: StaticString,
+        length: Length.Type,
+        limit: Int
+    ) throws(WireError) -> (start: Int, count: Int) {
+        let count = try prefixedLength(field, length: Length.self, limit: limit)
+        let start = offset
+        _ = try slice(field, length: count)
+        return (start, count)
+    }
+
     /// UTF-8 text behind a length prefix of type `Length`, at most `limit` bytes.
     mutating func string<Length: FixedWidthInteger & UnsignedInteger>(
         _ field: StaticString,

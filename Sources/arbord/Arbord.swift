@@ -86,6 +86,12 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Most client connections at once; lowered to fit the descriptor limit with 256 kept for peers and control. More are told so and closed.")
     var maxClients = 65_536
 
+    @Option(help: "Bytes of messages a client may leave unread before it is cut off as a slow consumer (a push-back topology holds its publishers back at this mark and cuts off at four times it).")
+    var clientOutputLimit = 8 << 20
+
+    @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
+    var peerOutputLimit = 64 << 20
+
     @Option(help: "A client must send HELLO, and complete each frame, within this many milliseconds.")
     var frameTimeoutMs = 10_000
 
@@ -110,6 +116,8 @@ struct Arbord: AsyncParsableCommand {
         guard (100...3_600_000).contains(frameTimeoutMs) else { throw ValidationError("--frame-timeout-ms must be 100...3600000") }
         guard (100...3_600_000).contains(httpTimeoutMs) else { throw ValidationError("--http-timeout-ms must be 100...3600000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
+        guard ((64 << 10)...(4 << 30)).contains(clientOutputLimit) else { throw ValidationError("--client-output-limit must be 65536...4294967296") }
+        guard ((1 << 20)...(4 << 30)).contains(peerOutputLimit) else { throw ValidationError("--peer-output-limit must be 1048576...4294967296") }
         guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
         }
@@ -214,6 +222,8 @@ struct Arbord: AsyncParsableCommand {
         configuration.topologyPaths = topologies
         configuration.realmKey = realmKey
         configuration.maximumClients = maxClients
+        configuration.clientOutputLimit = clientOutputLimit
+        configuration.peerOutputLimit = peerOutputLimit
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
         configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }

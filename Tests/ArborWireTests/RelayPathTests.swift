@@ -1,0 +1,113 @@
+import ArborCore
+import ArborWire
+import NIOCore
+import Testing
+
+/// The zero-copy relay path: a DATA frame's message keeps the frame's body (a slice of the
+/// receive buffer), is forwarded as that body with its hop count rewritten, and delivered
+/// with its payload copied from it. Decoding checks every field first, so a malformed frame
+/// is refused before anything of it can be forwarded.
+@Suite("Relay path")
+struct RelayPathTests {
+    /// Decodes the single DATA frame in `frame`.
+    private func decodedData(_ frame: ByteBuffer) throws -> DataMessage {
+        var buffer = frame
+        var decoder = PeerFrameDecoder(phase: .established)
+        guard case .message(.data(let message)) = try decoder.next(from: &buffer) else {
+            Issue.record("not a DATA frame")
+            return try #require(nil as DataMessage?)
+        }
+        #expect(buffer.readableBytes == 0)
+        return message
+    }
+
+    @Test("a forwarded DATA frame is the received frame byte for byte but for its hop count (200 random messages)")
+    func forwardedFrameKeepsItsBytes() throws {
+        var random = RandomValues(seed: 0x12E1A7)
+        for _ in 0..<200 {
+            var original = random.dataMessage()
+            original.hops = UInt8(random.int(0...200))
+            let received = try encoded(.message(.data(original)))
+            var message = try decodedData(received)
+            #expect(message.encoded != nil)
+            #expect(message == original)
+            // What the router does to a message it passes on.
+            message.hops += 1
+            #expect(message.encoded != nil)
+            let forwarded = try encoded(.message(.data(message)))
+            let hopAt = 4 + 1 + 32
+            #expect(forwarded.readableBytes == received.readableBytes)
+            var expected = received.bytes
+            expected[hopAt] = original.hops + 1
+            #expect(forwarded.bytes == expected)
+            // The same bytes as a message built field by field.
+            var rebuilt = original
+            rebuilt.hops += 1
+            #expect(forwarded.bytes == (try encoded(.message(.data(rebuilt)))).bytes)
+        }
+    }
+
+    @Test("a delivery copies the payload from the received frame: the MESSAGE frame is the one built from the fields")
+    func deliveryFromTheReceivedFrame() throws {
+        var random = RandomValues(seed: 0xDE11)
+        for _ in 0..<100 {
+            let original = random.dataMessage()
+            let message = try decodedData(try encoded(.message(.data(original))))
+            let delivered = DeliveredMessage(message)
+            #expect(delivered.payload == original.payload)
+            #expect(delivered.payloadCount == original.payload.count)
+            #expect((try encoded(.message(delivered))).bytes == (try encoded(.message(DeliveredMessage(original)))).bytes)
+        }
+    }
+
+    @Test("changing a field other than the hop count lets go of the received frame and keeps the payload")
+    func otherChangesDetach() throws {
+        var random = RandomValues(seed: 0xD7AC)
+        let original = random.dataMessage()
+        var message = try decodedData(try encoded(.message(.data(original))))
+        message.topic = Topic(Array("changed".utf8))
+        #expect(message.encoded == nil)
+        #expect(message.payload == original.payload)
+        var expected = original
+        expected.topic = message.topic
+        #expect((try encoded(.message(.data(message)))).bytes == (try encoded(.message(.data(expected)))).bytes)
+        #expect(try decodedData(try encoded(.message(.data(original)))).detached.encoded == nil)
+    }
+
+    @Test("a malformed DATA frame is refused by the decoder a relay reads with", arguments: [
+        "payload length past the end", "a byte after the payload", "topology name not lowercase",
+        "topic length past the end", "body cut inside the fixed fields",
+    ])
+    func malformedDataIsRefused(_ defect: String) throws {
+        let message = DataMessage(
+            topology: TopologyName("nasdaq.quotes")!,
+            origin: NodeID(high: 1, low: 2),
+            originIncarnation: 3,
+            sequence: 4,
+            hops: 1,
+            topic: Topic(Array("AAPL".utf8)),
+            payload: Array(repeating: 0x2E, count: 100)
+        )
+        var bytes = try encoded(.message(.data(message))).bytes
+        let body = 5
+        let topologyAt = body + 33
+        let topicAt = topologyAt + 1 + 13
+        let payloadAt = topicAt + 2 + 4
+        switch defect {
+        case "payload length past the end":
+            bytes[payloadAt + 3] = 101
+        case "a byte after the payload":
+            bytes.append(0)
+        case "topology name not lowercase":
+            bytes[topologyAt + 1] = UInt8(ascii: "N")
+        case "topic length past the end":
+            bytes[topicAt] = 0xFF
+        default:
+            bytes = Array(bytes[..<(body + 20)])
+        }
+        var frame = ByteBuffer(bytes: bytes)
+        frame.setInteger(UInt32(bytes.count - 4), at: 0)
+        var decoder = PeerFrameDecoder(phase: .established)
+        #expect(throws: WireError.self) { _ = try decoder.next(from: &frame) }
+    }
+}
