@@ -144,6 +144,20 @@ import Testing
         #expect(deliveries.first?.0.payload == [42])
     }
 
+    @Test func publicationsOfOneReadAreOneStepWithTheSameOutcomeAsSingleEvents() {
+        // A client's publications handed over together: numbered in order, delivered in
+        // order, an oversized one refused on its own while the others go through.
+        var router = router { $0.maximumMessageSize = 4 }
+        _ = router.handle(.subscribe(1, topology, "AAPL"), at: at(1))
+        let publications = [[1], [2, 2, 2, 2, 2], [3]].map { Router.Publication(topology: topology, topic: "AAPL", payload: $0) }
+        let actions = router.handle(.publications(3, publications), at: at(2))
+        let deliveries = actions.compactMap { if case .deliver(let message, 1) = $0 { return message } else { return nil } }
+        #expect(deliveries.map(\.payload) == [[1], [3]])
+        #expect(deliveries.map(\.sequence) == [1, 2])
+        #expect(actions.contains { if case .reject(3, .messageTooLarge(5, 4)) = $0 { return true } else { return false } })
+        #expect(router.statistics.published == 2)
+    }
+
     @Test func interestFromANeighbourOffTheTreeIsNotUsed() {
         var router = router()
         // The peer is connected but the database does not yet show the link from its side,
