@@ -425,9 +425,16 @@ public final class Graph: Sendable {
     }
 
     /// The node that holds `name`; when several ids claim it, the one with links, then the
-    /// highest incarnation, then the lowest id (see ``nameConflicts``).
+    /// highest incarnation, then the lowest id (see ``nameConflicts``). A `name` of 32 hex
+    /// digits is a node id and finds only the node with that id, whatever names are
+    /// claimed: ids are backed by keys, names are not, so a definition that lists ids
+    /// (`root`, `fallbacks`, `nodes`, `links`, `publishers`) holds against a node that claims
+    /// another's name.
     public func index(named name: String) -> Int32? {
-        indexByName[name]
+        if name.utf8.count == 32, let id = NodeID(hex: name) {
+            return indexByID[id]
+        }
+        return indexByName[name]
     }
 
     /// Nodes of the component labelled `component`, ascending.
