@@ -140,6 +140,9 @@ final class NodeRuntime: @unchecked Sendable {
             realm: configuration.realm,
             addresses: []
         )
+        turns.slowTurn = { [unowned self] wall, usage, tasks in
+            logLimited(.warning, "slow-turn", "an event-loop turn took \(wall.nanoseconds / 1_000_000) ms (\(usage.cpu.nanoseconds / 1_000_000) ms of CPU, \(usage.voluntarySwitches) waits, \(usage.involuntarySwitches) preemptions, \(tasks) tasks): the sockets waited meanwhile")
+        }
     }
 
     var id: NodeID { configuration.router.id }
