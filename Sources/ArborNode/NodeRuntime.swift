@@ -22,6 +22,10 @@ final class NodeRuntime: @unchecked Sendable {
     let localHandshake: Handshake
     private(set) var router: Router
     var peers: [NodeID: PeerLink] = [:]
+    /// Peers whose link the peer closed as a duplicate (it keeps another connection to
+    /// this node, being established): the router learns of the link's end only if that
+    /// connection is not up within ``replacementGrace``.
+    var awaitedReplacements: [NodeID: Scheduled<Void>] = [:]
     private(set) var clients: [ClientID: ClientLink] = [:]
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
@@ -411,6 +415,7 @@ final class NodeRuntime: @unchecked Sendable {
     var sealsVerified: UInt64 { verifier.verifications }
 
     private func dropPeer(_ peer: NodeID, reason: String) {
+        awaitedReplacements.removeValue(forKey: peer)?.cancel()
         guard let link = peers.removeValue(forKey: peer) else { return }
         traffic.linkClosed(peer, name: link.name, counters: link.counters)
         link.channel.close(promise: nil)
