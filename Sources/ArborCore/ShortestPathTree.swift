@@ -74,6 +74,77 @@ public struct ShortestPathTree: Sendable {
         self.children = children
     }
 
+    /// Whether this tree, computed over `old`, is also the tree of `new` from the same
+    /// root, so that `new` needs no Dijkstra of its own. Both must number the same nodes.
+    ///
+    /// True when every edge whose cost differs (0: absent) leaves the tree alone: a removed
+    /// or dearer edge is not a tree edge, and an added or cheaper edge `u -> t` offers `t`
+    /// no path shorter than its distance, nor one as short through a smaller parent than
+    /// its own. Then the old distances still bound every edge of `new` (none can shrink),
+    /// every tree edge is still there at its cost, and each node's parent is still the
+    /// smallest-id node of equal distance, as ``init(_:root:)`` chooses it: the same tree.
+    /// Rows out of ascending order give false (the edges are not compared then).
+    public func stillHolds(over old: TopologyGraph, in new: TopologyGraph) -> Bool {
+        let before = old.graph
+        let after = new.graph
+        guard before.count == after.count, before.count == parents.count, before.ids == after.ids else { return false }
+        return before.offsets.withUnsafeBufferPointer { oldOffsets in
+            before.targets.withUnsafeBufferPointer { oldTargets in
+                old.edgeCosts.withUnsafeBufferPointer { oldCosts in
+                    after.offsets.withUnsafeBufferPointer { newOffsets in
+                        after.targets.withUnsafeBufferPointer { newTargets in
+                            new.edgeCosts.withUnsafeBufferPointer { newCosts in
+                                parents.withUnsafeBufferPointer { parents in
+                                    distances.withUnsafeBufferPointer { distances in
+                                        for node in 0..<parents.count {
+                                            var i = Int(oldOffsets[node])
+                                            let oldEnd = Int(oldOffsets[node + 1])
+                                            var j = Int(newOffsets[node])
+                                            let newEnd = Int(newOffsets[node + 1])
+                                            var lastOld: Int32 = -1
+                                            var lastNew: Int32 = -1
+                                            while i < oldEnd || j < newEnd {
+                                                let oldTarget = i < oldEnd ? oldTargets[i] : .max
+                                                let newTarget = j < newEnd ? newTargets[j] : .max
+                                                var target: Int32 = 0
+                                                var oldCost: UInt32 = 0
+                                                var newCost: UInt32 = 0
+                                                if oldTarget <= newTarget {
+                                                    guard oldTarget > lastOld else { return false }
+                                                    lastOld = oldTarget
+                                                    oldCost = oldCosts[i]
+                                                    i += 1
+                                                    target = oldTarget
+                                                }
+                                                if newTarget <= oldTarget {
+                                                    guard newTarget > lastNew else { return false }
+                                                    lastNew = newTarget
+                                                    newCost = newCosts[j]
+                                                    j += 1
+                                                    target = newTarget
+                                                }
+                                                if oldCost == newCost { continue }
+                                                let t = Int(target)
+                                                if newCost == 0 || (oldCost != 0 && newCost > oldCost) {
+                                                    if parents[t] == Int32(node) { return false }
+                                                } else if distances[node] != .max {
+                                                    let candidate = distances[node] + UInt64(newCost)
+                                                    if candidate < distances[t] { return false }
+                                                    if candidate == distances[t], Int32(node) < parents[t] { return false }
+                                                }
+                                            }
+                                        }
+                                        return true
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public func parent(of node: Int32) -> Int32? {
         let parent = parents[Int(node)]
         return parent >= 0 ? parent : nil
