@@ -11,8 +11,10 @@ public final class RoutingCache {
         public var graphBuilds = 0
         /// Trees derived for a new key, by Dijkstra or by reusing an earlier tree.
         public var treeComputations = 0
-        /// Of those, the ones an earlier tree of the same policy and root still held for.
+        /// Of those, the ones an earlier tree of the same policy and root still held for...
         public var treeReuses = 0
+        /// ...and the ones derived from such a tree by recomputing only what changed.
+        public var treeRepairs = 0
         public var treeHits = 0
     }
 
@@ -107,9 +109,9 @@ public final class RoutingCache {
         return choice
     }
 
-    /// The tree of `topology` from `root`: the latest tree of the same policy and root
-    /// when no edge that changed since can alter it (``ShortestPathTree/stillHolds(over:in:)``),
-    /// else Dijkstra's.
+    /// The tree of `topology` from `root`, derived from the latest tree of the same policy
+    /// and root when that one numbers the same nodes (``ShortestPathTree/derived(over:for:)``),
+    /// else by Dijkstra over the whole topology.
     public func tree(_ topology: TopologyGraph, digest: DatabaseDigest, root: Int32) -> ShortestPathTree {
         let key = TreeKey(digest: digest, policy: topology.policy, root: root)
         if let tree = trees[key] {
@@ -118,18 +120,20 @@ public final class RoutingCache {
         }
         let latestKey = LatestTreeKey(policy: topology.policy, root: topology.graph.ids[Int(root)])
         let latest = latestTrees[latestKey]
-        var reused = false
+        var unchanged: Bool?
         let compute = {
-            if let latest, latest.tree.root == root, latest.tree.stillHolds(over: latest.topology, in: topology) {
-                reused = true
-                return latest.tree
+            if let latest, latest.tree.root == root, let derived = latest.tree.derived(over: latest.topology, for: topology) {
+                unchanged = derived.unchanged
+                return derived.tree
             }
             return ShortestPathTree(topology, root: root)
         }
         let tree = treeTimer.map { $0(compute) } ?? compute()
         statistics.treeComputations += 1
-        if reused {
-            statistics.treeReuses += 1
+        switch unchanged {
+        case true?: statistics.treeReuses += 1
+        case false?: statistics.treeRepairs += 1
+        case nil: break
         }
         trees[key] = tree
         latestTrees[latestKey] = (topology, tree)
