@@ -355,14 +355,17 @@ public final class Graph: Sendable {
         costs = final.costs
         candidateExceptions = CandidateExceptions(candidates, final: final, count: count)
 
-        if let previous, !edgesChanged {
+        // Unchanged edges keep the components; so do changed edges that leave every label
+        // as it was (most link changes in a connected overlay), which shares their storage.
+        let labels = previous != nil && !edgesChanged ? nil : Graph.label(count: count, offsets: offsets, targets: targets, allowed: nil)
+        if let previous, labels == nil || labels == previous.components {
             components = previous.components
             componentOrder = previous.componentOrder
             componentStarts = previous.componentStarts
             componentSizes = previous.componentSizes
             componentRoots = previous.componentRoots
         } else {
-            let components = Graph.label(count: count, offsets: offsets, targets: targets, allowed: nil)
+            let components = labels!
             self.components = components
             // Counting sort by label (labels are node indices).
             var sizes = [Int32](repeating: 0, count: count)

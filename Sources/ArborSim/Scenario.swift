@@ -102,7 +102,8 @@ public struct Scenario {
             progress(
                 "\(what): \(wall) s wall, \(Double(simulator.now.nanoseconds / 1_000_000) / 1000) s simulated, \(simulator.eventsProcessed) events, "
                     + "\(counts.received) records received, \(counts.installed) installed, \(counts.originated) originated, "
-                    + "\(simulator.cache.statistics.graphBuilds) graph builds, \(report.convergenceFailures) convergence failures"
+                    + "\(simulator.cache.statistics.graphBuilds) graph builds, \(simulator.cache.statistics.treeComputations) trees "
+                    + "(\(simulator.cache.statistics.treeReuses) reused, \(simulator.cache.statistics.treeRepairs) repaired), \(report.convergenceFailures) convergence failures"
             )
         }
         setUp()
