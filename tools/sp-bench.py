@@ -4,8 +4,8 @@
     sp-bench.py sub ADDRESS COUNT          receive COUNT messages (prints "ready" once dialled)
     sp-bench.py pub ADDRESS COUNT SIZE     send COUNT messages "bench PAYLOAD" of SIZE bytes
 
-Prints "COUNT messages in S s: R msgs/s" (the subscriber from its first message; after 10 s
-without one it reports what it got).
+Prints "COUNT messages in S s: R msgs/s" (the subscriber from its first message to its last;
+after 10 s without one it reports what it got).
 """
 import sys
 import time
@@ -20,16 +20,17 @@ def main():
             sub.subscribe(b"bench")
             sub.dial(address, block=True)
             print("ready", flush=True)
-            received, start = 0, None
+            received, start, last = 0, None, None
             while received < count:
                 try:
                     sub.recv()
                 except pynng.Timeout:
                     break
+                last = time.monotonic()
                 if start is None:
-                    start = time.monotonic()
+                    start = last
                 received += 1
-            seconds = time.monotonic() - (start or time.monotonic())
+            seconds = (last - start) if start is not None else 0.0
     else:
         body = b"bench " + b"." * int(sys.argv[4])
         with pynng.Pub0(send_buffer_size=8192) as pub:

@@ -115,15 +115,23 @@ final class PacketSessionHandler: ChannelInboundHandler {
         }
         runtime.clientIdentified(connection)
         let client = runtime.clientConnected(outbox, name: "packet.sock", reading: reading)
+        var accepted = true
         switch request {
         case .subscribe(let topology, let prefixes):
             session = .subscribing(client)
-            for prefix in prefixes {
-                runtime.clientRequest(.subscribe(id: 0, topology: topology, prefix: prefix), from: client)
+            for prefix in prefixes where accepted {
+                accepted = runtime.clientRequest(.subscribe(id: 0, topology: topology, prefix: prefix), from: client)
             }
         case .publish(let topology, let topic):
             session = .publishing(client, topology, topic)
-            runtime.clientRequest(.attach(id: 0, topology: topology), from: client)
+            accepted = runtime.clientRequest(.attach(id: 0, topology: topology), from: client)
+        }
+        guard accepted else {
+            // The runtime queued the `err`. A PONG has no datagram: sending one only
+            // flushes the `err` and tells when it has left, so the connection closes after it.
+            let channel = context.channel
+            outbox.sendNow(.pong(id: 0)).whenComplete { _ in channel.close(promise: nil) }
+            return
         }
         runtime.respond(.ok(id: 0), on: outbox)
     }

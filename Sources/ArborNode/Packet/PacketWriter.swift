@@ -34,11 +34,16 @@ final class PacketWriter: ChannelOutboundHandler {
         self.limit = limit
     }
 
-    /// Appends the datagram of `response` as one record for this writer.
+    /// Appends the datagram of `response` as one record for this writer; nothing for a
+    /// response without a datagram (an empty one would read as the end of the session).
     static func record(_ response: ClientResponse, into buffer: inout ByteBuffer) {
         let start = buffer.writerIndex
         buffer.writeInteger(UInt32(0))
         PacketDatagram.write(response, into: &buffer)
+        guard buffer.writerIndex > start + 4 else {
+            buffer.moveWriterIndex(to: start)
+            return
+        }
         buffer.setInteger(UInt32(buffer.writerIndex - start - 4), at: start)
     }
 
