@@ -14,7 +14,8 @@ import NIOCore
 /// cannot be told to an SP socket, so the lost messages are simply missing.
 ///
 /// Bad input (another header or protocol, a bad message type, a message over the limit)
-/// closes the connection. The header must arrive within ``NodeConfiguration/frameTimeout``.
+/// closes the connection. The header, and every message once begun, must arrive within
+/// ``NodeConfiguration/frameTimeout``, so a partial message cannot hold memory for long.
 final class SPSessionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -34,7 +35,8 @@ final class SPSessionHandler: ChannelInboundHandler {
     private var role: Role?
     private var unread: ByteBuffer?
     private let reading = ClientReadControl()
-    private var headerDeadline: Scheduled<Void>?
+    /// Closes the connection when the header or the message being received is overdue.
+    private var deadline: Scheduled<Void>?
 
     init(runtime: NodeRuntime, topology: TopologyName, settings: SPSettings, transport: SPFraming.Transport, connection: UInt64, outbox: FrameOutbox<ClientResponse>) {
         self.runtime = runtime
@@ -70,13 +72,20 @@ final class SPSessionHandler: ChannelInboundHandler {
             try? context.channel.syncOptions?.setOption(.autoRead, value: true)
             handler.decode(context: context)
         }
+        armDeadline(context: context, overdue: "no SP header")
+        context.fireChannelActive()
+    }
+
+    private func armDeadline(context: ChannelHandlerContext, overdue what: String) {
+        deadline?.cancel()
         let timeout = runtime.configuration.frameTimeout
-        headerDeadline = context.eventLoop.scheduleTask(in: timeout) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = bound.value
-            handler.runtime.logLimited(.info, "sp-timeout", "closing SP connection on \(handler.topology): no SP header within \(timeout.nanoseconds / 1_000_000) ms")
+            handler.deadline = nil
+            handler.runtime.logLimited(.info, "sp-timeout", "closing SP connection on \(handler.topology): \(what) within \(timeout.nanoseconds / 1_000_000) ms")
             context.close(promise: nil)
         }
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -92,9 +101,20 @@ final class SPSessionHandler: ChannelInboundHandler {
     private func decode(context: ChannelHandlerContext) {
         guard var bytes = unread else { return }
         unread = nil
+        var handled = false
         defer {
             if bytes.readableBytes > 0, context.channel.isActive {
                 unread = bytes
+                if reading.heldBack {
+                    // Not reading is this node's doing: what waits is not overdue.
+                    deadline?.cancel()
+                    deadline = nil
+                } else if role != nil, handled || deadline == nil {
+                    armDeadline(context: context, overdue: "an SP message was not completed")
+                }
+            } else if role != nil {
+                deadline?.cancel()
+                deadline = nil
             }
         }
         if role == nil {
@@ -109,6 +129,7 @@ final class SPSessionHandler: ChannelInboundHandler {
         }
         do {
             while let message = try decoder.next(from: &bytes) {
+                handled = true
                 guard case .publisher(let client) = role else { continue }  // a SUB sends nothing to publish
                 publish(message, from: client)
                 if reading.heldBack {
@@ -124,8 +145,8 @@ final class SPSessionHandler: ChannelInboundHandler {
     }
 
     private func start(peer: UInt16, context: ChannelHandlerContext) {
-        headerDeadline?.cancel()
-        headerDeadline = nil
+        deadline?.cancel()
+        deadline = nil
         var header = context.channel.allocator.buffer(capacity: SPFraming.headerLength)
         header.writeBytes(SPFraming.header(peer == SPFraming.sub ? SPFraming.pub : SPFraming.sub))
         context.writeAndFlush(wrapOutboundOut(header), promise: nil)
@@ -171,8 +192,8 @@ final class SPSessionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         reading.resume = {}
-        headerDeadline?.cancel()
-        headerDeadline = nil
+        deadline?.cancel()
+        deadline = nil
         switch role {
         case .subscriber(let client), .publisher(let client):
             runtime.clientClosed(client)
