@@ -545,18 +545,20 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    /// A request of an attached client. Answers OK (unless the id is 0) or ERROR.
-    func clientRequest(_ request: ClientRequest, from client: ClientID) {
+    /// A request of an attached client. Answers OK (unless the id is 0) or ERROR; returns
+    /// whether it was carried out (false: an ERROR was sent, or the client is gone).
+    @discardableResult
+    func clientRequest(_ request: ClientRequest, from client: ClientID) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard let link = clients[client] else { return }
+        guard let link = clients[client] else { return false }
         let event: Router.Event
         switch request {
         case .hello:
             respond(.error(id: request.id, code: .malformedRequest, text: "HELLO was already sent"), on: link.outbox)
-            return
+            return false
         case .ping(let id):
             respond(.pong(id: id), on: link.outbox)
-            return
+            return true
         case .attach(_, let topology):
             event = .attach(client, topology)
         case .detach(_, let topology):
@@ -571,7 +573,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
         if shuttingDown {
             respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
-            return
+            return false
         }
         pendingRequest = (client, nil)
         handle(event)
@@ -579,7 +581,7 @@ final class NodeRuntime: @unchecked Sendable {
         pendingRequest = nil
         if let rejection {
             respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.outbox)
-            return
+            return false
         }
         if case .publish(_, let topology, let topic, let payload) = request {
             publishers.published(client, to: topology)
@@ -588,6 +590,7 @@ final class NodeRuntime: @unchecked Sendable {
         if request.id != 0 {
             respond(.ok(id: request.id), on: link.outbox)
         }
+        return true
     }
 
     func respond(_ response: ClientResponse, on outbox: FrameOutbox<ClientResponse>) {

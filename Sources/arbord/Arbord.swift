@@ -17,7 +17,9 @@ struct Arbord: AsyncParsableCommand {
         abstract: "The Arbor publish/subscribe router daemon.",
         discussion: """
             Links up with peers over TCP, builds a tree per topology, and serves local \
-            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully; \
+            applications on RUN_DIR/client.sock, RUN_DIR/packet.sock (SOCK_SEQPACKET, text \
+            requests) and, for each topology of a file, ipc://RUN_DIR/sp/TOPOLOGY (nanomsg/nng \
+            PUB and SUB sockets). SIGTERM or SIGINT stops it gracefully; \
             SIGHUP rereads the topology files (as `arbor reload` does). Under systemd \
             (arbord.service, Type=notify) it reports readiness through $NOTIFY_SOCKET and, \
             when $JOURNAL_STREAM names its standard error, logs without timestamps and with \
@@ -169,6 +171,7 @@ struct Arbord: AsyncParsableCommand {
         }
 
         var definitions: [TopologyDefinition] = []
+        var spEndpoints: [TopologyName: SPSettings] = [:]
         var staticPeers = peers.compactMap { PeerEndpoint(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
         if !topologies.isEmpty {
             let loaded = TopologyFile.load(paths: topologies)
@@ -180,6 +183,7 @@ struct Arbord: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             definitions = loaded.definitions
+            spEndpoints = loaded.spSettings
             for (node, addresses) in loaded.staticAddresses.sorted(by: { $0.key < $1.key }) where node != nodeName {
                 staticPeers += addresses.map { PeerEndpoint(host: $0.host, port: Int($0.port)) }
             }
@@ -212,6 +216,7 @@ struct Arbord: AsyncParsableCommand {
         )
         configuration.maxLinks = maxLinks
         configuration.topologyPaths = topologies
+        configuration.spEndpoints = spEndpoints
         configuration.realmKey = realmKey
         configuration.maximumClients = maxClients
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
