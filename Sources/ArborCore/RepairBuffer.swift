@@ -1,0 +1,104 @@
+import DequeModule
+
+/// The messages this node recently admitted (published, or passed on), per stream, kept so
+/// that what a reroute dropped can be resent (docs/architecture.md, "Repair and gaps").
+///
+/// Bounded by bytes (``maximumBytes``, counted as payload + topic + ``entryOverhead``) and by
+/// age (``maximumAge``): the oldest message of all streams goes first. Besides the
+/// messages, each stream heard within ``maximumAge`` keeps its highest sequence, also when
+/// its messages no longer fit: after a reroute the router asks for what came after it.
+/// A stream silent for ``maximumAge`` is forgotten at the next sweep.
+struct RepairBuffer: Sendable {
+    /// Bytes counted per message beside its payload and topic (the message's fields and
+    /// the buffer's bookkeeping).
+    static let entryOverhead = 96
+
+    struct Stream: Sendable {
+        /// Messages in the order they were admitted (not necessarily by sequence: a
+        /// repaired message comes after newer ones).
+        var messages: Deque<DataMessage> = []
+        var highest: UInt64 = 0
+        var lastArrival: Instant
+    }
+
+    let maximumBytes: Int
+    let maximumAge: Duration
+    /// Streams by topology, so that a reroute of one topology finds its streams at once.
+    private var streams: [TopologyName: [DuplicateFilter.StreamKey: Stream]] = [:]
+    /// Every buffered message in admission order, with its arrival and size: the front is
+    /// the oldest of all streams.
+    private var order: Deque<(key: DuplicateFilter.StreamKey, arrival: Instant, size: Int)> = []
+    private(set) var bytes = 0
+    private var nextSweep: Instant = .zero
+
+    init(maximumBytes: Int, maximumAge: Duration) {
+        self.maximumBytes = max(0, maximumBytes)
+        self.maximumAge = maximumAge
+    }
+
+    /// The number of messages held.
+    var count: Int { order.count }
+
+    /// Records an admitted message of stream `key`.
+    mutating func insert(_ message: DataMessage, key: DuplicateFilter.StreamKey, now: Instant) {
+        let size = message.payload.count + message.topic.bytes.count + Self.entryOverhead
+        let fits = size <= maximumBytes
+        if fits {
+            order.append((key, now, size))
+            bytes += size
+        }
+        Self.record(message, key: key, fits: fits, now: now, in: &streams[key.topology, default: [:]])
+        evict(now)
+    }
+
+    private static func record(
+        _ message: DataMessage, key: DuplicateFilter.StreamKey, fits: Bool, now: Instant, in table: inout [DuplicateFilter.StreamKey: Stream]
+    ) {
+        if let index = table.index(forKey: key) {
+            table.values[index].highest = max(table.values[index].highest, message.sequence)
+            table.values[index].lastArrival = now
+            if fits { table.values[index].messages.append(message) }
+        } else {
+            var stream = Stream(highest: message.sequence, lastArrival: now)
+            if fits { stream.messages.append(message) }
+            table[key] = stream
+        }
+    }
+
+    /// The held messages of stream `key` in `first...last`, ascending by sequence.
+    func messages(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64) -> [DataMessage] {
+        guard first <= last, let stream = streams[key.topology]?[key] else { return [] }
+        return stream.messages.filter { $0.sequence >= first && $0.sequence <= last }.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// The oldest held message of stream `key` (for this node's own stream, all later ones
+    /// are held too: they are admitted in order and evicted in order).
+    func oldest(_ key: DuplicateFilter.StreamKey) -> UInt64? {
+        streams[key.topology]?[key]?.messages.first?.sequence
+    }
+
+    /// The streams of `topology` heard within ``maximumAge``, with their highest sequence,
+    /// in a fixed order.
+    func recentStreams(of topology: TopologyName, now: Instant) -> [(key: DuplicateFilter.StreamKey, highest: UInt64)] {
+        guard let table = streams[topology] else { return [] }
+        return table.filter { now - $0.value.lastArrival <= maximumAge }
+            .map { ($0.key, $0.value.highest) }
+            .sorted { ($0.key.origin, $0.key.incarnation) < ($1.key.origin, $1.key.incarnation) }
+    }
+
+    /// Drops messages beyond the bounds and, once per ``maximumAge``, the streams silent for it.
+    mutating func evict(_ now: Instant) {
+        while let oldest = order.first, bytes > maximumBytes || now - oldest.arrival > maximumAge {
+            order.removeFirst()
+            bytes -= oldest.size
+            _ = streams[oldest.key.topology]?[oldest.key]?.messages.popFirst()
+        }
+        if now >= nextSweep {
+            nextSweep = now + maximumAge
+            for topology in Array(streams.keys) {
+                let kept = streams[topology]!.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= maximumAge }
+                streams[topology] = kept.isEmpty ? nil : kept
+            }
+        }
+    }
+}
