@@ -5,9 +5,9 @@ import DequeModule
 ///
 /// Bounded by bytes (``maximumBytes``, counted as payload + topic + ``entryOverhead``) and by
 /// age (``maximumAge``): the oldest message of all streams goes first. Besides the
-/// messages, each stream heard within ``maximumAge`` keeps its highest sequence, also when
-/// its messages no longer fit: after a reroute the router asks for what came after it.
-/// A stream silent for ``maximumAge`` is forgotten at the next sweep.
+/// messages, each stream heard within ``streamMemory`` keeps its highest sequence, also
+/// when its messages no longer fit: after a reroute the router asks for what came after
+/// it. A stream silent for ``streamMemory`` is forgotten at the next sweep.
 struct RepairBuffer: Sendable {
     /// Bytes counted per message beside its payload and topic (the message's fields and
     /// the buffer's bookkeeping).
@@ -16,13 +16,16 @@ struct RepairBuffer: Sendable {
     struct Stream: Sendable {
         /// Messages in the order they were admitted (not necessarily by sequence: a
         /// repaired message comes after newer ones).
-        var messages: Deque<DataMessage> = []
+        var messages: Deque<(message: DataMessage, arrival: Instant)> = []
         var highest: UInt64 = 0
         var lastArrival: Instant
+        /// The neighbour that delivered the latest message (nil: published here).
+        var source: NodeID?
     }
 
     let maximumBytes: Int
     let maximumAge: Duration
+    let streamMemory: Duration
     /// Streams by topology, so that a reroute of one topology finds its streams at once.
     private var streams: [TopologyName: [DuplicateFilter.StreamKey: Stream]] = [:]
     /// Every buffered message in admission order, with its arrival and size: the front is
@@ -31,36 +34,39 @@ struct RepairBuffer: Sendable {
     private(set) var bytes = 0
     private var nextSweep: Instant = .zero
 
-    init(maximumBytes: Int, maximumAge: Duration) {
+    init(maximumBytes: Int, maximumAge: Duration, streamMemory: Duration) {
         self.maximumBytes = max(0, maximumBytes)
         self.maximumAge = maximumAge
+        self.streamMemory = max(maximumAge, streamMemory)
     }
 
     /// The number of messages held.
     var count: Int { order.count }
 
-    /// Records an admitted message of stream `key`.
-    mutating func insert(_ message: DataMessage, key: DuplicateFilter.StreamKey, now: Instant) {
+    /// Records an admitted message of stream `key` from `source` (nil: published here).
+    mutating func insert(_ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, now: Instant) {
         let size = message.payload.count + message.topic.bytes.count + Self.entryOverhead
         let fits = size <= maximumBytes
         if fits {
             order.append((key, now, size))
             bytes += size
         }
-        Self.record(message, key: key, fits: fits, now: now, in: &streams[key.topology, default: [:]])
+        Self.record(message, key: key, from: source, fits: fits, now: now, in: &streams[key.topology, default: [:]])
         evict(now)
     }
 
     private static func record(
-        _ message: DataMessage, key: DuplicateFilter.StreamKey, fits: Bool, now: Instant, in table: inout [DuplicateFilter.StreamKey: Stream]
+        _ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, fits: Bool, now: Instant,
+        in table: inout [DuplicateFilter.StreamKey: Stream]
     ) {
         if let index = table.index(forKey: key) {
             table.values[index].highest = max(table.values[index].highest, message.sequence)
             table.values[index].lastArrival = now
-            if fits { table.values[index].messages.append(message) }
+            table.values[index].source = source
+            if fits { table.values[index].messages.append((message, now)) }
         } else {
-            var stream = Stream(highest: message.sequence, lastArrival: now)
-            if fits { stream.messages.append(message) }
+            var stream = Stream(highest: message.sequence, lastArrival: now, source: source)
+            if fits { stream.messages.append((message, now)) }
             table[key] = stream
         }
     }
@@ -68,25 +74,37 @@ struct RepairBuffer: Sendable {
     /// The held messages of stream `key` in `first...last`, ascending by sequence.
     func messages(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64) -> [DataMessage] {
         guard first <= last, let stream = streams[key.topology]?[key] else { return [] }
-        return stream.messages.filter { $0.sequence >= first && $0.sequence <= last }.sorted { $0.sequence < $1.sequence }
+        return stream.messages.lazy.map(\.message).filter { $0.sequence >= first && $0.sequence <= last }.sorted { $0.sequence < $1.sequence }
     }
 
     /// The oldest held message of stream `key` (for this node's own stream, all later ones
     /// are held too: they are admitted in order and evicted in order).
     func oldest(_ key: DuplicateFilter.StreamKey) -> UInt64? {
-        streams[key.topology]?[key]?.messages.first?.sequence
+        streams[key.topology]?[key]?.messages.first?.message.sequence
     }
 
-    /// The streams of `topology` heard within ``maximumAge``, with their highest sequence,
-    /// in a fixed order.
-    func recentStreams(of topology: TopologyName, now: Instant) -> [(key: DuplicateFilter.StreamKey, highest: UInt64)] {
+    /// The held messages of `topology` that arrived at `since` or later, by stream, each
+    /// stream's ascending by sequence.
+    func messages(of topology: TopologyName, since: Instant) -> [DataMessage] {
         guard let table = streams[topology] else { return [] }
-        return table.filter { now - $0.value.lastArrival <= maximumAge }
-            .map { ($0.key, $0.value.highest) }
+        var found: [DataMessage] = []
+        for key in table.keys.sorted(by: { ($0.origin, $0.incarnation) < ($1.origin, $1.incarnation) }) {
+            found += table[key]!.messages.filter { $0.arrival >= since }.map(\.message).sorted { $0.sequence < $1.sequence }
+        }
+        return found
+    }
+
+    /// The streams of `topology` heard within ``streamMemory``, with their highest
+    /// sequence and the neighbour that delivered it, in a fixed order.
+    func recentStreams(of topology: TopologyName, now: Instant) -> [(key: DuplicateFilter.StreamKey, highest: UInt64, source: NodeID?)] {
+        guard let table = streams[topology] else { return [] }
+        return table.filter { now - $0.value.lastArrival <= streamMemory }
+            .map { ($0.key, $0.value.highest, $0.value.source) }
             .sorted { ($0.key.origin, $0.key.incarnation) < ($1.key.origin, $1.key.incarnation) }
     }
 
-    /// Drops messages beyond the bounds and, once per ``maximumAge``, the streams silent for it.
+    /// Drops messages beyond the bounds and, once per ``maximumAge``, the streams silent
+    /// for ``streamMemory``.
     mutating func evict(_ now: Instant) {
         while let oldest = order.first, bytes > maximumBytes || now - oldest.arrival > maximumAge {
             order.removeFirst()
@@ -96,7 +114,7 @@ struct RepairBuffer: Sendable {
         if now >= nextSweep {
             nextSweep = now + maximumAge
             for topology in Array(streams.keys) {
-                let kept = streams[topology]!.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= maximumAge }
+                let kept = streams[topology]!.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= streamMemory }
                 streams[topology] = kept.isEmpty ? nil : kept
             }
         }

@@ -96,7 +96,7 @@ extension Router {
             payload: payload
         )
         _ = duplicates.admit(streamKey(message), sequence: sequence)
-        noteAdmitted(message, key: streamKey(message), now: now)
+        noteAdmitted(message, key: streamKey(message), from: nil, now: now)
         statistics.published += 1
         let reached = distribute(message, from: nil, now: now)
         if let state = topologies[name], let parent = state.route?.parent, state.engaged.contains(parent),
@@ -205,7 +205,7 @@ extension Router {
         }
         var forwarded = message
         forwarded.hops += 1
-        noteAdmitted(forwarded, key: streamKey(message), now: now)
+        noteAdmitted(forwarded, key: streamKey(message), from: peer, now: now)
         distribute(forwarded, from: peer, now: now)
         return true
     }

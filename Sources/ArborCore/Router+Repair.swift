@@ -55,19 +55,21 @@ public struct StreamGap: Hashable, Sendable {
 }
 
 extension Router {
-    /// Buffers a message this node admitted (published here or received) for repair.
-    mutating func noteAdmitted(_ message: DataMessage, key: DuplicateFilter.StreamKey, now: Instant) {
-        repair.buffer.insert(message, key: key, now: now)
+    /// Buffers a message this node admitted (published here, `source` nil, or received) for repair.
+    mutating func noteAdmitted(_ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, now: Instant) {
+        repair.buffer.insert(message, key: key, from: source, now: now)
     }
 
     /// After topology `name`'s route changed from `before`: asks for the streams whose way
-    /// toward their origin is now a newly engaged neighbour, from one past the highest
-    /// sequence seen of each.
+    /// toward their origin is now a newly engaged neighbour (not the one that delivered
+    /// them), from one past the highest sequence seen of each.
     mutating func repairAfterRouteChange(_ name: TopologyName, before: RouteSummary?, now: Instant) {
         guard let state = topologies[name], let after = state.route else { return }
         let newlyEngaged = after.engaged.filter { !(before?.engaged.contains($0) ?? false) }
-        guard !newlyEngaged.isEmpty else { return }
-        if !repair.deferred.isEmpty {
+        if before?.engaged.contains(where: { !after.engaged.contains($0) }) == true {
+            resendRecent(name, to: after.engaged, now: now)
+        }
+        if !newlyEngaged.isEmpty, !repair.deferred.isEmpty {
             let ready = repair.deferred.filter { $0.request.topology == name && newlyEngaged.contains($0.peer) }
             repair.deferred.removeAll { $0.request.topology == name && newlyEngaged.contains($0.peer) }
             for (request, peer, _) in ready {
@@ -77,8 +79,8 @@ extension Router {
         let streams = repair.buffer.recentStreams(of: name, now: now)
         guard !streams.isEmpty else { return }
         let subscribed = state.members.values.contains { !$0.isEmpty }
-        for (key, highest) in streams where key.origin != id && highest < .max {
-            guard let toward = neighbor(toward: key.origin, in: name), newlyEngaged.contains(toward) else { continue }
+        for (key, highest, source) in streams where key.origin != id && highest < .max {
+            guard let toward = neighbor(toward: key.origin, in: name), toward != source, newlyEngaged.contains(toward) else { continue }
             let first = repair.holds[key]?.first ?? highest + 1
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
             statistics.repairRequests += 1
@@ -169,8 +171,8 @@ extension Router {
             }
         }
         guard let hold = repair.holds[key], hold.first == end.first else { return }
-        let lost = end.kept > end.first ? end.first...(min(end.kept, end.last &+ 1) &- 1) : nil
-        finishHold(key, lost: lost)
+        let upper = min(end.kept &- 1, end.last)
+        finishHold(key, lost: end.kept > end.first && upper >= end.first ? end.first...upper : nil)
     }
 
     /// Holds `message` back from local subscribers while its stream is being repaired;
@@ -211,6 +213,25 @@ extension Router {
 
     // MARK: - Private
 
+    /// A neighbour stopped being engaged (it failed, or the tree moved): what this node
+    /// sent in the last dead interval (plus one heartbeat) may be lost behind it, and
+    /// nobody downstream may notice (a subscriber whose own route did not change asks for
+    /// nothing, and one that asked may have had its answer before this node moved). Those
+    /// messages go to the engaged neighbours as REPAIR_DATA, as far as their interest
+    /// wants them; duplicates are dropped where they arrive.
+    private mutating func resendRecent(_ name: TopologyName, to neighbors: [NodeID], now: Instant) {
+        let since = now - (configuration.deadAfter + configuration.heartbeatInterval)
+        let recent = repair.buffer.messages(of: name, since: since)
+        guard !recent.isEmpty, let state = topologies[name] else { return }
+        for neighbor in neighbors {
+            let wanted = state.remote[neighbor]
+            let batch = recent.filter { wanted?.matches($0.topic) ?? true }
+            guard !batch.isEmpty else { continue }
+            send(.repairData(batch), to: neighbor, now: now)
+            statistics.repairResent += UInt64(batch.count)
+        }
+    }
+
     private static func streamOrder(_ a: DuplicateFilter.StreamKey, _ b: DuplicateFilter.StreamKey) -> Bool {
         (a.topology, a.origin, a.incarnation) < (b.topology, b.origin, b.incarnation)
     }
@@ -248,12 +269,13 @@ extension Router {
         guard var hold = repair.holds.removeValue(forKey: key) else { return }
         hold.held.sort { $0.sequence < $1.sequence }
         if let lost {
-            var start = lost.lowerBound
+            var start: UInt64? = lost.lowerBound
             for message in hold.held where lost.contains(message.sequence) {
-                if message.sequence > start { reportGap(key, start...(message.sequence - 1)) }
-                start = message.sequence + 1
+                guard let from = start else { break }
+                if message.sequence > from { reportGap(key, from...(message.sequence - 1)) }
+                start = message.sequence == .max ? nil : message.sequence + 1
             }
-            if start <= lost.upperBound { reportGap(key, start...lost.upperBound) }
+            if let from = start, from <= lost.upperBound { reportGap(key, from...lost.upperBound) }
         }
         for message in hold.held {
             deliverToMembers(message)
@@ -267,7 +289,7 @@ extension Router {
             actions.append(.gap(gap, to: client))
         }
         statistics.gapsReported += 1
-        statistics.messagesLost += range.upperBound - range.lowerBound + 1
+        statistics.messagesLost &+= (range.upperBound - range.lowerBound) &+ 1
     }
 
     /// The tree neighbour on the way to `origin` in topology `name`'s tree: the child whose

@@ -96,7 +96,11 @@ public struct Router {
             definitions: configuration.definitions
         )
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
-        repair = RepairState(buffer: RepairBuffer(maximumBytes: configuration.repairBufferBytes, maximumAge: configuration.repairBufferAge))
+        repair = RepairState(buffer: RepairBuffer(
+            maximumBytes: configuration.repairBufferBytes,
+            maximumAge: configuration.repairBufferAge,
+            streamMemory: configuration.repairStreamMemory
+        ))
         if let sealer = configuration.sealer {
             ownRecord.seal = sealer.seal(ownRecord)
         }

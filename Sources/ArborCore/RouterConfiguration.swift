@@ -104,6 +104,10 @@ public struct RouterConfiguration: Sendable {
     /// Zero bytes: nothing is resent, holes are still found and reported as GAPs.
     public var repairBufferBytes: Int = 16 << 20
     public var repairBufferAge: Duration = .seconds(5)
+    /// How long a stream's highest sequence is remembered after its last message (without
+    /// it a reroute asks for nothing of that stream). A subscriber of a slow stream, or of
+    /// few of its topics, may last hear it long before a failure.
+    public var repairStreamMemory: Duration = .seconds(60)
     /// A hole not repaired this long after it was found is reported to local subscribers
     /// as a GAP, and the messages held behind it are delivered.
     public var repairTimeout: Duration = .seconds(1)

@@ -21,6 +21,9 @@ public struct Ledger {
     }
 
     public private(set) var entries: [MessageKey: Entry] = [:]
+    /// The highest sequence published per stream (origin, incarnation, topology), so that a
+    /// late delivery of a forgotten entry (a repair) is not counted as unknown.
+    private var highestPublished: [MessageKey: UInt64] = [:]
     /// Deliveries of a message to a client that already had it.
     public private(set) var duplicatesDelivered = 0
     /// Deliveries of messages the ledger never saw published (must stay 0).
@@ -36,6 +39,9 @@ public struct Ledger {
 
     mutating func published(_ key: MessageKey, at node: Int, time: Instant) {
         entries[key] = Entry(publisher: node, publishedAt: time)
+        var stream = key
+        stream.sequence = 0
+        highestPublished[stream] = max(highestPublished[stream] ?? 0, key.sequence)
     }
 
     mutating func delivered(_ message: DataMessage, to client: ClientID, at node: Int, time: Instant) {
@@ -46,7 +52,11 @@ public struct Ledger {
             sequence: message.sequence
         )
         guard entries[key] != nil else {
-            unknownDeliveries += 1
+            var stream = key
+            stream.sequence = 0
+            if key.sequence > highestPublished[stream] ?? 0 {
+                unknownDeliveries += 1
+            }
             return
         }
         if ordered.contains(client) {

@@ -303,7 +303,9 @@ public struct Scenario {
                 report.maxReconvergenceByFault[kind] = max(report.maxReconvergenceByFault[kind] ?? 0, reconvergence)
             }
         }
-        checkRepair(published, before: before, during: during, restarted: fault.flatMap { if case .restart(let node) = $0 { node } else { nil } })
+        if let fault {
+            checkRepair(published, after: fault, before: before, during: during, restarted: { if case .restart(let node) = fault { node } else { nil } }())
+        }
         simulator.ledger.forget(burst)
         probe()
     }
@@ -318,14 +320,16 @@ public struct Scenario {
 
     /// The repair invariant: each message published during the reconvergence reached
     /// every matching subscriber that shared the publisher's component before the fault
-    /// and after it exactly once, or lies in a GAP reported to that subscriber. (A
-    /// subscriber that only joined the component, or whose node just restarted, has no
-    /// stream to repair yet.)
+    /// and after it exactly once, or lies in a GAP reported to that subscriber. Not
+    /// checked: a subscriber that only joined the component, or whose node just restarted,
+    /// and a publisher whose node just restarted (a new stream), since the subscriber's
+    /// node has heard nothing of the stream to repair from; and the start, where no tree
+    /// is formed yet.
     private mutating func checkRepair(
-        _ published: [(key: MessageKey, topology: Int, topic: Topic, node: Int)], before: PhysicalView, during: PhysicalView, restarted: Int?
+        _ published: [(key: MessageKey, topology: Int, topic: Topic, node: Int)], after fault: Fault, before: PhysicalView, during: PhysicalView, restarted: Int?
     ) {
         for message in published {
-            guard let entry = simulator.ledger.entries[message.key] else { continue }
+            guard message.node != restarted, let entry = simulator.ledger.entries[message.key] else { continue }
             for subscriber in subscriptions[message.topology] where subscriber.node != restarted && simulator.isAlive(subscriber.node) {
                 guard PrefixSet([subscriber.prefix]).matches(message.topic),
                     before.components[subscriber.node] >= 0, before.components[subscriber.node] == before.components[message.node],
@@ -336,7 +340,7 @@ public struct Scenario {
                     report.coveredByGap += 1
                 } else if entry.receivers[subscriber.client] != 1 {
                     report.lostWithoutGap += 1
-                    report.recordViolations(["\(message.key.topology) seq \(message.key.sequence) from node \(message.node) never reached client \(subscriber.client) at node \(subscriber.node), and no GAP covers it"])
+                    report.recordViolations(["after \(fault): \(message.key.topology) seq \(message.key.sequence) from node \(message.node) never reached client \(subscriber.client) at node \(subscriber.node), and no GAP covers it"])
                 }
             }
         }
