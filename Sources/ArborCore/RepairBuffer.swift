@@ -1,7 +1,8 @@
 import DequeModule
 
-/// The messages this node recently admitted (published, or passed on), per stream, kept so
-/// that what a reroute dropped can be resent (docs/architecture.md, "Repair and gaps").
+/// The messages this node recently published, kept so that what a reroute dropped can be
+/// resent, and a record of every stream it recently admitted (docs/architecture.md,
+/// "Repair and gaps").
 ///
 /// Bounded by bytes (``maximumBytes``, counted as payload + topic + ``entryOverhead``) and by
 /// age (``maximumAge``): the oldest message of all streams goes first. Besides the
@@ -26,8 +27,7 @@ struct RepairBuffer: Sendable {
     let maximumBytes: Int
     let maximumAge: Duration
     let streamMemory: Duration
-    /// Streams by topology, so that a reroute of one topology finds its streams at once.
-    private var streams: [TopologyName: [DuplicateFilter.StreamKey: Stream]] = [:]
+    private var streams: [DuplicateFilter.StreamKey: Stream] = [:]
     /// Every buffered message in admission order, with its arrival and size: the front is
     /// the oldest of all streams.
     private var order: Deque<(key: DuplicateFilter.StreamKey, arrival: Instant, size: Int)> = []
@@ -44,52 +44,52 @@ struct RepairBuffer: Sendable {
     var count: Int { order.count }
 
     /// Records an admitted message of stream `key` from `source` (nil: published here).
+    /// Only this node's own messages are kept (only the origin's node answers requests;
+    /// keeping every relayed message cost the relay path a third of its speed); of the
+    /// others, the stream's record.
     mutating func insert(_ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, now: Instant) {
-        let size = message.payload.count + message.topic.bytes.count + Self.entryOverhead
-        let fits = size <= maximumBytes
-        if fits {
-            order.append((key, now, size))
-            bytes += size
+        var fits = false
+        if source == nil {
+            let size = message.payload.count + message.topic.bytes.count + Self.entryOverhead
+            fits = size <= maximumBytes
+            if fits {
+                order.append((key, now, size))
+                bytes += size
+            }
         }
-        Self.record(message, key: key, from: source, fits: fits, now: now, in: &streams[key.topology, default: [:]])
-        evict(now)
-    }
-
-    private static func record(
-        _ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, fits: Bool, now: Instant,
-        in table: inout [DuplicateFilter.StreamKey: Stream]
-    ) {
-        if let index = table.index(forKey: key) {
-            table.values[index].highest = max(table.values[index].highest, message.sequence)
-            table.values[index].lastArrival = now
-            table.values[index].source = source
-            if fits { table.values[index].messages.append((message, now)) }
+        if let index = streams.index(forKey: key) {
+            streams.values[index].highest = max(streams.values[index].highest, message.sequence)
+            streams.values[index].lastArrival = now
+            streams.values[index].source = source
+            if fits { streams.values[index].messages.append((message, now)) }
         } else {
             var stream = Stream(highest: message.sequence, lastArrival: now, source: source)
             if fits { stream.messages.append((message, now)) }
-            table[key] = stream
+            streams[key] = stream
+        }
+        if fits || now >= nextSweep {
+            evict(now)
         }
     }
 
     /// The held messages of stream `key` in `first...last`, ascending by sequence.
     func messages(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64) -> [DataMessage] {
-        guard first <= last, let stream = streams[key.topology]?[key] else { return [] }
+        guard first <= last, let stream = streams[key] else { return [] }
         return stream.messages.lazy.map(\.message).filter { $0.sequence >= first && $0.sequence <= last }.sorted { $0.sequence < $1.sequence }
     }
 
     /// The oldest held message of stream `key` (for this node's own stream, all later ones
     /// are held too: they are admitted in order and evicted in order).
     func oldest(_ key: DuplicateFilter.StreamKey) -> UInt64? {
-        streams[key.topology]?[key]?.messages.first?.message.sequence
+        streams[key]?.messages.first?.message.sequence
     }
 
     /// The held messages of `topology` that arrived at `since` or later, by stream, each
     /// stream's ascending by sequence.
     func messages(of topology: TopologyName, since: Instant) -> [DataMessage] {
-        guard let table = streams[topology] else { return [] }
         var found: [DataMessage] = []
-        for key in table.keys.sorted(by: { ($0.origin, $0.incarnation) < ($1.origin, $1.incarnation) }) {
-            found += table[key]!.messages.filter { $0.arrival >= since }.map(\.message).sorted { $0.sequence < $1.sequence }
+        for key in streams.keys.filter({ $0.topology == topology }).sorted(by: { ($0.origin, $0.incarnation) < ($1.origin, $1.incarnation) }) {
+            found += streams[key]!.messages.filter { $0.arrival >= since }.map(\.message).sorted { $0.sequence < $1.sequence }
         }
         return found
     }
@@ -97,8 +97,7 @@ struct RepairBuffer: Sendable {
     /// The streams of `topology` heard within ``streamMemory``, with their highest
     /// sequence and the neighbour that delivered it, in a fixed order.
     func recentStreams(of topology: TopologyName, now: Instant) -> [(key: DuplicateFilter.StreamKey, highest: UInt64, source: NodeID?)] {
-        guard let table = streams[topology] else { return [] }
-        return table.filter { now - $0.value.lastArrival <= streamMemory }
+        return streams.filter { $0.key.topology == topology && now - $0.value.lastArrival <= streamMemory }
             .map { ($0.key, $0.value.highest, $0.value.source) }
             .sorted { ($0.key.origin, $0.key.incarnation) < ($1.key.origin, $1.key.incarnation) }
     }
@@ -109,14 +108,11 @@ struct RepairBuffer: Sendable {
         while let oldest = order.first, bytes > maximumBytes || now - oldest.arrival > maximumAge {
             order.removeFirst()
             bytes -= oldest.size
-            _ = streams[oldest.key.topology]?[oldest.key]?.messages.popFirst()
+            _ = streams[oldest.key]?.messages.popFirst()
         }
         if now >= nextSweep {
             nextSweep = now + maximumAge
-            for topology in Array(streams.keys) {
-                let kept = streams[topology]!.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= streamMemory }
-                streams[topology] = kept.isEmpty ? nil : kept
-            }
+            streams = streams.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= streamMemory }
         }
     }
 }

@@ -32,8 +32,14 @@ struct RepairHold: Sendable {
     var first: UInt64
     /// When the wait ends without an answer.
     var until: Instant
+    /// Until when new messages are held back; later, what was held is delivered and new
+    /// messages go at once (a late answer is then delivered after newer messages).
+    var holdUntil: Instant
+    var holding = true
     /// Admitted messages of the stream from `first` on, for local delivery.
     var held: [DataMessage] = []
+    /// Sequences delivered when the holding ended before the answer.
+    var released: [UInt64] = []
 }
 
 /// A span of one origin's stream that local subscribers will not receive: the router's
@@ -86,8 +92,9 @@ extension Router {
             statistics.repairRequests += 1
             if subscribed {
                 let until = now + configuration.repairTimeout
-                repair.holds[key, default: RepairHold(first: first, until: until)].until = until
-                noteRepairDeadline(until)
+                let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
+                repair.holds[key, default: RepairHold(first: first, until: until, holdUntil: holdUntil)].until = until
+                noteRepairDeadline(repair.holds[key]!.holding ? repair.holds[key]!.holdUntil : until)
             }
         }
     }
@@ -179,7 +186,7 @@ extension Router {
     /// returns whether it did (then it is delivered when the repair ends).
     mutating func holdForRepair(_ message: DataMessage) -> Bool {
         let key = DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
-        guard let first = repair.holds[key]?.first, message.sequence >= first else { return false }
+        guard let hold = repair.holds[key], hold.holding, message.sequence >= hold.first else { return false }
         repair.holds[key]!.held.append(message)
         return true
     }
@@ -193,17 +200,28 @@ extension Router {
             repair.relayed[key] = kept.isEmpty ? nil : kept
         }
         repair.deferred.removeAll { $0.until <= now }
-        for key in repair.holds.keys.sorted(by: Self.streamOrder) where repair.holds[key]!.until <= now {
+        for key in repair.holds.keys.sorted(by: Self.streamOrder) {
             let hold = repair.holds[key]!
-            let lowest = hold.held.map(\.sequence).min()
-            finishHold(key, lost: lowest.flatMap { $0 > hold.first ? hold.first...($0 - 1) : nil })
+            if hold.until <= now {
+                let lowest = (hold.held.map(\.sequence) + hold.released).min()
+                finishHold(key, lost: lowest.flatMap { $0 > hold.first ? hold.first...($0 - 1) : nil })
+            } else if hold.holding, hold.holdUntil <= now {
+                let held = hold.held.sorted { $0.sequence < $1.sequence }
+                repair.holds[key]!.held = []
+                repair.holds[key]!.holding = false
+                repair.holds[key]!.released = held.map(\.sequence)
+                for message in held {
+                    deliverToMembers(message)
+                }
+            }
         }
         var next: Instant?
         for entries in repair.relayed.values {
             for entry in entries { next = min(next ?? entry.until, entry.until) }
         }
         for hold in repair.holds.values {
-            next = min(next ?? hold.until, hold.until)
+            let due = hold.holding ? min(hold.holdUntil, hold.until) : hold.until
+            next = min(next ?? due, due)
         }
         for entry in repair.deferred {
             next = min(next ?? entry.until, entry.until)
@@ -270,10 +288,10 @@ extension Router {
         hold.held.sort { $0.sequence < $1.sequence }
         if let lost {
             var start: UInt64? = lost.lowerBound
-            for message in hold.held where lost.contains(message.sequence) {
+            for sequence in (hold.held.map(\.sequence) + hold.released).sorted() where lost.contains(sequence) {
                 guard let from = start else { break }
-                if message.sequence > from { reportGap(key, from...(message.sequence - 1)) }
-                start = message.sequence == .max ? nil : message.sequence + 1
+                if sequence > from { reportGap(key, from...(sequence - 1)) }
+                start = sequence == .max ? nil : sequence + 1
             }
             if let from = start, from <= lost.upperBound { reportGap(key, from...lost.upperBound) }
         }

@@ -111,6 +111,10 @@ public struct RouterConfiguration: Sendable {
     /// A hole not repaired this long after it was found is reported to local subscribers
     /// as a GAP, and the messages held behind it are delivered.
     public var repairTimeout: Duration = .seconds(1)
+    /// While a repair is under way, new messages of the stream are held back from local
+    /// subscribers (to keep each origin's order) at most this long; an answer that comes
+    /// later is delivered after them.
+    public var repairHoldLimit: Duration = .milliseconds(100)
     /// Repair requests from neighbours not yet engaged that wait for them, at most (the
     /// rest are dropped: the asker reports a GAP when its wait ends).
     public var maximumDeferredRepairs = 10_000
