@@ -86,10 +86,10 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Most client connections at once; lowered to fit the descriptor limit with 256 kept for peers and control. More are told so and closed.")
     var maxClients = 65_536
 
-    @Option(help: "Bytes of recent messages kept to resend what a neighbour missed in a reroute (payload and topic + 96 each; 0: no resending, losses are still reported as GAPs).")
+    @Option(help: "Bytes of recently published messages kept to resend what a reroute dropped (payload and topic + 96 each; 0: no resending, losses are still reported as GAPs).")
     var repairBufferBytes = 16 << 20
 
-    @Option(help: "Milliseconds recent messages are kept for repair.")
+    @Option(help: "Milliseconds published messages are kept for repair.")
     var repairBufferMs = 5_000
 
     @Option(help: "A hole in a stream not repaired within this many milliseconds is reported to the subscribers as a GAP.")
