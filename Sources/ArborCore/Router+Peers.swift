@@ -96,9 +96,12 @@ extension Router {
         case .goodbye:
             actions.append(.disconnect(peer, .goodbye))
             peerDown(peer, reason: Router.DisconnectReason.goodbye.description, now: now)
-        case .repairRequest, .repairData:
-            // Gap repair is not enabled yet; the frames are accepted and ignored.
-            break
+        case .repairRequest(let request):
+            receivedRepairRequest(request, from: peer, now: now)
+        case .repairData(let messages):
+            receivedRepairData(messages, from: peer, now: now)
+        case .repairEnd(let end):
+            receivedRepairEnd(end, from: peer, now: now)
         }
     }
 

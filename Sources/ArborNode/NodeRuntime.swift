@@ -217,6 +217,12 @@ final class NodeRuntime: @unchecked Sendable {
                 traffic.delivered(message)
                 link.outbox.enqueue(.message(DeliveredMessage(message)))
                 markForFlush(link.outbox)
+            case .gap(let gap, let client):
+                guard let link = clients[client] else { continue }
+                let notice = GapNotice(
+                    topology: gap.topology, origin: gap.origin, originIncarnation: gap.originIncarnation, first: gap.first, last: gap.last
+                )
+                respond(.gap(notice), on: link.outbox)
             case .reject(let client, let rejection):
                 if pendingRequest?.client == client {
                     pendingRequest?.rejection = rejection

@@ -88,6 +88,15 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Most client connections at once; lowered to fit the descriptor limit with 256 kept for peers and control. More are told so and closed.")
     var maxClients = 65_536
 
+    @Option(help: "Bytes of recently published messages kept to resend what a reroute dropped (payload and topic + 96 each; 0: no resending, losses are still reported as GAPs).")
+    var repairBufferBytes = 16 << 20
+
+    @Option(help: "Milliseconds published messages are kept for repair.")
+    var repairBufferMs = 5_000
+
+    @Option(help: "A hole in a stream not repaired within this many milliseconds is reported to the subscribers as a GAP.")
+    var repairTimeoutMs = 1_000
+
     @Option(help: "A client must send HELLO, and complete each frame, within this many milliseconds.")
     var frameTimeoutMs = 10_000
 
@@ -109,6 +118,9 @@ struct Arbord: AsyncParsableCommand {
         guard (1...1_000_000).contains(maxClientTopologies) else { throw ValidationError("--max-client-topologies must be 1...1000000") }
         guard (1...10_000_000).contains(maxClientSubscriptions) else { throw ValidationError("--max-client-subscriptions must be 1...10000000") }
         guard (1...10_000_000).contains(maxClients) else { throw ValidationError("--max-clients must be 1...10000000") }
+        guard (0...(1 << 34)).contains(repairBufferBytes) else { throw ValidationError("--repair-buffer-bytes must be 0...17179869184") }
+        guard (1...600_000).contains(repairBufferMs) else { throw ValidationError("--repair-buffer-ms must be 1...600000") }
+        guard (1...600_000).contains(repairTimeoutMs) else { throw ValidationError("--repair-timeout-ms must be 1...600000") }
         guard (100...3_600_000).contains(frameTimeoutMs) else { throw ValidationError("--frame-timeout-ms must be 100...3600000") }
         guard (100...3_600_000).contains(httpTimeoutMs) else { throw ValidationError("--http-timeout-ms must be 100...3600000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
@@ -199,6 +211,9 @@ struct Arbord: AsyncParsableCommand {
         router.maximumTopologies = maxTopologies
         router.maximumTopologiesPerClient = maxClientTopologies
         router.maximumSubscriptionsPerClient = maxClientSubscriptions
+        router.repairBufferBytes = repairBufferBytes
+        router.repairBufferAge = .milliseconds(repairBufferMs)
+        router.repairTimeout = .milliseconds(repairTimeoutMs)
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
         if discovery == .none {
