@@ -434,7 +434,7 @@ public final class Graph: Sendable {
     /// (`root`, `fallbacks`, `nodes`, `links`, `publishers`) holds against a node that claims
     /// another's name.
     public func index(named name: String) -> Int32? {
-        if name.utf8.count == 32, let id = NodeID(hex: name) {
+        if let id = NodeID(listed: name) {
             return indexByID[id]
         }
         return indexByName[name]
@@ -455,7 +455,7 @@ public final class Graph: Sendable {
     /// Where `target` is in the ascending `targets[from..<to]`, if it is there. Rows are in
     /// ascending order when the records' links are (as every router sends them); a record
     /// with links out of order can only lose links, the same way on every node.
-    private static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
+    static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
         var low = from
         var high = to
         while low < high {

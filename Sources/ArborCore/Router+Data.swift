@@ -95,8 +95,9 @@ extension Router {
             topic: topic,
             payload: payload
         )
-        _ = duplicates.admit(streamKey(message), sequence: sequence)
-        noteAdmitted(message, key: streamKey(message), from: nil, now: now)
+        let key = streamKey(message)
+        _ = duplicates.admit(key, sequence: sequence)
+        noteAdmitted(message, key: key, from: nil, now: now)
         statistics.published += 1
         let reached = distribute(message, from: nil, now: now)
         if let state = topologies[name], let parent = state.route?.parent, state.engaged.contains(parent),
@@ -199,13 +200,14 @@ extension Router {
                 return false
             }
         }
-        guard duplicates.admit(streamKey(message), sequence: message.sequence) else {
+        let key = streamKey(message)
+        guard duplicates.admit(key, sequence: message.sequence) else {
             statistics.drop(.duplicate)
             return false
         }
         var forwarded = message
         forwarded.hops += 1
-        noteAdmitted(forwarded, key: streamKey(message), from: peer, now: now)
+        noteAdmitted(forwarded, key: key, from: peer, now: now)
         distribute(forwarded, from: peer, now: now)
         return true
     }

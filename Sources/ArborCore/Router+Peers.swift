@@ -40,13 +40,13 @@ extension Router {
         peers[peer]!.suspectSince = nil
         var index = topologies.startIndex
         while index != topologies.endIndex {
-            let state = topologies.values[index]
-            if state.sent[peer] != nil, state.engaged.contains(peer) {
+            let engaged = topologies.values[index].engaged.contains(peer)
+            if engaged {
                 // Told and still due: a full set again. One told but no longer engaged
                 // keeps its record of what was told, so the leave still goes out.
                 topologies.values[index].sent[peer] = nil
             }
-            if topologies.values[index].sent[peer] != nil || state.engaged.contains(peer) {
+            if engaged || topologies.values[index].sent[peer] != nil {
                 peers[peer]!.pendingInterest.append(topologies.keys[index])
             }
             topologies.formIndex(after: &index)

@@ -196,7 +196,7 @@ public struct ShortestPathTree: Sendable {
             for edge in Int(offsets[Int(node)])..<Int(offsets[Int(node) + 1]) {
                 let neighbor = targets[edge]
                 guard !invalid[Int(neighbor)], distances[Int(neighbor)] != .max else { continue }
-                let back = ShortestPathTree.position(of: node, in: targets, from: Int(offsets[Int(neighbor)]), to: Int(offsets[Int(neighbor) + 1]))
+                let back = Graph.position(of: node, in: targets, from: Int(offsets[Int(neighbor)]), to: Int(offsets[Int(neighbor) + 1]))
                 guard let back, costs[back] != 0 else { continue }
                 let candidate = distances[Int(neighbor)] + UInt64(costs[back])
                 if candidate < distances[Int(node)] || (candidate == distances[Int(node)] && neighbor < parents[Int(node)]) {
@@ -220,21 +220,6 @@ public struct ShortestPathTree: Sendable {
         }
         ShortestPathTree.settle(&heap, distances: &distances, parents: &parents, offsets: offsets, targets: targets, costs: costs)
         return (ShortestPathTree(root: root, parents: parents, distances: distances), false)
-    }
-
-    /// Where `target` is in the ascending `targets[from..<to]`, if it is there.
-    private static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
-        var low = from
-        var high = to
-        while low < high {
-            let middle = (low + high) / 2
-            if targets[middle] < target {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
-        return low < to && targets[low] == target ? low : nil
     }
 
     public func parent(of node: Int32) -> Int32? {

@@ -46,7 +46,7 @@ public struct TopologyPlanner {
     /// paths cost the same (see ``TopologyPlan/ties``).
     /// A node listed by its id (32 hex digits) gets that id.
     public static func nodeID(named name: String) -> NodeID {
-        if name.utf8.count == 32, let id = NodeID(hex: name) {
+        if let id = NodeID(listed: name) {
             return id
         }
         return NodeID(high: hash(name, basis: 0xCBF2_9CE4_8422_2325), low: hash(name, basis: 0x8422_2325_CBF2_9CE4))
