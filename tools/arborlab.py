@@ -1,22 +1,20 @@
 """arborlab: shared Python helpers for the lab-level tools (tools/lab-integration-test,
-tools/bench-lan, tools/demo, tools/lab-client).
+tools/bench-lan, tools/bench-guard, tools/demo, tools/lab-client).
 
-Standard library only. It knows four things:
+Standard library plus the repository's own client library. It knows three things:
 
-- the local client protocol (docs/client-protocol.md): a small blocking client that can
-  subscribe and publish, used by tools/lab-client;
-- the control API (RUN_DIR/control.sock, HTTP/1.1 + JSON), used when the node has one;
-- arbord's log lines ("peer NAME (ID) up", "route of T: ... -> root R, parent P, engaged
-  [...]"), the fallback view of a node when it has no control API;
+- where the client library is: the Python binding (python/arbor) over libarbor (clib/),
+  built by `make` into .build/libarbor; every Python tool speaks the client protocol
+  through it, none by hand;
+- the control API (RUN_DIR/control.sock, HTTP/1.1 + JSON): the documents of
+  docs/control-api.md, read as documented;
 - tools/lab: running its commands against one lab (state directory + name prefix).
 """
 
 import http.client
 import json
 import os
-import re
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -25,153 +23,43 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LAB = os.path.join(HERE, "lab")
 
-# ------------------------------------------------------------ client protocol --
+# ------------------------------------------------------------ client library --
 
-HELLO, ATTACH, DETACH, SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
-WELCOME, OK, ERROR, MESSAGE, GAP, PONG = 0x81, 0x82, 0x83, 0x84, 0x85, 0x86
-MAX_FRAME = 1048576 + 65536
+LIBARBOR_BUILD = os.path.join(ROOT, ".build", "libarbor")
 
 
-class ProtocolError(Exception):
-    pass
+def build_libarbor():
+    """Builds libarbor (clib/, `make`) into .build/libarbor when it is missing or older than
+    its sources; returns the shared library's path. Scripts that start lab-client in the
+    lab's namespaces call it first, so that the clients find the library built."""
+    subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "clib"), f"BUILD={LIBARBOR_BUILD}",
+                    os.path.join(LIBARBOR_BUILD, "libarbor.so.1")], check=True)
+    return os.path.join(LIBARBOR_BUILD, "libarbor.so.1")
 
 
-class Client:
-    """A blocking client of one node's client.sock (docs/client-protocol.md)."""
+def client_library():
+    """The Python binding (python/arbor, over libarbor): the one client of the client
+    protocol the lab's Python tools use. Uses $ARBOR_LIBRARY if set, else the repository's
+    build (made by build_libarbor() when missing)."""
+    if not os.environ.get("ARBOR_LIBRARY"):
+        path = os.path.join(LIBARBOR_BUILD, "libarbor.so.1")
+        os.environ["ARBOR_LIBRARY"] = path if os.path.exists(path) else build_libarbor()
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    import arbor
+    return arbor
 
-    def __init__(self, run_dir, name="lab-client", connect_timeout=0.0):
-        path = os.path.join(run_dir, "client.sock")
-        deadline = time.monotonic() + connect_timeout
-        while True:
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.01)
-        self.buffer = bytearray()
-        self.next_id = 2
-        raw = name.encode()[:255]
-        self.send(HELLO, struct.pack(">IHHB", 1, 1, 1, len(raw)) + raw)
-        kind, body = self.receive()
-        if kind != WELCOME:
-            raise ProtocolError(f"no WELCOME: {describe(kind, body)}")
-        self.node_id = body[6:22].hex()
-        (length,) = struct.unpack_from(">B", body, 26)
-        self.node_name = body[27:27 + length].decode(errors="replace")
 
-    def send(self, kind, body):
-        self.sock.sendall(struct.pack(">IB", len(body) + 1, kind) + body)
-
-    def request_id(self):
-        self.next_id += 1
-        return self.next_id
-
-    def subscribe(self, topology, prefix, acknowledged=True):
-        t, p = topology.encode(), prefix.encode() if isinstance(prefix, str) else prefix
-        rid = self.request_id() if acknowledged else 0
-        self.send(SUBSCRIBE, struct.pack(">IB", rid, len(t)) + t + struct.pack(">H", len(p)) + p)
-        return rid
-
-    def publish(self, topology, topic, payload):
-        """Unacknowledged (request id 0): errors still come back, with id 0."""
-        self.sock.sendall(publish_frame(topology.encode(), topic.encode(), payload))
-
-    def ping(self):
-        rid = self.request_id()
-        self.send(PING, struct.pack(">I", rid))
-        return rid
-
-    def fill(self):
-        """Reads what is there (blocking for at least one chunk); False at end of stream."""
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            return False
-        self.buffer += chunk
-        return True
-
-    def frames(self):
-        """The complete frames in the buffer, as (type, body)."""
-        out = []
-        view = self.buffer
-        offset = 0
-        while len(view) - offset >= 4:
-            (length,) = struct.unpack_from(">I", view, offset)
-            if not 1 <= length <= MAX_FRAME:
-                raise ProtocolError(f"bad frame length {length}")
-            if len(view) - offset - 4 < length:
-                break
-            out.append((view[offset + 4], bytes(view[offset + 5:offset + 4 + length])))
-            offset += 4 + length
-        del self.buffer[:offset]
-        return out
-
-    def receive(self):
-        while True:
-            frames = self.frames()
-            if frames:
-                # put back all but the first
-                rest = b"".join(struct.pack(">IB", len(b) + 1, k) + b for k, b in frames[1:])
-                self.buffer[0:0] = rest
-                return frames[0]
-            if not self.fill():
-                raise ProtocolError("the node closed the connection")
-
-    def wait_ok(self, rid, timeout=5.0):
-        """Reads until the answer to request `rid`; returns the frames seen before it."""
-        self.sock.settimeout(timeout)
-        seen = []
+def connect(arbor, run_dir, name, timeout=0.0):
+    """An arbor.Client of the node at `run_dir`, retrying for `timeout` seconds while the
+    node is not (yet) accepting."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            while True:
-                kind, body = self.receive()
-                if kind in (OK, PONG) and struct.unpack_from(">I", body)[0] == rid:
-                    return seen
-                if kind == ERROR:
-                    raise ProtocolError(describe(kind, body))
-                seen.append((kind, body))
-        finally:
-            self.sock.settimeout(None)
-
-    def close(self):
-        self.sock.close()
-
-
-def publish_frame(topology, topic, payload):
-    body = (struct.pack(">IB", 0, len(topology)) + topology + struct.pack(">H", len(topic)) + topic
-            + struct.pack(">I", len(payload)) + payload)
-    return struct.pack(">IB", len(body) + 1, PUBLISH) + body
-
-
-def parse_message(body):
-    """MESSAGE body -> (origin hex, incarnation, sequence, topology, topic bytes, payload)."""
-    origin = body[0:16].hex()
-    incarnation, sequence = struct.unpack_from(">QQ", body, 16)
-    offset = 32
-    tlen = body[offset]
-    topology = body[offset + 1:offset + 1 + tlen].decode()
-    offset += 1 + tlen
-    (klen,) = struct.unpack_from(">H", body, offset)
-    topic = body[offset + 2:offset + 2 + klen]
-    offset += 2 + klen
-    (plen,) = struct.unpack_from(">I", body, offset)
-    payload = body[offset + 4:offset + 4 + plen]
-    return origin, incarnation, sequence, topology, topic, payload
-
-
-def parse_gap(body):
-    origin = body[0:16].hex()
-    incarnation, first, last = struct.unpack_from(">QQQ", body, 16)
-    return origin, incarnation, first, last
-
-
-def describe(kind, body):
-    if kind == ERROR:
-        rid, code, tl = struct.unpack_from(">IHH", body)
-        return f"ERROR {code} for request {rid}: {body[8:8 + tl].decode(errors='replace')}"
-    return f"frame type {kind:#04x}"
+            return arbor.Client(run_dir, name=name)
+        except arbor.ArborError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 # ------------------------------------------------------------------ control API --
@@ -187,16 +75,10 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
-NO_API = object()
-
-
-def control_get(run_dir, path, timeout=2.0, missing=None):
-    """GET a control API path; the decoded JSON, or None when the request failed (not
-    found, node busy or gone), or `missing` when there is no control socket (a node
-    without the control API, or not started yet)."""
+def control_get(run_dir, path, timeout=2.0):
+    """GET a control API path (docs/control-api.md); the decoded JSON, or None when the
+    request failed (no control socket yet, not found, node busy or gone)."""
     sock = os.path.join(run_dir, "control.sock")
-    if not os.path.exists(sock):
-        return missing
     conn = UnixHTTPConnection(sock, timeout)
     try:
         conn.request("GET", path)
@@ -209,63 +91,6 @@ def control_get(run_dir, path, timeout=2.0, missing=None):
         return None
     finally:
         conn.close()
-
-
-# ------------------------------------------------------------------ arbord logs --
-
-PEER_RE = re.compile(r"\bpeer (\S+) \(([0-9a-f]+)\) (up|down)")
-ROUTE_RE = re.compile(r"\broute of (\S+): .* -> (none|root (\S+), parent (\S+), engaged \[(.*)\])\s*$")
-START_MARK = "=== "   # tools/lab writes "=== DATE lab started: ..." before each start
-
-
-class LogView:
-    """What a node's arbord.log says about it since its last start: peers up, and the
-    latest route per topology. Reads the log incrementally."""
-
-    def __init__(self, path):
-        self.path = path
-        self.offset = 0
-        self.partial = b""
-        self.reset()
-
-    def reset(self):
-        self.peers = {}          # name -> up?
-        self.routes = {}         # topology -> (root, parent or None, [engaged]) or None
-        self.lines = 0
-
-    def update(self):
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.offset)
-                data = f.read()
-        except OSError:
-            return self
-        self.offset += len(data)
-        data = self.partial + data
-        lines = data.split(b"\n")
-        self.partial = lines.pop()
-        for raw in lines:
-            line = raw.decode(errors="replace")
-            self.lines += 1
-            if line.startswith(START_MARK) and "lab started" in line:
-                self.reset()
-                continue
-            m = PEER_RE.search(line)
-            if m and "route of" not in line:
-                self.peers[m.group(1)] = m.group(3) == "up"
-                continue
-            m = ROUTE_RE.search(line)
-            if m:
-                if m.group(2) == "none":
-                    self.routes[m.group(1)] = None
-                else:
-                    parent = None if m.group(4) in ("(root),", "(root)") else m.group(4).rstrip(",")
-                    engaged = re.findall(r'"([^"]*)"', m.group(5))
-                    self.routes[m.group(1)] = (m.group(3).rstrip(","), parent, engaged)
-        return self
-
-    def peers_up(self):
-        return {name for name, up in self.peers.items() if up}
 
 
 # ------------------------------------------------------------------ the lab --
@@ -284,7 +109,6 @@ class Lab:
             self.env["ARBORD"] = arbord
         else:
             self.env.pop("ARBORD", None)
-        self.logs = {}
 
     def run(self, *args, check=True, timeout=120, capture=False):
         result = subprocess.run([LAB, *args], env=self.env, timeout=timeout, text=True,
@@ -313,12 +137,6 @@ class Lab:
     def run_dir(self, host):
         return os.path.join(self.dir, host, "run")
 
-    def log(self, host):
-        view = self.logs.get(host)
-        if view is None:
-            view = self.logs[host] = LogView(os.path.join(self.dir, host, "arbord.log"))
-        return view.update()
-
     def spawn(self, host, argv, stdout=None, stderr=None):
         """Starts argv inside the host's namespace (tools/lab exec): a Popen whose pid is
         the command's own."""
@@ -339,118 +157,49 @@ class Lab:
         self.run(*args, check=False, timeout=120)
 
 
-# --------------------------------------------------------- node views (API or logs) --
+# --------------------------------------------------------- node views (control API) --
 
 def node_peers(lab, host):
-    """Names of the peers `host` has a link up to: from the control API (/v1/peers) if the
-    node has one, else from its log."""
-    data = control_get(lab.run_dir(host), "/v1/peers", missing=NO_API)
-    if data is None:
-        return set()
-    if data is not NO_API:
-        items = data.get("peers", data) if isinstance(data, dict) else data
-        names = set()
-        for p in items if isinstance(items, list) else []:
-            if isinstance(p, dict) and p.get("state", "up") in ("up", "established", True):
-                names.add(p.get("name") or p.get("id"))
-        return names
-    return lab.log(host).peers_up()
+    """Names of the peers `host` has a link up to (/v1/peers: entries with state "up");
+    the empty set when the node does not answer."""
+    data = control_get(lab.run_dir(host), "/v1/peers") or []
+    return {p["name"] for p in data if p["state"] == "up"}
 
 
 def node_route(lab, host, topology):
-    """(root, parent or None, sorted engaged names) of `host` in `topology`, from
-    /v1/routes/{topology} if the node has the control API, else from its log; None when
-    the node has no route."""
-    data = control_get(lab.run_dir(host), f"/v1/routes/{topology}", missing=NO_API)
-    if data is None:
+    """(root, parent or None, sorted engaged names) of `host` in `topology` from
+    /v1/routes/{topology}; None when the node knows no root (yet) or does not answer."""
+    data = control_get(lab.run_dir(host), f"/v1/routes/{topology}")
+    if not data or data["root"] is None:
         return None
-    if data is not NO_API:
-        if isinstance(data, dict) and "routes" in data and isinstance(data["routes"], list):
-            data = data["routes"][0] if data["routes"] else {}
-        root = data.get("root")
-        if isinstance(root, dict):
-            root = root.get("name") or root.get("id")
-        if not root:
-            return None
-        parent = data.get("parent")
-        if isinstance(parent, dict):
-            parent = parent.get("name") or parent.get("id")
-        engaged = []
-        for e in data.get("engaged") or []:
-            engaged.append(e.get("name") or e.get("id") if isinstance(e, dict) else e)
-        return (root, parent, sorted(engaged))
-    route = lab.log(host).routes.get(topology)
-    if route is None:
-        return None
-    return (route[0], route[1], sorted(route[2]))
+    return (data["root"], data["parent"], sorted(data["engaged"]))
 
 
 def node_tree(lab, host, topology):
-    """The whole tree as `host` computes it (/v1/tree/{topology}), canonicalised to a
-    sorted tuple of (node, parent, cost from the root); None without the control API,
-    () when the node has no tree (yet)."""
-    data = control_get(lab.run_dir(host), f"/v1/tree/{topology}", missing=NO_API)
-    if data is NO_API:
-        return None
-    if data is None:
+    """The tree as `host` computes it (/v1/tree/{topology}): a sorted tuple of (node,
+    parent, cost from the root), the root's parent None; () when the node has no tree (yet)
+    or does not answer."""
+    data = control_get(lab.run_dir(host), f"/v1/tree/{topology}")
+    if not data:
         return ()
-    return canonical_tree(data)
+    return tuple(sorted((n["name"], n["parent"], n["cost"]) for n in data["nodes"]))
 
 
-def canonical_tree(data):
-    """Accepts the shapes a tree may come in ({"root", "nodes": [{"name", "parent"}]},
-    {"edges": [[parent, child]]}, nested {"name", "children"}) and returns a sorted
-    tuple of (node, parent) pairs with the root's parent None."""
-    pairs = []
-
-    def name_of(x):
-        if isinstance(x, dict):
-            return x.get("name") or x.get("id") or x.get("node")
-        return x
-
-    def walk(node, parent):
-        pairs.append((name_of(node), parent))
-        for child in node.get("children") or []:
-            walk(child, name_of(node))
-
-    if isinstance(data, dict) and isinstance(data.get("tree"), (dict, list)):
-        data = data["tree"] if not isinstance(data.get("tree"), list) else {"nodes": data["tree"], **{k: v for k, v in data.items() if k != "tree"}}
-    if isinstance(data, dict) and isinstance(data.get("nodes"), list):
-        for n in data["nodes"]:
-            if isinstance(n, dict):
-                pairs.append((name_of(n), name_of(n.get("parent")), n.get("cost")))
-    elif isinstance(data, dict) and isinstance(data.get("edges"), list):
-        children = set()
-        for e in data["edges"]:
-            if isinstance(e, dict):
-                p, c = name_of(e.get("parent") or e.get("from")), name_of(e.get("child") or e.get("to"))
-            else:
-                p, c = name_of(e[0]), name_of(e[1])
-            pairs.append((c, p))
-            children.add(c)
-        if data.get("root") is not None:
-            pairs.append((name_of(data["root"]), None))
-    elif isinstance(data, dict) and ("children" in data or "name" in data):
-        walk(data, None)
-    else:
-        return ("raw", json.dumps(data, sort_keys=True))
-    return tuple(sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))))
+def tree_root(tree):
+    """The root of a node_tree() answer, None for ()."""
+    return next((name for name, parent, _ in tree if parent is None), None)
 
 
-def has_control_api(lab, host):
-    return os.path.exists(os.path.join(lab.run_dir(host), "control.sock"))
+def events_after(run_dir, after):
+    """(events, next) from /v1/events?after=AFTER: the events newer than sequence `after`
+    and the newest sequence number; ([], after) when the node does not answer."""
+    data = control_get(run_dir, f"/v1/events?after={after}")
+    if data is None:
+        return [], after
+    return data["events"], data["next"]
 
 
 # ------------------------------------------------------------------ misc --
-
-def pid_alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    except OSError:
-        return False
-
 
 def end_process(proc, grace=2.0):
     """SIGTERM a Popen we started (by its PID), then SIGKILL after `grace` seconds."""

@@ -5,7 +5,8 @@
 #   2. the C publisher and subscriber and the Python publisher in the document are the
 #      files under clib/examples and python/examples (one copy of each);
 #   3. runs them against tools/fake-client-node.py, which fails on any frame that deviates
-#      from the document: C publisher, Python publisher, C subscriber;
+#      from the document: C publisher, Python publisher, C subscriber, and a Python
+#      subscriber (the binding's Message and Gap events);
 #   4. runs clib/tests/robustness.c (built with AddressSanitizer and UBSan) against
 #      clib/tests/liar-node.py: malformed, cut and random answers end in a status.
 # Prints "N passed, N failed" and exits non-zero on any failure.
@@ -61,8 +62,8 @@ check "each C example is under 40 lines" \
     test "$(wc -l <"$work/subscriber.c")" -lt 40 -a "$(wc -l <"$work/publisher.c")" -lt 40
 
 if [[ -x "$work/lib/arbor-subscriber" && -x "$work/lib/arbor-publisher" ]]; then
-    # Three connections: two publishers, then the subscriber.
-    python3 "$root/tools/fake-client-node.py" "$work/client.sock" 3 2>"$work/server.log" &
+    # Four connections: two publishers, then the two subscribers.
+    python3 "$root/tools/fake-client-node.py" "$work/client.sock" 4 2>"$work/server.log" &
     server_pid=$!
     wait_socket "$work/client.sock"
     export ARBOR_RUN_DIR="$work"
@@ -81,6 +82,24 @@ END
         diff -u "$work/sub.expected" "$work/sub.out"
     check "C subscriber says the node closed the connection" \
         grep -q "arbor-subscriber: the node closed the connection" "$work/sub.err"
+    cat >"$work/py_sub.py" <<'END'
+import arbor
+client = arbor.Client(name="python-subscriber")
+client.subscribe("nasdaq.quotes", b"MSFT")
+try:
+    for event in client.events():
+        if isinstance(event, arbor.Message):
+            print(event.topology, event.topic.decode(), event.sequence, event.payload.decode())
+        elif isinstance(event, arbor.Gap):
+            print(event.topology, "gap", event.first, event.last)
+except arbor.ArborError as error:
+    print("ended:", error.status_name)
+END
+    PYTHONPATH="$root/python" ARBOR_LIBRARY="$work/lib/libarbor.so.1" timeout 10 python3 "$work/py_sub.py" \
+        >"$work/py_sub.out" 2>&1 || true
+    printf 'nasdaq.quotes MSFT 3 410.1\nnasdaq.quotes gap 4 5\nended: %s\n' "the node closed the connection" >"$work/py_sub.expected"
+    check "Python subscriber (the binding) receives the MSFT message and the gap, then the close" \
+        diff -u "$work/py_sub.expected" "$work/py_sub.out"
     check "stand-in node saw only well-formed frames" wait "$server_pid"
     server_pid=""
     unset ARBOR_RUN_DIR

@@ -15,6 +15,9 @@ For the client library's tests: a request naming a topology that starts with "re
 gets ERROR 5 (not permitted), with its id even when that is 0, as a node does; a payload
 over 1 MiB gets ERROR 6 (message too large). A client that leaves in the middle of an
 answer ends its connection, not the server.
+
+The node side of the client protocol in Python is written here once: its frame encoders
+(frame, welcome, message, gap, error) are also what clib/tests/liar-node.py lies with.
 """
 import os
 import re
@@ -75,13 +78,34 @@ def read_exactly(conn, count):
     return data
 
 
+def frame(frame_type, body):
+    return struct.pack(">IB", len(body) + 1, frame_type) + body
+
+
+def welcome(request_id, node_name=b"fake-node"):
+    return frame(0x81, struct.pack(">IH", request_id, 1) + NODE_ID
+                 + struct.pack(">IB", 1048576, len(node_name)) + node_name)
+
+
+def message(topology, topic, payload, sequence, incarnation=1):
+    return frame(0x84, NODE_ID + struct.pack(">QQB", incarnation, sequence, len(topology)) + topology
+                 + struct.pack(">H", len(topic)) + topic + struct.pack(">I", len(payload)) + payload)
+
+
+def gap(topology, first, last, incarnation=1):
+    return frame(0x85, NODE_ID + struct.pack(">QQQB", incarnation, first, last, len(topology)) + topology)
+
+
+def error(request_id, code, text):
+    return frame(0x83, struct.pack(">IHH", request_id, code, len(text)) + text)
+
+
 def send(conn, frame_type, body):
-    conn.sendall(struct.pack(">IB", len(body) + 1, frame_type) + body)
+    conn.sendall(frame(frame_type, body))
 
 
 def refuse(conn, request_id, code, text):
-    text = text.encode()
-    send(conn, 0x83, struct.pack(">IHH", request_id, code, len(text)) + text)
+    conn.sendall(error(request_id, code, text.encode()))
 
 
 def refused(topology):
@@ -111,9 +135,7 @@ def serve(conn, store):
             if not low <= 1 <= high:
                 fail(f"HELLO offers versions {low}..{high}")
             greeted = True
-            node_name = b"fake-node"
-            send(conn, 0x81, struct.pack(">IH", request_id, 1) + NODE_ID
-                 + struct.pack(">IB", 1048576, len(node_name)) + node_name)
+            conn.sendall(welcome(request_id))
             print(f"fake-client-node: hello from {name}", file=sys.stderr)
         elif frame_type == 0x06:
             topology, topic = body.topology(), body.topic("topic")
@@ -148,10 +170,8 @@ def serve(conn, store):
             for stored_topology, topic, payload in store:
                 sequence += 1
                 if stored_topology == topology and topic.startswith(prefix):
-                    send(conn, 0x84, NODE_ID + struct.pack(">QQB", 1, sequence, len(topology)) + topology
-                         + struct.pack(">H", len(topic)) + topic + struct.pack(">I", len(payload)) + payload)
-            send(conn, 0x85, NODE_ID + struct.pack(">QQQB", 1, sequence + 1, sequence + 2, len(topology))
-                 + topology)
+                    conn.sendall(message(topology, topic, payload, sequence))
+            conn.sendall(gap(topology, sequence + 1, sequence + 2))
             return
         elif frame_type == 0x07:
             body.end()

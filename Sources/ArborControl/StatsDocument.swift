@@ -32,6 +32,8 @@ public struct StatsDocument: Codable, Hashable, Sendable {
     /// Peer failures this node detected that were followed by new trees, and the time from
     /// detection to the new trees (see docs/control-api.md).
     public var failovers: FailoverDocument
+    /// Repair of what reroutes dropped, and what could not be repaired.
+    public var repair: RepairDocument
     public var peersUp: Int
     /// Distinct prefixes subscribed by local applications, summed over topologies.
     public var subscriptions: Int
@@ -43,7 +45,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         published: UInt64, dataReceived: UInt64, dataForwarded: UInt64, delivered: UInt64, dropped: DropCountsDocument,
         reroutes: UInt64, recomputations: UInt64, recordsReceived: UInt64, recordsInstalled: UInt64,
         interestMessagesSent: UInt64, protocolErrors: UInt64, malformedFrames: UInt64, peerLinksRefused: UInt64,
-        identitiesNotProven: UInt64, realmFailures: UInt64 = 0, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, peersUp: Int, subscriptions: Int, clients: Int,
+        identitiesNotProven: UInt64, realmFailures: UInt64 = 0, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, repair: RepairDocument = RepairDocument(), peersUp: Int, subscriptions: Int, clients: Int,
         topologies: [TopologyTrafficDocument], peers: [PeerTrafficDocument]
     ) {
         self.published = published
@@ -64,6 +66,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         self.unauthenticRecords = unauthenticRecords
         self.slowConsumersDropped = slowConsumersDropped
         self.failovers = failovers
+        self.repair = repair
         self.peersUp = peersUp
         self.subscriptions = subscriptions
         self.clients = clients
@@ -72,7 +75,7 @@ public struct StatsDocument: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case published, delivered, dropped, reroutes, recomputations, failovers, subscriptions, clients, topologies, peers
+        case published, delivered, dropped, reroutes, recomputations, failovers, repair, subscriptions, clients, topologies, peers
         case dataReceived = "data_received"
         case dataForwarded = "data_forwarded"
         case recordsReceived = "records_received"
@@ -135,6 +138,28 @@ public struct DropCountsDocument: Codable, Hashable, Sendable {
 }
 
 /// Failures detected here and the time until new trees were installed.
+/// Repair counters (docs/architecture.md, "Repair and gaps").
+public struct RepairDocument: Codable, Hashable, Sendable {
+    /// REPAIR_REQUESTs this node sent: for holes it found, and passed up for a neighbour.
+    public var requests: UInt64
+    /// Messages this node resent to neighbours that asked.
+    public var resent: UInt64
+    /// Messages that reached this node by repair and were new here.
+    public var repaired: UInt64
+    /// GAPs: spans of a stream reported lost to local subscribers (one per span).
+    public var gaps: UInt64
+    /// Messages in those spans.
+    public var lost: UInt64
+
+    public init(requests: UInt64 = 0, resent: UInt64 = 0, repaired: UInt64 = 0, gaps: UInt64 = 0, lost: UInt64 = 0) {
+        self.requests = requests
+        self.resent = resent
+        self.repaired = repaired
+        self.gaps = gaps
+        self.lost = lost
+    }
+}
+
 public struct FailoverDocument: Codable, Hashable, Sendable {
     public var count: UInt64
     /// Of the most recent one; `null` before the first.

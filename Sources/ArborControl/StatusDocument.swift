@@ -4,6 +4,9 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var id: String
     public var name: String
     public var realm: String
+    /// Whether the node runs with a realm secret (`--secret-file`): peer links only with
+    /// nodes holding the same secret, encrypted and authenticated. The secret is never shown.
+    public var realmSecret: Bool
     /// Grows on every start of the node.
     public var incarnation: UInt64
     /// Wall-clock time the daemon started, ISO 8601 in UTC.
@@ -30,6 +33,7 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         id: String,
         name: String,
         realm: String,
+        realmSecret: Bool,
         incarnation: UInt64,
         startedAt: String,
         uptimeSeconds: Double,
@@ -47,6 +51,7 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.id = id
         self.name = name
         self.realm = realm
+        self.realmSecret = realmSecret
         self.incarnation = incarnation
         self.startedAt = startedAt
         self.uptimeSeconds = uptimeSeconds
@@ -64,6 +69,7 @@ public struct StatusDocument: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, name, realm, incarnation, listen, metrics, discovery, topologies, clients
+        case realmSecret = "realm_secret"
         case startedAt = "started_at"
         case uptimeSeconds = "uptime_seconds"
         case runDir = "run_dir"

@@ -355,14 +355,17 @@ public final class Graph: Sendable {
         costs = final.costs
         candidateExceptions = CandidateExceptions(candidates, final: final, count: count)
 
-        if let previous, !edgesChanged {
+        // Unchanged edges keep the components; so do changed edges that leave every label
+        // as it was (most link changes in a connected overlay), which shares their storage.
+        let labels = previous != nil && !edgesChanged ? nil : Graph.label(count: count, offsets: offsets, targets: targets, allowed: nil)
+        if let previous, labels == nil || labels == previous.components {
             components = previous.components
             componentOrder = previous.componentOrder
             componentStarts = previous.componentStarts
             componentSizes = previous.componentSizes
             componentRoots = previous.componentRoots
         } else {
-            let components = Graph.label(count: count, offsets: offsets, targets: targets, allowed: nil)
+            let components = labels!
             self.components = components
             // Counting sort by label (labels are node indices).
             var sizes = [Int32](repeating: 0, count: count)
@@ -425,9 +428,16 @@ public final class Graph: Sendable {
     }
 
     /// The node that holds `name`; when several ids claim it, the one with links, then the
-    /// highest incarnation, then the lowest id (see ``nameConflicts``).
+    /// highest incarnation, then the lowest id (see ``nameConflicts``). A `name` of 32 hex
+    /// digits is a node id and finds only the node with that id, whatever names are
+    /// claimed: ids are backed by keys, names are not, so a definition that lists ids
+    /// (`root`, `fallbacks`, `nodes`, `links`, `publishers`) holds against a node that claims
+    /// another's name.
     public func index(named name: String) -> Int32? {
-        indexByName[name]
+        if let id = NodeID(listed: name) {
+            return indexByID[id]
+        }
+        return indexByName[name]
     }
 
     /// Nodes of the component labelled `component`, ascending.
@@ -445,7 +455,7 @@ public final class Graph: Sendable {
     /// Where `target` is in the ascending `targets[from..<to]`, if it is there. Rows are in
     /// ascending order when the records' links are (as every router sends them); a record
     /// with links out of order can only lose links, the same way on every node.
-    private static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
+    static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
         var low = from
         var high = to
         while low < high {

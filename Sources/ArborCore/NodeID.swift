@@ -12,6 +12,13 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.low = low
     }
 
+    /// The node id a topology definition's entry names, when it names one by id (32 hex
+    /// digits); `nil` when the entry is a node name. An id is never read as a name.
+    public init?(listed entry: String) {
+        guard entry.utf8.count == 32 else { return nil }
+        self.init(hex: entry)
+    }
+
     /// Parses exactly 32 hexadecimal digits (either case); `nil` for anything else.
     public init?(hex: some StringProtocol) {
         let utf8 = Array(hex.utf8)

@@ -26,6 +26,9 @@ public enum PeerMessage: Hashable, Sendable {
     case repairRequest(RepairRequest)
     /// Messages resent in answer to a repair request (the same form as data).
     case repairData([DataMessage])
+    /// The origin's node answered a repair request: what it resent (before this, in
+    /// REPAIR_DATA) is all there is of the span, except what it no longer held.
+    case repairEnd(RepairEnd)
 }
 
 /// Interest along one tree edge: the aggregated prefixes wanted behind the sender.
@@ -159,7 +162,31 @@ public struct Heartbeat: Hashable, Sendable {
     }
 }
 
-/// A request for the messages of one origin's stream in `first...last`.
+/// The end of the answer to a repair request for one origin's stream from `first` on,
+/// sent by the origin's node and passed back along the request's path. Of
+/// `first...last` (`last`: the origin's latest sequence when it answered; `first - 1`
+/// when there was nothing after `first`), the messages from `kept` on were resent, as far
+/// as the receiver's interest wants them; `first..<kept` were no longer held: lost.
+public struct RepairEnd: Hashable, Sendable {
+    public var topology: TopologyName
+    public var origin: NodeID
+    public var originIncarnation: UInt64
+    public var first: UInt64
+    public var last: UInt64
+    public var kept: UInt64
+
+    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, first: UInt64, last: UInt64, kept: UInt64) {
+        self.topology = topology
+        self.origin = origin
+        self.originIncarnation = originIncarnation
+        self.first = first
+        self.last = last
+        self.kept = kept
+    }
+}
+
+/// A request for the messages of one origin's stream in `first...last`; `last` is
+/// `UInt64.max` when the asker wants everything from `first` on.
 public struct RepairRequest: Hashable, Sendable {
     public var topology: TopologyName
     public var origin: NodeID

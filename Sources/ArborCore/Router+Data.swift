@@ -95,7 +95,9 @@ extension Router {
             topic: topic,
             payload: payload
         )
-        _ = duplicates.admit(streamKey(message), sequence: sequence)
+        let key = streamKey(message)
+        _ = duplicates.admit(key, sequence: sequence)
+        noteAdmitted(message, key: key, from: nil, now: now)
         statistics.published += 1
         let reached = distribute(message, from: nil, now: now)
         if let state = topologies[name], let parent = state.route?.parent, state.engaged.contains(parent),
@@ -173,16 +175,18 @@ extension Router {
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from
-    /// an origin the topology does not permit; otherwise delivered and passed on.
-    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) {
+    /// an origin the topology does not permit; otherwise buffered for repair, delivered and
+    /// passed on. Returns whether it was admitted.
+    @discardableResult
+    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) -> Bool {
         statistics.dataReceived += 1
         guard message.hops < configuration.hopLimit else {
             statistics.drop(.hopLimit)
-            return
+            return false
         }
         guard topologies[message.topology] != nil else {
             statistics.drop(.noRoute)
-            return
+            return false
         }
         if let definition = graph.definitions[message.topology], definition.publishers != nil {
             // The origin's name counts only when the origin holds it: a node that claims a
@@ -193,16 +197,19 @@ extension Router {
             }
             guard definition.permitsPublisher(originName, id: message.origin) else {
                 statistics.drop(.notPermitted)
-                return
+                return false
             }
         }
-        guard duplicates.admit(streamKey(message), sequence: message.sequence) else {
+        let key = streamKey(message)
+        guard duplicates.admit(key, sequence: message.sequence) else {
             statistics.drop(.duplicate)
-            return
+            return false
         }
         var forwarded = message
         forwarded.hops += 1
+        noteAdmitted(forwarded, key: key, from: peer, now: now)
         distribute(forwarded, from: peer, now: now)
+        return true
     }
 
     /// Delivers to matching local members and sends to matching engaged neighbours other
@@ -212,16 +219,27 @@ extension Router {
         guard let state = topologies[message.topology] else { return false }
         var reached = false
         if state.localInterest.matches(message.topic) {
-            for client in state.members.keys.sorted() where state.members[client]!.matches(message.topic) {
-                actions.append(.deliver(message, to: client))
-                statistics.delivered += 1
-                reached = true
-            }
+            // A stream being repaired keeps its new messages back, to deliver them in order.
+            reached = (!repair.holds.isEmpty && holdForRepair(message)) || deliverToMembers(message)
         }
         for neighbor in state.engaged where neighbor != source {
             guard let wanted = state.remote[neighbor], wanted.matches(message.topic) else { continue }
             send(.data(message), to: neighbor, now: now)
             statistics.dataForwarded += 1
+            reached = true
+        }
+        return reached
+    }
+
+    /// Delivers `message` to the local members whose subscriptions match its topic;
+    /// returns whether there was one.
+    @discardableResult
+    mutating func deliverToMembers(_ message: DataMessage) -> Bool {
+        guard let state = topologies[message.topology] else { return false }
+        var reached = false
+        for client in state.members.keys.sorted() where state.members[client]!.matches(message.topic) {
+            actions.append(.deliver(message, to: client))
+            statistics.delivered += 1
             reached = true
         }
         return reached

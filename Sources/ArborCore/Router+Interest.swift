@@ -106,5 +106,8 @@ extension Router {
         } else {
             topologies[name] = state
         }
+        if route != before {
+            repairAfterRouteChange(name, before: before, now: now)
+        }
     }
 }

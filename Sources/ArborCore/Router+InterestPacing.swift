@@ -25,9 +25,10 @@ extension Router {
             return
         }
         guard let (update, holds) = interestUpdate(state, toward: peer) else { return }
-        let pacing = peers.values[index]
-        if pacing.pendingInterest.isEmpty, interestAllowance(pacing, now) > 0 {
-            peers.values[index].interestSchedule = max(pacing.interestSchedule, now) + configuration.interestPacing
+        // No local copy of the peer's state: one alive while its queue grows below would
+        // make every append copy the whole queue (quadratic in a burst of thousands).
+        if peers.values[index].pendingInterest.isEmpty, interestAllowance(peers.values[index], now) > 0 {
+            peers.values[index].interestSchedule = max(peers.values[index].interestSchedule, now) + configuration.interestPacing
             state.sent[peer] = holds
             send(.interest(name, update), to: peer, now: now)
             statistics.interestMessagesSent += 1

@@ -1,8 +1,13 @@
 extension Router {
     mutating func peerUp(_ peer: NodeID, name: String, incarnation: UInt64, cost: UInt32?, now: Instant) {
         guard peer != id else { return }
-        if peers[peer] != nil {
-            // A new session replaces the old one: everything learned on it is void.
+        if let existing = peers[peer] {
+            guard existing.incarnation != incarnation else {
+                connectionReplaced(peer, now: now)
+                return
+            }
+            // A new session of a restarted peer replaces the old one: everything learned
+            // on it is void.
             peerDown(peer, reason: "replaced by a new connection", now: now)
         }
         let base = max(1, cost ?? configuration.defaultLinkCost)
@@ -21,6 +26,37 @@ extension Router {
         sendSummary(to: peer, now: now)
         sendFlushes(flushed.values.map(\.version).sorted { $0.origin < $1.origin }, to: peer, now: now)
         bumpOwnRecord(now)
+    }
+
+    /// The same session of `peer` (same incarnation) carried on by a new connection, the
+    /// old one closed: two nodes that dialled each other at once keep one of the two
+    /// connections (``OverlayLinks``). The link never stopped, so no peer down is observed
+    /// and what the peer told this node stays in force; but what either end sent on the
+    /// old connection may be lost, so this node sends again everything it told the peer:
+    /// its database summary, its flushes, and the full interest of every topology it had
+    /// told the peer of (paced), which the peer's full sets answer the same way.
+    mutating func connectionReplaced(_ peer: NodeID, now: Instant) {
+        peers[peer]!.lastHeard = now
+        peers[peer]!.suspectSince = nil
+        var index = topologies.startIndex
+        while index != topologies.endIndex {
+            let engaged = topologies.values[index].engaged.contains(peer)
+            if engaged {
+                // Told and still due: a full set again. One told but no longer engaged
+                // keeps its record of what was told, so the leave still goes out.
+                topologies.values[index].sent[peer] = nil
+            }
+            if engaged || topologies.values[index].sent[peer] != nil {
+                peers[peer]!.pendingInterest.append(topologies.keys[index])
+            }
+            topologies.formIndex(after: &index)
+        }
+        if !peers[peer]!.pendingInterest.isEmpty {
+            let due = nextInterestTurn(peers[peer]!)
+            interestDueAt = min(interestDueAt ?? due, due)
+        }
+        sendSummary(to: peer, now: now)
+        sendFlushes(flushed.values.map(\.version).sorted { $0.origin < $1.origin }, to: peer, now: now)
     }
 
     mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {
@@ -69,9 +105,12 @@ extension Router {
         case .goodbye:
             actions.append(.disconnect(peer, .goodbye))
             peerDown(peer, reason: Router.DisconnectReason.goodbye.description, now: now)
-        case .repairRequest, .repairData:
-            // Gap repair is not enabled yet; the frames are accepted and ignored.
-            break
+        case .repairRequest(let request):
+            receivedRepairRequest(request, from: peer, now: now)
+        case .repairData(let messages):
+            receivedRepairData(messages, from: peer, now: now)
+        case .repairEnd(let end):
+            receivedRepairEnd(end, from: peer, now: now)
         }
     }
 

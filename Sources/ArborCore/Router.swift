@@ -23,6 +23,8 @@ public struct Router {
     let cache: RoutingCache
     var ownRecord: LinkStateRecord
     var duplicates: DuplicateFilter
+    /// Recent messages, holes being repaired and what waits for them (``RepairState``).
+    var repair: RepairState
     /// Next sequence number of this node's stream per topology; kept when a topology's
     /// state is dropped, so a stream never reuses a number within one incarnation.
     public internal(set) var nextSequence: [TopologyName: UInt64] = [:]
@@ -94,6 +96,11 @@ public struct Router {
             definitions: configuration.definitions
         )
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
+        repair = RepairState(buffer: RepairBuffer(
+            maximumBytes: configuration.repairBufferBytes,
+            maximumAge: configuration.repairBufferAge,
+            streamMemory: configuration.repairStreamMemory
+        ))
         if let sealer = configuration.sealer {
             ownRecord.seal = sealer.seal(ownRecord)
         }
@@ -207,6 +214,7 @@ public struct Router {
         expireRecords(now)
         forgetFlushes(now)
         expireHolds(now)
+        expireRepairs(now)
     }
 
     /// The first heartbeat instant after `now` on the grid of ``RouterConfiguration/heartbeatPhase``.
@@ -230,6 +238,7 @@ public struct Router {
         if let due = floodDueAt { next = min(next, due) }
         if let due = interestDueAt { next = min(next, due) }
         if let due = originationDueAt { next = min(next, due) }
+        if let due = repair.dueAt { next = min(next, due) }
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)

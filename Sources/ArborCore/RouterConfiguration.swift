@@ -98,6 +98,26 @@ public struct RouterConfiguration: Sendable {
     public var maximumMessageSize: Int = 1 << 20
     /// Sequence numbers remembered per stream for duplicate suppression.
     public var duplicateWindow: Int = 4096
+    /// Repair (docs/architecture.md, "Repair and gaps"): each node keeps the messages it
+    /// admitted of the last `repairBufferAge`, at most `repairBufferBytes` of them (payload
+    /// and topic plus 96 bytes each), to resend what a neighbour missed in a reroute.
+    /// Zero bytes: nothing is resent, holes are still found and reported as GAPs.
+    public var repairBufferBytes: Int = 16 << 20
+    public var repairBufferAge: Duration = .seconds(5)
+    /// How long a stream's highest sequence is remembered after its last message (without
+    /// it a reroute asks for nothing of that stream). A subscriber of a slow stream, or of
+    /// few of its topics, may last hear it long before a failure.
+    public var repairStreamMemory: Duration = .seconds(60)
+    /// A hole not repaired this long after it was found is reported to local subscribers
+    /// as a GAP, and the messages held behind it are delivered.
+    public var repairTimeout: Duration = .seconds(1)
+    /// While a repair is under way, new messages of the stream are held back from local
+    /// subscribers (to keep each origin's order) at most this long; an answer that comes
+    /// later is delivered after them.
+    public var repairHoldLimit: Duration = .milliseconds(100)
+    /// Repair requests from neighbours not yet engaged that wait for them, at most (the
+    /// rest are dropped: the asker reports a GAP when its wait ends).
+    public var maximumDeferredRepairs = 10_000
     /// Records sent per link-state frame (and flushes per flush frame) when many are sent.
     public var recordsPerFrame: Int = 256
     /// Versions per summary frame, origins per request frame (32 and 16 bytes each).

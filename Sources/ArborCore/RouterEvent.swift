@@ -54,6 +54,8 @@ extension Router {
     public enum Action: Sendable {
         case send(PeerMessage, to: NodeID)
         case deliver(DataMessage, to: ClientID)
+        /// Tell a local subscriber that a span of a stream will not be delivered (GAP).
+        case gap(StreamGap, to: ClientID)
         case reject(ClientID, Rejection)
         /// Close the link to a peer (the router already treats it as down).
         case disconnect(NodeID, DisconnectReason)

@@ -28,6 +28,16 @@ public struct RouterStatistics: Sendable, Equatable {
     /// Interest updates that waited for a peer's interest pacing.
     public var interestUpdatesPaced: UInt64 = 0
     public var protocolErrors: UInt64 = 0
+    /// REPAIR_REQUESTs sent (for holes found here, and passed up for a neighbour).
+    public var repairRequests: UInt64 = 0
+    /// Messages resent to a neighbour in REPAIR_DATA.
+    public var repairResent: UInt64 = 0
+    /// Messages that arrived in REPAIR_DATA and were new here.
+    public var repaired: UInt64 = 0
+    /// Spans reported lost to local subscribers (one per span, however many subscribers).
+    public var gapsReported: UInt64 = 0
+    /// Sequences in those spans.
+    public var messagesLost: UInt64 = 0
     public var dropped: [DropCause: UInt64] = [:]
 
     mutating func drop(_ cause: DropCause) {

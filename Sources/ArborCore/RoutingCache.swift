@@ -9,7 +9,12 @@ public final class RoutingCache {
     /// Counters of work done and avoided.
     public struct Statistics: Sendable {
         public var graphBuilds = 0
+        /// Trees derived for a new key, by Dijkstra or by reusing an earlier tree.
         public var treeComputations = 0
+        /// Of those, the ones an earlier tree of the same policy and root still held for...
+        public var treeReuses = 0
+        /// ...and the ones derived from such a tree by recomputing only what changed.
+        public var treeRepairs = 0
         public var treeHits = 0
     }
 
@@ -26,6 +31,9 @@ public final class RoutingCache {
     private var topologyGraphs: BoundedTable<PolicyKey, TopologyGraph>
     private var roots: BoundedTable<RootKey, TopologyGraph.RootChoice?>
     private var trees: BoundedTable<TreeKey, ShortestPathTree>
+    /// The latest tree of each policy and root (by id), with the subgraph it was computed
+    /// over: a tree for another graph of the same nodes starts from there.
+    private var latestTrees: BoundedTable<LatestTreeKey, (topology: TopologyGraph, tree: ShortestPathTree)>
 
     public init(capacity: Int = 64) {
         self.capacity = capacity
@@ -33,6 +41,7 @@ public final class RoutingCache {
         topologyGraphs = BoundedTable(capacity: capacity)
         roots = BoundedTable(capacity: capacity * 4)
         trees = BoundedTable(capacity: capacity * 2)
+        latestTrees = BoundedTable(capacity: capacity)
     }
 
     /// The tree of topology `name` as node `member` of `graph` computes it: the allowed
@@ -100,17 +109,34 @@ public final class RoutingCache {
         return choice
     }
 
-    /// The tree of `topology` from `root`.
+    /// The tree of `topology` from `root`, derived from the latest tree of the same policy
+    /// and root when that one numbers the same nodes (``ShortestPathTree/derived(over:for:)``),
+    /// else by Dijkstra over the whole topology.
     public func tree(_ topology: TopologyGraph, digest: DatabaseDigest, root: Int32) -> ShortestPathTree {
         let key = TreeKey(digest: digest, policy: topology.policy, root: root)
         if let tree = trees[key] {
             statistics.treeHits += 1
             return tree
         }
-        let compute = { ShortestPathTree(topology, root: root) }
+        let latestKey = LatestTreeKey(policy: topology.policy, root: topology.graph.ids[Int(root)])
+        let latest = latestTrees[latestKey]
+        var unchanged: Bool?
+        let compute = {
+            if let latest, latest.tree.root == root, let derived = latest.tree.derived(over: latest.topology, for: topology) {
+                unchanged = derived.unchanged
+                return derived.tree
+            }
+            return ShortestPathTree(topology, root: root)
+        }
         let tree = treeTimer.map { $0(compute) } ?? compute()
         statistics.treeComputations += 1
+        switch unchanged {
+        case true?: statistics.treeReuses += 1
+        case false?: statistics.treeRepairs += 1
+        case nil: break
+        }
         trees[key] = tree
+        latestTrees[latestKey] = (topology, tree)
         return tree
     }
 
@@ -124,6 +150,11 @@ public final class RoutingCache {
         var definition: UInt64?
         var name: TopologyName
         var component: Int32
+    }
+
+    private struct LatestTreeKey: Hashable {
+        var policy: UInt64?
+        var root: NodeID
     }
 
     private struct TreeKey: Hashable {

@@ -104,7 +104,7 @@ public struct TopologyDefinition: Hashable, Sendable {
     public func permitsPublisher(_ name: String?, id: NodeID) -> Bool {
         guard let publishers else { return true }
         return publishers.contains { entry in
-            entry == name || (entry.utf8.count == 32 && NodeID(hex: entry) == id)
+            entry == name || NodeID(listed: entry) == id
         }
     }
 }

@@ -41,14 +41,13 @@ public struct TopologyGraph: Sendable {
             }
         }
         var edgeCosts = [UInt32](repeating: 0, count: graph.targets.count)
-        let declared = definition.links.map(TopologyGraph.ruleTable)
+        let declared = definition.links.map { TopologyGraph.ruleTable($0, in: graph) }
         for node in 0..<graph.count where eligible[node] {
             for edge in graph.neighbors(of: Int32(node)) {
                 let other = Int(graph.targets[edge])
                 guard eligible[other] else { continue }
                 if let declared {
-                    let key = TopologyGraph.pairKey(graph.names[node], graph.names[other])
-                    if let cost = declared[key] {
+                    if let cost = declared[TopologyGraph.pairKey(Int32(node), Int32(other))] {
                         edgeCosts[edge] = min(max(cost, 1), TopologyGraph.maximumCost)
                     }
                 } else {
@@ -129,14 +128,18 @@ public struct TopologyGraph: Sendable {
         return hash.value
     }
 
-    private static func pairKey(_ a: String, _ b: String) -> String {
-        a < b ? a + "\u{0}" + b : b + "\u{0}" + a
+    private static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 {
+        let (low, high) = a < b ? (a, b) : (b, a)
+        return UInt64(UInt32(bitPattern: low)) << 32 | UInt64(UInt32(bitPattern: high))
     }
 
-    private static func ruleTable(_ rules: [LinkRule]) -> [String: UInt32] {
-        var table: [String: UInt32] = [:]
+    /// The declared links between the nodes their names (or ids) resolve to in `graph`
+    /// (``Graph/index(named:)``), keyed by node pair, at the lowest cost declared for it.
+    private static func ruleTable(_ rules: [LinkRule], in graph: Graph) -> [UInt64: UInt32] {
+        var table: [UInt64: UInt32] = [:]
         for rule in rules {
-            let key = pairKey(rule.a, rule.b)
+            guard let a = graph.index(named: rule.a), let b = graph.index(named: rule.b) else { continue }
+            let key = pairKey(a, b)
             table[key] = min(table[key] ?? .max, rule.cost)
         }
         return table

@@ -12,8 +12,8 @@ import NIOPosix
 import Glibc
 #endif
 
-/// A running router: the peer listener, the overlay's dials, the local client socket, the
-/// control socket and the optional metrics port, all on one event loop around one ``Router``.
+/// A running router: the peer listener, the overlay's dials, the local client sockets
+/// (client.sock, packet.sock and the SP endpoints), the control socket and the optional metrics port, all on one event loop around one ``Router``.
 public final class ArborNode: Sendable {
     public let configuration: NodeConfiguration
     private let runtime: NodeRuntime
@@ -40,13 +40,19 @@ public final class ArborNode: Sendable {
         configuration.runDirectory + "/" + ClientProtocol.socketName
     }
 
+    /// The SOCK_SEQPACKET way in (docs/client-protocol.md, "packet.sock").
+    public var packetSocketPath: String {
+        configuration.runDirectory + "/" + PacketListener.socketName
+    }
+
     public var controlSocketPath: String {
         configuration.runDirectory + "/" + ControlAPI.socketName
     }
 
 
     /// Locks the run directory (``DirectoryLock``: refused while another node holds it),
-    /// binds the peer port, the client and control sockets (replacing those a dead node
+    /// binds the peer port, the client sockets (client.sock, packet.sock, the SP endpoints)
+    /// and the control socket (replacing those a dead node
     /// left) and the metrics port (if any), starts dialling static peers and starts the
     /// router. Throws with a clear message when a directory, address or path cannot be used.
     public func start() async throws {
@@ -123,6 +129,10 @@ public final class ArborNode: Sendable {
             throw NodeStartError("cannot set mode 0660 on \(socketPath): errno \(errno)")
         }
         channels.withLockedValue { $0.append(clientListener) }
+        let packetListener = try await PacketListener.bind(path: packetSocketPath, group: group, runtime: runtime)
+        channels.withLockedValue { $0.append(packetListener) }
+        let spListeners = try await SPListener.bind(configuration.spEndpoints, group: group, runtime: runtime)
+        channels.withLockedValue { $0.append(contentsOf: spListeners) }
         try await startMetrics()
 
         let advertised = Self.advertisedAddresses(listenHost: configuration.listenHost, port: listenAddress.port)
@@ -188,6 +198,8 @@ public final class ArborNode: Sendable {
             try? await channel.close()
         }
         unlink(clientSocketPath)
+        unlink(packetSocketPath)
+        SPListener.remove(configuration.spEndpoints, runDirectory: configuration.runDirectory)
         unlink(controlSocketPath)
         runDirectoryLock.withLockedValue { $0?.release() }
         try? await group.shutdownGracefully()

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -30,8 +33,45 @@ final class EventLoopTurns: NIOEventLoopMetricsDelegate, @unchecked Sendable {
         self.budget = budget
     }
 
+    /// Turns longer than this are reported to ``slowTurn``.
+    var slowTurnThreshold: TimeAmount = .milliseconds(100)
+    /// Called (on the loop) after a turn that ran longer than ``slowTurnThreshold`` with its
+    /// wall time and what the loop's thread did meanwhile: a turn with little CPU was a
+    /// thread kept off the CPU (blocked: voluntary switches; preempted: involuntary), not
+    /// work.
+    var slowTurn: ((_ wall: TimeAmount, _ usage: ThreadUsage, _ tasks: Int) -> Void)?
+    private var usageAtLastTurnEnd: ThreadUsage?
+
+    /// Linux's RUSAGE_THREAD, which Glibc's module leaves out (it is a GNU extension).
+    static let rusageThread = __rusage_who_t(1)
+
+    /// What the loop's thread used, from getrusage(RUSAGE_THREAD).
+    struct ThreadUsage {
+        var cpu: TimeAmount
+        var voluntarySwitches: Int
+        var involuntarySwitches: Int
+
+        static func - (a: ThreadUsage, b: ThreadUsage) -> ThreadUsage {
+            ThreadUsage(cpu: a.cpu - b.cpu, voluntarySwitches: a.voluntarySwitches - b.voluntarySwitches, involuntarySwitches: a.involuntarySwitches - b.involuntarySwitches)
+        }
+
+        static func now() -> ThreadUsage {
+            var usage = rusage()
+            getrusage(EventLoopTurns.rusageThread, &usage)
+            let micros = (Int64(usage.ru_utime.tv_sec) + Int64(usage.ru_stime.tv_sec)) * 1_000_000
+                + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
+            return ThreadUsage(cpu: .microseconds(micros), voluntarySwitches: usage.ru_nvcsw, involuntarySwitches: usage.ru_nivcsw)
+        }
+    }
+
     func processedTick(info: NIOEventLoopTickInfo) {
         completed &+= 1
+        let usage = ThreadUsage.now()
+        defer { usageAtLastTurnEnd = usage }
+        let wall = info.endTime - info.startTime
+        if wall > slowTurnThreshold, let before = usageAtLastTurnEnd, let slowTurn {
+            slowTurn(wall, usage - before, info.numberOfTasks)
+        }
     }
 
     /// Whether a slice of deferred work may run now: the first one in a turn always may,

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborDiscovery
+import ArborTopology
 import ArborTrust
 import Logging
 import NIOCore
@@ -63,6 +64,9 @@ public struct NodeConfiguration: Sendable {
     /// The topology files and directories the definitions came from; ``ArborNode/reloadTopologies()``
     /// (SIGHUP, `POST /v1/reload`) reads them again. Empty: nothing to reload.
     public var topologyPaths: [String] = []
+    /// The topologies served on Scalability Protocols endpoints (`RUN_DIR/sp/TOPOLOGY`,
+    /// opt-in TCP), with their `sp-...` settings: those loaded from files at start.
+    public var spEndpoints: [TopologyName: SPSettings] = [:]
     /// First and largest delay between attempts to dial a peer.
     public var redialInitialDelay: Duration = .milliseconds(100)
     public var redialMaximumDelay: Duration = .seconds(5)

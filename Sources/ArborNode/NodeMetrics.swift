@@ -54,6 +54,11 @@ final class NodeMetrics: @unchecked Sendable {
             count("arbor_messages_dropped_total", value, [("cause", cause)])
         }
         count("arbor_reroutes_total", stats.reroutes)
+        count("arbor_repair_requests_total", stats.repair.requests)
+        count("arbor_messages_resent_total", stats.repair.resent)
+        count("arbor_messages_repaired_total", stats.repair.repaired)
+        count("arbor_gaps_total", stats.repair.gaps)
+        count("arbor_messages_lost_total", stats.repair.lost)
         count("arbor_route_recomputations_total", stats.recomputations)
         count("arbor_protocol_errors_total", stats.protocolErrors + stats.malformedFrames)
         count("arbor_slow_consumers_dropped_total", stats.slowConsumersDropped)

@@ -21,6 +21,9 @@ final class PeerConnection: @unchecked Sendable {
     /// The address dialled (`nil`: accepted), and whether it was a configured one.
     var dialed: OverlayAddress?
     var configured = false
+    /// The peer refused this connection after both ends had taken it: it keeps another
+    /// connection to this node (the tie break of ``OverlayLinks``).
+    var supersededByPeer = false
 
     init(id: OverlayConnection, outbox: FrameOutbox<PeerFrame>, counters: LinkCounters) {
         self.id = id
@@ -184,9 +187,38 @@ extension NodeRuntime {
         if let peer = record.handshake?.node, let link = peers[peer], link.connection === record {
             peers[peer] = nil
             traffic.linkClosed(peer, name: link.name, counters: link.counters)
-            handle(.peerDown(peer))
+            if record.supersededByPeer, !shuttingDown {
+                awaitReplacement(of: peer)
+            } else {
+                handle(.peerDown(peer))
+            }
         }
         overlayEvent(.closed(connection))
+    }
+
+    /// The peer refused an established connection as a duplicate: it keeps the other one
+    /// it has with this node (both ends were dialling at once).
+    func connectionSuperseded(_ connection: OverlayConnection) {
+        eventLoop.preconditionInEventLoop()
+        connections[connection]?.supersededByPeer = true
+    }
+
+    /// How long a link closed as a duplicate by its peer waits for the other connection
+    /// before the router is told the peer is down: the router's own verdict on a silent
+    /// peer (``RouterConfiguration/deadAfter``), which it reaches meanwhile anyway.
+    var replacementGrace: Duration { configuration.router.deadAfter }
+
+    /// Keeps the router's session with `peer` while the connection the peer kept comes up
+    /// (``establish(_:peer:replacing:)`` then carries the session on), and ends it if that
+    /// connection is not up within ``replacementGrace``: the two connections sorted out at
+    /// start-up then show no peer down and up, nor the loss of a stream that crossed them.
+    private func awaitReplacement(of peer: NodeID) {
+        awaitedReplacements.removeValue(forKey: peer)?.cancel()
+        awaitedReplacements[peer] = eventLoop.scheduleTask(deadline: clock.deadline(clock.now + replacementGrace)) { [self] in
+            awaitedReplacements[peer] = nil
+            guard peers[peer] == nil else { return }
+            handle(.peerDown(peer))
+        }
     }
 
     // MARK: - Carrying out directives
@@ -232,17 +264,22 @@ extension NodeRuntime {
 
     private func establish(_ connection: OverlayConnection, peer: NodeID, replacing: OverlayConnection?) {
         guard let record = connections[connection], let handshake = record.handshake else { return }
-        if let existing = peers[peer] {
-            logger.debug("link to \(handshake.name) replaced by a new connection")
-            traffic.linkClosed(peer, name: existing.name, counters: existing.counters)
-            existing.channel.close(promise: nil)
-        }
+        awaitedReplacements.removeValue(forKey: peer)?.cancel()
+        // The new link is in place before the old connection closes, so that its closing
+        // is not taken for the end of the link.
+        let existing = peers[peer]
         peers[peer] = PeerLink(
             connection: record,
             name: handshake.name,
             incarnation: handshake.incarnation,
             remoteAddress: record.channel.remoteAddress.map(Self.hostAndPort) ?? "?"
         )
+        if let existing {
+            logger.debug("link to \(handshake.name) replaced by a new connection")
+            traffic.linkClosed(peer, name: existing.name, counters: existing.counters)
+            // Told why, the peer waits for this connection instead of ending the link.
+            refuse(existing.connection, HandshakeReject(reason: .duplicateConnection, text: OverlayCloseReason.duplicate.description))
+        }
         handle(.peerUp(peer, name: handshake.name, incarnation: handshake.incarnation, cost: nil))
     }
 

@@ -22,6 +22,10 @@ final class NodeRuntime: @unchecked Sendable {
     let localHandshake: Handshake
     private(set) var router: Router
     var peers: [NodeID: PeerLink] = [:]
+    /// Peers whose link the peer closed as a duplicate (it keeps another connection to
+    /// this node, being established): the router learns of the link's end only if that
+    /// connection is not up within ``replacementGrace``.
+    var awaitedReplacements: [NodeID: Scheduled<Void>] = [:]
     private(set) var clients: [ClientID: ClientLink] = [:]
     private(set) var eventLog: NodeEventLog
     private(set) var statistics = NodeStatistics()
@@ -140,6 +144,9 @@ final class NodeRuntime: @unchecked Sendable {
             realm: configuration.realm,
             addresses: []
         )
+        turns.slowTurn = { [unowned self] wall, usage, tasks in
+            logLimited(.warning, "slow-turn", "an event-loop turn took \(wall.nanoseconds / 1_000_000) ms (\(usage.cpu.nanoseconds / 1_000_000) ms of CPU, \(usage.voluntarySwitches) waits, \(usage.involuntarySwitches) preemptions, \(tasks) tasks): the sockets waited meanwhile")
+        }
     }
 
     var id: NodeID { configuration.router.id }
@@ -226,6 +233,12 @@ final class NodeRuntime: @unchecked Sendable {
                 run.counts.delivered.add(message)
                 link.outbox.enqueue(.message(DeliveredMessage(message)))
                 markForFlush(link.outbox)
+            case .gap(let gap, let client):
+                guard let link = clients[client] else { continue }
+                let notice = GapNotice(
+                    topology: gap.topology, origin: gap.origin, originIncarnation: gap.originIncarnation, first: gap.first, last: gap.last
+                )
+                respond(.gap(notice), on: link.outbox)
             case .reject(let client, let rejection):
                 if pendingRequest?.client == client {
                     pendingRequest?.rejection = rejection
@@ -428,6 +441,7 @@ final class NodeRuntime: @unchecked Sendable {
     var sealsVerified: UInt64 { verifier.verifications }
 
     private func dropPeer(_ peer: NodeID, reason: String) {
+        awaitedReplacements.removeValue(forKey: peer)?.cancel()
         guard let link = peers.removeValue(forKey: peer) else { return }
         traffic.linkClosed(peer, name: link.name, counters: link.counters)
         link.channel.close(promise: nil)
@@ -557,18 +571,20 @@ final class NodeRuntime: @unchecked Sendable {
         }
     }
 
-    /// A request of an attached client. Answers OK (unless the id is 0) or ERROR.
-    func clientRequest(_ request: ClientRequest, from client: ClientID) {
+    /// A request of an attached client. Answers OK (unless the id is 0) or ERROR; returns
+    /// whether it was carried out (false: an ERROR was sent, or the client is gone).
+    @discardableResult
+    func clientRequest(_ request: ClientRequest, from client: ClientID) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard let link = clients[client] else { return }
+        guard let link = clients[client] else { return false }
         let event: Router.Event
         switch request {
         case .hello:
             respond(.error(id: request.id, code: .malformedRequest, text: "HELLO was already sent"), on: link.outbox)
-            return
+            return false
         case .ping(let id):
             respond(.pong(id: id), on: link.outbox)
-            return
+            return true
         case .attach(_, let topology):
             event = .attach(client, topology)
         case .detach(_, let topology):
@@ -583,7 +599,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
         if shuttingDown {
             respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
-            return
+            return false
         }
         pendingRequest = (client, nil)
         handle(event)
@@ -591,7 +607,7 @@ final class NodeRuntime: @unchecked Sendable {
         pendingRequest = nil
         if let rejection {
             respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.outbox)
-            return
+            return false
         }
         if case .publish(_, let topology, let topic, let payload) = request {
             publishers.published(client, to: topology)
@@ -600,6 +616,7 @@ final class NodeRuntime: @unchecked Sendable {
         if request.id != 0 {
             respond(.ok(id: request.id), on: link.outbox)
         }
+        return true
     }
 
     /// Unacknowledged publications (request id 0) of an attached client that arrived

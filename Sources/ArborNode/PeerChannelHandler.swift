@@ -110,6 +110,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
             // (a duplicate that lost the tie break, or no free link) after this end took it.
             let level: Logger.Level = [.duplicateConnection, .linkLimit].contains(reject.reason) ? .info : .warning
             logger.log(level: level, "closing link to \(peerDescription(context)): the peer refused it: \(reject.reason): \(reject.text)")
+            if reject.reason == .duplicateConnection {
+                runtime.connectionSuperseded(connection)
+            }
             close(context)
         case (.closed, _), (.established, .handshake), (.established, .proof):
             if case .established = state {

@@ -21,16 +21,27 @@ public struct Ledger {
     }
 
     public private(set) var entries: [MessageKey: Entry] = [:]
+    /// The highest sequence published per stream (origin, incarnation, topology), so that a
+    /// late delivery of a forgotten entry (a repair) is not counted as unknown.
+    private var highestPublished: [MessageKey: UInt64] = [:]
     /// Deliveries of a message to a client that already had it.
     public private(set) var duplicatesDelivered = 0
     /// Deliveries of messages the ledger never saw published (must stay 0).
     public private(set) var unknownDeliveries = 0
     public private(set) var rejections: [(ClientID, Router.Rejection)] = []
+    /// GAPs reported to each client, in the order reported.
+    public private(set) var gaps: [ClientID: [StreamGap]] = [:]
     /// Whether crossings are recorded (costly at scale; only needed for tracked messages).
     public var tracked: Set<MessageKey> = []
+    /// Clients whose deliveries are also recorded in order, in ``deliveredInOrder``.
+    public var ordered: Set<ClientID> = []
+    public private(set) var deliveredInOrder: [ClientID: [MessageKey]] = [:]
 
     mutating func published(_ key: MessageKey, at node: Int, time: Instant) {
         entries[key] = Entry(publisher: node, publishedAt: time)
+        var stream = key
+        stream.sequence = 0
+        highestPublished[stream] = max(highestPublished[stream] ?? 0, key.sequence)
     }
 
     mutating func delivered(_ message: DataMessage, to client: ClientID, at node: Int, time: Instant) {
@@ -41,8 +52,15 @@ public struct Ledger {
             sequence: message.sequence
         )
         guard entries[key] != nil else {
-            unknownDeliveries += 1
+            var stream = key
+            stream.sequence = 0
+            if key.sequence > highestPublished[stream] ?? 0 {
+                unknownDeliveries += 1
+            }
             return
+        }
+        if ordered.contains(client) {
+            deliveredInOrder[client, default: []].append(key)
         }
         let count = entries[key]!.receivers[client, default: 0] + 1
         entries[key]!.receivers[client] = count
@@ -60,6 +78,18 @@ public struct Ledger {
         )
         guard tracked.contains(key) else { return }
         entries[key]?.crossings.append((from, to))
+    }
+
+    mutating func gapped(_ gap: StreamGap, to client: ClientID) {
+        gaps[client, default: []].append(gap)
+    }
+
+    /// Whether a GAP reported to `client` covers `key`.
+    public func gapCovers(_ key: MessageKey, for client: ClientID) -> Bool {
+        gaps[client]?.contains {
+            $0.origin == key.origin && $0.originIncarnation == key.incarnation && $0.topology == key.topology
+                && $0.first <= key.sequence && key.sequence <= $0.last
+        } ?? false
     }
 
     mutating func rejected(_ client: ClientID, _ rejection: Router.Rejection) {

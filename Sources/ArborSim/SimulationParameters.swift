@@ -20,6 +20,9 @@ public struct SimulationParameters: Sendable {
     /// How often a router floods a new version of its own record at most (see
     /// ``RouterConfiguration/originationHold``); `nil`: the router's default.
     public var originationHold: Duration?
+    /// Bytes and age of each router's repair buffer; `nil`: the router's default.
+    public var repairBufferBytes: Int?
+    public var repairBufferAge: Duration?
     /// Entries per table of the shared routing cache.
     public var cacheCapacity = 256
 
@@ -34,6 +37,12 @@ public struct SimulationParameters: Sendable {
         configuration.flushMemory = flushMemory
         if let originationHold {
             configuration.originationHold = originationHold
+        }
+        if let repairBufferBytes {
+            configuration.repairBufferBytes = repairBufferBytes
+        }
+        if let repairBufferAge {
+            configuration.repairBufferAge = repairBufferAge
         }
         configuration.defaultLinkCost = linkCost
         // Every simulated link has the same latency: a round-trip term would only add one

@@ -465,6 +465,8 @@ public final class Simulator {
                 }
             case .deliver(let message, let client):
                 ledger.delivered(message, to: client, at: node, time: now)
+            case .gap(let gap, let client):
+                ledger.gapped(gap, to: client)
             case .reject(let client, let rejection):
                 ledger.rejected(client, rejection)
             case .disconnect(let peerID, _):

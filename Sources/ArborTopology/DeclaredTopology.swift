@@ -6,14 +6,17 @@ public struct DeclaredTopology: Sendable {
     public var definition: TopologyDefinition
     /// Static addresses by node name, in the order written; nodes without any are absent.
     public var addresses: [String: [StaticAddress]]
+    /// How the node's SP endpoints serve it (the `sp-...` keys).
+    public var sp: SPSettings
     /// Where the topology's name is written.
     public var location: SourceLocation
 
     public var name: TopologyName { definition.name }
 
-    public init(definition: TopologyDefinition, addresses: [String: [StaticAddress]] = [:], location: SourceLocation) {
+    public init(definition: TopologyDefinition, addresses: [String: [StaticAddress]] = [:], sp: SPSettings = SPSettings(), location: SourceLocation) {
         self.definition = definition
         self.addresses = addresses
+        self.sp = sp
         self.location = location
     }
 }
@@ -38,6 +41,11 @@ public struct TopologyLoadResult: Sendable {
 
     /// The definitions to hand to a router (`RouterConfiguration.definitions`).
     public var definitions: [TopologyDefinition] { topologies.map(\.definition) }
+
+    /// The SP endpoint settings of every topology, by name.
+    public var spSettings: [TopologyName: SPSettings] {
+        Dictionary(topologies.map { ($0.name, $0.sp) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Static addresses of every node named in any topology, merged without repeats, for
     /// the static discovery backend.

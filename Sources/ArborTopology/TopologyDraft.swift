@@ -16,6 +16,7 @@ struct TopologyDraft {
     /// Node ids (as written) that may sign this definition and its newer versions.
     var admins: Located<[Located<String>]>?
     var slowSubscribers: SlowSubscriberPolicy?
+    var sp = SPSettings()
     /// Whether reading it produced an error (it is then reported but never accepted).
     var hasShapeErrors = false
 }

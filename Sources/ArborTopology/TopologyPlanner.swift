@@ -44,8 +44,12 @@ public struct TopologyPlanner {
     /// The node id a plan gives the node called `name`: a stable 128-bit hash of the name,
     /// the same in every process. Real nodes have random ids, which only matters where two
     /// paths cost the same (see ``TopologyPlan/ties``).
+    /// A node listed by its id (32 hex digits) gets that id.
     public static func nodeID(named name: String) -> NodeID {
-        NodeID(high: hash(name, basis: 0xCBF2_9CE4_8422_2325), low: hash(name, basis: 0x8422_2325_CBF2_9CE4))
+        if let id = NodeID(listed: name) {
+            return id
+        }
+        return NodeID(high: hash(name, basis: 0xCBF2_9CE4_8422_2325), low: hash(name, basis: 0x8422_2325_CBF2_9CE4))
     }
 
     /// The records the topology's routers would flood with `failures` in effect.

@@ -16,12 +16,15 @@ import Yams
 ///     max-message-size: 65536
 ///     admins: [3f2a...e1]          # node ids that may change it
 ///     slow-subscribers: push-back  # or drop (the default)
+///     sp-prefixes: [AAPL, MSFT]    # pulled toward SP subscribers (default: none)
+///     sp-separator: " "            # between topic and payload in SP messages
+///     sp-tcp-port: 7460            # also serve SP over TCP (default: ipc only)
 /// ```
 enum TopologySchema {
     static let fileKeys = ["topologies"]
     static let topologyKeys = [
         "name", "version", "description", "root", "fallbacks", "nodes", "links", "publishers", "max-message-size", "admins",
-        "slow-subscribers",
+        "slow-subscribers", "sp-prefixes", "sp-separator", "sp-tcp-port",
     ]
     static let nodeKeys = ["name", "addresses"]
     static let linkKeys = ["between", "cost"]
@@ -109,11 +112,32 @@ enum TopologySchema {
                 reader.error(text.location, "'slow-subscribers' must be drop or push-back, not '\(text.value)'")
             }
         }
+        readSP(fields, into: &draft, with: &reader)
         if let value = fields["max-message-size"]?.value {
             draft.maxMessageSize = reader.positiveInteger(value, key: "max-message-size", maximum: maximumMessageSize)
         }
         draft.hasShapeErrors = reader.diagnostics[errorsBefore...].contains { $0.severity == .error }
         return draft
+    }
+
+    /// The `sp-...` keys (``SPSettings``).
+    private static func readSP(_ fields: [String: (key: Node, value: Node)], into draft: inout TopologyDraft, with reader: inout YAMLReader) {
+        if let value = fields["sp-prefixes"]?.value,
+            let entries = reader.list(value, key: "sp-prefixes", expected: "a list of topic prefixes, like [AAPL, MSFT] ('' for every topic)")
+        {
+            draft.sp.prefixes = entries.compactMap { reader.text($0, key: "sp-prefixes", expected: "a topic prefix") }.map { Topic($0.value) }
+        }
+        if let value = fields["sp-separator"]?.value, let text = reader.text(value, key: "sp-separator", expected: "text, like \" \"") {
+            let bytes = Array(text.value.utf8)
+            if bytes.isEmpty || bytes.count > SPSettings.maximumSeparatorLength {
+                reader.error(text.location, "'sp-separator' must be 1 to \(SPSettings.maximumSeparatorLength) bytes, like \" \" or \"|\"")
+            } else {
+                draft.sp.separator = bytes
+            }
+        }
+        if let value = fields["sp-tcp-port"]?.value {
+            draft.sp.tcpPort = reader.positiveInteger(value, key: "sp-tcp-port", maximum: 65535)?.value
+        }
     }
 
     /// A list of node names.

@@ -54,7 +54,7 @@ struct TopologyValidator {
         for node in nodes ?? [] where !node.addresses.isEmpty {
             addresses[node.name.value] = node.addresses.map(\.value)
         }
-        return DeclaredTopology(definition: definition, addresses: addresses, location: written.location)
+        return DeclaredTopology(definition: definition, addresses: addresses, sp: draft.sp, location: written.location)
     }
 
     /// The admins as node ids; each must be 32 hex digits, and the list not empty.

@@ -25,6 +25,7 @@ public enum PeerFrame: Hashable, Sendable {
         case .message(.goodbye): return .goodbye
         case .message(.repairRequest): return .repairRequest
         case .message(.repairData): return .repairData
+        case .message(.repairEnd): return .repairEnd
         }
     }
 }

@@ -128,6 +128,21 @@ public struct PeerFrameDecoder: Sendable {
                 messages.append(try reader.dataMessage())
             }
             return .message(.repairData(messages))
+        case .repairEnd:
+            let origin = try reader.nodeID("origin")
+            let incarnation = try reader.integer("origin incarnation", as: UInt64.self)
+            let first = try reader.integer("first", as: UInt64.self)
+            let last = try reader.integer("last", as: UInt64.self)
+            let kept = try reader.integer("kept", as: UInt64.self)
+            let topology = try reader.topologyName("topology")
+            return .message(.repairEnd(RepairEnd(
+                topology: topology,
+                origin: origin,
+                originIncarnation: incarnation,
+                first: first,
+                last: last,
+                kept: kept
+            )))
         case nil:
             throw .unknownFrameType(type)
         }

@@ -76,6 +76,15 @@ public struct PeerFrameEncoder: Sendable {
                     try body.writeDataMessage(message)
                 }
             }
+        case .message(.repairEnd(let end)):
+            try write(frame, into: &buffer) { body throws(WireError) in
+                body.writeNodeID(end.origin)
+                body.writeInteger(end.originIncarnation)
+                body.writeInteger(end.first)
+                body.writeInteger(end.last)
+                body.writeInteger(end.kept)
+                body.writeTopologyName(end.topology)
+            }
         }
     }
 

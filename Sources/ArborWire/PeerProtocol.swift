@@ -43,4 +43,5 @@ public enum PeerFrameType: UInt8, CaseIterable, Sendable {
     case flush = 0x17
     case summary = 0x18
     case request = 0x19
+    case repairEnd = 0x1A
 }

@@ -35,6 +35,8 @@ struct ArborSimCommand: ParsableCommand {
     @Flag(help: "Print a line to standard error after each fault.") var progress = false
     @Option(help: "A router floods a new version of its own record at most once per this many milliseconds (0: at every change).")
     var originationHoldMs: Int?
+    @Option(help: "Milliseconds each router keeps messages for repair (default: the router's, 5000).")
+    var repairBufferMs: Int?
     @Option(help: "random: routers over a random sparse graph of --degree; lan: every node discovers every other (as mDNS does) and the overlay link machine picks the links (no routers; reports degree, diameter and links changed per fault).")
     var overlay: OverlayMode = .random
     @Option(help: "With --overlay lan: the most links a node keeps.") var maxLinks = 8
@@ -82,6 +84,9 @@ struct ArborSimCommand: ParsableCommand {
         configuration.maximumPartition = maximumPartition
         if let originationHoldMs {
             configuration.parameters.originationHold = .milliseconds(originationHoldMs)
+        }
+        if let repairBufferMs {
+            configuration.parameters.repairBufferAge = .milliseconds(repairBufferMs)
         }
         if progress {
             configuration.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -18,7 +18,7 @@ struct Status: ParsableCommand {
     func render(_ status: StatusDocument) -> String {
         var fields: [(String, String)] = [
             ("node", "\(status.name) (\(status.id))"),
-            ("realm", status.realm),
+            ("realm", status.realm + (status.realmSecret ? " (secret: peer links encrypted, members only)" : " (no secret: peer links in the clear)")),
             ("incarnation", String(status.incarnation)),
             ("started", "\(status.startedAt) (up \(Formatting.duration(seconds: status.uptimeSeconds)))"),
             ("peer links on", status.listen),

@@ -17,7 +17,9 @@ struct Arbord: AsyncParsableCommand {
         abstract: "The Arbor publish/subscribe router daemon.",
         discussion: """
             Links up with peers over TCP, builds a tree per topology, and serves local \
-            applications on RUN_DIR/client.sock. SIGTERM or SIGINT stops it gracefully; \
+            applications on RUN_DIR/client.sock, RUN_DIR/packet.sock (SOCK_SEQPACKET, text \
+            requests) and, for each topology of a file, ipc://RUN_DIR/sp/TOPOLOGY (nanomsg/nng \
+            PUB and SUB sockets). SIGTERM or SIGINT stops it gracefully; \
             SIGHUP rereads the topology files (as `arbor reload` does). Under systemd \
             (arbord.service, Type=notify) it reports readiness through $NOTIFY_SOCKET and, \
             when $JOURNAL_STREAM names its standard error, logs without timestamps and with \
@@ -92,6 +94,15 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
     var peerOutputLimit = 64 << 20
 
+    @Option(help: "Bytes of recently published messages kept to resend what a reroute dropped (payload and topic + 96 each; 0: no resending, losses are still reported as GAPs).")
+    var repairBufferBytes = 16 << 20
+
+    @Option(help: "Milliseconds published messages are kept for repair.")
+    var repairBufferMs = 5_000
+
+    @Option(help: "A hole in a stream not repaired within this many milliseconds is reported to the subscribers as a GAP.")
+    var repairTimeoutMs = 1_000
+
     @Option(help: "A client must send HELLO, and complete each frame, within this many milliseconds.")
     var frameTimeoutMs = 10_000
 
@@ -113,6 +124,9 @@ struct Arbord: AsyncParsableCommand {
         guard (1...1_000_000).contains(maxClientTopologies) else { throw ValidationError("--max-client-topologies must be 1...1000000") }
         guard (1...10_000_000).contains(maxClientSubscriptions) else { throw ValidationError("--max-client-subscriptions must be 1...10000000") }
         guard (1...10_000_000).contains(maxClients) else { throw ValidationError("--max-clients must be 1...10000000") }
+        guard (0...(1 << 34)).contains(repairBufferBytes) else { throw ValidationError("--repair-buffer-bytes must be 0...17179869184") }
+        guard (1...600_000).contains(repairBufferMs) else { throw ValidationError("--repair-buffer-ms must be 1...600000") }
+        guard (1...600_000).contains(repairTimeoutMs) else { throw ValidationError("--repair-timeout-ms must be 1...600000") }
         guard (100...3_600_000).contains(frameTimeoutMs) else { throw ValidationError("--frame-timeout-ms must be 100...3600000") }
         guard (100...3_600_000).contains(httpTimeoutMs) else { throw ValidationError("--http-timeout-ms must be 100...3600000") }
         guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
@@ -177,6 +191,7 @@ struct Arbord: AsyncParsableCommand {
         }
 
         var definitions: [TopologyDefinition] = []
+        var spEndpoints: [TopologyName: SPSettings] = [:]
         var staticPeers = peers.compactMap { PeerEndpoint(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
         if !topologies.isEmpty {
             let loaded = TopologyFile.load(paths: topologies)
@@ -188,6 +203,7 @@ struct Arbord: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             definitions = loaded.definitions
+            spEndpoints = loaded.spSettings
             for (node, addresses) in loaded.staticAddresses.sorted(by: { $0.key < $1.key }) where node != nodeName {
                 staticPeers += addresses.map { PeerEndpoint(host: $0.host, port: Int($0.port)) }
             }
@@ -203,6 +219,9 @@ struct Arbord: AsyncParsableCommand {
         router.maximumTopologies = maxTopologies
         router.maximumTopologiesPerClient = maxClientTopologies
         router.maximumSubscriptionsPerClient = maxClientSubscriptions
+        router.repairBufferBytes = repairBufferBytes
+        router.repairBufferAge = .milliseconds(repairBufferMs)
+        router.repairTimeout = .milliseconds(repairTimeoutMs)
         let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
         var seen = Set<PeerEndpoint>()
         if discovery == .none {
@@ -220,6 +239,7 @@ struct Arbord: AsyncParsableCommand {
         )
         configuration.maxLinks = maxLinks
         configuration.topologyPaths = topologies
+        configuration.spEndpoints = spEndpoints
         configuration.realmKey = realmKey
         configuration.maximumClients = maxClients
         configuration.clientOutputLimit = clientOutputLimit

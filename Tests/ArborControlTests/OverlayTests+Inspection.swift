@@ -32,7 +32,7 @@ extension OverlayTests {
         #expect(status.status == 0)
         #expect(status.standardOutput.hasPrefix("node             c (\(cID))\n"), "\(status.standardOutput)")
         for line in [
-            "realm            default", "peer links on    \(overlay["c"].listen)", "run dir          \(c)",
+            "realm            default (no secret: peer links in the clear)", "peer links on    \(overlay["c"].listen)", "run dir          \(c)",
             "control socket   \(overlay["c"].controlSocket)", "client socket    \(overlay["c"].clientSocket)",
             "discovery        static: running (2 addresses from --peer and topology files)",
             "peers up         2", "nodes known      3", "topologies held  1", "clients          1",

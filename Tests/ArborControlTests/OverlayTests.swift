@@ -70,7 +70,7 @@ import Testing
         #expect(aPeers.map(\.name) == ["b", "c"] && aPeers.allSatisfy { $0.found == "inbound" })
 
         let status = try overlay.get("a", ControlPath.status, as: StatusDocument.self)
-        #expect(status.name == "a" && status.realm == "default" && status.peersUp == 2 && status.nodesKnown == 3)
+        #expect(status.name == "a" && status.realm == "default" && !status.realmSecret && status.peersUp == 2 && status.nodesKnown == 3)
         #expect(status.listen == overlay["a"].listen && status.metrics != nil && status.topologies == 1)
         #expect(status.controlSocket == overlay["a"].controlSocket && status.runDir == overlay["a"].runDirectory)
         #expect(status.discovery == [DiscoveryDocument(backend: "static", state: "running", detail: "0 addresses from --peer and topology files")])

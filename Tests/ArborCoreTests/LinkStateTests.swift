@@ -126,6 +126,34 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
         // The claimant with live links wins over a lonely one with a higher incarnation.
         #expect(graph.index(named: "bank") == graph.index(of: node(1)))
     }
+
+    /// A definition that names its root and nodes by id keeps them when another node claims
+    /// the root's name with live links and a higher incarnation (issue 13: names are not
+    /// authenticated, ids are).
+    @Test func anIDInADefinitionHoldsAgainstAClaimantOfTheName() {
+        let quotes = TopologyName("quotes")!
+        let exchange = node(1), impostor = node(2), bank = node(3)
+        let definition = TopologyDefinition(
+            name: quotes, root: exchange.description,
+            nodes: [exchange.description, bank.description, "branch"],
+            links: [LinkRule(exchange.description, bank.description), LinkRule(bank.description, "branch")])
+        let graph = Graph(records: [
+            record(1, [3: 1], incarnation: 1, name: "exchange", definitions: [definition]),
+            record(2, [3: 1], incarnation: 9, name: "exchange"),
+            record(3, [1: 1, 2: 1, 4: 1], name: "bank"),
+            record(4, [3: 1], name: "branch"),
+        ])
+        #expect(graph.index(named: "exchange") == graph.index(of: impostor))
+        #expect(graph.index(named: exchange.description) == graph.index(of: exchange))
+        #expect(graph.index(named: node(9).description) == nil)
+        let topologyGraph = TopologyGraph(graph: graph, definition: definition)
+        let planned = RoutingCache().tree(for: quotes, in: graph, seenFrom: graph.index(of: bank)!)
+        #expect(planned.map { graph.ids[Int($0.root.index)] } == exchange)
+        // The declared links hold: the bank links to the exchange (by id) and the branch
+        // (by name), not to the impostor.
+        let allowed = graph.neighbors(of: graph.index(of: bank)!).filter { topologyGraph.edgeCosts[$0] > 0 }
+        #expect(allowed.map { graph.ids[Int(graph.targets[$0])] }.sorted() == [exchange, node(4)].sorted())
+    }
 }
 
 @Suite struct IncrementalGraphTests {

@@ -72,4 +72,62 @@ import Testing
         let graph = Graph(records: square.map { var r = $0; r.definitions = [definition]; return r })
         #expect(RoutingCache().tree(for: name, in: graph, seenFrom: graph.index(of: node(4))!) == nil)
     }
+
+    /// A tree derived from the tree of an earlier graph of the same nodes must be the tree a
+    /// fresh Dijkstra computes: random overlays, each changed by a few link cuts, additions
+    /// and cost changes (some that alter the tree, some that cannot).
+    @Test func aReusedTreeIsTheTreeDijkstraComputes() throws {
+        var state: UInt64 = 0x1234_5678
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let name = TopologyName("auto")!
+        let count = 30
+        var reuses = 0
+        var repairs = 0
+        for _ in 0..<200 {
+            var links: [Int: [Int: UInt32]] = [:]
+            for a in 1...count {
+                for _ in 0..<2 {
+                    let b = 1 + next(count)
+                    guard b != a else { continue }
+                    let cost = UInt32(1 + next(3))
+                    links[a, default: [:]][b] = cost
+                    links[b, default: [:]][a] = cost
+                }
+            }
+            func graph(_ links: [Int: [Int: UInt32]]) -> Graph {
+                Graph(records: (1...count).map { id in
+                    var made = record(UInt64(id), Dictionary(uniqueKeysWithValues: (links[id] ?? [:]).map { (UInt64($0.key), $0.value) }))
+                    made.links.sort { $0.neighbor < $1.neighbor }
+                    return made
+                })
+            }
+            let before = graph(links)
+            var changed = links
+            for _ in 0..<(1 + next(3)) {
+                let a = 1 + next(count)
+                let b = 1 + next(count)
+                guard a != b else { continue }
+                let cost: UInt32? = next(3) == 0 ? nil : UInt32(1 + next(4))
+                changed[a, default: [:]][b] = cost
+                changed[b, default: [:]][a] = cost
+            }
+            let after = graph(changed)
+            let cache = RoutingCache()
+            _ = cache.tree(for: name, in: before, seenFrom: 0)
+            let derived = try #require(cache.tree(for: name, in: after, seenFrom: 0))
+            let fresh = try #require(RoutingCache().tree(for: name, in: after, seenFrom: 0))
+            #expect(derived.root == fresh.root)
+            #expect(derived.tree.parents == fresh.tree.parents)
+            #expect(derived.tree.distances == fresh.tree.distances)
+            #expect(derived.tree.children == fresh.tree.children)
+            reuses += cache.statistics.treeReuses
+            repairs += cache.statistics.treeRepairs
+        }
+        // Both kinds of change occurred: some trees were taken over as they were, others
+        // repaired (the rest had another root after the change, and were computed afresh).
+        #expect(reuses > 10 && repairs > 10)
+    }
 }

@@ -103,6 +103,7 @@ extension MultiProcess {
             #expect(try cluster.peerIsUp("a", "b"))
             let status = try #require(try ControlAPI.available(on: a)?.get("/v1/status") as? [String: Any])
             #expect((status["nodes_known"] as? NSNumber)?.intValue == 2, "\(status)")
+            #expect((status["realm_secret"] as? Bool) == true, "\(status)")
         }
 
         /// Real arbord processes dialling a node of a realm with a secret: one with another

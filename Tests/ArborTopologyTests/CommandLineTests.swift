@@ -16,7 +16,7 @@ import Testing
         let result = try arbor("check", file)
         #expect(result.status == 1)
         #expect(result.standardOutput == """
-            \(file):3:5: error: unknown key 'rooot' in a topology: did you mean 'root'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers)
+            \(file):3:5: error: unknown key 'rooot' in a topology: did you mean 'root'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers, sp-prefixes, sp-separator, sp-tcp-port)
             failed: 1 file, 0 valid topologies, 1 error, 0 warnings
 
             """)

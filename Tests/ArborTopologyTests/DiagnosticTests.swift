@@ -12,14 +12,14 @@ import Testing
               - name: t
                 fallback: [a]
             """) == [
-                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers)"
+                "t.yaml:3:5: error: unknown key 'fallback' in a topology: did you mean 'fallbacks'? (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers, sp-prefixes, sp-separator, sp-tcp-port)"
             ])
         #expect(problems("""
             topologies:
               - name: t
                 colour: red
             """) == [
-                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers)"
+                "t.yaml:3:5: error: unknown key 'colour' in a topology: remove it or use a known key (allowed keys: name, version, description, root, fallbacks, nodes, links, publishers, max-message-size, admins, slow-subscribers, sp-prefixes, sp-separator, sp-tcp-port)"
             ])
         #expect(problems("""
             topologies:

@@ -188,6 +188,15 @@ struct RandomValues {
             )))
         case .repairData:
             return .message(.repairData(list(scale) { $0.dataMessage() }))
+        case .repairEnd:
+            return .message(.repairEnd(RepairEnd(
+                topology: topologyName(),
+                origin: nodeID(),
+                originIncarnation: u64(),
+                first: u64(),
+                last: u64(),
+                kept: u64()
+            )))
         case .flush:
             return .message(.flush(list(scale) { $0.sealedVersion() }))
         case .summary:

@@ -143,6 +143,10 @@ int arbor_publish(arbor_client *c, const char *topology, const void *topic, size
  * as an ARBOR_EVENT_ERROR event and is counted for arbor_flush. */
 int arbor_publish_nowait(arbor_client *c, const char *topology, const void *topic, size_t topic_len,
                          const void *payload, size_t payload_len);
+/* Unacknowledged SUBSCRIBE (request id 0), written at once like arbor_publish_nowait: for
+ * a program that subscribes to many topologies or prefixes in one go; a refusal (a
+ * limit reached, a bad name) arrives as an ARBOR_EVENT_ERROR event and from arbor_flush. */
+int arbor_subscribe_nowait(arbor_client *c, const char *topology, const void *prefix, size_t prefix_len);
 
 /* Sends a PING and returns after the PONG: every earlier request was
  * handled. ARBOR_E_REFUSED if the node refused unacknowledged requests since the last

@@ -507,6 +507,13 @@ int arbor_publish_nowait(arbor_client *c, const char *topology, const void *topi
     return s ? s : send_out(c);
 }
 
+int arbor_subscribe_nowait(arbor_client *c, const char *topology, const void *prefix, size_t prefix_len) {
+    if (c->broken) return c->broken;
+    struct field f = { prefix, prefix_len, 2 };
+    int s = queue(c, SUBSCRIBE, 0, topology, &f, 1);
+    return s ? s : send_out(c);
+}
+
 int arbor_flush(arbor_client *c) {
     int s = request(c, PING, NULL, NULL, 0);
     if (s) return s;

@@ -9,33 +9,32 @@ fields that run past their frame, frames cut by a close, unsolicited errors, eve
 between a request and its answer, and seeded random frames ("fuzz-N").
 """
 import os
+import importlib.util
+import os
 import random
 import socket
 import struct
 import sys
 
-NODE = bytes(range(16))
+# The frame encoders of the stand-in node (tools/fake-client-node.py): the node side of the
+# client protocol is written once in Python.
+_spec = importlib.util.spec_from_file_location(
+    "fake_client_node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "fake-client-node.py"))
+_node = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_node)
+frame, error, NODE = _node.frame, _node.error, _node.NODE_ID
 
 
-def frame(kind, body):
-    return struct.pack(">IB", len(body) + 1, kind) + body
+def welcome():
+    return _node.welcome(1, b"liar")
 
 
-def welcome(rid=1, name=b"liar"):
-    return frame(0x81, struct.pack(">IH", rid, 1) + NODE + struct.pack(">IB", 1048576, len(name)) + name)
+def message(topology=b"t", seq=1):
+    return _node.message(topology, b"k", b"v", seq)
 
 
-def message(topology=b"t", topic=b"k", payload=b"v", seq=1):
-    return frame(0x84, NODE + struct.pack(">QQB", 1, seq, len(topology)) + topology
-                 + struct.pack(">H", len(topic)) + topic + struct.pack(">I", len(payload)) + payload)
-
-
-def gap(topology=b"t"):
-    return frame(0x85, NODE + struct.pack(">QQQB", 1, 2, 3, len(topology)) + topology)
-
-
-def error(rid, code, text):
-    return frame(0x83, struct.pack(">IHH", rid, code, len(text)) + text)
+def gap():
+    return _node.gap(b"t", 2, 3)
 
 
 def read_frame(conn):

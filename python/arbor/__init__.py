@@ -77,7 +77,7 @@ _lib.arbor_refusal_name.argtypes = [ctypes.c_uint]
 _lib.arbor_refusal_name.restype = ctypes.c_char_p
 for _name in ("arbor_attach", "arbor_detach"):
     getattr(_lib, _name).argtypes = [_client_p, ctypes.c_char_p]
-for _name in ("arbor_subscribe", "arbor_unsubscribe"):
+for _name in ("arbor_subscribe", "arbor_subscribe_nowait", "arbor_unsubscribe"):
     getattr(_lib, _name).argtypes = [_client_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
 for _name in ("arbor_publish", "arbor_publish_nowait"):
     getattr(_lib, _name).argtypes = [_client_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
@@ -120,7 +120,7 @@ class Gap(NamedTuple):
 
 
 class Refusal(NamedTuple):
-    """The node refused an unacknowledged request (publish_nowait)."""
+    """The node refused an unacknowledged request (publish_nowait, subscribe_nowait)."""
     code: int
     name: str
     text: str
@@ -197,6 +197,11 @@ class Client:
     def subscribe(self, topology: str, prefix=b"") -> None:
         p = _bytes(prefix)
         self._check(_lib.arbor_subscribe(self._live(), topology.encode(), p, len(p)))
+
+    def subscribe_nowait(self, topology: str, prefix=b"") -> None:
+        """Unacknowledged: sent at once; refusals come as Refusal events and from flush()."""
+        p = _bytes(prefix)
+        self._check(_lib.arbor_subscribe_nowait(self._live(), topology.encode(), p, len(p)))
 
     def unsubscribe(self, topology: str, prefix=b"") -> None:
         p = _bytes(prefix)

@@ -69,6 +69,13 @@ extension ControlView {
                 lastMs: failovers.last.map(Self.milliseconds),
                 maximumMs: failovers.maximum.map(Self.milliseconds)
             ),
+            repair: RepairDocument(
+                requests: counters.repairRequests,
+                resent: counters.repairResent,
+                repaired: counters.repaired,
+                gaps: counters.gapsReported,
+                lost: counters.messagesLost
+            ),
             peersUp: router.peers.count,
             subscriptions: router.topologies.values.reduce(0) { total, state in
                 total + state.members.values.reduce(0) { $0 + $1.distinctCount }

@@ -11,6 +11,7 @@ extension ControlView {
             id: router.id.description,
             name: router.name,
             realm: configuration.realm,
+            realmSecret: configuration.realmKey != nil,
             incarnation: configuration.router.incarnation,
             startedAt: Timestamp.iso8601(unixNanoseconds: runtime.clock.wallOrigin),
             uptimeSeconds: Self.seconds(runtime.clock.now - Instant.zero),
