@@ -56,6 +56,10 @@ public struct DuplicateFilter: Sendable {
     public let maximumStreams: Int
     private var streams: [StreamKey: Window] = [:]
     private var clock: UInt64 = 0
+    /// The stream of the latest admit and where it is stored: a run of one stream's
+    /// messages hashes its key once. Cleared whenever a stream is added or forgotten (an
+    /// index is valid only until then).
+    private var latest: (key: StreamKey, index: Dictionary<StreamKey, Window>.Index)?
 
     public init(window: Int = 4096, maximumStreams: Int = 65536) {
         self.window = max(64, (window + 63) / 64 * 64)
@@ -65,10 +69,15 @@ public struct DuplicateFilter: Sendable {
     /// Records `sequence` of `stream`; returns `true` when it is new (not seen, not too old).
     public mutating func admit(_ stream: StreamKey, sequence: UInt64) -> Bool {
         clock += 1
+        if let latest, latest.key == stream {
+            return streams.values[latest.index].admit(sequence, window: window, now: clock)
+        }
         if let index = streams.index(forKey: stream) {
+            latest = (stream, index)
             // Changed where it is stored: a copy of the window would copy its bits.
             return streams.values[index].admit(sequence, window: window, now: clock)
         }
+        latest = nil
         var fresh = Window(bits: [UInt64](repeating: 0, count: window / 64))
         let admitted = fresh.admit(sequence, window: window, now: clock)
         streams[stream] = fresh

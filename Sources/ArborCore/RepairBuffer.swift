@@ -9,28 +9,60 @@ import DequeModule
 /// messages, each stream heard within ``streamMemory`` keeps its highest sequence, also
 /// when its messages no longer fit: after a reroute the router asks for what came after
 /// it. A stream silent for ``streamMemory`` is forgotten at the next sweep.
+///
+/// Storage: the topic and payload bytes of every held message are copied, in admission
+/// order, into one byte ring (grown by doubling up to ``maximumBytes``, never shrunk), and
+/// an entry per message (its stream, sequence, arrival and where its bytes lie) goes into
+/// one queue in the same order. Keeping a message costs a copy of its bytes and an entry;
+/// evicting one advances the ring's start and drops the entry: no heap object per message,
+/// and the payloads a client's read brought are freed at once rather than held for seconds.
 struct RepairBuffer: Sendable {
     /// Bytes counted per message beside its payload and topic (the message's fields and
-    /// the buffer's bookkeeping).
+    /// the buffer's bookkeeping; what an entry takes is less, so the ring and the entries
+    /// stay within ``maximumBytes`` plus the entries' queue).
     static let entryOverhead = 96
 
-    struct Stream: Sendable {
-        /// Messages in the order they were admitted (not necessarily by sequence: a
-        /// repaired message comes after newer ones).
-        var messages: Deque<(message: DataMessage, arrival: Instant)> = []
-        var highest: UInt64 = 0
+    /// One held message: its bytes are the ring's `start..<start + topicCount + payloadCount`
+    /// (positions counted from the ring's creation, taken modulo its size).
+    private struct Entry: Sendable {
+        var sequence: UInt64
+        var arrival: Instant
+        var start: Int
+        var payloadCount: UInt32
+        var topicCount: UInt32
+        /// The index of the message's stream in ``RepairBuffer/streams``.
+        var stream: UInt32
+        var hops: UInt8
+
+        var byteCount: Int { Int(topicCount) + Int(payloadCount) }
+        var size: Int { byteCount + RepairBuffer.entryOverhead }
+    }
+
+    private struct Stream: Sendable {
+        var key: DuplicateFilter.StreamKey
+        var highest: UInt64
         var lastArrival: Instant
         /// The neighbour that delivered the latest message (nil: published here).
         var source: NodeID?
+        /// Entries of this stream in the queue.
+        var heldCount = 0
     }
 
     let maximumBytes: Int
     let maximumAge: Duration
     let streamMemory: Duration
-    private var streams: [DuplicateFilter.StreamKey: Stream] = [:]
-    /// Every buffered message in admission order, with its arrival and size: the front is
-    /// the oldest of all streams.
-    private var order: Deque<(key: DuplicateFilter.StreamKey, arrival: Instant, size: Int)> = []
+    /// Streams by index; a forgotten stream's slot is reused (``freeSlots``).
+    private var streams: [Stream] = []
+    private var slots: [DuplicateFilter.StreamKey: Int] = [:]
+    private var freeSlots: [Int] = []
+    /// The stream of the latest insert: a run of one stream's messages looks it up once.
+    private var lastSlot: Int?
+    /// Every held message in admission order: the front is the oldest of all streams.
+    private var entries: Deque<Entry> = []
+    private var ring: [UInt8] = []
+    /// Where the oldest held message's bytes start and the next message's will.
+    private var ringStart = 0
+    private var ringEnd = 0
     private(set) var bytes = 0
     private var nextSweep: Instant = .zero
 
@@ -41,31 +73,39 @@ struct RepairBuffer: Sendable {
     }
 
     /// The number of messages held.
-    var count: Int { order.count }
+    var count: Int { entries.count }
 
-    /// Records an admitted message of stream `key` from `source` (nil: published here).
-    /// Only this node's own messages are kept (only the origin's node answers requests;
-    /// keeping every relayed message cost the relay path a third of its speed); of the
-    /// others, the stream's record.
+    /// Bytes allocated for held messages: the ring and the entries' queue.
+    var allocatedBytes: Int { ring.count + entries.count * MemoryLayout<Entry>.stride }
+
+    /// Records an admitted message of stream `key` (the message's own) from `source` (nil:
+    /// published here). Only this node's own messages are kept (only the origin's node
+    /// answers requests; keeping every relayed message cost the relay path a third of its
+    /// speed); of the others, the stream's record.
     mutating func insert(_ message: DataMessage, key: DuplicateFilter.StreamKey, from source: NodeID?, now: Instant) {
+        let slot = self.slot(of: key, message.sequence, from: source, now: now)
         var fits = false
         if source == nil {
-            let size = message.payloadCount + message.topic.bytes.count + Self.entryOverhead
-            fits = size <= maximumBytes
+            let payloadCount = message.payloadCount
+            let topicCount = message.topic.bytes.count
+            let size = payloadCount + topicCount + Self.entryOverhead
+            fits = size <= maximumBytes && payloadCount <= UInt32.max && topicCount <= UInt32.max
             if fits {
-                order.append((key, now, size))
+                // Room first: what the bound evicts after an insert is what it evicts before.
+                while bytes + size > maximumBytes {
+                    removeOldest()
+                }
+                let entry = Entry(
+                    sequence: message.sequence, arrival: now, start: ringEnd, payloadCount: UInt32(payloadCount),
+                    topicCount: UInt32(topicCount), stream: UInt32(slot), hops: message.hops
+                )
+                reserve(entry.byteCount)
+                write(message.topic.bytes)
+                write(message.payload)
+                entries.append(entry)
                 bytes += size
+                streams[slot].heldCount += 1
             }
-        }
-        if let index = streams.index(forKey: key) {
-            streams.values[index].highest = max(streams.values[index].highest, message.sequence)
-            streams.values[index].lastArrival = now
-            streams.values[index].source = source
-            if fits { streams.values[index].messages.append((message.detached, now)) }
-        } else {
-            var stream = Stream(highest: message.sequence, lastArrival: now, source: source)
-            if fits { stream.messages.append((message.detached, now)) }
-            streams[key] = stream
         }
         if fits || now >= nextSweep {
             evict(now)
@@ -74,22 +114,27 @@ struct RepairBuffer: Sendable {
 
     /// The held messages of stream `key` in `first...last`, ascending by sequence.
     func messages(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64) -> [DataMessage] {
-        guard first <= last, let stream = streams[key] else { return [] }
-        return stream.messages.lazy.map(\.message).filter { $0.sequence >= first && $0.sequence <= last }.sorted { $0.sequence < $1.sequence }
+        guard first <= last, let slot = slots[key] else { return [] }
+        return entries.lazy.filter { $0.stream == slot && $0.sequence >= first && $0.sequence <= last }
+            .map { message($0) }.sorted { $0.sequence < $1.sequence }
     }
 
     /// The oldest held message of stream `key` (for this node's own stream, all later ones
     /// are held too: they are admitted in order and evicted in order).
     func oldest(_ key: DuplicateFilter.StreamKey) -> UInt64? {
-        streams[key]?.messages.first?.message.sequence
+        guard let slot = slots[key], streams[slot].heldCount > 0 else { return nil }
+        return entries.first { $0.stream == slot }?.sequence
     }
 
     /// The held messages of `topology` that arrived at `since` or later, by stream, each
     /// stream's ascending by sequence.
     func messages(of topology: TopologyName, since: Instant) -> [DataMessage] {
         var found: [DataMessage] = []
-        for key in streams.keys.filter({ $0.topology == topology }).sorted(by: { ($0.origin, $0.incarnation) < ($1.origin, $1.incarnation) }) {
-            found += streams[key]!.messages.filter { $0.arrival >= since }.map(\.message).sorted { $0.sequence < $1.sequence }
+        let keys = slots.keys.filter { $0.topology == topology }.sorted { ($0.origin, $0.incarnation) < ($1.origin, $1.incarnation) }
+        for key in keys {
+            let slot = slots[key]!
+            guard streams[slot].heldCount > 0 else { continue }
+            found += entries.lazy.filter { $0.stream == slot && $0.arrival >= since }.map { message($0) }.sorted { $0.sequence < $1.sequence }
         }
         return found
     }
@@ -97,22 +142,120 @@ struct RepairBuffer: Sendable {
     /// The streams of `topology` heard within ``streamMemory``, with their highest
     /// sequence and the neighbour that delivered it, in a fixed order.
     func recentStreams(of topology: TopologyName, now: Instant) -> [(key: DuplicateFilter.StreamKey, highest: UInt64, source: NodeID?)] {
-        return streams.filter { $0.key.topology == topology && now - $0.value.lastArrival <= streamMemory }
-            .map { ($0.key, $0.value.highest, $0.value.source) }
+        return slots.values.lazy.map { streams[$0] }
+            .filter { $0.key.topology == topology && now - $0.lastArrival <= streamMemory }
+            .map { ($0.key, $0.highest, $0.source) }
             .sorted { ($0.key.origin, $0.key.incarnation) < ($1.key.origin, $1.key.incarnation) }
     }
 
     /// Drops messages beyond the bounds and, once per ``maximumAge``, the streams silent
     /// for ``streamMemory``.
     mutating func evict(_ now: Instant) {
-        while let oldest = order.first, bytes > maximumBytes || now - oldest.arrival > maximumAge {
-            order.removeFirst()
-            bytes -= oldest.size
-            _ = streams[oldest.key]?.messages.popFirst()
+        while let oldest = entries.first, bytes > maximumBytes || now - oldest.arrival > maximumAge {
+            removeOldest()
         }
         if now >= nextSweep {
             nextSweep = now + maximumAge
-            streams = streams.filter { !$0.value.messages.isEmpty || now - $0.value.lastArrival <= streamMemory }
+            for (key, slot) in slots where streams[slot].heldCount == 0 && now - streams[slot].lastArrival > streamMemory {
+                slots[key] = nil
+                freeSlots.append(slot)
+                if lastSlot == slot { lastSlot = nil }
+            }
         }
+    }
+
+    /// Notes a message of stream `key` and returns the stream's index.
+    private mutating func slot(of key: DuplicateFilter.StreamKey, _ sequence: UInt64, from source: NodeID?, now: Instant) -> Int {
+        if let slot = lastSlot, streams[slot].key == key {
+            note(slot, sequence, from: source, now: now)
+            return slot
+        }
+        let slot: Int
+        if let known = slots[key] {
+            slot = known
+            note(slot, sequence, from: source, now: now)
+        } else {
+            let stream = Stream(key: key, highest: sequence, lastArrival: now, source: source)
+            if let free = freeSlots.popLast() {
+                slot = free
+                streams[slot] = stream
+            } else {
+                slot = streams.count
+                streams.append(stream)
+            }
+            slots[key] = slot
+        }
+        lastSlot = slot
+        return slot
+    }
+
+    private mutating func note(_ slot: Int, _ sequence: UInt64, from source: NodeID?, now: Instant) {
+        streams[slot].highest = max(streams[slot].highest, sequence)
+        streams[slot].lastArrival = now
+        streams[slot].source = source
+    }
+
+    private mutating func removeOldest() {
+        let oldest = entries.removeFirst()
+        bytes -= oldest.size
+        streams[Int(oldest.stream)].heldCount -= 1
+        ringStart += oldest.byteCount
+        if entries.isEmpty {
+            ringStart = 0
+            ringEnd = 0
+        }
+    }
+
+    /// Grows the ring so that `count` more bytes fit beside the held ones.
+    private mutating func reserve(_ count: Int) {
+        let needed = ringEnd - ringStart + count
+        guard needed > ring.count else { return }
+        var size = max(ring.count, 1 << 16)
+        while size < needed {
+            size *= 2
+        }
+        var grown = [UInt8](repeating: 0, count: min(size, max(maximumBytes, needed)))
+        let held = read(from: ringStart, count: ringEnd - ringStart)
+        ring = []
+        swap(&ring, &grown)
+        let end = ringEnd
+        ringEnd = ringStart
+        write(held)
+        precondition(ringEnd == end)
+    }
+
+    private mutating func write(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        let at = ringEnd % ring.count
+        let first = min(bytes.count, ring.count - at)
+        ring.withUnsafeMutableBytes { ring in
+            bytes.withUnsafeBytes { bytes in
+                ring.baseAddress!.advanced(by: at).copyMemory(from: bytes.baseAddress!, byteCount: first)
+                if first < bytes.count {
+                    ring.baseAddress!.copyMemory(from: bytes.baseAddress!.advanced(by: first), byteCount: bytes.count - first)
+                }
+            }
+        }
+        ringEnd += bytes.count
+    }
+
+    private func read(from start: Int, count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        let at = start % ring.count
+        let first = min(count, ring.count - at)
+        return Array(ring[at..<(at + first)]) + ring[0..<(count - first)]
+    }
+
+    private func message(_ entry: Entry) -> DataMessage {
+        let key = streams[Int(entry.stream)].key
+        return DataMessage(
+            topology: key.topology,
+            origin: key.origin,
+            originIncarnation: key.incarnation,
+            sequence: entry.sequence,
+            hops: entry.hops,
+            topic: Topic(read(from: entry.start, count: Int(entry.topicCount))),
+            payload: read(from: entry.start + Int(entry.topicCount), count: Int(entry.payloadCount))
+        )
     }
 }

@@ -61,23 +61,17 @@ extension Router {
 
     /// Publishes a local client's message: numbers it in this node's stream, delivers it to
     /// matching local members, and sends it to every engaged neighbour that wants it.
-    mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant) {
-        let definition = graph.definitions[name] ?? ownRecord.definitions.first { $0.name == name }
-        if let definition, !definition.permitsPublisher(configuration.name, id: id) {
-            statistics.drop(.notPermitted)
-            actions.append(.reject(client, .notPermittedPublisher(name)))
-            return
-        }
-        let limit = definition?.maxMessageSize ?? configuration.maximumMessageSize
-        guard payload.count <= limit else {
+    /// `run` carries what consecutive publications of the client's topology share (see
+    /// ``DataRun``): the checks of the first one hold for the rest, but the size.
+    mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant, run: inout DataRun?) {
+        if run?.carries(name, from: nil) != true {
+            run = nil
+            guard let limit = admitPublication(client, name, size: payload.count, now: now) else { return }
+            run = DataRun(topology: name, source: nil, state: topologies[name]!, limit: limit, restricted: nil)
+        } else if payload.count > run!.limit {
             statistics.drop(.oversize)
-            actions.append(.reject(client, .messageTooLarge(size: payload.count, limit: limit)))
+            actions.append(.reject(client, .messageTooLarge(size: payload.count, limit: run!.limit)))
             return
-        }
-        guard admitMember(client, name, now: now) else { return }
-        if topologies[name]!.members[client] == nil {
-            topologies[name]!.members[client] = PrefixTrie()
-            refresh(name, now: now)
         }
         let sequence: UInt64
         if let index = nextSequence.index(forKey: name) {
@@ -99,16 +93,38 @@ extension Router {
         _ = duplicates.admit(key, sequence: sequence)
         noteAdmitted(message, key: key, from: nil, now: now)
         statistics.published += 1
-        let reached = distribute(message, from: nil, now: now)
-        if let state = topologies[name], let parent = state.route?.parent, state.engaged.contains(parent),
-            state.remote[parent] == nil, state.held.count < configuration.publishHoldLimit
-        {
+        let reached = distribute(message, in: &run!, now: now)
+        if run!.awaitsParent, topologies[name]!.held.count < configuration.publishHoldLimit {
             // Joined, but the parent has not said what it wants yet: hold for it.
             topologies[name]!.held.append((message, now + configuration.publishHold))
             noteHoldDeadline(now + configuration.publishHold, for: name, lingering: false)
         } else if !reached {
             statistics.drop(.noInterest)
         }
+    }
+
+    /// The checks of a local client's publication to `name` of `size` bytes: the
+    /// definition permits the node to publish, the size is within the limit, and the
+    /// client is (made) a member. Returns the size limit when they pass.
+    private mutating func admitPublication(_ client: ClientID, _ name: TopologyName, size: Int, now: Instant) -> Int? {
+        let definition = graph.definitions[name] ?? ownRecord.definitions.first { $0.name == name }
+        if let definition, !definition.permitsPublisher(configuration.name, id: id) {
+            statistics.drop(.notPermitted)
+            actions.append(.reject(client, .notPermittedPublisher(name)))
+            return nil
+        }
+        let limit = definition?.maxMessageSize ?? configuration.maximumMessageSize
+        guard size <= limit else {
+            statistics.drop(.oversize)
+            actions.append(.reject(client, .messageTooLarge(size: size, limit: limit)))
+            return nil
+        }
+        guard admitMember(client, name, now: now) else { return nil }
+        if topologies[name]!.members[client] == nil {
+            topologies[name]!.members[client] = PrefixTrie()
+            refresh(name, now: now)
+        }
+        return limit
     }
 
     /// Sends the held publications the parent's first interest asks for.
@@ -179,23 +195,46 @@ extension Router {
     /// passed on. Returns whether it was admitted.
     @discardableResult
     mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) -> Bool {
+        var run: DataRun?
+        return receivedData(message, from: peer, now: now, run: &run)
+    }
+
+    /// ``receivedData(_:from:now:)`` for one of consecutive messages from `peer`: `run`
+    /// carries what those of one topology share (see ``DataRun``).
+    @discardableResult
+    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant, run: inout DataRun?) -> Bool {
         statistics.dataReceived += 1
         guard message.hops < configuration.hopLimit else {
             statistics.drop(.hopLimit)
             return false
         }
-        guard topologies[message.topology] != nil else {
-            statistics.drop(.noRoute)
-            return false
-        }
-        if let definition = graph.definitions[message.topology], definition.publishers != nil {
-            // The origin's name counts only when the origin holds it: a node that claims a
-            // publisher's name and loses the claim does not publish under it.
-            let originName = graph.index(of: message.origin).flatMap { index in
-                let name = graph.names[Int(index)]
-                return graph.index(named: name) == index ? name : nil
+        if run?.carries(message.topology, from: peer) != true {
+            run = nil
+            guard let state = topologies[message.topology] else {
+                statistics.drop(.noRoute)
+                return false
             }
-            guard definition.permitsPublisher(originName, id: message.origin) else {
+            let definition = graph.definitions[message.topology]
+            run = DataRun(
+                topology: message.topology, source: peer, state: state, limit: 0,
+                restricted: definition?.publishers != nil ? definition : nil
+            )
+        }
+        if let definition = run!.restricted {
+            let permitted: Bool
+            if let checked = run!.checkedOrigin, checked.origin == message.origin {
+                permitted = checked.permitted
+            } else {
+                // The origin's name counts only when the origin holds it: a node that claims a
+                // publisher's name and loses the claim does not publish under it.
+                let originName = graph.index(of: message.origin).flatMap { index in
+                    let name = graph.names[Int(index)]
+                    return graph.index(named: name) == index ? name : nil
+                }
+                permitted = definition.permitsPublisher(originName, id: message.origin)
+                run!.checkedOrigin = (message.origin, permitted)
+            }
+            guard permitted else {
                 statistics.drop(.notPermitted)
                 return false
             }
@@ -208,22 +247,29 @@ extension Router {
         var forwarded = message
         forwarded.hops += 1
         noteAdmitted(forwarded, key: key, from: peer, now: now)
-        distribute(forwarded, from: peer, now: now)
+        distribute(forwarded, in: &run!, now: now)
         return true
     }
 
     /// Delivers to matching local members and sends to matching engaged neighbours other
-    /// than `source`. Returns whether anyone got it.
+    /// than the run's source. Returns whether anyone got it.
     @discardableResult
-    private mutating func distribute(_ message: DataMessage, from source: NodeID?, now: Instant) -> Bool {
-        guard let state = topologies[message.topology] else { return false }
+    private mutating func distribute(_ message: DataMessage, in run: inout DataRun, now: Instant) -> Bool {
+        run.target(message.topic)
         var reached = false
-        if state.localInterest.matches(message.topic) {
+        if run.local {
             // A stream being repaired keeps its new messages back, to deliver them in order.
-            reached = (!repair.holds.isEmpty && holdForRepair(message)) || deliverToMembers(message)
+            if !repair.holds.isEmpty && holdForRepair(message) {
+                reached = true
+            } else {
+                for client in run.clients {
+                    actions.append(.deliver(message, to: client))
+                    statistics.delivered += 1
+                }
+                reached = !run.clients.isEmpty
+            }
         }
-        for neighbor in state.engaged where neighbor != source {
-            guard let wanted = state.remote[neighbor], wanted.matches(message.topic) else { continue }
+        for neighbor in run.neighbors {
             send(.data(message), to: neighbor, now: now)
             statistics.dataForwarded += 1
             reached = true

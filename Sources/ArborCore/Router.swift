@@ -124,8 +124,18 @@ public struct Router {
             received(message, from: peer, now: now)
         case .messages(let messages, let peer):
             heard(from: peer, now: now)
+            // Consecutive data messages of one topology share their lookups (``DataRun``);
+            // any other message ends the run, and may end the link.
+            var run: DataRun?
+            var linked = peers[peer] != nil
             for message in messages {
-                received(message, from: peer, now: now, heard: true)
+                if case .data(let data) = message {
+                    if linked { receivedData(data, from: peer, now: now, run: &run) }
+                } else {
+                    run = nil
+                    received(message, from: peer, now: now, heard: true)
+                    linked = peers[peer] != nil
+                }
             }
         case .attach(let client, let topology):
             attach(client, topology, now: now)
@@ -134,10 +144,12 @@ public struct Router {
         case .unsubscribe(let client, let topology, let prefix):
             unsubscribe(client, topology, prefix, now: now)
         case .publish(let client, let topology, let topic, let payload):
-            publish(client, topology, topic, payload, now: now)
+            var run: DataRun?
+            publish(client, topology, topic, payload, now: now, run: &run)
         case .publications(let client, let publications):
+            var run: DataRun?
             for publication in publications {
-                publish(client, publication.topology, publication.topic, publication.payload, now: now)
+                publish(client, publication.topology, publication.topic, publication.payload, now: now, run: &run)
             }
         case .detach(let client, let topology):
             detach(client, topology, now: now)

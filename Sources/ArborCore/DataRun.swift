@@ -1,0 +1,71 @@
+/// What consecutive messages of one topology from one source (a neighbour, or this node's
+/// clients) share in one router step, looked up once for the run instead of once per
+/// message: the topology's state, its definition's publisher rule, the local members in
+/// delivery order, and, per topic, who the message goes to.
+///
+/// Sound only while nothing but data is handled: messages do not change a topology's
+/// members, interest, engaged neighbours or route, nor the graph. The router starts a run
+/// at the first message of a topology and source, and drops it at anything else (another
+/// topology or source, any other peer message, the end of the step).
+struct DataRun {
+    let topology: TopologyName
+    let source: NodeID?
+    let state: TopologyState
+    /// Largest payload a local client may publish (for runs of this node's clients).
+    let limit: Int
+    /// The definition, when it names the topology's publishers (checked per origin).
+    let restricted: TopologyDefinition?
+    /// Local members ascending by id: the order of deliveries.
+    let members: [(client: ClientID, subscriptions: PrefixTrie)]
+    /// Whether the parent is engaged but has not said what it wants yet (local
+    /// publications are held for it).
+    let awaitsParent: Bool
+    /// The latest origin checked against ``restricted`` and the answer.
+    var checkedOrigin: (origin: NodeID, permitted: Bool)?
+    /// The topic the targets below are for.
+    private(set) var topic: Topic?
+    /// Whether the local subscriptions match ``topic``.
+    private(set) var local = false
+    /// Local members whose subscriptions match ``topic``, in delivery order.
+    private(set) var clients: [ClientID] = []
+    /// Engaged neighbours other than ``source`` that want ``topic``, ascending by id.
+    private(set) var neighbors: [NodeID] = []
+
+    init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
+        self.topology = topology
+        self.source = source
+        self.state = state
+        self.limit = limit
+        self.restricted = restricted
+        members = state.members.sorted { $0.key < $1.key }.map { (client: $0.key, subscriptions: $0.value) }
+        if let parent = state.route?.parent, state.engaged.contains(parent), state.remote[parent] == nil {
+            awaitsParent = true
+        } else {
+            awaitsParent = false
+        }
+    }
+
+    /// Whether the run is for messages of `topology` from `source`.
+    func carries(_ topology: TopologyName, from source: NodeID?) -> Bool {
+        self.source == source && self.topology == topology
+    }
+
+    /// Sets the targets for `topic` (kept while the topic repeats).
+    mutating func target(_ topic: Topic) {
+        if let current = self.topic, current == topic { return }
+        self.topic = topic
+        local = state.localInterest.matches(topic)
+        clients.removeAll(keepingCapacity: true)
+        if local {
+            for member in members where member.subscriptions.matches(topic) {
+                clients.append(member.client)
+            }
+        }
+        neighbors.removeAll(keepingCapacity: true)
+        for neighbor in state.engaged where neighbor != source {
+            if let wanted = state.remote[neighbor], wanted.matches(topic) {
+                neighbors.append(neighbor)
+            }
+        }
+    }
+}

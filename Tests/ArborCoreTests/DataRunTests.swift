@@ -1,0 +1,126 @@
+import ArborCore
+import Testing
+
+/// Messages handed to the router together (a peer's read, a client's read) are handled as
+/// runs that share their lookups (``Router/Event/messages(_:from:)``,
+/// ``Router/Event/publications(_:_:)``): what comes out must be what one event per message
+/// at the same instant gives, in the same order, whatever the batch mixes.
+@Suite struct DataRunTests {
+    let quotes = TopologyName("quotes")!
+    let other = TopologyName("other")!
+    let me = node(1)
+    let left = node(2)
+    let right = node(3)
+
+    func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
+
+    /// A relay between `left` and `right`: local subscribers 5 ("A") and 6 (everything) of
+    /// `quotes`, a local member 7 of `other`; `right` wants "A" of quotes and all of
+    /// other, `left` all of both.
+    func relay(maximumMessageSize: Int = 1 << 20) -> Router {
+        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
+        configuration.maximumMessageSize = maximumMessageSize
+        var router = Router(configuration)
+        _ = router.handle(.start, at: .zero)
+        for (peer, name) in [(left, "n2"), (right, "n3")] {
+            _ = router.handle(.peerUp(peer, name: name, incarnation: 1, cost: nil), at: .zero)
+            let record = LinkStateRecord(origin: peer, name: name, incarnation: 1, sequence: 1, links: [Link(neighbor: me, cost: 10)])
+            _ = router.handle(.message(.linkState([record]), from: peer), at: .zero)
+        }
+        _ = router.handle(.subscribe(5, quotes, "A"), at: .zero)
+        _ = router.handle(.subscribe(6, quotes, ""), at: .zero)
+        _ = router.handle(.attach(7, other), at: .zero)
+        for (peer, wanted) in [(left, PrefixSet([""])), (right, PrefixSet(["A"]))] {
+            _ = router.handle(.message(.interest(quotes, .full(wanted)), from: peer), at: .zero)
+            _ = router.handle(.message(.interest(other, .full(PrefixSet([""]))), from: peer), at: .zero)
+        }
+        _ = router.handle(.timer, at: at(1))
+        _ = router.handle(.timer, at: at(500))
+        return router
+    }
+
+    func data(_ topology: TopologyName, _ sequence: UInt64, _ topic: Topic, origin: UInt64 = 2) -> PeerMessage {
+        .data(DataMessage(topology: topology, origin: node(origin), originIncarnation: 1, sequence: sequence, hops: 1, topic: topic, payload: [UInt8(sequence)]))
+    }
+
+    /// What `actions` do with data, one line each, in order.
+    func dataActions(_ actions: [Router.Action]) -> [String] {
+        actions.compactMap { action in
+            switch action {
+            case .deliver(let message, let client):
+                return "deliver \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(client)"
+            case .send(.data(let message), let peer):
+                return "send \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(peer)"
+            case .reject(let client, let rejection):
+                return "reject \(client): \(rejection)"
+            default:
+                return nil
+            }
+        }
+    }
+
+    @Test func aPeersBatchIsHandledAsOneEventPerMessage() {
+        let batch: [PeerMessage] = [
+            data(quotes, 1, "AAPL"), data(quotes, 2, "AAPL"),
+            data(quotes, 2, "AAPL"),  // a duplicate within the run
+            data(quotes, 3, "B"),  // another topic: 6 only, not `right`
+            data(other, 1, "X"),  // another topology in the same read
+            data(quotes, 4, "AAPL"),
+            .interest(quotes, .full(PrefixSet(["B"]))),  // `left` changes its interest mid-read
+            data(quotes, 5, "AAPL", origin: 9),  // another origin
+            data(quotes, 1, "AAPL"),  // an old duplicate after the run was broken
+            .heartbeat(Heartbeat(timestamp: 1, echo: 0, echoDelay: 0)),
+            data(other, 2, "Y"),
+        ]
+        var batched = relay()
+        var single = relay()
+        #expect(batched.topologies[quotes]?.engaged == [left, right])
+        #expect(batched.topologies[other]?.engaged == [left, right])
+        let together = batched.handle(.messages(batch, from: left), at: at(600))
+        var oneByOne: [Router.Action] = []
+        for message in batch {
+            oneByOne += single.handle(.message(message, from: left), at: at(600))
+        }
+        #expect(dataActions(together) == dataActions(oneByOne))
+        #expect(batched.statistics == single.statistics)
+        let lines = dataActions(together)
+        #expect(lines.filter { $0.hasSuffix("to 5") }.count == 4)  // quotes 1, 2, 4, 5 on "AAPL"
+        #expect(lines.filter { $0.hasSuffix("to 6") }.count == 5)  // and 3 on "B"
+        #expect(lines.filter { $0.hasPrefix("send quotes") && $0.hasSuffix("to \(right)") }.count == 4)
+        #expect(lines.filter { $0.hasPrefix("send other") && $0.hasSuffix("to \(right)") }.count == 2)
+        #expect(!lines.contains { $0.hasSuffix("to \(left)") })
+        #expect(lines.allSatisfy { $0.contains("hops 2") })
+        #expect(batched.statistics.dropped[.duplicate] == 2)
+    }
+
+    @Test func aClientsPublicationsAreHandledAsOneEventEach() {
+        func origin() -> Router {
+            var router = relay(maximumMessageSize: 64)
+            _ = router.handle(.subscribe(8, other, "X"), at: at(600))
+            return router
+        }
+        let publications = [
+            Router.Publication(topology: quotes, topic: "AAPL", payload: [1]),
+            Router.Publication(topology: quotes, topic: "B", payload: [2]),
+            Router.Publication(topology: other, topic: "X", payload: [3]),
+            Router.Publication(topology: quotes, topic: "AAPL", payload: [UInt8](repeating: 4, count: 65)),  // over the limit
+            Router.Publication(topology: quotes, topic: "AAPL", payload: [5]),
+            Router.Publication(topology: other, topic: "Z", payload: [6]),  // nobody wants it
+        ]
+        var batched = origin()
+        var single = origin()
+        let together = batched.handle(.publications(9, publications), at: at(700))
+        var oneByOne: [Router.Action] = []
+        for publication in publications {
+            oneByOne += single.handle(.publish(9, publication.topology, publication.topic, payload: publication.payload), at: at(700))
+        }
+        #expect(dataActions(together) == dataActions(oneByOne))
+        #expect(batched.statistics == single.statistics)
+        let lines = dataActions(together)
+        #expect(lines.contains { $0.hasPrefix("reject 9") })
+        #expect(lines.filter { $0.hasPrefix("deliver quotes") && $0.hasSuffix("to 6") }.count == 3)
+        #expect(lines.filter { $0.hasPrefix("send quotes") && $0.hasSuffix("to \(left)") }.count == 3)
+        #expect(lines.filter { $0.hasPrefix("send other") }.count == 4)  // X and Z to both neighbours
+        #expect(batched.statistics.published == 5)
+    }
+}
