@@ -75,9 +75,6 @@ struct RepairBuffer: Sendable {
     /// The number of messages held.
     var count: Int { entries.count }
 
-    /// Bytes allocated for held messages: the ring and the entries' queue.
-    var allocatedBytes: Int { ring.count + entries.count * MemoryLayout<Entry>.stride }
-
     /// Records an admitted message of stream `key` (the message's own) from `source` (nil:
     /// published here). Only this node's own messages are kept (only the origin's node
     /// answers requests; keeping every relayed message cost the relay path a third of its
