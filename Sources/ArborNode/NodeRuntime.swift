@@ -393,6 +393,15 @@ final class NodeRuntime: @unchecked Sendable {
 
     /// `messages` without the records and flushes that are not authentic.
     private func authentic(_ messages: [PeerMessage], from peer: NodeID) -> [PeerMessage] {
+        // A read of data only (the busy case) goes to the router as it came, not copied
+        // message by message.
+        let sealed = messages.contains { message in
+            switch message {
+            case .linkState, .flush: true
+            default: false
+            }
+        }
+        guard sealed else { return messages }
         var kept: [PeerMessage] = []
         kept.reserveCapacity(messages.count)
         var dropped: [RecordVersion] = []
