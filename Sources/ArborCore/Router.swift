@@ -80,6 +80,8 @@ public struct Router {
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
     var reportedNameConflicts: [String: [NodeID]] = [:]
     var started = false
+    /// Times failovers from the observations of each event.
+    var failoverClock = FailoverClock()
     var actions: [Action] = []
 
     /// A router with `configuration`; pass one `cache` to many routers to share pure
@@ -161,6 +163,9 @@ public struct Router {
         if started {
             requestWakeUp()
         }
+        if let duration = failoverClock.eventHandled(at: now, recomputations: statistics.recomputations) {
+            statistics.failedOver(in: duration)
+        }
         return actions
     }
 
@@ -173,6 +178,7 @@ public struct Router {
     }
 
     mutating func observe(_ observation: Observation) {
+        failoverClock.observed(observation)
         actions.append(.observe(observation))
     }
 

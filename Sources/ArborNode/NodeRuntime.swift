@@ -33,7 +33,6 @@ final class NodeRuntime: @unchecked Sendable {
     /// Checks the seal of every record and flush before the router sees it.
     private var verifier = RecordVerifier()
     private(set) var publishers = PublisherRegistry()
-    private(set) var failovers = FailoverTracker()
     private var eventFollowers = EventFollowers()
     private var followersNotificationScheduled = false
     /// Exports the counters to Prometheus when `--metrics` is given.
@@ -157,7 +156,11 @@ final class NodeRuntime: @unchecked Sendable {
     func handle(_ event: Router.Event) {
         eventLoop.preconditionInEventLoop()
         let now = clock.now
+        let failovers = router.statistics.failovers
         let actions = router.handle(event, at: now)
+        if router.statistics.failovers > failovers, let duration = router.statistics.lastFailover {
+            metrics?.recordFailover(duration)
+        }
         perform(actions)
         let took = clock.now - now
         if took > configuration.router.heartbeatInterval {
@@ -165,19 +168,6 @@ final class NodeRuntime: @unchecked Sendable {
         }
         declareLinks()
         learnMembers()
-        var peerFailed = false
-        var routeChanged = false
-        for case .observe(let observation) in actions {
-            switch observation {
-            case .peerDown: peerFailed = true
-            case .routeChanged: routeChanged = true
-            default: break
-            }
-        }
-        let recomputations = router.statistics.recomputations
-        if let duration = failovers.eventHandled(at: now, peerFailed: peerFailed, routeChanged: routeChanged, recomputations: recomputations) {
-            metrics?.recordFailover(duration)
-        }
     }
 
     private func perform(_ actions: [Router.Action]) {
