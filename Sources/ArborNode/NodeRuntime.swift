@@ -75,7 +75,6 @@ final class NodeRuntime: @unchecked Sendable {
     /// Outboxes that got frames this tick (each with `awaitsFlush` set).
     private var needsFlush: [any FlushableOutbox] = []
     private var flushScheduled = false
-    private var pendingRequest: (client: ClientID, rejection: Router.Rejection?)?
     private(set) var shuttingDown = false
     /// Repeated log lines, limited (``logLimited(_:_:_:)``).
     private var logLimiter = LogLimiter()
@@ -154,10 +153,22 @@ final class NodeRuntime: @unchecked Sendable {
 
     /// Hands `event` to the router and carries out what it returns.
     func handle(_ event: Router.Event) {
+        _ = step(event, requestOf: nil)
+    }
+
+    /// Hands `event` to the router and carries out what it returns; for a request of a
+    /// local client (`client` not `nil`), returns the router's refusal of it, if any.
+    private func step(_ event: Router.Event, requestOf client: ClientID?) -> Router.Rejection? {
         eventLoop.preconditionInEventLoop()
         let now = clock.now
         let failovers = router.statistics.failovers
-        let actions = router.handle(event, at: now)
+        var refusal: Router.Rejection?
+        let actions: [Router.Action]
+        if let client {
+            (refusal, actions) = router.handle(request: event, of: client, at: now)
+        } else {
+            actions = router.handle(event, at: now)
+        }
         if router.statistics.failovers > failovers, let duration = router.statistics.lastFailover {
             metrics?.recordFailover(duration)
         }
@@ -168,6 +179,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
         declareLinks()
         learnMembers()
+        return refusal
     }
 
     private func perform(_ actions: [Router.Action]) {
@@ -230,9 +242,7 @@ final class NodeRuntime: @unchecked Sendable {
                 )
                 respond(.gap(notice), on: link.outbox)
             case .reject(let client, let rejection):
-                if pendingRequest?.client == client {
-                    pendingRequest?.rejection = rejection
-                } else if let link = clients[client] {
+                if let link = clients[client] {
                     respond(.error(id: 0, code: rejection.code, text: rejection.description), on: link.outbox)
                 }
             case .disconnect(let peer, let reason):
@@ -591,11 +601,7 @@ final class NodeRuntime: @unchecked Sendable {
             respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
             return false
         }
-        pendingRequest = (client, nil)
-        handle(event)
-        let rejection = pendingRequest?.rejection
-        pendingRequest = nil
-        if let rejection {
+        if let rejection = step(event, requestOf: client) {
             respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.outbox)
             return false
         }
