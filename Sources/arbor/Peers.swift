@@ -2,7 +2,7 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor peers`: the node's peer links and the static addresses it dials.
-struct Peers: ParsableCommand {
+struct Peers: DocumentCommand {
     static let configuration = CommandConfiguration(
         abstract: "List peer links: address, how found, state, RTT, cost, last heard, traffic.",
         discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/peers)."
@@ -10,10 +10,7 @@ struct Peers: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
-        guard let peers = try node.document(ControlPath.peers, as: [PeerDocument].self) else { return }
-        print(render(peers), terminator: "")
-    }
+    var target: String { ControlPath.peers }
 
     func render(_ peers: [PeerDocument]) -> String {
         guard !peers.isEmpty else { return "no peers\n" }

@@ -2,7 +2,7 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor stats`: the node's counters.
-struct Stats: ParsableCommand {
+struct Stats: DocumentCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show counters: messages, drops by cause, reroutes, traffic per topology and per peer.",
         discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/stats)."
@@ -10,10 +10,7 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
-        guard let stats = try node.document(ControlPath.stats, as: StatsDocument.self) else { return }
-        print(render(stats), terminator: "")
-    }
+    var target: String { ControlPath.stats }
 
     func render(_ stats: StatsDocument) -> String {
         var out = "messages   published \(stats.published), received \(stats.dataReceived), forwarded \(stats.dataForwarded), delivered \(stats.delivered)\n"

@@ -2,7 +2,7 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor status`: who the node is and how it is set up.
-struct Status: ParsableCommand {
+struct Status: DocumentCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the node's identity, addresses, discovery and counts.",
         discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/status)."
@@ -10,10 +10,7 @@ struct Status: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
-        guard let status = try node.document(ControlPath.status, as: StatusDocument.self) else { return }
-        print(render(status), terminator: "")
-    }
+    var target: String { ControlPath.status }
 
     func render(_ status: StatusDocument) -> String {
         var fields: [(String, String)] = [

@@ -2,7 +2,7 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor topologies`: the topologies the node holds or knows a definition of.
-struct Topologies: ParsableCommand {
+struct Topologies: DocumentCommand {
     static let configuration = CommandConfiguration(
         abstract: "List topologies: source, root and why, parent, local members.",
         discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/topologies)."
@@ -10,10 +10,7 @@ struct Topologies: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    func run() throws {
-        guard let topologies = try node.document(ControlPath.topologies, as: [TopologyDocument].self) else { return }
-        print(render(topologies), terminator: "")
-    }
+    var target: String { ControlPath.topologies }
 
     func render(_ topologies: [TopologyDocument]) -> String {
         guard !topologies.isEmpty else { return "no topologies\n" }
