@@ -87,9 +87,7 @@ extension Router {
             if verdict == .installed {
                 installed.append(record)
                 noteChanged(record.origin)
-                if !unreachableSince.isEmpty {
-                    unreachableSince[record.origin] = nil
-                }
+                reachability.forget(record.origin)
             }
             if verdict != .older, senderHasPending {
                 peers[peer]!.pendingOrigins.remove(record.origin)
@@ -184,9 +182,7 @@ extension Router {
         statistics.recomputations += 1
         recomputation.recomputed(now)
         guard !topologies.isEmpty else {
-            if reachabilityCheckAt == nil {
-                reachabilityCheckAt = now + configuration.reachabilityInterval
-            }
+            reachability.checkLater(now)
             return
         }
         updateGraph(now)
@@ -223,11 +219,7 @@ extension Router {
         guard graph.digest != database.digest else { return }
         graph = cache.graph(of: database, patching: graph, changed: changedSinceGraph)
         changedSinceGraph = []
-        if let last = reachabilityTrackedAt, now - last < configuration.reachabilityInterval {
-            if reachabilityCheckAt == nil {
-                reachabilityCheckAt = last + configuration.reachabilityInterval
-            }
-        } else {
+        if reachability.graphChanged(now) {
             trackReachability(now)
         }
         reportConflicts()

@@ -34,11 +34,7 @@ public struct Router {
     /// No entry of `flushed` is to be forgotten earlier.
     var earliestFlushForget: Instant?
     /// Nodes outside this node's component, and since when.
-    var unreachableSince: [NodeID: Instant] = [:]
-    /// No entry of `unreachableSince` is earlier (one may be later: an entry removed when its
-    /// node came back leaves this in place, and waking early is harmless). Kept so that a
-    /// wake-up request does not cost a pass over thousands of unreachable nodes.
-    var earliestUnreachable: Instant?
+    var reachability: ReachabilityTracker
     /// When this node's record is flooded after it changed.
     var origination: OriginationHold
     /// Origins whose records were installed or dropped since `graph` was built, so that
@@ -52,11 +48,6 @@ public struct Router {
     var interestDueAt: Instant?
     /// When routes are recomputed and topologies refreshed after it.
     var recomputation: RecomputationSchedule
-    var reachabilityCheckAt: Instant?
-    /// When, and on which graph, `unreachableSince` was last brought up to date: at most
-    /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
-    var reachabilityTrackedAt: Instant?
-    var reachabilityTrackedDigest: DatabaseDigest?
     /// Earliest deadline of held publications or lingering memberships; the deadlines
     /// of each kind, in order; topologies whose deadline passed and that wait for the
     /// next slice.
@@ -89,6 +80,7 @@ public struct Router {
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
         recomputation = RecomputationSchedule(configuration)
         origination = OriginationHold(configuration)
+        reachability = ReachabilityTracker(configuration)
         repair = RepairState(buffer: RepairBuffer(
             maximumBytes: configuration.repairBufferBytes,
             maximumAge: configuration.repairBufferAge,
@@ -202,10 +194,9 @@ public struct Router {
         case .recomputation: recompute(now)
         case .nothing: break
         }
-        if let due = reachabilityCheckAt, due <= now {
-            reachabilityCheckAt = nil
+        if reachability.checkDue(now) {
             updateGraph(now)
-            if reachabilityTrackedDigest != graph.digest {
+            if reachability.trackedDigest != graph.digest {
                 trackReachability(now)
             }
         }
@@ -232,7 +223,7 @@ public struct Router {
     private mutating func requestWakeUp() {
         var next = nextHeartbeat
         if let due = recomputation.nextDeadline { next = min(next, due) }
-        if let due = reachabilityCheckAt { next = min(next, due) }
+        if let due = reachability.nextDeadline { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
         if let due = floodDueAt { next = min(next, due) }
         if let due = interestDueAt { next = min(next, due) }
@@ -241,9 +232,6 @@ public struct Router {
         let deadAfter = configuration.deadAfter
         for peer in peers.values {
             next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)
-        }
-        if let since = earliestUnreachable {
-            next = min(next, since + configuration.recordGracePeriod)
         }
         // Only an earlier deadline needs a new request: waking early is harmless (the timer
         // re-evaluates and asks again), and not re-arming the timer on every frame keeps a
