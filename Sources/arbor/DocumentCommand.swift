@@ -6,13 +6,20 @@ protocol DocumentCommand: ParsableCommand {
     associatedtype Document: Decodable
     var node: NodeOptions { get }
     /// The request target, `ControlPath`'s.
-    var target: String { get }
+    static var target: String { get }
     func render(_ document: Document) -> String
 }
 
 extension DocumentCommand {
     func run() throws {
-        guard let document = try node.document(target, as: Document.self) else { return }
+        guard let document = try node.document(Self.target, as: Document.self) else { return }
         print(render(document), terminator: "")
+    }
+}
+
+extension DocumentCommand {
+    /// The command's configuration: `abstract`, and a discussion naming where it asks.
+    static func describing(_ abstract: String) -> CommandConfiguration {
+        CommandConfiguration(abstract: abstract, discussion: "Asks the running arbord through RUN_DIR/control.sock (GET \(target)).")
     }
 }

@@ -3,14 +3,10 @@ import ArgumentParser
 
 /// `arbor peers`: the node's peer links and the static addresses it dials.
 struct Peers: DocumentCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List peer links: address, how found, state, RTT, cost, last heard, traffic.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/peers)."
-    )
+    static let configuration = describing("List peer links: address, how found, state, RTT, cost, last heard, traffic.")
+    static let target = ControlPath.peers
 
     @OptionGroup var node: NodeOptions
-
-    var target: String { ControlPath.peers }
 
     func render(_ peers: [PeerDocument]) -> String {
         guard !peers.isEmpty else { return "no peers\n" }

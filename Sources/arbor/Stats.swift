@@ -3,14 +3,10 @@ import ArgumentParser
 
 /// `arbor stats`: the node's counters.
 struct Stats: DocumentCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show counters: messages, drops by cause, reroutes, traffic per topology and per peer.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/stats)."
-    )
+    static let configuration = describing("Show counters: messages, drops by cause, reroutes, traffic per topology and per peer.")
+    static let target = ControlPath.stats
 
     @OptionGroup var node: NodeOptions
-
-    var target: String { ControlPath.stats }
 
     func render(_ stats: StatsDocument) -> String {
         var out = "messages   published \(stats.published), received \(stats.dataReceived), forwarded \(stats.dataForwarded), delivered \(stats.delivered)\n"

@@ -3,14 +3,10 @@ import ArgumentParser
 
 /// `arbor status`: who the node is and how it is set up.
 struct Status: DocumentCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the node's identity, addresses, discovery and counts.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/status)."
-    )
+    static let configuration = describing("Show the node's identity, addresses, discovery and counts.")
+    static let target = ControlPath.status
 
     @OptionGroup var node: NodeOptions
-
-    var target: String { ControlPath.status }
 
     func render(_ status: StatusDocument) -> String {
         var fields: [(String, String)] = [

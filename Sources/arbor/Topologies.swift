@@ -3,14 +3,10 @@ import ArgumentParser
 
 /// `arbor topologies`: the topologies the node holds or knows a definition of.
 struct Topologies: DocumentCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List topologies: source, root and why, parent, local members.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/topologies)."
-    )
+    static let configuration = describing("List topologies: source, root and why, parent, local members.")
+    static let target = ControlPath.topologies
 
     @OptionGroup var node: NodeOptions
-
-    var target: String { ControlPath.topologies }
 
     func render(_ topologies: [TopologyDocument]) -> String {
         guard !topologies.isEmpty else { return "no topologies\n" }
