@@ -35,6 +35,8 @@ public struct Router {
     var earliestFlushForget: Instant?
     /// Nodes outside this node's component, and since when.
     var reachability: ReachabilityTracker
+    /// When a silent peer is dead.
+    let liveness: Liveness
     /// When this node's record is flooded after it changed.
     var origination: OriginationHold
     /// Origins whose records were installed or dropped since `graph` was built, so that
@@ -81,6 +83,7 @@ public struct Router {
         recomputation = RecomputationSchedule(configuration)
         origination = OriginationHold(configuration)
         reachability = ReachabilityTracker(configuration)
+        liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
             maximumBytes: configuration.repairBufferBytes,
             maximumAge: configuration.repairBufferAge,
@@ -229,9 +232,8 @@ public struct Router {
         if let due = interestDueAt { next = min(next, due) }
         if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }
-        let deadAfter = configuration.deadAfter
         for peer in peers.values {
-            next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)
+            next = min(next, liveness.deadline(of: peer))
         }
         // Only an earlier deadline needs a new request: waking early is harmless (the timer
         // re-evaluates and asks again), and not re-arming the timer on every frame keeps a
