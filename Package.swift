@@ -1,6 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Products of swift-nio, by module name.
+func nio(_ modules: String...) -> [Target.Dependency] {
+    modules.map { .product(name: $0, package: "swift-nio") }
+}
+
+/// Products of swift-collections, by module name.
+func collections(_ module: String) -> Target.Dependency {
+    .product(name: module, package: "swift-collections")
+}
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "Arbor",
     platforms: [.macOS(.v14)],
@@ -30,10 +43,7 @@ let package = Package(
     targets: [
         .target(
             name: "ArborCore",
-            dependencies: [
-                .product(name: "HashTreeCollections", package: "swift-collections"),
-                .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            dependencies: [collections("HashTreeCollections"), collections("DequeModule")]
         ),
         .target(
             name: "ArborTopology",
@@ -41,67 +51,49 @@ let package = Package(
         ),
         .target(
             name: "ArborWire",
-            dependencies: ["ArborCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ArborCore"] + nio("NIOCore")
         ),
         // Node keys, handshake proofs, record seals (Ed25519 through swift-crypto), realm
         // secrets and the realm link's records (X25519, HKDF, ChaCha20-Poly1305): the only
         // target with crypto; ArborCore carries seals without checking them.
         .target(
             name: "ArborTrust",
-            dependencies: [
-                "ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            dependencies: ["ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto")] + nio("NIOCore")
         ),
         // The control API's contract (JSON documents, paths) and a small client for it.
         .target(name: "ArborControl"),
         .target(
             name: "ArborNode",
             dependencies: [
-                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl", "ArborTrust",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl", "ArborTrust", logging,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ] + nio("NIOCore", "NIOPosix", "NIOHTTP1", "NIOConcurrencyHelpers")
         ),
         .target(
             name: "ArborClient",
-            dependencies: [
-                "ArborWire",
-                "ArborCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: ["ArborWire", "ArborCore"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers")
         ),
         .target(
             name: "ArborSim",
-            dependencies: ["ArborCore", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["ArborCore", collections("HeapModule")]
         ),
         .executableTarget(
             name: "arbor",
-            dependencies: [
-                "ArborTopology", "ArborCore", "ArborWire", "ArborClient", "ArborControl",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["ArborTopology", "ArborCore", "ArborWire", "ArborClient", "ArborControl", argumentParser] + nio("NIOPosix")
         ),
         .executableTarget(
             name: "arbord",
             dependencies: [
                 "ArborNode", "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborTrust",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                argumentParser,
+                logging,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "arbor-sim",
-            dependencies: ["ArborSim", "ArborCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ArborSim", "ArborCore", argumentParser]
         ),
         // libavahi-client, through pkg-config; see Sources/CAvahiClient/shim.h.
         .systemLibrary(
@@ -111,33 +103,18 @@ let package = Package(
         ),
         .target(
             name: "ArborDiscovery",
-            dependencies: [
-                "ArborCore",
-                "CAvahiClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["ArborCore", "CAvahiClient", logging] + nio("NIOCore", "NIOConcurrencyHelpers")
         ),
         // Test support: runs one AvahiDiscovery and prints one JSON line per event.
         .executableTarget(
             name: "arbor-discovery-probe",
-            dependencies: [
-                "ArborDiscovery",
-                "ArborCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["ArborDiscovery", "ArborCore", logging] + nio("NIOCore", "NIOPosix")
         ),
         // A load generator and latency probe for tools/bench-reroute; a client of the local
         // socket through ArborWire, nothing more.
         .executableTarget(
             name: "arbor-bench",
-            dependencies: [
-                "ArborWire", "ArborCore", "ArborTrust", "ArborControl", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["ArborWire", "ArborCore", "ArborTrust", "ArborControl", argumentParser] + nio("NIOCore")
         ),
         // What the test targets share: the built programs, the repository, one posix_spawn
         // wrapper, temporary directories, a seeded generator. Not a product.
@@ -145,68 +122,38 @@ let package = Package(
         .testTarget(name: "ArborCoreTests", dependencies: ["ArborCore", "ArborTestSupport"]),
         .testTarget(
             name: "ArborTrustTests",
-            dependencies: ["ArborTrust", "ArborWire", "ArborCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ArborTrust", "ArborWire", "ArborCore"] + nio("NIOCore")
         ),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(name: "ArborTopologyTests", dependencies: ["ArborTopology", "ArborCore", "ArborSim", "ArborTestSupport", "arbor"]),
         .testTarget(
             name: "ArborDiscoveryTests",
             dependencies: [
-                "ArborDiscovery",
-                "ArborCore",
-                "ArborTestSupport",
+                "ArborDiscovery", "ArborCore", "ArborTestSupport",
                 // Listed so that `swift test` always builds the probe the mDNS tests launch.
                 "arbor-discovery-probe",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            ] + nio("NIOCore", "NIOEmbedded", "NIOPosix", "NIOConcurrencyHelpers")
         ),
         .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
         // Runs real arbord processes and the arbor CLI, so it depends on both executables.
         .testTarget(
             name: "ArborControlTests",
-            dependencies: [
-                "ArborControl", "ArborCore", "ArborWire", "ArborTestSupport", "arbord", "arbor",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            dependencies: ["ArborControl", "ArborCore", "ArborWire", "ArborTestSupport", "arbord", "arbor"] + nio("NIOCore")
         ),
         // Depends on the `arbor` executable so it is built before the tests that run it.
         .testTarget(
             name: "ArborClientTests",
-            dependencies: [
-                "ArborClient",
-                "ArborWire",
-                "ArborCore",
-                "ArborControl",
-                "ArborTestSupport",
-                "arbor",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: ["ArborClient", "ArborWire", "ArborCore", "ArborControl", "ArborTestSupport", "arbor"] + nio("NIOCore", "NIOEmbedded", "NIOPosix", "NIOConcurrencyHelpers")
         ),
         .testTarget(
             name: "ArborWireTests",
-            dependencies: [
-                "ArborWire",
-                "ArborCore",
-                "ArborTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOTestUtils", package: "swift-nio"),
-            ]
+            dependencies: ["ArborWire", "ArborCore", "ArborTestSupport"] + nio("NIOCore", "NIOEmbedded", "NIOTestUtils")
         ),
         // Real arbord processes on loopback, driven through sockets and signals. Depends on
         // the `arbord` executable so it is built before the tests that start it.
         .testTarget(
             name: "ArborIntegrationTests",
-            dependencies: [
-                "ArborWire", "ArborCore", "ArborTrust", "ArborControl", "ArborTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"), "arbord",
-            ]
+            dependencies: ["ArborWire", "ArborCore", "ArborTrust", "ArborControl", "ArborTestSupport", "arbord"] + nio("NIOCore")
         ),
     ]
 )

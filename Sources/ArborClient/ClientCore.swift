@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// What the node answered a request with, when it did not refuse it.
-enum Answer: Sendable {
+enum Answer: Sendable, Equatable {
     case ok
     case pong
     case welcome(version: UInt16, node: NodeID, nodeName: String, maximumMessageSize: UInt32)
@@ -67,11 +67,6 @@ struct ClientState: Sendable {
         case ended(ArborClientError)
     }
 
-    struct Awaiting: Sendable {
-        var kind: RequestKind
-        var continuation: CheckedContinuation<Result<Answer, ArborClientError>, Never>
-    }
-
     enum EventsWait: Sendable {
         case ready
         case busy
@@ -88,22 +83,21 @@ struct ClientState: Sendable {
     var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     var publisherWaits = 0
 
-    var nextID: UInt32 = 1
-    var awaiting: [UInt32: Awaiting] = [:]
-    /// Unacknowledged requests refused since the last PONG.
-    var unacknowledgedFailures = 0
-    var firstUnacknowledgedFailure: NodeRefusal?
+    /// The protocol: requests awaiting answers, what answers mean.
+    var machine: ClientStateMachine
+    /// The callers of the requests `machine` awaits answers to.
+    var callers: [UInt32: CheckedContinuation<Result<Answer, ArborClientError>, Never>] = [:]
 
     // Inbound events waiting for the consumer.
     var events: [ArborEvent] = []
     var eventPayloadBytes = 0
-    var errorEvents = 0
     var eventsWaiter: CheckedContinuation<EventsWait, Never>?
     var readPaused = false
     var readPauses = 0
 
-    /// Why the connection is about to end, learnt before the channel closed.
-    var closeReason: ArborClientError?
+    init(errorEventLimit: Int) {
+        machine = ClientStateMachine(errorEventLimit: errorEventLimit)
+    }
 
     var whyRequestsAreRefused: ArborClientError? {
         switch lifecycle {
@@ -123,16 +117,14 @@ final class ClientCore: Sendable {
     let configuration: ArborClient.Configuration
     let socketPath: String
     private let encoder: ClientFrameEncoder
-    private let state = NIOLockedValueBox(ClientState())
+    private let state: NIOLockedValueBox<ClientState>
     private let statisticsBox = NIOLockedValueBox(ClientStatistics())
-
-    /// Errors the node reports with id 0 that end the connection rather than refuse a request.
-    private static let fatalCodes: Set<ClientErrorCode> = [.slowConsumer, .shuttingDown, .unsupportedVersion]
 
     init(eventLoop: any EventLoop, configuration: ArborClient.Configuration, socketPath: String) {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.socketPath = socketPath
+        self.state = NIOLockedValueBox(ClientState(errorEventLimit: configuration.errorEventLimit))
         self.encoder = ClientFrameEncoder(maximumFrameLength: configuration.maximumFrameLength)
     }
 
@@ -201,12 +193,7 @@ final class ClientCore: Sendable {
         _ build: (UInt32) -> ClientRequest
     ) async throws(ArborClientError) -> Answer {
         try await waitUntilNotFull()
-        let id = state.withLockedValue { state -> UInt32 in
-            var id = state.nextID
-            while id == 0 || state.awaiting[id] != nil { id &+= 1 }
-            state.nextID = id &+ 1
-            return id
-        }
+        let id = state.withLockedValue { $0.machine.nextRequestID() }
         let request = build(id)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Answer, ArborClientError>, Never>) in
@@ -214,7 +201,8 @@ final class ClientCore: Sendable {
                     if let error = state.whyRequestsAreRefused { return .failed(error) }
                     if Task.isCancelled { return .failed(.cancelled) }
                     if let error = encode(request, into: &state) { return .failed(error) }
-                    state.awaiting[id] = .init(kind: kind, continuation: continuation)
+                    state.machine.sent(kind, id: id)
+                    state.callers[id] = continuation
                     return Self.needsDrain(&state) ? .scheduleDrain : .done
                 }
                 switch outcome {
@@ -225,8 +213,11 @@ final class ClientCore: Sendable {
                 }
             }
         } onCancel: {
-            let awaiting = state.withLockedValue { $0.awaiting.removeValue(forKey: id) }
-            awaiting?.continuation.resume(returning: .failure(.cancelled))
+            let caller = state.withLockedValue { state in
+                state.machine.forget(id)
+                return state.callers.removeValue(forKey: id)
+            }
+            caller?.resume(returning: .failure(.cancelled))
         }
         return try result.get()
     }
@@ -353,56 +344,18 @@ final class ClientCore: Sendable {
                 state.eventPayloadBytes += payloadBytes
             }
             for answer in answers {
-                switch answer {
-                case .ok(let id):
-                    if let awaiting = state.awaiting.removeValue(forKey: id) {
-                        resumptions.append((awaiting.continuation, .success(.ok)))
+                switch state.machine.received(answer) {
+                case .answer(let id, let result):
+                    if let caller = state.callers.removeValue(forKey: id) {
+                        resumptions.append((caller, result))
                     }
-                case .pong(let id):
-                    guard let awaiting = state.awaiting.removeValue(forKey: id) else { continue }
-                    if let first = state.firstUnacknowledgedFailure {
-                        let failure = ArborClientError.unacknowledgedRequestsFailed(count: state.unacknowledgedFailures, first: first)
-                        resumptions.append((awaiting.continuation, .failure(failure)))
-                        state.unacknowledgedFailures = 0
-                        state.firstUnacknowledgedFailure = nil
-                    } else {
-                        resumptions.append((awaiting.continuation, .success(.pong)))
-                    }
-                case .welcome(let id, let version, let node, let nodeName, let maximumMessageSize):
-                    if let awaiting = state.awaiting.removeValue(forKey: id) {
-                        let welcome = Answer.welcome(
-                            version: version,
-                            node: node,
-                            nodeName: nodeName,
-                            maximumMessageSize: maximumMessageSize
-                        )
-                        resumptions.append((awaiting.continuation, .success(welcome)))
-                    }
-                case .error(let id, let code, let text):
-                    if id != 0, let awaiting = state.awaiting.removeValue(forKey: id) {
-                        let refusal = NodeRefusal(request: awaiting.kind.description, code: code, text: text)
-                        resumptions.append((awaiting.continuation, .failure(.refused(refusal))))
-                    } else if Self.fatalCodes.contains(code) {
-                        if state.closeReason == nil {
-                            let detail = text.isEmpty || text == code.description ? "" : ": \(text)"
-                            state.closeReason = .connectionClosed(reason: "\(code) (\(code.rawValue))\(detail)")
-                        }
-                    } else if id != 0 {
-                        continue  // the answer to a request whose caller was cancelled
-                    } else {
-                        let refusal = NodeRefusal(request: RequestKind.unacknowledgedPublish, code: code, text: text)
-                        state.unacknowledgedFailures += 1
-                        if state.firstUnacknowledgedFailure == nil { state.firstUnacknowledgedFailure = refusal }
-                        if state.errorEvents < configuration.errorEventLimit {
-                            state.events.append(.error(.refused(refusal)))
-                            state.errorEvents += 1
-                        }
-                    }
-                case .message, .gap:
+                case .event(let event):
+                    state.events.append(event)
+                case .ignore:
                     break
                 }
             }
-            if !state.readPaused, state.events.count - state.errorEvents >= eventsLimit || state.eventPayloadBytes >= bytesLimit {
+            if !state.readPaused, state.events.count - state.machine.errorEvents >= eventsLimit || state.eventPayloadBytes >= bytesLimit {
                 state.readPaused = true
                 state.readPauses += 1
             }
@@ -424,9 +377,7 @@ final class ClientCore: Sendable {
 
     /// Remembers why the connection is about to end (the first reason wins).
     func noteCloseReason(_ reason: ArborClientError) {
-        state.withLockedValue { state in
-            if state.closeReason == nil { state.closeReason = reason }
-        }
+        state.withLockedValue { $0.machine.noteCloseReason(reason) }
     }
 
     /// The channel closed: fails everything still waiting.
@@ -436,11 +387,12 @@ final class ClientCore: Sendable {
             switch state.lifecycle {
             case .ended: return nil
             case .closing: error = .closed
-            case .open: error = state.closeReason ?? .connectionClosed(reason: nil)
+            case .open: error = state.machine.closeReason ?? .connectionClosed(reason: nil)
             }
             state.lifecycle = .ended(error)
             let before = state
-            state.awaiting = [:]
+            state.machine.ended()
+            state.callers = [:]
             state.spaceWaiters = []
             state.eventsWaiter = nil
             state.pending = ByteBuffer()
@@ -448,8 +400,8 @@ final class ClientCore: Sendable {
             return (error, before)
         }
         guard let (error, before) = ended else { return }
-        for (_, awaiting) in before.awaiting {
-            awaiting.continuation.resume(returning: .failure(error))
+        for (_, caller) in before.callers {
+            caller.resume(returning: .failure(error))
         }
         for waiter in before.spaceWaiters { waiter.resume() }
         before.eventsWaiter?.resume(returning: .ready)
@@ -473,7 +425,7 @@ final class ClientCore: Sendable {
                 if !state.events.isEmpty {
                     swap(&state.events, &batch)
                     state.eventPayloadBytes = 0
-                    state.errorEvents = 0
+                    state.machine.eventsTaken()
                     let paused = state.readPaused
                     state.readPaused = false
                     return .took(resumeReading: paused ? state.channel : nil)

@@ -1,16 +1,13 @@
-/// Capped exponential backoff with ±25% jitter: `initial`, doubling per failure, never
-/// above `maximum` (before jitter). The jitter comes from the caller's seeded generator,
-/// never from a global one, so a run is reproducible.
+/// Capped exponential backoff with ±25% jitter: ``Backoff``'s delay (`initial`, doubling
+/// per failure, never above `maximum`) before jitter. The jitter comes from the caller's
+/// seeded generator, never from a global one, so a run is reproducible.
 struct OverlayBackoff: Sendable {
     private(set) var failures = 0
 
     /// The delay before the next attempt; counts the failure.
     mutating func next(initial: Duration, maximum: Duration, using random: inout OverlayRandom) -> Duration {
         defer { failures += 1 }
-        let base = initial.nanoseconds
-        let shift = min(failures, 62)
-        let (scaled, overflow) = base.multipliedReportingOverflow(by: 1 << shift)
-        let delay = overflow ? maximum.nanoseconds : min(scaled, maximum.nanoseconds)
+        let delay = Backoff.delay(afterFailures: failures, initial: initial, maximum: maximum).nanoseconds
         let spread = delay / 4
         return .nanoseconds(delay - spread + Int64(random.next() % UInt64(2 * spread + 1)))
     }

@@ -14,15 +14,13 @@
 extension Router {
     /// Flushes the records of nodes that stayed unreachable for the grace period.
     mutating func expireRecords(_ now: Instant) {
-        let grace = configuration.recordGracePeriod
-        guard let earliest = earliestUnreachable, now - earliest >= grace else { return }
+        guard reachability.expiryDue(now) else { return }
         // Judge on the current database: reachability is tracked only now and then, and a
         // node without topologies keeps an older graph.
         updateGraph(now)
         var withdrawn: [RecordVersion] = []
         let mine = graph.index(of: id).map { graph.components[Int($0)] }
-        for (node, since) in unreachableSince.sorted(by: { $0.key < $1.key }) where now - since >= grace {
-            unreachableSince[node] = nil
+        for node in reachability.takeExpired(now) {
             // Tracked at most once per reachability interval: it may have come back since.
             if let index = graph.index(of: node), graph.components[Int(index)] == mine {
                 continue
@@ -32,7 +30,6 @@ extension Router {
             withdraw(record.version, now: now)
             withdrawn.append(record.version)
         }
-        earliestUnreachable = unreachableSince.values.min()
         guard !withdrawn.isEmpty else { return }
         for peer in peers.keys.sorted() {
             forward(.flush(withdrawn), origins: withdrawn.map(\.origin), to: peer, now: now)
@@ -76,7 +73,7 @@ extension Router {
         if database.remove(version.origin) {
             noteChanged(version.origin)
         }
-        unreachableSince[version.origin] = nil
+        reachability.forget(version.origin)
         let forgetAt = now + configuration.flushMemory
         flushed[version.origin] = FlushedRecord(version: version, forgetAt: forgetAt)
         earliestFlushForget = min(earliestFlushForget ?? forgetAt, forgetAt)
@@ -90,22 +87,9 @@ extension Router {
         earliestFlushForget = flushed.values.map(\.forgetAt).min()
     }
 
-    /// Brings `unreachableSince` up to date with the current graph: nodes outside this
-    /// node's component are noted with `now` (unless noted earlier), the others forgotten.
+    /// Brings the nodes unreachable since when up to date with the current graph
+    /// (``ReachabilityTracker/track(_:me:now:)``).
     mutating func trackReachability(_ now: Instant) {
-        reachabilityTrackedAt = now
-        reachabilityTrackedDigest = graph.digest
-        guard let me = graph.index(of: id) else { return }
-        let mine = graph.components[Int(me)]
-        for node in unreachableSince.keys {
-            if let index = graph.index(of: node), graph.components[Int(index)] != mine { continue }
-            unreachableSince[node] = nil
-        }
-        for component in graph.componentRoots where component != mine {
-            for member in graph.members(ofComponent: component) where unreachableSince[graph.ids[Int(member)]] == nil {
-                unreachableSince[graph.ids[Int(member)]] = now
-            }
-        }
-        earliestUnreachable = unreachableSince.values.min()
+        reachability.track(graph, me: id, now: now)
     }
 }

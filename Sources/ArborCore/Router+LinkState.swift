@@ -20,7 +20,7 @@ extension Router {
         sealOwnRecord()
         database.apply(ownRecord)
         noteChanged(id)
-        ownRecordUnsent = true
+        origination.recordChanged()
         scheduleRecompute(now)
     }
 
@@ -32,18 +32,10 @@ extension Router {
     }
 
     /// Floods this node's record once for every change one event made (a timer that finds
-    /// three peers dead changes it three times, and sends it once), and at most once per
-    /// origination hold: a change within the hold after the last flood waits for its end
-    /// (the timer at `originationDueAt`), and goes then as the version current at that time.
+    /// three peers dead changes it three times, and sends it once), when the origination
+    /// hold lets it go (``OriginationHold``).
     mutating func floodOwnRecord(_ now: Instant) {
-        guard ownRecordUnsent else { return }
-        if let last = lastOrigination, now < last + configuration.originationHold {
-            originationDueAt = last + configuration.originationHold
-            return
-        }
-        ownRecordUnsent = false
-        originationDueAt = nil
-        lastOrigination = now
+        guard origination.floods(at: now) else { return }
         statistics.recordsOriginated += 1
         for peer in peers.keys.sorted() {
             forward(.linkState([ownRecord]), origins: [id], to: peer, now: now)
@@ -95,9 +87,7 @@ extension Router {
             if verdict == .installed {
                 installed.append(record)
                 noteChanged(record.origin)
-                if !unreachableSince.isEmpty {
-                    unreachableSince[record.origin] = nil
-                }
+                reachability.forget(record.origin)
             }
             if verdict != .older, senderHasPending {
                 peers[peer]!.pendingOrigins.remove(record.origin)
@@ -190,20 +180,13 @@ extension Router {
     /// reachability check, so relays-to-be and idle nodes do not rebuild graphs per change.
     mutating func recompute(_ now: Instant) {
         statistics.recomputations += 1
-        lastRecompute = now
+        recomputation.recomputed(now)
         guard !topologies.isEmpty else {
-            if reachabilityCheckAt == nil {
-                reachabilityCheckAt = now + configuration.reachabilityInterval
-            }
+            reachability.checkLater(now)
             return
         }
         updateGraph(now)
-        pendingRefresh = Self.refreshOrder(topologies.keys)
-        refreshCursor = 0
-        if pendingRefresh.count > configuration.refreshesPerStep {
-            // Sorting this many names is a step's worth of work already.
-            refreshDueAt = now + configuration.refreshSliceDelay
-        } else {
+        if recomputation.startPass(Self.refreshOrder(topologies.keys), now: now) {
             refreshSlice(now)
         }
     }
@@ -223,20 +206,10 @@ extension Router {
         return keyed.map(\.name)
     }
 
-    /// Refreshes the next `refreshesPerStep` topologies of `pendingRefresh`; asks to be
-    /// woken for the next slice while any are left.
+    /// Refreshes the next slice of the pass under way (``RecomputationSchedule``).
     mutating func refreshSlice(_ now: Instant) {
-        let end = min(pendingRefresh.count, refreshCursor + max(1, configuration.refreshesPerStep))
-        while refreshCursor < end {
-            refresh(pendingRefresh[refreshCursor], now: now)
-            refreshCursor += 1
-        }
-        if refreshCursor < pendingRefresh.count {
-            refreshDueAt = now + configuration.refreshSliceDelay
-        } else {
-            pendingRefresh = []
-            refreshCursor = 0
-            refreshDueAt = nil
+        for name in recomputation.nextSlice(now) {
+            refresh(name, now: now)
         }
     }
 
@@ -246,11 +219,7 @@ extension Router {
         guard graph.digest != database.digest else { return }
         graph = cache.graph(of: database, patching: graph, changed: changedSinceGraph)
         changedSinceGraph = []
-        if let last = reachabilityTrackedAt, now - last < configuration.reachabilityInterval {
-            if reachabilityCheckAt == nil {
-                reachabilityCheckAt = last + configuration.reachabilityInterval
-            }
-        } else {
+        if reachability.graphChanged(now) {
             trackReachability(now)
         }
         reportConflicts()

@@ -166,21 +166,17 @@ extension Router {
     /// Declares dead every peer silent for longer than the configured number of intervals
     /// (and still silent ``RouterConfiguration/livenessRecheck`` after it was found so).
     mutating func checkLiveness(_ now: Instant) {
-        let deadAfter = configuration.deadAfter
-        let recheck = configuration.livenessRecheck
         for peer in peers.keys.sorted() {
-            let silence = now - peers[peer]!.lastHeard
-            guard silence >= deadAfter else { continue }
-            if recheck > .zero {
-                guard let since = peers[peer]!.suspectSince else {
-                    peers[peer]!.suspectSince = now
-                    continue
-                }
-                guard now - since >= recheck else { continue }
+            switch liveness.judge(peers[peer]!, at: now) {
+            case .alive:
+                continue
+            case .suspect:
+                peers[peer]!.suspectSince = now
+            case .dead(let silence):
+                let reason = DisconnectReason.heartbeatTimeout(silentFor: silence)
+                actions.append(.disconnect(peer, reason))
+                peerDown(peer, reason: reason.description, now: now)
             }
-            let reason = DisconnectReason.heartbeatTimeout(silentFor: silence)
-            actions.append(.disconnect(peer, reason))
-            peerDown(peer, reason: reason.description, now: now)
         }
     }
 }

@@ -34,18 +34,11 @@ public struct Router {
     /// No entry of `flushed` is to be forgotten earlier.
     var earliestFlushForget: Instant?
     /// Nodes outside this node's component, and since when.
-    var unreachableSince: [NodeID: Instant] = [:]
-    /// No entry of `unreachableSince` is earlier (one may be later: an entry removed when its
-    /// node came back leaves this in place, and waking early is harmless). Kept so that a
-    /// wake-up request does not cost a pass over thousands of unreachable nodes.
-    var earliestUnreachable: Instant?
-    /// This node's record changed and is not flooded yet (it goes at the end of the
-    /// event, or when the origination hold ends: see ``RouterConfiguration/originationHold``).
-    var ownRecordUnsent = false
-    /// When this node last flooded its own record.
-    var lastOrigination: Instant?
-    /// When the origination hold lets the waiting version of this node's record go.
-    var originationDueAt: Instant?
+    var reachability: ReachabilityTracker
+    /// When a silent peer is dead.
+    let liveness: Liveness
+    /// When this node's record is flooded after it changed.
+    var origination: OriginationHold
     /// Origins whose records were installed or dropped since `graph` was built, so that
     /// the next build patches it (see ``Graph/init(_:patching:changed:)``); nil when not
     /// known (the database was replaced) or when so many changed that a build from the
@@ -55,19 +48,8 @@ public struct Router {
     var floodDueAt: Instant?
     /// The earliest time a peer's interest pacing lets updates go while some wait.
     var interestDueAt: Instant?
-    var recomputeAt: Instant?
-    /// Topologies still to refresh after the last recomputation, from `refreshCursor` on,
-    /// and when the next slice is due (see ``RouterConfiguration/refreshesPerStep``).
-    var pendingRefresh: [TopologyName] = []
-    var refreshCursor = 0
-    var refreshDueAt: Instant?
-    var lastRecompute: Instant?
-    var currentRecomputeDelay: Duration = .zero
-    var reachabilityCheckAt: Instant?
-    /// When, and on which graph, `unreachableSince` was last brought up to date: at most
-    /// once per `reachabilityInterval`, since it costs a pass over every unreachable node.
-    var reachabilityTrackedAt: Instant?
-    var reachabilityTrackedDigest: DatabaseDigest?
+    /// When routes are recomputed and topologies refreshed after it.
+    var recomputation: RecomputationSchedule
     /// Earliest deadline of held publications or lingering memberships; the deadlines
     /// of each kind, in order; topologies whose deadline passed and that wait for the
     /// next slice.
@@ -80,6 +62,8 @@ public struct Router {
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
     var reportedNameConflicts: [String: [NodeID]] = [:]
     var started = false
+    /// Times failovers from the observations of each event.
+    var failoverClock = FailoverClock()
     var actions: [Action] = []
 
     /// A router with `configuration`; pass one `cache` to many routers to share pure
@@ -96,6 +80,10 @@ public struct Router {
             definitions: configuration.definitions
         )
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
+        recomputation = RecomputationSchedule(configuration)
+        origination = OriginationHold(configuration)
+        reachability = ReachabilityTracker(configuration)
+        liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
             maximumBytes: configuration.repairBufferBytes,
             maximumAge: configuration.repairBufferAge,
@@ -173,7 +161,25 @@ public struct Router {
         if started {
             requestWakeUp()
         }
+        if let duration = failoverClock.eventHandled(at: now, recomputations: statistics.recomputations) {
+            statistics.failedOver(in: duration)
+        }
         return actions
+    }
+
+    /// Handles `event`, a request of local client `client` (attach, subscribe, unsubscribe,
+    /// publish, detach), and returns the verdict on it apart from the rest of what to do:
+    /// `nil` when the request was accepted, else why it was refused (then no `.reject` for
+    /// `client` is among the actions).
+    public mutating func handle(request event: Event, of client: ClientID, at now: Instant) -> (refusal: Rejection?, actions: [Action]) {
+        _ = handle(event, at: now)
+        var refusal: Rejection?
+        actions.removeAll { action in
+            guard case .reject(let rejected, let rejection) = action, rejected == client else { return false }
+            refusal = rejection
+            return true
+        }
+        return (refusal, actions)
     }
 
     // MARK: - Plumbing shared by the extensions
@@ -185,36 +191,27 @@ public struct Router {
     }
 
     mutating func observe(_ observation: Observation) {
+        failoverClock.observed(observation)
         actions.append(.observe(observation))
     }
 
     /// Schedules a recomputation after the current throttling delay, unless one is due.
     mutating func scheduleRecompute(_ now: Instant) {
-        guard recomputeAt == nil else { return }
-        var delay = configuration.recomputeDelay
-        if let last = lastRecompute, now - last < configuration.recomputeHold {
-            delay = min(max(currentRecomputeDelay * 2, delay), configuration.recomputeMaximumDelay)
-        }
-        currentRecomputeDelay = delay
-        recomputeAt = now + delay
+        recomputation.request(now)
     }
 
     private mutating func timerFired(_ now: Instant) {
         requestedWake = nil
         flushPendingFloods(now)
         flushPendingInterest(now)
-        if let due = refreshDueAt, due <= now {
-            refreshSlice(now)
-        } else if let due = recomputeAt, due <= now, refreshDueAt == nil {
-            // A recomputation waits for the pass of refreshes under way to end, so that
-            // every topology is refreshed at most one pass after a change.
-            recomputeAt = nil
-            recompute(now)
+        switch recomputation.due(at: now) {
+        case .refreshSlice: refreshSlice(now)
+        case .recomputation: recompute(now)
+        case .nothing: break
         }
-        if let due = reachabilityCheckAt, due <= now {
-            reachabilityCheckAt = nil
+        if reachability.checkDue(now) {
             updateGraph(now)
-            if reachabilityTrackedDigest != graph.digest {
+            if reachability.trackedDigest != graph.digest {
                 trackReachability(now)
             }
         }
@@ -240,23 +237,15 @@ public struct Router {
     /// Asks for a wake-up at the earliest deadline, when it is earlier than the last request.
     private mutating func requestWakeUp() {
         var next = nextHeartbeat
-        if let due = refreshDueAt {
-            next = min(next, due)
-        } else if let due = recomputeAt {
-            next = min(next, due)
-        }
-        if let due = reachabilityCheckAt { next = min(next, due) }
+        if let due = recomputation.nextDeadline { next = min(next, due) }
+        if let due = reachability.nextDeadline { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
         if let due = floodDueAt { next = min(next, due) }
         if let due = interestDueAt { next = min(next, due) }
-        if let due = originationDueAt { next = min(next, due) }
+        if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }
-        let deadAfter = configuration.deadAfter
         for peer in peers.values {
-            next = min(next, peer.suspectSince.map { $0 + configuration.livenessRecheck } ?? peer.lastHeard + deadAfter)
-        }
-        if let since = earliestUnreachable {
-            next = min(next, since + configuration.recordGracePeriod)
+            next = min(next, liveness.deadline(of: peer))
         }
         // Only an earlier deadline needs a new request: waking early is harmless (the timer
         // re-evaluates and asks again), and not re-arming the timer on every frame keeps a

@@ -39,8 +39,20 @@ public struct RouterStatistics: Sendable, Equatable {
     /// Sequences in those spans.
     public var messagesLost: UInt64 = 0
     public var dropped: [DropCause: UInt64] = [:]
+    /// Peer failures this node detected that were followed by new trees (see
+    /// ``FailoverClock``), the time from detection to the new trees of the most recent
+    /// one, and the longest.
+    public var failovers: UInt64 = 0
+    public var lastFailover: Duration?
+    public var longestFailover: Duration?
 
     mutating func drop(_ cause: DropCause) {
         dropped[cause, default: 0] += 1
+    }
+
+    mutating func failedOver(in duration: Duration) {
+        failovers += 1
+        lastFailover = duration
+        longestFailover = max(longestFailover ?? duration, duration)
     }
 }

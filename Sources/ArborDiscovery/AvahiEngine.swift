@@ -100,7 +100,10 @@ final class AvahiEngine: @unchecked Sendable {
             realm: advertisement.realm,
             protocolVersions: advertisement.protocolVersions
         )
-        self.backoff = Backoff(initial: configuration.retryInitial, maximum: configuration.retryMaximum)
+        self.backoff = Backoff(
+            initial: .nanoseconds(configuration.retryInitial.nanoseconds),
+            maximum: .nanoseconds(configuration.retryMaximum.nanoseconds)
+        )
     }
 
     private var userdata: UnsafeMutableRawPointer {
@@ -257,7 +260,7 @@ final class AvahiEngine: @unchecked Sendable {
         // client and everything made on it: forget those pointers, do not free them.
         forgetClientObjects()
         client = nil
-        let delay = backoff.next()
+        let delay = TimeAmount.nanoseconds(backoff.next().nanoseconds)
         let reason = describe(error)
         becameUnavailable(because: reason)
         setState(.unavailable(reason: reason, retryIn: delay))

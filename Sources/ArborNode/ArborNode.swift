@@ -109,11 +109,7 @@ public final class ArborNode: Sendable {
                 .childChannelOption(.writeBufferWaterMark, value: clientOutput)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let number = runtime.admitClientConnection(channel) else {
-                            try channel.pipeline.syncOperations.addHandler(ClientRefusal(limit: runtime.clientConnectionLimit))
-                            return
-                        }
-                        channel.closeFuture.whenComplete { _ in runtime.clientConnectionClosed(number) }
+                        guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
                         let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
                             NodeSideClientHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)

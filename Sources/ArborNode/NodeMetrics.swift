@@ -39,7 +39,7 @@ final class NodeMetrics: @unchecked Sendable {
         failover = CoreMetrics.Timer(label: Self.failoverLabel, factory: factory)
     }
 
-    /// A failover took `duration` (see ``FailoverTracker``).
+    /// A failover took `duration` (see the router's `FailoverClock`).
     func recordFailover(_ duration: Duration) {
         failover.recordNanoseconds(duration.nanoseconds)
     }

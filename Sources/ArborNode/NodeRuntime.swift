@@ -33,7 +33,6 @@ final class NodeRuntime: @unchecked Sendable {
     /// Checks the seal of every record and flush before the router sees it.
     private var verifier = RecordVerifier()
     private(set) var publishers = PublisherRegistry()
-    private(set) var failovers = FailoverTracker()
     private var eventFollowers = EventFollowers()
     private var followersNotificationScheduled = false
     /// Exports the counters to Prometheus when `--metrics` is given.
@@ -76,7 +75,6 @@ final class NodeRuntime: @unchecked Sendable {
     /// Outboxes that got frames this tick (each with `awaitsFlush` set).
     private var needsFlush: [any FlushableOutbox] = []
     private var flushScheduled = false
-    private var pendingRequest: (client: ClientID, rejection: Router.Rejection?)?
     private(set) var shuttingDown = false
     /// Repeated log lines, limited (``logLimited(_:_:_:)``).
     private var logLimiter = LogLimiter()
@@ -155,9 +153,25 @@ final class NodeRuntime: @unchecked Sendable {
 
     /// Hands `event` to the router and carries out what it returns.
     func handle(_ event: Router.Event) {
+        _ = step(event, requestOf: nil)
+    }
+
+    /// Hands `event` to the router and carries out what it returns; for a request of a
+    /// local client (`client` not `nil`), returns the router's refusal of it, if any.
+    private func step(_ event: Router.Event, requestOf client: ClientID?) -> Router.Rejection? {
         eventLoop.preconditionInEventLoop()
         let now = clock.now
-        let actions = router.handle(event, at: now)
+        let failovers = router.statistics.failovers
+        var refusal: Router.Rejection?
+        let actions: [Router.Action]
+        if let client {
+            (refusal, actions) = router.handle(request: event, of: client, at: now)
+        } else {
+            actions = router.handle(event, at: now)
+        }
+        if router.statistics.failovers > failovers, let duration = router.statistics.lastFailover {
+            metrics?.recordFailover(duration)
+        }
         perform(actions)
         let took = clock.now - now
         if took > configuration.router.heartbeatInterval {
@@ -165,19 +179,7 @@ final class NodeRuntime: @unchecked Sendable {
         }
         declareLinks()
         learnMembers()
-        var peerFailed = false
-        var routeChanged = false
-        for case .observe(let observation) in actions {
-            switch observation {
-            case .peerDown: peerFailed = true
-            case .routeChanged: routeChanged = true
-            default: break
-            }
-        }
-        let recomputations = router.statistics.recomputations
-        if let duration = failovers.eventHandled(at: now, peerFailed: peerFailed, routeChanged: routeChanged, recomputations: recomputations) {
-            metrics?.recordFailover(duration)
-        }
+        return refusal
     }
 
     private func perform(_ actions: [Router.Action]) {
@@ -240,9 +242,7 @@ final class NodeRuntime: @unchecked Sendable {
                 )
                 respond(.gap(notice), on: link.outbox)
             case .reject(let client, let rejection):
-                if pendingRequest?.client == client {
-                    pendingRequest?.rejection = rejection
-                } else if let link = clients[client] {
+                if let link = clients[client] {
                     respond(.error(id: 0, code: rejection.code, text: rejection.description), on: link.outbox)
                 }
             case .disconnect(let peer, let reason):
@@ -610,11 +610,7 @@ final class NodeRuntime: @unchecked Sendable {
             respond(.error(id: request.id, code: .shuttingDown, text: "node is shutting down"), on: link.outbox)
             return false
         }
-        pendingRequest = (client, nil)
-        handle(event)
-        let rejection = pendingRequest?.rejection
-        pendingRequest = nil
-        if let rejection {
+        if let rejection = step(event, requestOf: client) {
             respond(.error(id: request.id, code: rejection.code, text: rejection.description), on: link.outbox)
             return false
         }

@@ -2,18 +2,11 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor peers`: the node's peer links and the static addresses it dials.
-struct Peers: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List peer links: address, how found, state, RTT, cost, last heard, traffic.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/peers)."
-    )
+struct Peers: DocumentCommand {
+    static let configuration = describing("List peer links: address, how found, state, RTT, cost, last heard, traffic.")
+    static let target = ControlPath.peers
 
     @OptionGroup var node: NodeOptions
-
-    func run() throws {
-        guard let peers = try node.document(ControlPath.peers, as: [PeerDocument].self) else { return }
-        print(render(peers), terminator: "")
-    }
 
     func render(_ peers: [PeerDocument]) -> String {
         guard !peers.isEmpty else { return "no peers\n" }

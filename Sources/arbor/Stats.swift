@@ -2,18 +2,11 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor stats`: the node's counters.
-struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show counters: messages, drops by cause, reroutes, traffic per topology and per peer.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/stats)."
-    )
+struct Stats: DocumentCommand {
+    static let configuration = describing("Show counters: messages, drops by cause, reroutes, traffic per topology and per peer.")
+    static let target = ControlPath.stats
 
     @OptionGroup var node: NodeOptions
-
-    func run() throws {
-        guard let stats = try node.document(ControlPath.stats, as: StatsDocument.self) else { return }
-        print(render(stats), terminator: "")
-    }
 
     func render(_ stats: StatsDocument) -> String {
         var out = "messages   published \(stats.published), received \(stats.dataReceived), forwarded \(stats.dataForwarded), delivered \(stats.delivered)\n"

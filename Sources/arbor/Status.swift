@@ -2,18 +2,11 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor status`: who the node is and how it is set up.
-struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the node's identity, addresses, discovery and counts.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/status)."
-    )
+struct Status: DocumentCommand {
+    static let configuration = describing("Show the node's identity, addresses, discovery and counts.")
+    static let target = ControlPath.status
 
     @OptionGroup var node: NodeOptions
-
-    func run() throws {
-        guard let status = try node.document(ControlPath.status, as: StatusDocument.self) else { return }
-        print(render(status), terminator: "")
-    }
 
     func render(_ status: StatusDocument) -> String {
         var fields: [(String, String)] = [

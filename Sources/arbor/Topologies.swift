@@ -2,18 +2,11 @@ import ArborControl
 import ArgumentParser
 
 /// `arbor topologies`: the topologies the node holds or knows a definition of.
-struct Topologies: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List topologies: source, root and why, parent, local members.",
-        discussion: "Asks the running arbord through RUN_DIR/control.sock (GET /v1/topologies)."
-    )
+struct Topologies: DocumentCommand {
+    static let configuration = describing("List topologies: source, root and why, parent, local members.")
+    static let target = ControlPath.topologies
 
     @OptionGroup var node: NodeOptions
-
-    func run() throws {
-        guard let topologies = try node.document(ControlPath.topologies, as: [TopologyDocument].self) else { return }
-        print(render(topologies), terminator: "")
-    }
 
     func render(_ topologies: [TopologyDocument]) -> String {
         guard !topologies.isEmpty else { return "no topologies\n" }

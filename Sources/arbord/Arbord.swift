@@ -116,22 +116,22 @@ struct Arbord: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        guard (1...60_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be 1...60000") }
-        guard (1...100).contains(deadAfter) else { throw ValidationError("--dead-after must be 1...100") }
-        guard (3...1000).contains(maxLinks) else { throw ValidationError("--max-links must be 3...1000") }
-        guard rttCostUnitMs >= 0, rttCostUnitMs <= 60_000 else { throw ValidationError("--rtt-cost-unit-ms must be 0...60000") }
-        guard (1...10_000_000).contains(maxTopologies) else { throw ValidationError("--max-topologies must be 1...10000000") }
-        guard (1...1_000_000).contains(maxClientTopologies) else { throw ValidationError("--max-client-topologies must be 1...1000000") }
-        guard (1...10_000_000).contains(maxClientSubscriptions) else { throw ValidationError("--max-client-subscriptions must be 1...10000000") }
-        guard (1...10_000_000).contains(maxClients) else { throw ValidationError("--max-clients must be 1...10000000") }
-        guard (0...(1 << 34)).contains(repairBufferBytes) else { throw ValidationError("--repair-buffer-bytes must be 0...17179869184") }
-        guard (1...600_000).contains(repairBufferMs) else { throw ValidationError("--repair-buffer-ms must be 1...600000") }
-        guard (1...600_000).contains(repairTimeoutMs) else { throw ValidationError("--repair-timeout-ms must be 1...600000") }
-        guard (100...3_600_000).contains(frameTimeoutMs) else { throw ValidationError("--frame-timeout-ms must be 100...3600000") }
-        guard (100...3_600_000).contains(httpTimeoutMs) else { throw ValidationError("--http-timeout-ms must be 100...3600000") }
-        guard (1...(64 << 20)).contains(maxMessageSize) else { throw ValidationError("--max-message-size must be 1...67108864") }
-        guard ((64 << 10)...(4 << 30)).contains(clientOutputLimit) else { throw ValidationError("--client-output-limit must be 65536...4294967296") }
-        guard ((1 << 20)...(4 << 30)).contains(peerOutputLimit) else { throw ValidationError("--peer-output-limit must be 1048576...4294967296") }
+        try require(heartbeatMs, in: 1...60_000, "--heartbeat-ms")
+        try require(deadAfter, in: 1...100, "--dead-after")
+        try require(maxLinks, in: 3...1000, "--max-links")
+        try require(rttCostUnitMs, in: 0...60_000, "--rtt-cost-unit-ms")
+        try require(maxTopologies, in: 1...10_000_000, "--max-topologies")
+        try require(maxClientTopologies, in: 1...1_000_000, "--max-client-topologies")
+        try require(maxClientSubscriptions, in: 1...10_000_000, "--max-client-subscriptions")
+        try require(maxClients, in: 1...10_000_000, "--max-clients")
+        try require(repairBufferBytes, in: 0...(1 << 34), "--repair-buffer-bytes")
+        try require(repairBufferMs, in: 1...600_000, "--repair-buffer-ms")
+        try require(repairTimeoutMs, in: 1...600_000, "--repair-timeout-ms")
+        try require(frameTimeoutMs, in: 100...3_600_000, "--frame-timeout-ms")
+        try require(httpTimeoutMs, in: 100...3_600_000, "--http-timeout-ms")
+        try require(maxMessageSize, in: 1...(64 << 20), "--max-message-size")
+        try require(clientOutputLimit, in: (64 << 10)...(4 << 30), "--client-output-limit")
+        try require(peerOutputLimit, in: (1 << 20)...(4 << 30), "--peer-output-limit")
         guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
         }
@@ -140,6 +140,13 @@ struct Arbord: AsyncParsableCommand {
         }
         if let metrics, !metrics.contains(":") || PeerEndpoint(parsing: metrics, defaultPort: 0, allowingPortZero: true) == nil {
             throw ValidationError("--metrics \(metrics): expected HOST:PORT, like 127.0.0.1:9464")
+        }
+    }
+
+    /// Throws the error that names `option` and its range unless `value` lies in `range`.
+    private func require<Value: Comparable>(_ value: Value, in range: ClosedRange<Value>, _ option: String) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(option) must be \(range.lowerBound)...\(range.upperBound)")
         }
     }
 

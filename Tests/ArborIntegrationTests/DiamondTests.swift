@@ -18,11 +18,9 @@ extension MultiProcess {
             let cluster = try Cluster(.diamond)
             defer { cluster.teardown() }
             try await cluster.start()
-            let subscription = try cluster.subscribe(at: "c", prefixes: ["AAPL"])
-            defer { subscription.close() }
-            let publisher = try cluster.publisher(at: "a")
-            defer { publisher.close() }
-            try await waitUntilFlowing(publisher, subscription, topic: "AAPL")
+            let flow = try await DiamondFlow(cluster)
+            defer { flow.close() }
+            let (subscription, publisher) = (flow.subscription, flow.publisher)
             // Probes published while waiting may still be on their way: the counters are read
             // only once no data moves any more, so that only the measured messages count.
             try publisher.sync(timeout: .seconds(10))
@@ -239,21 +237,48 @@ extension MultiProcess {
     }
 }
 
-/// The common shape of the fault tests: a subscriber to AAPL on c, a publisher on a
-/// streaming AAPL (500 msg/s unless told otherwise), flowing through b1, running for a second
-/// before the fault.
-final class StreamRun: @unchecked Sendable {
+/// Where the diamond's tests start: a subscriber to AAPL on c and a publisher on a, with
+/// AAPL messages flowing from one to the other.
+struct DiamondFlow: Sendable {
     let subscription: any Subscription
     let publisher: any Publisher
+
+    /// `cluster` must be started.
+    init(_ cluster: Cluster) async throws {
+        subscription = try cluster.subscribe(at: "c", prefixes: ["AAPL"])
+        do {
+            publisher = try cluster.publisher(at: "a")
+        } catch {
+            subscription.close()
+            throw error
+        }
+        do {
+            try await waitUntilFlowing(publisher, subscription, topic: "AAPL")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    func close() {
+        publisher.close()
+        subscription.close()
+    }
+}
+
+/// The common shape of the fault tests: a ``DiamondFlow`` streaming AAPL (500 msg/s unless
+/// told otherwise) through b1, running for a second before the fault.
+final class StreamRun: @unchecked Sendable {
+    let flow: DiamondFlow
+    var subscription: any Subscription { flow.subscription }
+    var publisher: any Publisher { flow.publisher }
     let stream: MessageStream
 
     /// `cluster` must be started.
     init(_ cluster: Cluster, rate: Int = 500) async throws {
-        subscription = try cluster.subscribe(at: "c", prefixes: ["AAPL"])
-        publisher = try cluster.publisher(at: "a")
-        try await waitUntilFlowing(publisher, subscription, topic: "AAPL")
+        flow = try await DiamondFlow(cluster)
         try await cluster.waitForParent(of: "c", toBe: "b1")
-        stream = MessageStream(publisher: publisher, topic: "AAPL", tag: "s", rate: rate)
+        stream = MessageStream(publisher: flow.publisher, topic: "AAPL", tag: "s", rate: rate)
         stream.start()
         try await Task.sleep(for: .seconds(1))
     }
@@ -281,7 +306,6 @@ final class StreamRun: @unchecked Sendable {
 
     func close() {
         stream.stop()
-        subscription.close()
-        publisher.close()
+        flow.close()
     }
 }

@@ -18,11 +18,9 @@ extension MultiProcess {
             let cluster = try Cluster(.diamond)
             defer { cluster.teardown() }
             try await cluster.start()
-            let subscription = try cluster.subscribe(at: "c", prefixes: ["AAPL"])
-            defer { subscription.close() }
-            let publisher = try cluster.publisher(at: "a")
-            defer { publisher.close() }
-            try await waitUntilFlowing(publisher, subscription, topic: "AAPL")
+            let flow = try await DiamondFlow(cluster)
+            defer { flow.close() }
+            let (subscription, publisher) = (flow.subscription, flow.publisher)
             #expect(cluster.parent(of: "a") == "(root)")
             #expect(cluster.parent(of: "c") == "b1")
             let linksBefore = try peerDowns(cluster)

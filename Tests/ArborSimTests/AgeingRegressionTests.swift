@@ -5,39 +5,15 @@ import Testing
 /// Runs longer than the record grace period: a dead or cut-off node's record must leave
 /// every database of a component together, and never come back into it.
 @Suite struct AgeingRegressionTests {
-    /// Timers shortened tenfold: a 6 s grace period, reachability tracked every second.
-    static var shortTimers: SimulationParameters {
-        var parameters = SimulationParameters()
-        parameters.recordGracePeriod = .seconds(6)
-        parameters.reachabilityInterval = .seconds(1)
-        parameters.flushMemory = .seconds(9)
-        return parameters
-    }
-
-    /// A ring of `count` nodes rooted at n0, plus `chords`.
+    /// A ring of `count` nodes rooted at n0, plus `chords`, with short timers.
     static func ring(_ count: Int, chords: [LinkKey] = []) -> Simulator {
-        let simulator = Simulator(
-            names: (0..<count).map { "n\($0)" },
-            links: (0..<count).map { LinkKey($0, ($0 + 1) % count) } + chords,
-            parameters: shortTimers,
-            seed: 3
-        )
-        simulator.startCold(definitions: [0: [TopologyDefinition(name: Fixture.topology, root: "n0")]])
-        return simulator
+        Fixture.chain(count, extraLinks: [LinkKey(count - 1, 0)] + chords, parameters: Fixture.shortTimers, seed: 3)
     }
 
     @Test func theFixedSeedThatDivergedNowConverges() {
         // Nodes dropped a dead node's record each on its own clock, seconds apart, and one
         // that had dropped it could take it back from one that had not.
-        var configuration = Scenario.Configuration()
-        configuration.nodes = 30
-        configuration.degree = 3
-        configuration.topologies = 3
-        configuration.subscribers = 10
-        configuration.faults = 100
-        configuration.seed = 4
-        var scenario = Scenario(configuration)
-        let report = scenario.run()
+        let report = Scenario.run(seed: 4, nodes: 30, topologies: 3, subscribers: 10)
         #expect(report.simulatedSeconds > 60)
         #expect(report.converged, "\(report.violations)")
         #expect(report.invariantViolations == 0)
@@ -47,8 +23,7 @@ import Testing
     @Test func aDeadNodesRecordLeavesEveryDatabaseAtOnce() {
         // The chord 2-6 keeps the overlay connected while 1-2 is cut and 4 is dead.
         let simulator = Self.ring(8, chords: [LinkKey(2, 6)])
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: ["AAPL"])
-        simulator.attach(2, at: 6, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, prefixes: ["AAPL"], subscriberAt: 6, subscribing: ["AAPL"])
         simulator.run(for: .seconds(2))
         simulator.kill(4)
         // Link changes after the kill make the nodes track reachability at different
@@ -71,8 +46,7 @@ import Testing
 
     @Test func aNodeRestartedAfterItsRecordWasFlushedIsRoutedAgain() {
         let simulator = Self.ring(6)
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: [])
-        simulator.attach(2, at: 3, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, subscriberAt: 3, subscribing: ["AAPL"])
         simulator.run(for: .seconds(2))
         simulator.kill(3)
         simulator.run(for: .seconds(20))
@@ -86,8 +60,7 @@ import Testing
         // Each side flushed the other's records; at the heal the flushes cross into the
         // other side, whose nodes outnumber the flushes of their own records.
         let simulator = Self.ring(8)
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: ["MSFT"])
-        simulator.attach(2, at: 5, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, prefixes: ["MSFT"], subscriberAt: 5, subscribing: ["AAPL"])
         simulator.run(for: .seconds(2))
         simulator.cut(LinkKey(1, 2))
         simulator.cut(LinkKey(5, 6))

@@ -21,11 +21,24 @@ enum Fixture {
         return (simulator, 0, 1, 2, 3)
     }
 
-    /// A chain of `count` nodes n0 - n1 - ... rooted at n0.
-    static func chain(_ count: Int, seed: UInt64 = 1) -> Simulator {
+    /// Timers shortened tenfold: a 6 s grace period, reachability tracked every second,
+    /// flushes remembered 9 s.
+    static var shortTimers: SimulationParameters {
+        var parameters = SimulationParameters()
+        parameters.recordGracePeriod = .seconds(6)
+        parameters.reachabilityInterval = .seconds(1)
+        parameters.flushMemory = .seconds(9)
+        return parameters
+    }
+
+    /// A chain of `count` nodes n0 - n1 - ... rooted at n0, plus `extraLinks`.
+    static func chain(
+        _ count: Int, extraLinks: [LinkKey] = [], parameters: SimulationParameters = SimulationParameters(), seed: UInt64 = 1
+    ) -> Simulator {
         let simulator = Simulator(
             names: (0..<count).map { "n\($0)" },
-            links: (1..<count).map { LinkKey($0 - 1, $0) },
+            links: (1..<count).map { LinkKey($0 - 1, $0) } + extraLinks,
+            parameters: parameters,
             seed: seed
         )
         simulator.startCold(definitions: [0: [TopologyDefinition(name: topology, root: "n0")]])
@@ -46,5 +59,36 @@ extension Simulator {
         routers.compactMap { $0?.topologies[Fixture.topology] }.flatMap { state in
             state.remote.values.flatMap(\.prefixes) + state.sent.values.flatMap(\.prefixes)
         }
+    }
+}
+
+extension Scenario {
+    /// Runs one random scenario of `nodes` nodes of degree `degree` from a cold start (the
+    /// shape of every property run here); `adjust` changes the rest of the configuration.
+    static func run(
+        seed: UInt64, nodes: Int, degree: Int = 3, topologies: Int, subscribers: Int, faults: Int = 100,
+        adjust: (inout Configuration) -> Void = { _ in }
+    ) -> ScenarioReport {
+        var configuration = Configuration()
+        configuration.seed = seed
+        configuration.nodes = nodes
+        configuration.degree = degree
+        configuration.topologies = topologies
+        configuration.subscribers = subscribers
+        configuration.faults = faults
+        configuration.coldStart = true
+        adjust(&configuration)
+        var scenario = Scenario(configuration)
+        return scenario.run()
+    }
+}
+
+extension Simulator {
+    /// Attaches client 1 at `node` (subscribed to `prefixes`, or only publishing) and
+    /// client 2 at `subscriberNode` subscribed to `subscribing`: the two ends of most
+    /// regression cases.
+    func attachClients(at node: Int, prefixes: [Topic] = [], subscriberAt subscriberNode: Int, subscribing: [Topic]) {
+        attach(1, at: node, topology: Fixture.topology, prefixes: prefixes)
+        attach(2, at: subscriberNode, topology: Fixture.topology, prefixes: subscribing)
     }
 }

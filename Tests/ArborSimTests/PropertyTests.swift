@@ -12,23 +12,11 @@ import Testing
 @Suite struct PropertyTests {
     @Test(arguments: 0..<200 as Range<UInt64>)
     func randomFaultsNeverBreakAnInvariant(seed: UInt64) {
-        var configuration = Scenario.Configuration()
-        configuration.seed = seed
-        configuration.nodes = 20 + Int(seed * 37 % 81)
-        configuration.degree = 3 + Int(seed % 2)
-        configuration.topologies = 3
-        configuration.subscribers = configuration.nodes / 3
-        configuration.faults = 6
-        configuration.coldStart = true
-        configuration.settle = .seconds(1)
-        var scenario = Scenario(configuration)
-        let report = scenario.run()
-        #expect(report.converged, "seed \(seed): \(report.violations)")
-        #expect(report.invariantViolations == 0, "seed \(seed): \(report.violations)")
-        #expect(report.duplicatesDelivered == 0, "seed \(seed)")
-        #expect(report.missedDeliveries == 0, "seed \(seed)")
-        #expect(report.unwantedLinkCrossings == 0, "seed \(seed)")
-        #expect(report.probesChecked > 0)
+        let nodes = 20 + Int(seed * 37 % 81)
+        let report = Scenario.run(seed: seed, nodes: nodes, degree: 3 + Int(seed % 2), topologies: 3, subscribers: nodes / 3, faults: 6) {
+            $0.settle = .seconds(1)
+        }
+        expectClean(report, seed: seed)
     }
 
     /// 100 faults one after another, about 120 simulated seconds: longer than every router
@@ -37,16 +25,7 @@ import Testing
     /// on. Overlays of 6-8 nodes keep 200 seeds affordable in a debug build.
     @Test(arguments: 0..<200 as Range<UInt64>)
     func longRunsWithDefaultTimersNeverBreakAnInvariant(seed: UInt64) {
-        var configuration = Scenario.Configuration()
-        configuration.seed = 1_000 + seed
-        configuration.nodes = 6 + Int(seed % 3)
-        configuration.degree = 3
-        configuration.topologies = 1
-        configuration.subscribers = 3
-        configuration.faults = 100
-        configuration.coldStart = true
-        var scenario = Scenario(configuration)
-        let report = scenario.run()
+        let report = Scenario.run(seed: 1_000 + seed, nodes: 6 + Int(seed % 3), topologies: 1, subscribers: 3)
         #expect(report.simulatedSeconds > 90)
         expectClean(report, seed: seed)
     }
@@ -56,19 +35,9 @@ import Testing
     /// so most kills and partitions outlast one.
     @Test(arguments: 0..<40 as Range<UInt64>)
     func runsOfManyGracePeriodsNeverBreakAnInvariant(seed: UInt64) {
-        var configuration = Scenario.Configuration()
-        configuration.seed = 2_000 + seed
-        configuration.nodes = 8 + Int(seed % 5)
-        configuration.degree = 3
-        configuration.topologies = 2
-        configuration.subscribers = 4
-        configuration.faults = 100
-        configuration.coldStart = true
-        configuration.parameters.recordGracePeriod = .seconds(6)
-        configuration.parameters.reachabilityInterval = .seconds(1)
-        configuration.parameters.flushMemory = .seconds(9)
-        var scenario = Scenario(configuration)
-        let report = scenario.run()
+        let report = Scenario.run(seed: 2_000 + seed, nodes: 8 + Int(seed % 5), topologies: 2, subscribers: 4) {
+            $0.parameters = Fixture.shortTimers
+        }
         expectClean(report, seed: seed)
     }
 

@@ -7,8 +7,7 @@ import Testing
 @Suite struct RegressionTests {
     @Test func interestIsRestoredAfterARelayRestarts() {
         let simulator = Fixture.chain(3)
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: [])
-        simulator.attach(2, at: 2, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, subscriberAt: 2, subscribing: ["AAPL"])
         simulator.run(for: .seconds(1))
         #expect(simulator.probe(from: 1, at: 0, topic: "AAPL") == [2: 1])
         simulator.kill(1)
@@ -22,8 +21,7 @@ import Testing
 
     @Test func interestIsRestoredAfterTwoChainedRelaysRestartOneAfterTheOther() {
         let simulator = Fixture.chain(4)
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: [])
-        simulator.attach(2, at: 3, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, subscriberAt: 3, subscribing: ["AAPL"])
         simulator.run(for: .seconds(1))
         simulator.kill(1)
         simulator.run(for: .milliseconds(20))
@@ -39,8 +37,7 @@ import Testing
 
     @Test func interestIsRestoredAfterAPartitionHeals() {
         let simulator = Fixture.chain(6)
-        simulator.attach(1, at: 0, topology: Fixture.topology, prefixes: ["MSFT"])
-        simulator.attach(2, at: 5, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: 0, prefixes: ["MSFT"], subscriberAt: 5, subscribing: ["AAPL"])
         simulator.run(for: .seconds(1))
         simulator.cut(LinkKey(2, 3))
         simulator.run(for: .seconds(1))
@@ -56,8 +53,7 @@ import Testing
 
     @Test func anUnsubscribeDuringARerouteLeavesNoStaleInterest() {
         let (simulator, a, b1, _, c) = Fixture.diamond()
-        simulator.attach(1, at: a, topology: Fixture.topology, prefixes: [])
-        simulator.attach(2, at: c, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: a, subscriberAt: c, subscribing: ["AAPL"])
         simulator.attach(3, at: c, topology: Fixture.topology, prefixes: ["MSFT"])
         simulator.run(for: .seconds(1))
         simulator.kill(b1)

@@ -104,19 +104,11 @@ import Testing
 @Suite struct RepairPropertyTests {
     @Test(arguments: 0..<12 as Range<UInt64>)
     func mixedFaultsLoseNothingOutsideAGap(seed: UInt64) {
-        var configuration = Scenario.Configuration()
-        configuration.seed = 3_000 + seed
-        configuration.nodes = 6 + Int(seed % 4)
-        configuration.degree = 3
-        configuration.topologies = 2
-        configuration.subscribers = 5
-        configuration.faults = 100
-        configuration.coldStart = true
-        // Large enough: a subscriber of a few topics of a stream may have last heard it
-        // long before a fault, and asks for everything since.
-        configuration.parameters.repairBufferAge = .seconds(300)
-        var scenario = Scenario(configuration)
-        let report = scenario.run()
+        let report = Scenario.run(seed: 3_000 + seed, nodes: 6 + Int(seed % 4), topologies: 2, subscribers: 5) {
+            // Large enough: a subscriber of a few topics of a stream may have last heard it
+            // long before a fault, and asks for everything since.
+            $0.parameters.repairBufferAge = .seconds(300)
+        }
         #expect(report.simulatedSeconds > 90)
         #expect(report.burstDeliveriesChecked > 0)
         #expect(report.coveredByGap == 0, "seed \(seed)")

@@ -10,8 +10,7 @@ import Testing
 @Suite struct RerouteTimeTests {
     func rerouteGap(_ fault: (Simulator, Int, Int) -> Void) -> (gap: Duration, duplicates: Int) {
         let (simulator, a, b1, _, c) = Fixture.diamond()
-        simulator.attach(1, at: a, topology: Fixture.topology, prefixes: [])
-        simulator.attach(2, at: c, topology: Fixture.topology, prefixes: ["AAPL"])
+        simulator.attachClients(at: a, subscriberAt: c, subscribing: ["AAPL"])
         simulator.run(for: .seconds(1))
         let faultTime = simulator.now
         fault(simulator, b1, a)

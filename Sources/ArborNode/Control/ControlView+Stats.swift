@@ -17,7 +17,6 @@ extension ControlView {
             noRoute: counters.dropped[.noRoute, default: 0],
             slowConsumer: traffic.slowConsumerDrops
         )
-        let failovers = runtime.failovers
         let topologies = traffic.topologies.sorted { $0.key < $1.key }.map { name, flows in
             TopologyTrafficDocument(
                 name: name.rawValue,
@@ -65,9 +64,9 @@ extension ControlView {
             unauthenticRecords: shell.unauthenticRecords,
             slowConsumersDropped: shell.slowConsumersDropped,
             failovers: FailoverDocument(
-                count: failovers.count,
-                lastMs: failovers.last.map(Self.milliseconds),
-                maximumMs: failovers.maximum.map(Self.milliseconds)
+                count: counters.failovers,
+                lastMs: counters.lastFailover.map(Self.milliseconds),
+                maximumMs: counters.longestFailover.map(Self.milliseconds)
             ),
             repair: RepairDocument(
                 requests: counters.repairRequests,

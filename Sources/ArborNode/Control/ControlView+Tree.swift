@@ -60,7 +60,7 @@ extension ControlView {
         let graph = router.graph
         let state = router.topologies[name]
         let topicJSON = TopicJSON(topic.bytes)
-        guard let me = graph.index(of: router.id), let planned = plannedTree(name) else {
+        guard let trace = router.trace(topic, in: name, cache: runtime.inspectionCache) else {
             return TraceDocument(
                 topology: name.rawValue, topic: topicJSON, from: router.name, held: state != nil, root: nil,
                 localSubscribers: 0, hops: [], destinations: [],
@@ -68,7 +68,6 @@ extension ControlView {
             )
         }
         let label = { (index: Int32) in graph.names[Int(index)] }
-        let trace = MessageTrace(planned: planned, me: me, state: state, topic: topic, name: label)
         let hops = trace.hops.map { hop in
             TraceHopDocument(
                 from: label(hop.from),
@@ -91,7 +90,7 @@ extension ControlView {
             topic: topicJSON,
             from: router.name,
             held: state != nil,
-            root: label(planned.root.index),
+            root: label(trace.root),
             localSubscribers: trace.localSubscribers,
             hops: hops,
             destinations: destinations,

@@ -26,11 +26,7 @@ enum PacketListener {
             .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(sendBuffer))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let number = runtime.admitClientConnection(channel) else {
-                        try channel.pipeline.syncOperations.addHandler(ClientRefusal(limit: runtime.clientConnectionLimit))
-                        return
-                    }
-                    channel.closeFuture.whenComplete { _ in runtime.clientConnectionClosed(number) }
+                    guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
                     let outbox = FrameOutbox<ClientResponse>(channel: channel, counts: { if case .message = $0 { true } else { false } }) {
                         response, buffer in PacketWriter.record(response, into: &buffer)
                     }

@@ -72,12 +72,8 @@ enum SPListener {
             .childChannelOption(.writeBufferWaterMark, value: output)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let number = runtime.admitClientConnection(channel) else {
-                        // SP has no error message: the connection is closed.
-                        channel.close(promise: nil)
-                        return
-                    }
-                    channel.closeFuture.whenComplete { _ in runtime.clientConnectionClosed(number) }
+                    // SP has no error message: a refused connection is closed.
+                    guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: false) else { return }
                     let outbox = SPSessionHandler.outbox(channel: channel, runtime: runtime, topology: topology, settings: settings, transport: transport)
                     try channel.pipeline.syncOperations.addHandler(
                         SPSessionHandler(runtime: runtime, topology: topology, settings: settings, transport: transport, connection: number, outbox: outbox)

@@ -1,11 +1,9 @@
-import ArborCore
-
 /// Where a message published at one node with one topic goes, as far as that node knows.
 ///
 /// A node knows the whole tree, its local subscriptions, and for each engaged neighbour
 /// the interest that neighbour told it (the union of everything wanted behind it). So the
-/// first hops are exactly the router's forwarding decision (`distribute`: engaged
-/// neighbours whose held interest matches); beyond a first hop each node decides with
+/// first hops are exactly the router's forwarding decision (engaged neighbours whose held
+/// interest matches, read from the router's state by ``Router/trace(_:in:cache:)``); beyond a first hop each node decides with
 /// interest only it holds, and the trace can only list the subtree the message may spread
 /// into. One inference is sound: a first hop that is a leaf of the tree has no one behind
 /// it, so the interest it told is its own local subscriptions: if it matches, a
@@ -14,8 +12,8 @@ import ArborCore
 /// A node that holds no state for the topology has no interest at all; a publication there
 /// first joins the tree through the parent and is held until the parent's interest comes
 /// (the router's publish hold), so the parent is `waiting` and the rest is `unknown`.
-struct MessageTrace {
-    enum HopState: String {
+public struct MessageTrace: Sendable {
+    public enum HopState: String, Sendable {
         case sends
         case pruned
         case notEngaged = "not_engaged"
@@ -23,27 +21,29 @@ struct MessageTrace {
         case unknown
     }
 
-    struct Hop {
-        let from: Int32
-        let to: Int32
-        let state: HopState
+    public struct Hop: Sendable {
+        public let from: Int32
+        public let to: Int32
+        public let state: HopState
         /// For first hops: the interest held for `to`, and its elements matching the topic.
-        let interest: PrefixSet?
-        let matched: [Topic]?
+        public let interest: PrefixSet?
+        public let matched: [Topic]?
     }
 
-    struct Destination {
-        let node: Int32
+    public struct Destination: Sendable {
+        public let node: Int32
         /// Tree path from the tracing node, both ends included.
-        let path: [Int32]
-        let certain: Bool
-        let knownSubscriber: Bool
+        public let path: [Int32]
+        public let certain: Bool
+        public let knownSubscriber: Bool
     }
 
-    let localSubscribers: Int
+    /// The root of the topology's tree. Nodes here are indices into the graph traced on.
+    public let root: Int32
+    public let localSubscribers: Int
     /// First hops (in name order), then the edges behind them, breadth first.
-    let hops: [Hop]
-    let destinations: [Destination]
+    public let hops: [Hop]
+    public let destinations: [Destination]
 
     /// Traces `topic` from node `me` over `planned` with the topology state the router holds
     /// (`nil`: none). `name` orders nodes.
@@ -68,7 +68,7 @@ struct MessageTrace {
                     if let wanted = state.remote[id] {
                         interest = wanted
                         matched = wanted.prefixes.filter { $0.isPrefix(of: topic) }
-                        hopState = matched!.isEmpty ? .pruned : .sends
+                        hopState = wanted.matches(topic) ? .sends : .pruned
                     } else {
                         hopState = .waiting
                     }
@@ -99,8 +99,20 @@ struct MessageTrace {
                 frontier.append((next, node, path + [next]))
             }
         }
+        self.root = planned.root.index
         self.localSubscribers = localSubscribers
         self.hops = hops
         self.destinations = destinations
+    }
+}
+
+extension Router {
+    /// Where a message published here with `topic` in topology `name` goes, as far as this
+    /// node knows (``MessageTrace``), on the tree `cache` computes for the router's graph;
+    /// `nil` when this node has no place in the topology's tree.
+    public func trace(_ topic: Topic, in name: TopologyName, cache: RoutingCache) -> MessageTrace? {
+        guard let me = graph.index(of: id), let planned = cache.tree(for: name, in: graph, seenFrom: me) else { return nil }
+        let names = graph.names
+        return MessageTrace(planned: planned, me: me, state: topologies[name], topic: topic, name: { names[Int($0)] })
     }
 }
