@@ -83,6 +83,43 @@ import Testing
         #expect(outcome.gaps.isEmpty)
     }
 
+    /// b1 dies and the link a-b2 goes silent at once: c's first request dies on the way,
+    /// and what a publishes while cut off from c (no buffer here) never arrives. Once
+    /// a-b2 is back, c is told exactly that span in one GAP, and the stream goes on.
+    @Test func whatWasPublishedWhileCutOffIsOneGap() {
+        var parameters = SimulationParameters()
+        parameters.repairBufferBytes = 0
+        let (simulator, a, b1, b2, c) = Fixture.diamond(parameters: parameters)
+        simulator.attach(publisher, at: a, topology: Fixture.topology, prefixes: [])
+        simulator.attach(subscriber, at: c, topology: Fixture.topology, prefixes: [""])
+        simulator.ledger.ordered = [subscriber]
+        simulator.run(for: .seconds(2))
+        var published: [UInt64] = []
+        for _ in 0..<20 {
+            published += simulator.publish(publisher, at: a, topology: Fixture.topology, topic: "AAPL").map { [$0.sequence] } ?? []
+            simulator.run(for: .milliseconds(1))
+        }
+        simulator.run(for: .milliseconds(100))
+        simulator.kill(b1)
+        simulator.cut(LinkKey(a, b2))
+        simulator.run(for: .milliseconds(200))
+        // Published while a is cut off from c: never delivered.
+        for _ in 0..<5 {
+            published += simulator.publish(publisher, at: a, topology: Fixture.topology, topic: "AAPL").map { [$0.sequence] } ?? []
+            simulator.run(for: .milliseconds(1))
+        }
+        simulator.run(for: .seconds(2))
+        simulator.restore(LinkKey(a, b2))
+        simulator.run(for: .seconds(2))
+        let next = simulator.publish(publisher, at: a, topology: Fixture.topology, topic: "AAPL")
+        simulator.run(for: .seconds(1))
+        let delivered = (simulator.ledger.deliveredInOrder[subscriber] ?? []).map(\.sequence)
+        let gaps = simulator.ledger.gaps[subscriber] ?? []
+        #expect(published.count == 25)
+        #expect(delivered == Array(published.prefix(20)) + [next!.sequence])
+        #expect(gaps.map { $0.first...$0.last } == [published[20]...(next!.sequence - 1)])
+    }
+
     /// With room for 50 messages in each repair buffer, a hang loses most of what went
     /// into the silent links: the GAPs cover exactly the sequences never delivered, each
     /// once, and everything else arrives once and in order.
