@@ -109,6 +109,12 @@ struct RepairBuffer: Sendable {
         }
     }
 
+    /// Notes that stream `key` is expected from `source` from now on (this node asked it
+    /// for what it missed).
+    mutating func expect(_ key: DuplicateFilter.StreamKey, from source: NodeID) {
+        streams[key]?.source = source
+    }
+
     /// The held messages of stream `key` in `first...last`, ascending by sequence.
     func messages(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64) -> [DataMessage] {
         guard first <= last, let slot = slots[key] else { return [] }

@@ -106,8 +106,6 @@ extension Router {
         } else {
             topologies[name] = state
         }
-        if route != before {
-            repairAfterRouteChange(name, before: before, now: now)
-        }
+        repairAfterRefresh(name, before: before, now: now)
     }
 }

@@ -20,6 +20,15 @@ struct RepairState: Sendable {
     /// Requests from neighbours not engaged yet in the topology: answered (or passed on)
     /// once they are, so that what the answer does not cover follows as live data.
     var deferred: [(request: RepairRequest, peer: NodeID, until: Instant)] = []
+    /// Per topology, the engaged neighbours that told this node their interest (so they
+    /// forward to it), as of the last refresh: a stream whose way toward its origin is a
+    /// neighbour new to this list is asked for; and the graph the tree was planned on then
+    /// (a new one may move an origin to another branch without changing this node's
+    /// tree neighbours).
+    var connected: [TopologyName: (neighbors: [NodeID], graph: DatabaseDigest)] = [:]
+    /// Per topology, after an engaged neighbour went away: this node's messages since
+    /// `since` go to each neighbour newly connected before `until`.
+    var resends: [TopologyName: (since: Instant, until: Instant)] = [:]
     /// Streams being repaired for local subscribers.
     var holds: [DuplicateFilter.StreamKey: RepairHold] = [:]
     /// No deadline of `relayed` or `holds` is earlier.
@@ -40,6 +49,9 @@ struct RepairHold: Sendable {
     var held: [DataMessage] = []
     /// Sequences delivered when the holding ended before the answer.
     var released: [UInt64] = []
+    /// No answer came, and nothing of the stream since the request: the next message of
+    /// the stream ends the GAP (until then, its end is not known).
+    var unanswered = false
 }
 
 /// A span of one origin's stream that local subscribers will not receive: the router's
@@ -66,56 +78,97 @@ extension Router {
         repair.buffer.insert(message, key: key, from: source, now: now)
     }
 
-    /// After topology `name`'s route changed from `before`: asks for the streams whose way
-    /// toward their origin is now a newly engaged neighbour (not the one that delivered
-    /// them), from one past the highest sequence seen of each.
-    mutating func repairAfterRouteChange(_ name: TopologyName, before: RouteSummary?, now: Instant) {
-        guard let state = topologies[name], let after = state.route else { return }
-        let newlyEngaged = after.engaged.filter { !(before?.engaged.contains($0) ?? false) }
-        if before?.engaged.contains(where: { !after.engaged.contains($0) }) == true {
-            resendRecent(name, to: after.engaged, now: now)
+    /// After topology `name` was refreshed (its route was `before`; checked when the route,
+    /// the connected neighbours or the graph changed): asks for the streams whose way
+    /// toward their origin is a neighbour newly connected with this node (engaged on both
+    /// sides: this node engaged it and it told this node its interest, so from now on it
+    /// forwards the stream here), or a connected neighbour other than the one the stream
+    /// was last expected from, from one past the highest sequence seen of each.
+    /// Requests that waited for a neighbour to be engaged, or for a way toward their
+    /// origin, are tried again.
+    mutating func repairAfterRefresh(_ name: TopologyName, before: RouteSummary?, now: Instant) {
+        guard let state = topologies[name], let after = state.route else {
+            repair.connected[name] = nil
+            return
         }
-        if !newlyEngaged.isEmpty, !repair.deferred.isEmpty {
-            let ready = repair.deferred.filter { $0.request.topology == name && newlyEngaged.contains($0.peer) }
-            repair.deferred.removeAll { $0.request.topology == name && newlyEngaged.contains($0.peer) }
-            for (request, peer, _) in ready {
-                receivedRepairRequest(request, from: peer, now: now)
+        let connected = after.engaged.filter { state.remote[$0] != nil }
+        let previously = repair.connected[name]?.neighbors ?? []
+        guard after != before || connected != previously || repair.connected[name]?.graph != graph.digest else { return }
+        repair.connected[name] = connected.isEmpty ? nil : (connected, graph.digest)
+        if before?.engaged.contains(where: { !after.engaged.contains($0) }) == true {
+            let since = now - (configuration.deadAfter + configuration.heartbeatInterval)
+            let until = now + configuration.repairTimeout
+            let earlier = repair.resends[name].flatMap { $0.until > now ? $0.since : nil }
+            repair.resends[name] = (min(earlier ?? since, since), until)
+            noteRepairDeadline(until)
+            resendRecent(name, since: since, to: after.engaged, now: now)
+        } else if let pending = repair.resends[name], pending.until > now {
+            let newlyConnected = connected.filter { !previously.contains($0) }
+            if !newlyConnected.isEmpty {
+                resendRecent(name, since: pending.since, to: newlyConnected, now: now)
+            }
+        }
+        if !repair.deferred.isEmpty {
+            let ready = repair.deferred.filter { $0.request.topology == name }
+            repair.deferred.removeAll { $0.request.topology == name }
+            for (request, peer, until) in ready where until > now {
+                receivedRepairRequest(request, from: peer, now: now, until: until)
             }
         }
         let streams = repair.buffer.recentStreams(of: name, now: now)
-        guard !streams.isEmpty else { return }
+        guard !streams.isEmpty, !connected.isEmpty else { return }
         let subscribed = state.members.values.contains { !$0.isEmpty }
-        for (key, highest, source) in streams where key.origin != id && highest < .max {
-            guard let toward = neighbor(toward: key.origin, in: name), toward != source, newlyEngaged.contains(toward) else { continue }
+        // A restarted origin's old stream ended with it: nothing of it is answered.
+        var current: [NodeID: UInt64] = [:]
+        for stream in streams {
+            current[stream.key.origin] = max(current[stream.key.origin] ?? 0, stream.key.incarnation)
+        }
+        for (key, highest, source) in streams where key.origin != id && highest < .max && current[key.origin] == key.incarnation {
+            guard let toward = neighbor(toward: key.origin, in: name), connected.contains(toward),
+                toward != source || !previously.contains(toward)
+            else { continue }
             let first = repair.holds[key]?.first ?? highest + 1
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
             statistics.repairRequests += 1
+            repair.buffer.expect(key, from: toward)
             if subscribed {
                 let until = now + configuration.repairTimeout
                 let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
                 repair.holds[key, default: RepairHold(first: first, until: until, holdUntil: holdUntil)].until = until
+                repair.holds[key]!.unanswered = false
                 noteRepairDeadline(repair.holds[key]!.holding ? repair.holds[key]!.holdUntil : until)
             }
         }
     }
 
+    /// The streams of topology `name` this node heard (admitted a message of) within
+    /// ``RouterConfiguration/repairStreamMemory``: the ones it can ask for after a
+    /// reroute. Of any other, it does not know that it missed something (the simulator's
+    /// repair check tells the two apart).
+    public func heardStreams(of name: TopologyName, now: Instant) -> Set<DuplicateFilter.StreamKey> {
+        Set(repair.buffer.recentStreams(of: name, now: now).map(\.key))
+    }
+
     /// A neighbour asks for a stream from `first` on. The origin's node answers; any other
     /// passes the request on toward the origin and remembers to pass the answer back. A
-    /// request from a neighbour not engaged yet waits until it is (at most
-    /// ``RouterConfiguration/repairTimeout``): only then do the messages after the answer
-    /// go to it as data.
-    mutating func receivedRepairRequest(_ request: RepairRequest, from peer: NodeID, now: Instant) {
+    /// request from a neighbour not engaged yet waits until it is, and one this node has no
+    /// way on for (no tree neighbour toward the origin other than the asker) until the tree
+    /// gives one, each at most ``RouterConfiguration/repairTimeout`` from its arrival
+    /// (`until`, when tried again): only then do the messages after the answer go to the
+    /// asker as data.
+    mutating func receivedRepairRequest(_ request: RepairRequest, from peer: NodeID, now: Instant, until waitUntil: Instant? = nil) {
         guard request.first >= 1, request.first <= request.last else {
             statistics.protocolErrors += 1
             return
         }
-        guard let state = topologies[request.topology] else { return }
-        guard state.engaged.contains(peer) else {
-            if repair.deferred.count < configuration.maximumDeferredRepairs {
-                let until = now + configuration.repairTimeout
-                repair.deferred.append((request, peer, until))
-                noteRepairDeadline(until)
-            }
+        func wait(_ router: inout Router) {
+            guard router.repair.deferred.count < router.configuration.maximumDeferredRepairs else { return }
+            let until = waitUntil ?? now + router.configuration.repairTimeout
+            router.repair.deferred.append((request, peer, until))
+            router.noteRepairDeadline(until)
+        }
+        guard let state = topologies[request.topology], state.engaged.contains(peer) else {
+            wait(&self)
             return
         }
         let key = DuplicateFilter.StreamKey(origin: request.origin, incarnation: request.originIncarnation, topology: request.topology)
@@ -123,7 +176,10 @@ extension Router {
             answerRepair(request, key: key, to: peer, now: now)
             return
         }
-        guard let toward = neighbor(toward: request.origin, in: request.topology), toward != peer, peers[toward] != nil else { return }
+        guard let toward = neighbor(toward: request.origin, in: request.topology), toward != peer, peers[toward] != nil else {
+            wait(&self)
+            return
+        }
         let until = now + configuration.repairTimeout
         if let index = repair.relayed[key]?.firstIndex(where: { $0.first == request.first }) {
             repair.relayed[key]![index].requesters.insert(peer)
@@ -153,9 +209,10 @@ extension Router {
                 requesters.formUnion(entry.requesters)
             }
             for requester in requesters where requester != peer && peers[requester] != nil {
-                let wanted = state.remote[requester]?.matches(message.topic) ?? true
-                let distributed = admitted && wanted && state.engaged.contains(requester)
-                if wanted, !distributed {
+                // Not filtered by the asker's interest as this node knows it: that may be
+                // older than the request (interest is paced), and the asker filters.
+                let distributed = admitted && state.engaged.contains(requester) && state.remote[requester]?.matches(message.topic) == true
+                if !distributed {
                     batches[requester, default: []].append(forwarded)
                 }
             }
@@ -183,10 +240,16 @@ extension Router {
     }
 
     /// Holds `message` back from local subscribers while its stream is being repaired;
-    /// returns whether it did (then it is delivered when the repair ends).
+    /// returns whether it did (then it is delivered when the repair ends). After a repair
+    /// that got no answer and held nothing, the message ends the GAP before it.
     mutating func holdForRepair(_ message: DataMessage) -> Bool {
         let key = DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
-        guard let hold = repair.holds[key], hold.holding, message.sequence >= hold.first else { return false }
+        guard let hold = repair.holds[key] else { return false }
+        if hold.unanswered {
+            finishHold(key, lost: message.sequence > hold.first ? hold.first...(message.sequence - 1) : nil)
+            return false
+        }
+        guard hold.holding, message.sequence >= hold.first else { return false }
         repair.holds[key]!.held.append(message.detached)
         return true
     }
@@ -200,11 +263,20 @@ extension Router {
             repair.relayed[key] = kept.isEmpty ? nil : kept
         }
         repair.deferred.removeAll { $0.until <= now }
+        repair.resends = repair.resends.filter { $0.value.until > now }
         for key in repair.holds.keys.sorted(by: Self.streamOrder) {
             let hold = repair.holds[key]!
             if hold.until <= now {
-                let lowest = (hold.held.map(\.sequence) + hold.released).min()
-                finishHold(key, lost: lowest.flatMap { $0 > hold.first ? hold.first...($0 - 1) : nil })
+                if let lowest = (hold.held.map(\.sequence) + hold.released).min() {
+                    finishHold(key, lost: lowest > hold.first ? hold.first...(lowest - 1) : nil)
+                } else if hold.unanswered {
+                    // The stream stayed silent for as long as it is remembered.
+                    finishHold(key, lost: nil)
+                } else {
+                    repair.holds[key]!.holding = false
+                    repair.holds[key]!.unanswered = true
+                    repair.holds[key]!.until = now + configuration.repairStreamMemory
+                }
             } else if hold.holding, hold.holdUntil <= now {
                 let held = hold.held.sorted { $0.sequence < $1.sequence }
                 repair.holds[key]!.held = []
@@ -226,27 +298,29 @@ extension Router {
         for entry in repair.deferred {
             next = min(next ?? entry.until, entry.until)
         }
+        for entry in repair.resends.values {
+            next = min(next ?? entry.until, entry.until)
+        }
         repair.dueAt = next
     }
 
     // MARK: - Private
 
     /// A neighbour stopped being engaged (it failed, or the tree moved): what this node
-    /// sent in the last dead interval (plus one heartbeat) may be lost behind it, and
-    /// nobody downstream may notice (a subscriber whose own route did not change asks for
-    /// nothing, and one that asked may have had its answer before this node moved). Those
-    /// messages go to the engaged neighbours as REPAIR_DATA, as far as their interest
-    /// wants them; duplicates are dropped where they arrive.
-    private mutating func resendRecent(_ name: TopologyName, to neighbors: [NodeID], now: Instant) {
-        let since = now - (configuration.deadAfter + configuration.heartbeatInterval)
+    /// sent since `since` (the last dead interval plus one heartbeat) may be lost behind
+    /// it, and nobody downstream may notice (a subscriber whose own route did not change
+    /// asks for nothing, one that asked may have had its answer before this node moved,
+    /// and one that had not heard of the stream before cannot ask for it). Those messages
+    /// go to `neighbors` as REPAIR_DATA: the engaged ones at once, and, for
+    /// ``RouterConfiguration/repairTimeout``, each newly connected one (the new way to what
+    /// was cut off may come later). Not filtered by interest as known here (it may be older
+    /// than the change); duplicates are dropped where they arrive.
+    private mutating func resendRecent(_ name: TopologyName, since: Instant, to neighbors: [NodeID], now: Instant) {
         let recent = repair.buffer.messages(of: name, since: since)
-        guard !recent.isEmpty, let state = topologies[name] else { return }
+        guard !recent.isEmpty else { return }
         for neighbor in neighbors {
-            let wanted = state.remote[neighbor]
-            let batch = recent.filter { wanted?.matches($0.topic) ?? true }
-            guard !batch.isEmpty else { continue }
-            send(.repairData(batch), to: neighbor, now: now)
-            statistics.repairResent += UInt64(batch.count)
+            send(.repairData(recent), to: neighbor, now: now)
+            statistics.repairResent += UInt64(recent.count)
         }
     }
 
@@ -267,8 +341,9 @@ extension Router {
             let window = UInt64(duplicates.window)
             let windowStart = last >= window ? last - window + 1 : 1
             kept = max(request.first, repair.buffer.oldest(key) ?? last + 1, windowStart)
-            let wanted = topologies[request.topology]?.remote[peer]
-            let messages = repair.buffer.messages(key, from: kept, through: last).filter { wanted?.matches($0.topic) ?? true }
+            // The whole stream, not only what the asker's interest as known here wants: that
+            // may be older than the request (interest is paced); nodes on the way filter.
+            let messages = repair.buffer.messages(key, from: kept, through: last)
             if !messages.isEmpty {
                 send(.repairData(messages), to: peer, now: now)
                 statistics.repairResent += UInt64(messages.count)

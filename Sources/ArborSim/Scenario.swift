@@ -271,6 +271,7 @@ public struct Scenario {
     private mutating func settleAndCheck(after fault: Fault?, before: PhysicalView) {
         let faultTime = simulator.now
         let during = PhysicalView(simulator)
+        let heard = fault == nil ? [:] : heardStreams()
         var burst: [MessageKey] = []
         var published: [(key: MessageKey, topology: Int, topic: Topic, node: Int)] = []
         let burstEnd = faultTime + .milliseconds(400)
@@ -305,7 +306,7 @@ public struct Scenario {
             }
         }
         if let fault {
-            checkRepair(published, after: fault, before: before, during: during, restarted: { if case .restart(let node) = fault { node } else { nil } }())
+            checkRepair(published, after: fault, before: before, during: during, heard: heard, restarted: { if case .restart(let node) = fault { node } else { nil } }())
         }
         simulator.ledger.forget(burst)
         probe()
@@ -319,15 +320,29 @@ public struct Scenario {
             .map { ($0, topic, publisher.node) }
     }
 
+    /// Per subscriber node and topology, the streams the node heard before the fault.
+    private func heardStreams() -> [Int: [TopologyName: Set<DuplicateFilter.StreamKey>]] {
+        var heard: [Int: [TopologyName: Set<DuplicateFilter.StreamKey>]] = [:]
+        for (index, subscribers) in subscriptions.enumerated() {
+            for subscriber in subscribers where heard[subscriber.node]?[topologyNames[index]] == nil {
+                guard let router = simulator.routers[subscriber.node] else { continue }
+                heard[subscriber.node, default: [:]][topologyNames[index]] = router.heardStreams(of: topologyNames[index], now: simulator.now)
+            }
+        }
+        return heard
+    }
+
     /// The repair invariant: each message published during the reconvergence reached
     /// every matching subscriber that shared the publisher's component before the fault
     /// and after it exactly once, or lies in a GAP reported to that subscriber. Not
     /// checked: a subscriber that only joined the component, or whose node just restarted,
     /// and a publisher whose node just restarted (a new stream), since the subscriber's
     /// node has heard nothing of the stream to repair from; and the start, where no tree
-    /// is formed yet.
+    /// is formed yet. Counted apart (``ScenarioReport/lostFromUnheardStream``): a stream
+    /// the subscriber's node had not heard before the fault (`heard`).
     private mutating func checkRepair(
-        _ published: [(key: MessageKey, topology: Int, topic: Topic, node: Int)], after fault: Fault, before: PhysicalView, during: PhysicalView, restarted: Int?
+        _ published: [(key: MessageKey, topology: Int, topic: Topic, node: Int)], after fault: Fault, before: PhysicalView, during: PhysicalView,
+        heard: [Int: [TopologyName: Set<DuplicateFilter.StreamKey>]], restarted: Int?
     ) {
         for message in published {
             guard message.node != restarted, let entry = simulator.ledger.entries[message.key] else { continue }
@@ -340,6 +355,11 @@ public struct Scenario {
                 if simulator.ledger.gapCovers(message.key, for: subscriber.client) {
                     report.coveredByGap += 1
                 } else if entry.receivers[subscriber.client] != 1 {
+                    let stream = DuplicateFilter.StreamKey(origin: message.key.origin, incarnation: message.key.incarnation, topology: message.key.topology)
+                    guard heard[subscriber.node]?[message.key.topology]?.contains(stream) == true else {
+                        report.lostFromUnheardStream += 1
+                        continue
+                    }
                     report.lostWithoutGap += 1
                     report.recordViolations(["after \(fault): \(message.key.topology) seq \(message.key.sequence) from node \(message.node) never reached client \(subscriber.client) at node \(subscriber.node), and no GAP covers it"])
                 }

@@ -50,7 +50,10 @@ struct Reroute: ParsableCommand {
         discussion: """
             gap_ms: from the signal to the arrival of the first message published after it. \
             silence_ms: the longest time between two arrivals around the fault. lost: messages \
-            published that never arrived (after a drain). duplicates: messages that arrived twice.
+            published that never arrived (after a drain). duplicates: messages that arrived twice. \
+            gaps: the GAP notices (origin sequences first-last); gap_covered: stream messages \
+            inside them; lost_outside_gap: lost and in no GAP; gap_delivered: in a GAP and \
+            delivered all the same (both 0 when the GAPs cover exactly what was lost).
             """
     )
 
@@ -86,6 +89,17 @@ struct Reroute: ParsableCommand {
 
         let lost = copies.filter { $0 == 0 }.count
         let lostIndices = copies.indices.filter { copies[$0] == 0 }
+        let gaps = counter.gaps
+        // Stream indices the GAPs name (the offset is known once any message arrived).
+        var covered = Set<Int>()
+        if let offset = counter.sequenceOffset {
+            for range in gaps {
+                for sequence in range where sequence >= offset && sequence - offset < UInt64(total) {
+                    covered.insert(Int(sequence - offset))
+                }
+            }
+        }
+        let lostSet = Set(lostIndices)
         let firstAfter = (faultIndex..<total).first { copies[$0] > 0 }
         let gap = firstAfter.map { Double(arrivals[$0] - faultAt) / 1e6 }
         // The longest silence: between consecutive arrivals (in arrival order) from 100 ms
@@ -107,6 +121,10 @@ struct Reroute: ParsableCommand {
             "lost_last": lostIndices.last.map { $0 - faultIndex } as Any,
             "duplicates": counter.duplicateCount,
             "gap_ms": gap as Any,
+            "gaps": gaps.map { "\($0.lowerBound)-\($0.upperBound)" },
+            "gap_covered": covered.count,
+            "lost_outside_gap": lostSet.subtracting(covered).count,
+            "gap_delivered": covered.subtracting(lostSet).count,
             "silence_ms": silence,
             "silence_starts_ms": silenceStart,
             "problems": counter.problems,

@@ -100,7 +100,8 @@ final class BenchConnection: @unchecked Sendable {
 
 /// Counts the MESSAGE frames of one topic as they arrive, on a thread of its own, with the
 /// arrival time of each (monotonic nanoseconds) indexed by the stream's own counter,
-/// which the publisher puts in the first 8 bytes of every payload.
+/// which the publisher puts in the first 8 bytes of every payload; and the GAP notices, in
+/// the origin's sequences (``gaps``; ``sequenceOffset`` maps them to stream indices).
 final class MessageCounter: @unchecked Sendable {
     let connection: BenchConnection
     let topicLength: Int
@@ -114,6 +115,9 @@ final class MessageCounter: @unchecked Sendable {
     private var otherFrames = 0
     private var errors: [String] = []
     private var lastArrival: UInt64 = 0
+    private var gapRanges: [ClosedRange<UInt64>] = []
+    /// The origin's sequence minus the stream index, read from the first message counted.
+    private var offset: UInt64?
     private let done = DispatchSemaphore(value: 0)
 
     init(connection: BenchConnection, topic: [UInt8], expected: Int) {
@@ -164,6 +168,8 @@ final class MessageCounter: @unchecked Sendable {
             while let frame = try frames.next(from: &bytes) {
                 if frame.type == ClientFrameType.message.rawValue {
                     newlyReceived += note(frame.body, at: now)
+                } else if frame.type == ClientFrameType.gap.rawValue {
+                    noteGap(frame.body)
                 } else if frame.type == ClientFrameType.error.rawValue {
                     lock.withLock { errors.append("ERROR frame from the node") }
                 }
@@ -198,6 +204,9 @@ final class MessageCounter: @unchecked Sendable {
             return 0
         }
         guard index >= 0, index < expected else { return 0 }
+        if offset == nil, let sequence = body.getInteger(at: start + 24, as: UInt64.self) {
+            lock.withLock { offset = sequence &- UInt64(index) }
+        }
         copies[index] &+= 1
         if copies[index] > 1 {
             lock.withLock { duplicates += 1 }
@@ -207,6 +216,24 @@ final class MessageCounter: @unchecked Sendable {
         return 1
     }
 
+    /// Notes a GAP notice (origin 16, incarnation 8, first 8, last 8, topology): the
+    /// sequences first...last of the origin's stream will not arrive.
+    private func noteGap(_ body: ByteBuffer) {
+        let start = body.readerIndex
+        guard let first = body.getInteger(at: start + 24, as: UInt64.self),
+            let last = body.getInteger(at: start + 32, as: UInt64.self), first <= last
+        else {
+            lock.withLock { errors.append("malformed GAP") }
+            return
+        }
+        lock.withLock { gapRanges.append(first...last) }
+    }
+
+    /// The GAP notices received, in the origin's sequences, in arrival order.
+    var gaps: [ClosedRange<UInt64>] { lock.withLock { gapRanges } }
+    /// The origin's sequence of stream index 0 (nil before the first message): the node
+    /// publishes only this stream in the topology, so sequence = index + offset.
+    var sequenceOffset: UInt64? { lock.withLock { offset } }
     var receivedCount: Int { lock.withLock { received } }
     var duplicateCount: Int { lock.withLock { duplicates } }
     var problems: [String] { lock.withLock { errors } }

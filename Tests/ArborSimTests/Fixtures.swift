@@ -6,10 +6,11 @@ enum Fixture {
     static let topology = TopologyName("quotes")!
 
     /// A diamond a-b1-c, a-b2-c with b1 the cheaper relay, rooted at a.
-    static func diamond(seed: UInt64 = 1) -> (Simulator, a: Int, b1: Int, b2: Int, c: Int) {
+    static func diamond(seed: UInt64 = 1, parameters: SimulationParameters = SimulationParameters()) -> (Simulator, a: Int, b1: Int, b2: Int, c: Int) {
         let simulator = Simulator(
             names: ["a", "b1", "b2", "c"],
             links: [LinkKey(0, 1), LinkKey(0, 2), LinkKey(1, 3), LinkKey(2, 3)],
+            parameters: parameters,
             seed: seed
         )
         let definition = TopologyDefinition(

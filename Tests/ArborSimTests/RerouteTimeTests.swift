@@ -6,10 +6,13 @@ import Testing
 /// timing tests): with 1 ms links and default heartbeats, a crashed relay (its connections
 /// close) is rerouted within 20 ms and a silent link loss within 400 ms. Measured as the
 /// time from the fault until every later message reaches the subscriber, with a message
-/// published every millisecond.
+/// published every millisecond; repair is off (no buffer), else it would deliver the
+/// messages of the gap late (RepairTests).
 @Suite struct RerouteTimeTests {
     func rerouteGap(_ fault: (Simulator, Int, Int) -> Void) -> (gap: Duration, duplicates: Int) {
-        let (simulator, a, b1, _, c) = Fixture.diamond()
+        var parameters = SimulationParameters()
+        parameters.repairBufferBytes = 0
+        let (simulator, a, b1, _, c) = Fixture.diamond(parameters: parameters)
         simulator.attachClients(at: a, subscriberAt: c, subscribing: ["AAPL"])
         simulator.run(for: .seconds(1))
         let faultTime = simulator.now

@@ -69,7 +69,7 @@ struct FuzzInput {
     }
 
     mutating func peerMessage() -> PeerMessage {
-        switch int(0...7) {
+        switch int(0...8) {
         case 0:
             let record = LinkStateRecord(
                 origin: nodeID(),
@@ -91,7 +91,15 @@ struct FuzzInput {
         case 5: return .goodbye
         case 6:
             return .repairRequest(RepairRequest(topology: topologyName(), origin: nodeID(), originIncarnation: 1, first: 1, last: UInt64(int(1...100))))
-        default: return .repairData((0..<int(0...2)).map { _ in dataMessage() })
+        case 7: return .repairData((0..<int(0...2)).map { _ in dataMessage() })
+        default:
+            // Sometimes inconsistent (kept below first, last below first - 1): the
+            // receiver must take it without harm.
+            let first = UInt64(int(1...100))
+            return .repairEnd(RepairEnd(
+                topology: topologyName(), origin: nodeID(), originIncarnation: u64() >> 1,
+                first: first, last: UInt64(int(0...200)), kept: UInt64(int(0...200))
+            ))
         }
     }
 
