@@ -112,7 +112,7 @@ struct RepairBuffer: Sendable {
     /// Notes that stream `key` is expected from `source` from now on (this node asked it
     /// for what it missed).
     mutating func expect(_ key: DuplicateFilter.StreamKey, from source: NodeID) {
-        streams[key]?.source = source
+        if let slot = slots[key] { streams[slot].source = source }
     }
 
     /// The held messages of stream `key` in `first...last`, ascending by sequence.
