@@ -59,7 +59,7 @@ public protocol EncodedDataMessage: AnyObject, Sendable {
 /// only ``hops`` changes (what a relay does): the form's other fields are the message's, and
 /// the hop count is written anew on the way out. Changing any other field detaches it (the
 /// payload is copied out first), so the form never disagrees with the message.
-public struct DataMessage: Hashable, Sendable {
+public struct DataMessage: Hashable, Sendable, CustomReflectable {
     /// Links crossed so far; the message is dropped when it reaches the hop limit.
     public var hops: UInt8
     /// The other fields, shared by copies: a copy of a message (into an event, an action, a
@@ -155,6 +155,14 @@ public struct DataMessage: Hashable, Sendable {
             body.encoded = nil
         }
         change(body)
+    }
+
+    /// Its fields, as a struct holding them shows (in test failures, `dump`).
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "topology": topology, "origin": origin, "originIncarnation": originIncarnation, "sequence": sequence,
+            "hops": hops, "topic": topic, "payloadCount": payloadCount,
+        ])
     }
 
     /// Makes ``body`` this message's alone.
