@@ -158,26 +158,31 @@ final class NodeRuntime: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         let now = clock.now
         let actions = router.handle(event, at: now)
-        let (peerFailed, routeChanged) = perform(actions)
+        perform(actions)
         let took = clock.now - now
         if took > configuration.router.heartbeatInterval {
             logLimited(.warning, "slow-step", "one router step took \(Int(took.milliseconds)) ms (\(actions.count) actions, \(router.topologies.count) topologies): heartbeats wait meanwhile")
         }
         declareLinks()
         learnMembers()
+        var peerFailed = false
+        var routeChanged = false
+        for case .observe(let observation) in actions {
+            switch observation {
+            case .peerDown: peerFailed = true
+            case .routeChanged: routeChanged = true
+            default: break
+            }
+        }
         let recomputations = router.statistics.recomputations
         if let duration = failovers.eventHandled(at: now, peerFailed: peerFailed, routeChanged: routeChanged, recomputations: recomputations) {
             metrics?.recordFailover(duration)
         }
     }
 
-    /// Carries out `actions` in order; returns whether they observed a peer going down and
-    /// a route changing (for the failover tracker).
-    private func perform(_ actions: [Router.Action]) -> (peerFailed: Bool, routeChanged: Bool) {
+    private func perform(_ actions: [Router.Action]) {
         // Data counted in runs of one topology, and the link of the last send reused: a
         // step of many messages to the same peer looks neither up once per message.
-        var peerFailed = false
-        var routeChanged = false
         var run = TrafficLedger.Run()
         defer { traffic.add(run) }
         var lastLink: (peer: NodeID, link: PeerLink)?
@@ -250,15 +255,9 @@ final class NodeRuntime: @unchecked Sendable {
             case .wakeUp(let instant):
                 armWake(at: clock.deadline(instant))
             case .observe(let observation):
-                switch observation {
-                case .peerDown: peerFailed = true
-                case .routeChanged: routeChanged = true
-                default: break
-                }
                 record(observation)
             }
         }
-        return (peerFailed, routeChanged)
     }
 
     /// Wakes the router at `deadline`, or once the loop has polled its sockets if the turn
