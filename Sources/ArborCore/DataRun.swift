@@ -30,6 +30,11 @@ struct DataRun {
     private(set) var clients: [ClientID] = []
     /// Engaged neighbours other than ``source`` that want ``topic``, ascending by id.
     private(set) var neighbors: [NodeID] = []
+    /// Whether the router noted sending to ``neighbors`` at this step's instant; it does so
+    /// once per topic, not once per message (``Router/stampSent(to:now:)``).
+    var stamped = false
+    /// Whether one of ``neighbors`` has no link (its messages are counted, not sent).
+    var unlinked = false
 
     init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
         self.topology = topology
@@ -62,6 +67,8 @@ struct DataRun {
             }
         }
         neighbors.removeAll(keepingCapacity: true)
+        stamped = false
+        unlinked = false
         for neighbor in state.engaged where neighbor != source {
             if let wanted = state.remote[neighbor], wanted.matches(topic) {
                 neighbors.append(neighbor)

@@ -59,29 +59,49 @@ public protocol EncodedDataMessage: AnyObject, Sendable {
 /// only ``hops`` changes (what a relay does): the form's other fields are the message's, and
 /// the hop count is written anew on the way out. Changing any other field detaches it (the
 /// payload is copied out first), so the form never disagrees with the message.
-public struct DataMessage: Hashable, Sendable {
-    public var topology: TopologyName { didSet { detach() } }
-    public var origin: NodeID { didSet { detach() } }
-    /// Incarnation of the origin when it published; a restart starts a new sequence space.
-    public var originIncarnation: UInt64 { didSet { detach() } }
-    /// Per (origin, incarnation, topology), starting at 1 and increasing by one.
-    public var sequence: UInt64 { didSet { detach() } }
+public struct DataMessage: Hashable, Sendable, CustomReflectable {
     /// Links crossed so far; the message is dropped when it reaches the hop limit.
     public var hops: UInt8
-    public var topic: Topic { didSet { detach() } }
+    /// The other fields, shared by copies: a copy of a message (into an event, an action, a
+    /// frame to encode) costs one reference count, not one per field. Replaced, never
+    /// changed, while shared (``edit(_:)``).
+    private var body: Body
+
+    public var topology: TopologyName {
+        get { body.topology }
+        set { edit { $0.topology = newValue } }
+    }
+    public var origin: NodeID {
+        get { body.origin }
+        set { edit { $0.origin = newValue } }
+    }
+    /// Incarnation of the origin when it published; a restart starts a new sequence space.
+    public var originIncarnation: UInt64 {
+        get { body.originIncarnation }
+        set { edit { $0.originIncarnation = newValue } }
+    }
+    /// Per (origin, incarnation, topology), starting at 1 and increasing by one.
+    public var sequence: UInt64 {
+        get { body.sequence }
+        set { edit { $0.sequence = newValue } }
+    }
+    public var topic: Topic {
+        get { body.topic }
+        set { edit { $0.topic = newValue } }
+    }
     /// The payload (copied out of the ``encoded`` form when there is one).
     public var payload: [UInt8] {
-        get { encoded?.payloadBytes() ?? storedPayload }
+        get { body.encoded?.payloadBytes() ?? body.storedPayload }
         set {
-            storedPayload = newValue
-            encoded = nil
+            unshare()
+            body.storedPayload = newValue
+            body.encoded = nil
         }
     }
     /// Bytes of the payload, without copying them.
-    public var payloadCount: Int { encoded?.payloadCount ?? storedPayload.count }
+    public var payloadCount: Int { body.encoded?.payloadCount ?? body.storedPayload.count }
     /// The bytes this message arrived as, when the decoding layer kept them.
-    public private(set) var encoded: (any EncodedDataMessage)?
-    private var storedPayload: [UInt8]
+    public var encoded: (any EncodedDataMessage)? { body.encoded }
 
     public init(
         topology: TopologyName,
@@ -92,13 +112,11 @@ public struct DataMessage: Hashable, Sendable {
         topic: Topic,
         payload: [UInt8]
     ) {
-        self.topology = topology
-        self.origin = origin
-        self.originIncarnation = originIncarnation
-        self.sequence = sequence
         self.hops = hops
-        self.topic = topic
-        storedPayload = payload
+        body = Body(
+            topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence,
+            topic: topic, encoded: nil, storedPayload: payload
+        )
     }
 
     /// A message whose payload stays in `encoded`, the form it was decoded from (whose
@@ -112,22 +130,74 @@ public struct DataMessage: Hashable, Sendable {
         topic: Topic,
         encoded: any EncodedDataMessage
     ) {
-        self.init(topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence, hops: hops, topic: topic, payload: [])
-        self.encoded = encoded
+        self.hops = hops
+        body = Body(
+            topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence,
+            topic: topic, encoded: encoded, storedPayload: []
+        )
     }
 
     /// The same message holding its payload itself: what to keep for longer than a router
     /// step (an encoded form can hold on to a whole receive buffer).
     public var detached: DataMessage {
+        guard body.encoded != nil else { return self }
         var copy = self
-        copy.detach()
+        copy.edit { _ in }
         return copy
     }
 
-    private mutating func detach() {
-        guard let form = encoded else { return }
-        storedPayload = form.payloadBytes()
-        encoded = nil
+    /// Changes a field other than ``hops`` in a body of this message's own, detaching the
+    /// encoded form (its payload copied out first) so it never disagrees with the message.
+    private mutating func edit(_ change: (Body) -> Void) {
+        unshare()
+        if let form = body.encoded {
+            body.storedPayload = form.payloadBytes()
+            body.encoded = nil
+        }
+        change(body)
+    }
+
+    /// Its fields, as a struct holding them shows (in test failures, `dump`).
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "topology": topology, "origin": origin, "originIncarnation": originIncarnation, "sequence": sequence,
+            "hops": hops, "topic": topic, "payloadCount": payloadCount,
+        ])
+    }
+
+    /// Makes ``body`` this message's alone.
+    private mutating func unshare() {
+        if !isKnownUniquelyReferenced(&body) {
+            body = Body(
+                topology: body.topology, origin: body.origin, originIncarnation: body.originIncarnation,
+                sequence: body.sequence, topic: body.topic, encoded: body.encoded, storedPayload: body.storedPayload
+            )
+        }
+    }
+
+    /// A message's fields but the hop count. Only changed while one message holds it
+    /// (``unshare()``), hence `@unchecked Sendable`.
+    private final class Body: @unchecked Sendable {
+        var topology: TopologyName
+        var origin: NodeID
+        var originIncarnation: UInt64
+        var sequence: UInt64
+        var topic: Topic
+        var encoded: (any EncodedDataMessage)?
+        var storedPayload: [UInt8]
+
+        init(
+            topology: TopologyName, origin: NodeID, originIncarnation: UInt64, sequence: UInt64, topic: Topic,
+            encoded: (any EncodedDataMessage)?, storedPayload: [UInt8]
+        ) {
+            self.topology = topology
+            self.origin = origin
+            self.originIncarnation = originIncarnation
+            self.sequence = sequence
+            self.topic = topic
+            self.encoded = encoded
+            self.storedPayload = storedPayload
+        }
     }
 
     public static func == (a: DataMessage, b: DataMessage) -> Bool {

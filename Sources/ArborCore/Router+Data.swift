@@ -269,8 +269,17 @@ extension Router {
                 reached = !run.clients.isEmpty
             }
         }
+        if !run.stamped {
+            run.stamped = true
+            for neighbor in run.neighbors where !stampSent(to: neighbor, now: now) {
+                run.unlinked = true
+            }
+        }
         for neighbor in run.neighbors {
-            send(.data(message), to: neighbor, now: now)
+            // As ``send(_:to:now:)``, the link looked up once per topic of the run.
+            if !run.unlinked || peers[neighbor] != nil {
+                actions.append(.send(.data(message), to: neighbor))
+            }
             statistics.dataForwarded += 1
             reached = true
         }

@@ -190,6 +190,13 @@ public struct Router {
         actions.append(.send(message, to: peer))
     }
 
+    /// Notes sending to `peer` at `now` without sending; returns whether it is linked.
+    mutating func stampSent(to peer: NodeID, now: Instant) -> Bool {
+        guard let index = peers.index(forKey: peer) else { return false }
+        peers.values[index].lastSent = now
+        return true
+    }
+
     mutating func observe(_ observation: Observation) {
         failoverClock.observed(observation)
         actions.append(.observe(observation))

@@ -47,16 +47,31 @@ extension ByteBuffer {
     }
 }
 
+/// The topology name and topic of the last DATA frame a decoder read: consecutive frames
+/// of one stream repeat them.
+struct RecentDataFields: Sendable {
+    var topology: TopologyName?
+    var topic: Topic?
+}
+
 extension WireReader {
     /// The message of a DATA frame whose body is `body` (the bytes this reader reads), with
     /// every field checked as ``dataMessage()`` does, its payload left in `body`.
     mutating func dataMessage(keeping body: ByteBuffer) throws(WireError) -> DataMessage {
+        var recent = RecentDataFields()
+        return try dataMessage(keeping: body, recent: &recent)
+    }
+
+    /// ``dataMessage(keeping:)`` for one of consecutive DATA frames: a topology name or
+    /// topic whose bytes are those of `recent` is taken from it (no check and no copy
+    /// again), and `recent` becomes this message's.
+    mutating func dataMessage(keeping body: ByteBuffer, recent: inout RecentDataFields) throws(WireError) -> DataMessage {
         let origin = try nodeID("origin")
         let incarnation = try integer("origin incarnation", as: UInt64.self)
         let sequence = try integer("sequence", as: UInt64.self)
         let hops = try integer("hops", as: UInt8.self)
-        let topology = try topologyName("topology")
-        let topic = try topic("topic")
+        let topology = try topologyName("topology", recent: &recent.topology)
+        let topic = try topic("topic", recent: &recent.topic)
         let payload = try skipPrefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
         return DataMessage(
             topology: topology,

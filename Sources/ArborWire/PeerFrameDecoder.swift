@@ -17,6 +17,9 @@ public struct PeerFrameDecoder: Sendable {
     /// node announces in its own handshake).
     public var maximumFrameLength: Int
     public private(set) var phase: Phase
+    /// The topology and topic of the last DATA frame, reused by the next one that repeats
+    /// their bytes (``RecentDataFields``).
+    private var recent = RecentDataFields()
 
     /// `phase` is `.established` only where the handshake was read by other means.
     public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength, phase: Phase = .awaitingHandshake) {
@@ -49,6 +52,11 @@ public struct PeerFrameDecoder: Sendable {
             }
         }
         guard let (type, body) = next else { return nil }
+        if type == PeerFrameType.data.rawValue {
+            return try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in
+                .message(.data(try reader.dataMessage(keeping: body, recent: &recent)))
+            }
+        }
         let frame = try PeerFrameDecoder.frame(type: type, body: body)
         if case .handshake = frame {
             phase = .established

@@ -94,6 +94,34 @@ struct WireReader {
         }
     }
 
+    /// ``topologyName(_:)``, or `recent` when the bytes are its name; `recent` becomes the name read.
+    mutating func topologyName(_ field: StaticString, recent: inout TopologyName?) throws(WireError) -> TopologyName {
+        let count = try prefixedLength(field, length: UInt8.self, limit: TopologyName.maximumLength)
+        let name = try slice(field, length: count)
+        if let known = recent, known.rawValue.utf8.elementsEqual(name) {
+            return known
+        }
+        do throws(TopologyNameError) {
+            let read = try TopologyName(validatingBytes: name)
+            recent = read
+            return read
+        } catch {
+            throw .invalidTopologyName(error)
+        }
+    }
+
+    /// ``topic(_:)``, or `recent` when the bytes are its topic; `recent` becomes the topic read.
+    mutating func topic(_ field: StaticString, recent: inout Topic?) throws(WireError) -> Topic {
+        let count = try prefixedLength(field, length: UInt16.self, limit: WireLimits.maximumTopicLength)
+        let bytes = try slice(field, length: count)
+        if let known = recent, known.bytes.elementsEqual(bytes) {
+            return known
+        }
+        let read = Topic(Array(bytes))
+        recent = read
+        return read
+    }
+
     /// A topic or prefix: 2-byte length, then at most ``WireLimits/maximumTopicLength`` bytes.
     mutating func topic(_ field: StaticString) throws(WireError) -> Topic {
         Topic(try prefixedBytes(field, length: UInt16.self, limit: WireLimits.maximumTopicLength))

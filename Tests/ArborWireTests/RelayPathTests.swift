@@ -65,13 +65,69 @@ struct RelayPathTests {
         var random = RandomValues(seed: 0xD7AC)
         let original = random.dataMessage()
         var message = try decodedData(try encoded(.message(.data(original))))
+        let copy = message
         message.topic = Topic(Array("changed".utf8))
         #expect(message.encoded == nil)
+        // A copy made before keeps its fields and its received frame.
+        #expect(copy == original)
+        #expect(copy.encoded != nil)
         #expect(message.payload == original.payload)
         var expected = original
         expected.topic = message.topic
         #expect((try encoded(.message(.data(message)))).bytes == (try encoded(.message(.data(expected)))).bytes)
         #expect(try decodedData(try encoded(.message(.data(original)))).detached.encoded == nil)
+    }
+
+    @Test("one decoder reading DATA frames that repeat and change topology and topic decodes each as sent (300 messages)")
+    func consecutiveFramesDecodeAsSent() throws {
+        var random = RandomValues(seed: 0x5EC7)
+        var stream = ByteBuffer()
+        var sent: [DataMessage] = []
+        var message = random.dataMessage()
+        for _ in 0..<300 {
+            var next = random.dataMessage()
+            // Mostly the same stream: the previous topology and topic, or one of them.
+            switch random.int(0...3) {
+            case 0: break
+            case 1: next.topology = message.topology
+            case 2: next.topic = message.topic
+            default:
+                next.topology = message.topology
+                next.topic = message.topic
+            }
+            message = next
+            sent.append(message)
+            var frame = try encoded(.message(.data(message)))
+            stream.writeBuffer(&frame)
+        }
+        var decoder = PeerFrameDecoder(phase: .established)
+        for expected in sent {
+            guard case .message(.data(let decoded)) = try decoder.next(from: &stream) else {
+                Issue.record("not a DATA frame")
+                return
+            }
+            #expect(decoded == expected)
+        }
+        #expect(stream.readableBytes == 0)
+    }
+
+    @Test("a DATA frame whose topology name differs from the previous frame's only in case is refused")
+    func repeatedNameIsStillChecked() throws {
+        let good = DataMessage(
+            topology: TopologyName("quotes")!, origin: NodeID(high: 1, low: 2), originIncarnation: 3, sequence: 4,
+            topic: Topic(Array("AAPL".utf8)), payload: [1, 2, 3]
+        )
+        var stream = try encoded(.message(.data(good)))
+        var bad = try encoded(.message(.data(good))).bytes
+        bad[5 + 33 + 1] = UInt8(ascii: "Q")
+        stream.writeBytes(bad)
+        var decoder = PeerFrameDecoder(phase: .established)
+        guard case .message(.data(let first)) = try decoder.next(from: &stream) else {
+            Issue.record("not a DATA frame")
+            return
+        }
+        #expect(first == good)
+        #expect(throws: WireError.self) { _ = try decoder.next(from: &stream) }
     }
 
     @Test("a malformed DATA frame is refused by the decoder a relay reads with", arguments: [
