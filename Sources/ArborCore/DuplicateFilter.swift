@@ -18,7 +18,22 @@ public struct DuplicateFilter: Sendable {
         }
     }
 
+    /// What ``admission(_:sequence:)`` found.
+    public enum Admission: Sendable {
+        /// Not seen before, at or after the first sequence admitted of its stream.
+        case new
+        /// Not seen before, but older than the first sequence admitted of its stream: it was
+        /// published before this node was on the stream's way (before its subscribers'
+        /// interest reached the origin, or lost before the node heard the stream). Pass it
+        /// on, but a local subscriber must not get it after newer messages of its origin.
+        case newBeforeStart
+        /// Seen, or too old to tell.
+        case seen
+    }
+
     private struct Window: Sendable {
+        /// The first sequence admitted, when the stream was first heard.
+        var first: UInt64
         var highest: UInt64 = 0
         /// Bit i of word (s / 64) % words is set when sequence s (within the window) was seen.
         var bits: [UInt64]
@@ -68,24 +83,33 @@ public struct DuplicateFilter: Sendable {
 
     /// Records `sequence` of `stream`; returns `true` when it is new (not seen, not too old).
     public mutating func admit(_ stream: StreamKey, sequence: UInt64) -> Bool {
+        admission(stream, sequence: sequence) != .seen
+    }
+
+    /// Records `sequence` of `stream` and says whether it is new, and if so whether it is
+    /// older than the first sequence admitted of the stream.
+    public mutating func admission(_ stream: StreamKey, sequence: UInt64) -> Admission {
         clock += 1
+        let index: Dictionary<StreamKey, Window>.Index
         if let latest, latest.key == stream {
-            return streams.values[latest.index].admit(sequence, window: window, now: clock)
+            index = latest.index
+        } else if let found = streams.index(forKey: stream) {
+            index = found
+            latest = (stream, found)
+        } else {
+            latest = nil
+            var fresh = Window(first: sequence, bits: [UInt64](repeating: 0, count: window / 64))
+            let admitted = fresh.admit(sequence, window: window, now: clock)
+            streams[stream] = fresh
+            if streams.count > maximumStreams {
+                // The new stream is the most recently used: never the one evicted.
+                evictOldest()
+            }
+            return admitted ? .new : .seen
         }
-        if let index = streams.index(forKey: stream) {
-            latest = (stream, index)
-            // Changed where it is stored: a copy of the window would copy its bits.
-            return streams.values[index].admit(sequence, window: window, now: clock)
-        }
-        latest = nil
-        var fresh = Window(bits: [UInt64](repeating: 0, count: window / 64))
-        let admitted = fresh.admit(sequence, window: window, now: clock)
-        streams[stream] = fresh
-        if streams.count > maximumStreams {
-            // The new stream is the most recently used: never the one evicted.
-            evictOldest()
-        }
-        return admitted
+        // Changed where it is stored: a copy of the window would copy its bits.
+        guard streams.values[index].admit(sequence, window: window, now: clock) else { return .seen }
+        return sequence < streams.values[index].first ? .newBeforeStart : .new
     }
 
     /// Highest sequence seen on `stream`, 0 if none.

@@ -240,24 +240,27 @@ extension Router {
             }
         }
         let key = streamKey(message)
-        guard duplicates.admit(key, sequence: message.sequence) else {
+        let admission = duplicates.admission(key, sequence: message.sequence)
+        guard admission != .seen else {
             statistics.drop(.duplicate)
             return false
         }
         var forwarded = message
         forwarded.hops += 1
         noteAdmitted(forwarded, key: key, from: peer, now: now)
-        distribute(forwarded, in: &run!, now: now)
+        distribute(forwarded, in: &run!, deliveringLocally: admission == .new, now: now)
         return true
     }
 
-    /// Delivers to matching local members and sends to matching engaged neighbours other
-    /// than the run's source. Returns whether anyone got it.
+    /// Delivers to matching local members (unless `deliveringLocally` is false: a message
+    /// older than its stream's start here, which they must not get after newer ones) and
+    /// sends to matching engaged neighbours other than the run's source. Returns whether
+    /// anyone got it.
     @discardableResult
-    private mutating func distribute(_ message: DataMessage, in run: inout DataRun, now: Instant) -> Bool {
+    private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, now: Instant) -> Bool {
         run.target(message.topic)
         var reached = false
-        if run.local {
+        if run.local && deliveringLocally {
             // A stream being repaired keeps its new messages back, to deliver them in order.
             if !repair.holds.isEmpty && holdForRepair(message) {
                 reached = true

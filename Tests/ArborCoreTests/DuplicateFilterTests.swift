@@ -50,4 +50,17 @@ import Testing
         }
         #expect(filter.streamCount == 10)
     }
+
+    /// A node that first heard a stream at 5 passes 3 on when it comes later (another node
+    /// may miss it), but says it is older than the stream's start here: its local
+    /// subscribers, who got 5, must not get 3 after it.
+    @Test func aMessageOlderThanTheStreamsStartHereIsNewButBeforeStart() {
+        var filter = DuplicateFilter()
+        #expect(filter.admission(stream, sequence: 5) == .new)
+        #expect(filter.admission(stream, sequence: 3) == .newBeforeStart)
+        #expect(filter.admission(stream, sequence: 3) == .seen)
+        #expect(filter.admission(stream, sequence: 7) == .new)
+        #expect(filter.admission(stream, sequence: 6) == .new)
+        #expect(filter.admission(stream, sequence: 4) == .newBeforeStart)
+    }
 }
