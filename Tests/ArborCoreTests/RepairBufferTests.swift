@@ -17,14 +17,7 @@ import Testing
 
     /// An origin linked to `peer` (which wants everything) that published `count` messages.
     func origin(publishing count: Int, bufferBytes: Int) -> Router {
-        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
-        configuration.repairBufferBytes = bufferBytes
-        var router = Router(configuration)
-        _ = router.handle(.start, at: .zero)
-        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: .zero)
-        let record = LinkStateRecord(origin: peer, name: "n2", incarnation: 1, sequence: 1, links: [Link(neighbor: me, cost: 10)])
-        _ = router.handle(.message(.linkState([record]), from: peer), at: .zero)
-        _ = router.handle(.message(.interest(topology, .full(PrefixSet([""]))), from: peer), at: .zero)
+        var router = routerLinked(to: peer, as: me, wantingEverythingOf: topology) { $0.repairBufferBytes = bufferBytes }
         _ = router.handle(.attach(9, topology), at: .zero)
         _ = router.handle(.timer, at: at(1))
         for index in 1...count {

@@ -11,15 +11,7 @@ import Testing
 
     /// A router that published `count` messages of 100 B on "AAPL", linked to `peer`.
     func origin(publishing count: Int, _ configure: (inout RouterConfiguration) -> Void = { _ in }) -> Router {
-        var configuration = RouterConfiguration(id: me, name: "n1", incarnation: 1)
-        configure(&configuration)
-        var router = Router(configuration)
-        _ = router.handle(.start, at: .zero)
-        _ = router.handle(.peerUp(peer, name: "n2", incarnation: 1, cost: nil), at: .zero)
-        // The peer's record (so the tree holds both) and its interest: it is engaged.
-        let record = LinkStateRecord(origin: peer, name: "n2", incarnation: 1, sequence: 1, links: [Link(neighbor: me, cost: 10)])
-        _ = router.handle(.message(.linkState([record]), from: peer), at: .zero)
-        _ = router.handle(.message(.interest(topology, .full(PrefixSet([""]))), from: peer), at: .zero)
+        var router = routerLinked(to: peer, as: me, wantingEverythingOf: topology, configure)
         _ = router.handle(.publish(9, topology, "AAPL", payload: []), at: .zero)
         _ = router.handle(.timer, at: .zero + .milliseconds(1))
         #expect(router.topologies[topology]?.engaged == [peer])
