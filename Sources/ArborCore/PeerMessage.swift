@@ -257,18 +257,4 @@ public struct RepairEnd: Hashable, Sendable {
 
 /// A request for the messages of one origin's stream in `first...last`; `last` is
 /// `UInt64.max` when the asker wants everything from `first` on.
-public struct RepairRequest: Hashable, Sendable {
-    public var topology: TopologyName
-    public var origin: NodeID
-    public var originIncarnation: UInt64
-    public var first: UInt64
-    public var last: UInt64
-
-    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, first: UInt64, last: UInt64) {
-        self.topology = topology
-        self.origin = origin
-        self.originIncarnation = originIncarnation
-        self.first = first
-        self.last = last
-    }
-}
+public typealias RepairRequest = StreamSpan

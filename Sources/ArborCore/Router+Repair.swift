@@ -56,21 +56,7 @@ struct RepairHold: Sendable {
 
 /// A span of one origin's stream that local subscribers will not receive: the router's
 /// GAP, which the shell passes to clients (docs/client-protocol.md).
-public struct StreamGap: Hashable, Sendable {
-    public var topology: TopologyName
-    public var origin: NodeID
-    public var originIncarnation: UInt64
-    public var first: UInt64
-    public var last: UInt64
-
-    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, first: UInt64, last: UInt64) {
-        self.topology = topology
-        self.origin = origin
-        self.originIncarnation = originIncarnation
-        self.first = first
-        self.last = last
-    }
-}
+public typealias StreamGap = StreamSpan
 
 extension Router {
     /// Buffers a message this node admitted (published here, `source` nil, or received) for repair.

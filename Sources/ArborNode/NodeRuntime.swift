@@ -237,10 +237,7 @@ final class NodeRuntime: @unchecked Sendable {
                 markForFlush(link.outbox)
             case .gap(let gap, let client):
                 guard let link = clients[client] else { continue }
-                let notice = GapNotice(
-                    topology: gap.topology, origin: gap.origin, originIncarnation: gap.originIncarnation, first: gap.first, last: gap.last
-                )
-                respond(.gap(notice), on: link.outbox)
+                respond(.gap(gap), on: link.outbox)
             case .reject(let client, let rejection):
                 if let link = clients[client] {
                     respond(.error(id: 0, code: rejection.code, text: rejection.description), on: link.outbox)

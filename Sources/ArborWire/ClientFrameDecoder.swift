@@ -134,18 +134,7 @@ public struct ClientFrameDecoder: Sendable {
                 payload: payload
             ))
         case .gap:
-            let origin = try reader.nodeID("origin")
-            let incarnation = try reader.integer("origin incarnation", as: UInt64.self)
-            let first = try reader.integer("first", as: UInt64.self)
-            let last = try reader.integer("last", as: UInt64.self)
-            let topology = try reader.topologyName("topology")
-            response = .gap(GapNotice(
-                topology: topology,
-                origin: origin,
-                originIncarnation: incarnation,
-                first: first,
-                last: last
-            ))
+            response = .gap(try reader.streamSpan())
         case .hello, .attach, .detach, .subscribe, .unsubscribe, .publish, .ping, nil:
             throw .unknownFrameType(type)
         }

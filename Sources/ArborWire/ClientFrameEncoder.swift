@@ -89,11 +89,7 @@ public struct ClientFrameEncoder: Sendable {
             }
         case .gap(let gap):
             try Framing.write(type: type, into: &buffer, limit: maximumFrameLength) { body throws(WireError) in
-                body.writeNodeID(gap.origin)
-                body.writeInteger(gap.originIncarnation)
-                body.writeInteger(gap.first)
-                body.writeInteger(gap.last)
-                body.writeTopologyName(gap.topology)
+                body.writeStreamSpan(gap)
             }
         }
     }

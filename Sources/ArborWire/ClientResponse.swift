@@ -93,19 +93,6 @@ public struct DeliveredMessage: Hashable, Sendable {
     }
 }
 
-/// Messages `first...last` of one origin's stream were lost and will not be delivered.
-public struct GapNotice: Hashable, Sendable {
-    public var topology: TopologyName
-    public var origin: NodeID
-    public var originIncarnation: UInt64
-    public var first: UInt64
-    public var last: UInt64
-
-    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, first: UInt64, last: UInt64) {
-        self.topology = topology
-        self.origin = origin
-        self.originIncarnation = originIncarnation
-        self.first = first
-        self.last = last
-    }
-}
+/// Messages `first...last` of one origin's stream were lost and will not be delivered
+/// (the router's ``StreamGap`` as the client protocol carries it).
+public typealias GapNotice = StreamSpan

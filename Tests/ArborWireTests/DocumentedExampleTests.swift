@@ -24,6 +24,7 @@ struct DocumentedExampleTests {
             topic: "AAPL",
             payload: Array("189.5".utf8)
         )))),
+        ("GAP", .response(.gap(GapNotice(topology: quotes, origin: node, originIncarnation: 1, first: 43, last: 45)))),
     ])
     func client(name: String, frame: ClientFrame) throws {
         let documented = try Self.example(name, in: "client-protocol.md")
@@ -49,6 +50,18 @@ struct DocumentedExampleTests {
             hops: 2,
             topic: "AAPL",
             payload: Array("189.5".utf8)
+        )))
+        #expect(try encoded(frame).bytes == documented)
+        var buffer = ByteBuffer(bytes: documented)
+        var decoder = PeerFrameDecoder(phase: .established)
+        #expect(try decoder.next(from: &buffer) == frame)
+    }
+
+    @Test("peer protocol REPAIR_REQUEST example")
+    func peerRepairRequest() throws {
+        let documented = try Self.example("peer REPAIR_REQUEST", in: "peer-protocol.md")
+        let frame = PeerFrame.message(.repairRequest(RepairRequest(
+            topology: Self.quotes, origin: Self.node, originIncarnation: 1, first: 43, last: .max
         )))
         #expect(try encoded(frame).bytes == documented)
         var buffer = ByteBuffer(bytes: documented)
