@@ -91,28 +91,14 @@ extension WireReader {
         let name = try nodeName("node name")
         let realm = try nodeName("realm")
         // The smallest address is a host kind, an empty name and a port.
-        let addressCount = try count("addresses", as: UInt8.self, limit: PeerProtocol.maximumAddresses, minimumElementSize: 4)
-        var addresses: [PeerAddress] = []
-        addresses.reserveCapacity(addressCount)
-        for _ in 0..<addressCount {
-            addresses.append(try peerAddress())
+        let addresses = try list("addresses", count: UInt8.self, limit: PeerProtocol.maximumAddresses, minimumElementSize: 4) {
+            (reader) throws(WireError) in try reader.peerAddress()
         }
-        let extensionCount = try count(
-            "extensions",
-            as: UInt8.self,
-            limit: PeerProtocol.maximumExtensions,
-            minimumElementSize: 4
-        )
-        var extensions: [HandshakeExtension] = []
-        extensions.reserveCapacity(extensionCount)
-        for _ in 0..<extensionCount {
-            let tag = try integer("extension tag", as: UInt16.self)
-            let value = try prefixedBytes(
-                "extension value",
-                length: UInt16.self,
-                limit: PeerProtocol.maximumExtensionLength
-            )
-            extensions.append(HandshakeExtension(tag: tag, value: value))
+        let extensions = try list("extensions", count: UInt8.self, limit: PeerProtocol.maximumExtensions, minimumElementSize: 4) {
+            (reader) throws(WireError) in
+            let tag = try reader.integer("extension tag", as: UInt16.self)
+            let value = try reader.prefixedBytes("extension value", length: UInt16.self, limit: PeerProtocol.maximumExtensionLength)
+            return HandshakeExtension(tag: tag, value: value)
         }
         return Handshake(
             versions: lowest...highest,

@@ -59,12 +59,8 @@ extension WireReader {
     }
 
     private mutating func prefixes(_ field: StaticString) throws(WireError) -> [Topic] {
-        let count = try count(field, as: UInt32.self, limit: Int(UInt32.max), minimumElementSize: 2)
-        var prefixes: [Topic] = []
-        prefixes.reserveCapacity(count)
-        for _ in 0..<count {
-            prefixes.append(try topic("prefix"))
+        try list(field, count: UInt32.self, limit: Int(UInt32.max), minimumElementSize: 2) { (reader) throws(WireError) in
+            try reader.topic("prefix")
         }
-        return prefixes
     }
 }

@@ -26,6 +26,14 @@ extension LinkStateRecord {
 }
 
 extension ByteBuffer {
+    /// The body of a LINK_STATE frame: count 2 | records...
+    mutating func writeLinkStateRecords(_ records: [LinkStateRecord]) throws(WireError) {
+        try writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
+        for record in records {
+            try writeLinkStateRecord(record)
+        }
+    }
+
     mutating func writeLinkStateRecord(_ record: LinkStateRecord) throws(WireError) {
         try writeRecordContent(record)
         try writeSeal(record.seal)
@@ -74,39 +82,37 @@ extension ByteBuffer {
 }
 
 extension WireReader {
+    /// The body of a LINK_STATE frame (``ByteBuffer/writeLinkStateRecords(_:)``).
+    mutating func linkStateRecords() throws(WireError) -> [LinkStateRecord] {
+        try list("records", count: UInt16.self, limit: Int(UInt16.max), minimumElementSize: LinkStateRecord.minimumEncodedSize) {
+            (reader) throws(WireError) in try reader.linkStateRecord()
+        }
+    }
+
     mutating func linkStateRecord() throws(WireError) -> LinkStateRecord {
         let origin = try nodeID("record origin")
         let incarnation = try integer("record incarnation", as: UInt64.self)
         let sequence = try integer("record sequence", as: UInt64.self)
         let name = try nodeName("node name")
-        let linkCount = try count("links", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 20)
-        var links: [Link] = []
-        links.reserveCapacity(linkCount)
-        for _ in 0..<linkCount {
-            let neighbor = try nodeID("link neighbour")
-            let cost = try integer("link cost", as: UInt32.self)
-            links.append(Link(neighbor: neighbor, cost: cost))
+        let links = try list("links", count: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 20) {
+            (reader) throws(WireError) in
+            let neighbor = try reader.nodeID("link neighbour")
+            let cost = try reader.integer("link cost", as: UInt32.self)
+            return Link(neighbor: neighbor, cost: cost)
         }
-        let definitionCount = try count(
+        let definitions = try list(
             "definitions",
-            as: UInt16.self,
+            count: UInt16.self,
             limit: Int(UInt16.max),
             minimumElementSize: TopologyDefinition.minimumEncodedSize
-        )
-        var definitions: [TopologyDefinition] = []
-        definitions.reserveCapacity(definitionCount)
-        for _ in 0..<definitionCount {
-            definitions.append(try topologyDefinition())
-        }
-        let addressCount = try count("addresses", as: UInt8.self, limit: LinkStateRecord.maximumAddresses, minimumElementSize: 4)
-        var addresses: [OverlayAddress] = []
-        addresses.reserveCapacity(addressCount)
-        for _ in 0..<addressCount {
-            let host = try nodeName("address host")
-            let port = try integer("address port", as: UInt16.self)
+        ) { (reader) throws(WireError) in try reader.topologyDefinition() }
+        let addresses = try list("addresses", count: UInt8.self, limit: LinkStateRecord.maximumAddresses, minimumElementSize: 4) {
+            (reader) throws(WireError) in
+            let host = try reader.nodeName("address host")
+            let port = try reader.integer("address port", as: UInt16.self)
             guard !host.isEmpty else { throw .invalidValue(field: "address host length", value: 0) }
             guard port != 0 else { throw .invalidValue(field: "address port", value: 0) }
-            addresses.append(OverlayAddress(host: host, port: Int(port)))
+            return OverlayAddress(host: host, port: Int(port))
         }
         return LinkStateRecord(
             origin: origin,

@@ -83,18 +83,7 @@ public struct PeerFrameDecoder: Sendable {
         case .proof:
             return .proof(try reader.handshakeProof())
         case .linkState:
-            let count = try reader.count(
-                "records",
-                as: UInt16.self,
-                limit: Int(UInt16.max),
-                minimumElementSize: LinkStateRecord.minimumEncodedSize
-            )
-            var records: [LinkStateRecord] = []
-            records.reserveCapacity(count)
-            for _ in 0..<count {
-                records.append(try reader.linkStateRecord())
-            }
-            return .message(.linkState(records))
+            return .message(.linkState(try reader.linkStateRecords()))
         case .flush:
             return .message(.flush(try reader.recordVersions(sealed: true)))
         case .summary:
@@ -111,30 +100,14 @@ public struct PeerFrameDecoder: Sendable {
         case .goodbye:
             return .message(.goodbye)
         case .repairRequest:
-            let origin = try reader.nodeID("origin")
-            let incarnation = try reader.integer("origin incarnation", as: UInt64.self)
-            let first = try reader.integer("first", as: UInt64.self)
-            let last = try reader.integer("last", as: UInt64.self)
-            let topology = try reader.topologyName("topology")
-            return .message(.repairRequest(RepairRequest(
-                topology: topology,
-                origin: origin,
-                originIncarnation: incarnation,
-                first: first,
-                last: last
-            )))
+            return .message(.repairRequest(try reader.streamSpan()))
         case .repairData:
-            let count = try reader.count(
+            let messages = try reader.list(
                 "messages",
-                as: UInt32.self,
+                count: UInt32.self,
                 limit: Int(UInt32.max),
                 minimumElementSize: DataMessage.minimumEncodedSize
-            )
-            var messages: [DataMessage] = []
-            messages.reserveCapacity(count)
-            for _ in 0..<count {
-                messages.append(try reader.dataMessage())
-            }
+            ) { (reader) throws(WireError) in try reader.dataMessage() }
             return .message(.repairData(messages))
         case .repairEnd:
             let origin = try reader.nodeID("origin")

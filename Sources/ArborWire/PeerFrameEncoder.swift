@@ -39,12 +39,7 @@ public struct PeerFrameEncoder: Sendable {
         case .proof(let proof):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshakeProof(proof) }
         case .message(.linkState(let records)):
-            try write(frame, into: &buffer) { body throws(WireError) in
-                try body.writeCount(records.count, field: "records", as: UInt16.self, limit: Int(UInt16.max))
-                for record in records {
-                    try body.writeLinkStateRecord(record)
-                }
-            }
+            try write(frame, into: &buffer) { body throws(WireError) in try body.writeLinkStateRecords(records) }
         case .message(.flush(let versions)):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeRecordVersions(versions, sealed: true) }
         case .message(.summary(let versions)):
@@ -62,13 +57,7 @@ public struct PeerFrameEncoder: Sendable {
         case .message(.goodbye):
             try write(frame, into: &buffer) { _ throws(WireError) in }
         case .message(.repairRequest(let request)):
-            try write(frame, into: &buffer) { body throws(WireError) in
-                body.writeNodeID(request.origin)
-                body.writeInteger(request.originIncarnation)
-                body.writeInteger(request.first)
-                body.writeInteger(request.last)
-                body.writeTopologyName(request.topology)
-            }
+            try write(frame, into: &buffer) { body throws(WireError) in body.writeStreamSpan(request) }
         case .message(.repairData(let messages)):
             try write(frame, into: &buffer) { body throws(WireError) in
                 try body.writeCount(messages.count, field: "messages", as: UInt32.self, limit: Int(UInt32.max))
@@ -106,28 +95,30 @@ public struct PeerFrameEncoder: Sendable {
         } catch .oversized(let length, let limit) {
             switch message {
             case .linkState(let records) where records.count > 1:
-                let half = records.count / 2
-                try encode(splitting: .linkState(Array(records[..<half])), into: &buffer)
-                try encode(splitting: .linkState(Array(records[half...])), into: &buffer)
+                try encode(halvesOf: records, as: PeerMessage.linkState, into: &buffer)
             case .flush(let versions) where versions.count > 1:
-                let half = versions.count / 2
-                try encode(splitting: .flush(Array(versions[..<half])), into: &buffer)
-                try encode(splitting: .flush(Array(versions[half...])), into: &buffer)
+                try encode(halvesOf: versions, as: PeerMessage.flush, into: &buffer)
             case .summary(let versions) where versions.count > 1:
-                let half = versions.count / 2
-                try encode(splitting: .summary(Array(versions[..<half])), into: &buffer)
-                try encode(splitting: .summary(Array(versions[half...])), into: &buffer)
+                try encode(halvesOf: versions, as: PeerMessage.summary, into: &buffer)
             case .request(let origins) where origins.count > 1:
-                let half = origins.count / 2
-                try encode(splitting: .request(Array(origins[..<half])), into: &buffer)
-                try encode(splitting: .request(Array(origins[half...])), into: &buffer)
+                try encode(halvesOf: origins, as: PeerMessage.request, into: &buffer)
             case .repairData(let messages) where messages.count > 1:
-                let half = messages.count / 2
-                try encode(splitting: .repairData(Array(messages[..<half])), into: &buffer)
-                try encode(splitting: .repairData(Array(messages[half...])), into: &buffer)
+                try encode(halvesOf: messages, as: PeerMessage.repairData, into: &buffer)
             default:
                 throw .oversized(length: length, limit: limit)
             }
         }
+    }
+
+    /// Appends the first half of `items`, then the second, each as the message `message`
+    /// makes of it (split further where it still does not fit).
+    private func encode<Item>(
+        halvesOf items: [Item],
+        as message: ([Item]) -> PeerMessage,
+        into buffer: inout ByteBuffer
+    ) throws(WireError) {
+        let half = items.count / 2
+        try encode(splitting: message(Array(items[..<half])), into: &buffer)
+        try encode(splitting: message(Array(items[half...])), into: &buffer)
     }
 }

@@ -32,17 +32,14 @@ extension WireReader {
     /// Reads versions, each followed by a seal when `sealed` (FLUSH), else bare (SUMMARY).
     mutating func recordVersions(sealed: Bool) throws(WireError) -> [RecordVersion] {
         let size = RecordVersion.encodedSize + (sealed ? 1 : 0)
-        let count = try count("versions", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: size)
-        var versions: [RecordVersion] = []
-        versions.reserveCapacity(count)
-        for _ in 0..<count {
-            let origin = try nodeID("version origin")
-            let incarnation = try integer("version incarnation", as: UInt64.self)
-            let sequence = try integer("version sequence", as: UInt64.self)
-            let seal = sealed ? try seal() : nil
-            versions.append(RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence, seal: seal))
+        return try list("versions", count: UInt16.self, limit: Int(UInt16.max), minimumElementSize: size) {
+            (reader) throws(WireError) in
+            let origin = try reader.nodeID("version origin")
+            let incarnation = try reader.integer("version incarnation", as: UInt64.self)
+            let sequence = try reader.integer("version sequence", as: UInt64.self)
+            let seal = sealed ? try reader.seal() : nil
+            return RecordVersion(origin: origin, incarnation: incarnation, sequence: sequence, seal: seal)
         }
-        return versions
     }
 }
 
@@ -59,12 +56,8 @@ extension ByteBuffer {
 
 extension WireReader {
     mutating func origins() throws(WireError) -> [NodeID] {
-        let count = try count("origins", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 16)
-        var origins: [NodeID] = []
-        origins.reserveCapacity(count)
-        for _ in 0..<count {
-            origins.append(try nodeID("origin"))
+        try list("origins", count: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 16) { (reader) throws(WireError) in
+            try reader.nodeID("origin")
         }
-        return origins
     }
 }

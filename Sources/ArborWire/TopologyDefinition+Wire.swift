@@ -102,34 +102,28 @@ extension WireReader {
         let fallbacks = try nodeNames("fallbacks")
         let root = present & Present.root != 0 ? try nodeName("root") : nil
         let nodes = present & Present.nodes != 0 ? try nodeNames("nodes") : nil
-        var links: [LinkRule]?
-        if present & Present.links != 0 {
-            // A rule takes at least two one-byte lengths and a four-byte cost.
-            let count = try count("link rules", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 6)
-            var rules: [LinkRule] = []
-            rules.reserveCapacity(count)
-            for _ in 0..<count {
-                let a = try nodeName("link rule node")
-                let b = try nodeName("link rule node")
-                let cost = try integer("link rule cost", as: UInt32.self)
-                rules.append(LinkRule(a, b, cost: cost))
-            }
-            links = rules
+        // A rule takes at least two one-byte lengths and a four-byte cost.
+        let links = present & Present.links == 0 ? nil : try list(
+            "link rules",
+            count: UInt16.self,
+            limit: Int(UInt16.max),
+            minimumElementSize: 6
+        ) { (reader) throws(WireError) in
+            let a = try reader.nodeName("link rule node")
+            let b = try reader.nodeName("link rule node")
+            let cost = try reader.integer("link rule cost", as: UInt32.self)
+            return LinkRule(a, b, cost: cost)
         }
         let publishers = present & Present.publishers != 0 ? try nodeNames("publishers") : nil
         let maxMessageSize = present & Present.maxMessageSize != 0
             ? Int(try integer("max message size", as: Int64.self))
             : nil
-        var admins: [NodeID]?
-        if present & Present.admins != 0 {
-            let count = try count("admins", as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 16)
-            var ids: [NodeID] = []
-            ids.reserveCapacity(count)
-            for _ in 0..<count {
-                ids.append(try nodeID("admin"))
-            }
-            admins = ids
-        }
+        let admins = present & Present.admins == 0 ? nil : try list(
+            "admins",
+            count: UInt16.self,
+            limit: Int(UInt16.max),
+            minimumElementSize: 16
+        ) { (reader) throws(WireError) in try reader.nodeID("admin") }
         return TopologyDefinition(
             name: name,
             version: version,
@@ -146,13 +140,9 @@ extension WireReader {
     }
 
     private mutating func nodeNames(_ field: StaticString) throws(WireError) -> [String] {
-        let count = try count(field, as: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 1)
-        var names: [String] = []
-        names.reserveCapacity(count)
-        for _ in 0..<count {
-            names.append(try nodeName(field))
+        try list(field, count: UInt16.self, limit: Int(UInt16.max), minimumElementSize: 1) { (reader) throws(WireError) in
+            try reader.nodeName(field)
         }
-        return names
     }
 
     mutating func nodeName(_ field: StaticString) throws(WireError) -> String {

@@ -145,6 +145,24 @@ struct WireReader {
         return count
     }
 
+    /// A list: its count (as ``count(_:as:limit:minimumElementSize:)`` reads and checks it),
+    /// then that many elements, each read by `element`.
+    mutating func list<Count: FixedWidthInteger & UnsignedInteger, Element>(
+        _ field: StaticString,
+        count: Count.Type,
+        limit: Int,
+        minimumElementSize: Int,
+        element: (inout WireReader) throws(WireError) -> Element
+    ) throws(WireError) -> [Element] {
+        let count = try self.count(field, as: Count.self, limit: limit, minimumElementSize: minimumElementSize)
+        var elements: [Element] = []
+        elements.reserveCapacity(count)
+        for _ in 0..<count {
+            elements.append(try element(&self))
+        }
+        return elements
+    }
+
     /// Ends the body: throws when bytes remain after the last field.
     func finish() throws(WireError) {
         guard remaining == 0 else {
