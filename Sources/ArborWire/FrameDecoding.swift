@@ -18,9 +18,54 @@ public protocol FrameDecoding: Sendable {
 
 extension PeerFrameDecoder: FrameDecoding {}
 
+/// One end of the client protocol: the frames it reads and the frames it writes. The
+/// decoders and codecs of both ends are one implementation each (``ClientFrameDecoder/Reading``,
+/// ``ClientFrameCodec/Codec``), told apart by their end.
+public protocol ClientProtocolEnd: Sendable {
+    associatedtype Inbound
+    associatedtype Outbound
+
+    /// Takes the next complete inbound frame off `buffer` (as `decoder` reads this end's frames).
+    static func next(_ decoder: ClientFrameDecoder, from buffer: inout ByteBuffer) throws(WireError) -> Inbound?
+
+    /// Appends `frame` to `buffer`.
+    static func encode(_ frame: Outbound, with encoder: ClientFrameEncoder, into buffer: inout ByteBuffer) throws(WireError)
+}
+
+/// The node's end: reads requests (see ``ClientFrameDecoder/nextRequest(from:)``: a frame
+/// that arrives whole but does not decode is a `.failure`), writes responses and events.
+public enum ClientNodeEnd: ClientProtocolEnd {
+    @inlinable
+    public static func next(
+        _ decoder: ClientFrameDecoder,
+        from buffer: inout ByteBuffer
+    ) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
+        try decoder.nextRequest(from: &buffer)
+    }
+
+    @inlinable
+    public static func encode(_ frame: ClientResponse, with encoder: ClientFrameEncoder, into buffer: inout ByteBuffer) throws(WireError) {
+        try encoder.encode(frame, into: &buffer)
+    }
+}
+
+/// The application's end: reads responses and events (see
+/// ``ClientFrameDecoder/nextResponse(from:)``), writes requests.
+public enum ClientApplicationEnd: ClientProtocolEnd {
+    @inlinable
+    public static func next(_ decoder: ClientFrameDecoder, from buffer: inout ByteBuffer) throws(WireError) -> ClientResponse? {
+        try decoder.nextResponse(from: &buffer)
+    }
+
+    @inlinable
+    public static func encode(_ frame: ClientRequest, with encoder: ClientFrameEncoder, into buffer: inout ByteBuffer) throws(WireError) {
+        try encoder.encode(frame, into: &buffer)
+    }
+}
+
 extension ClientFrameDecoder {
-    /// The node's end of the client protocol: requests (see ``ClientFrameDecoder/nextRequest(from:)``).
-    public struct Requests: FrameDecoding {
+    /// One end's reading of the client protocol.
+    public struct Reading<End: ClientProtocolEnd>: FrameDecoding {
         public var decoder: ClientFrameDecoder
 
         public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
@@ -30,27 +75,15 @@ extension ClientFrameDecoder {
         public var maximumFrameLength: Int { decoder.maximumFrameLength }
 
         @inlinable
-        public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
-            try decoder.nextRequest(from: &buffer)
+        public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> End.Inbound? {
+            try End.next(decoder, from: &buffer)
         }
     }
 
-    /// The application's end of the client protocol: responses and events (see
-    /// ``ClientFrameDecoder/nextResponse(from:)``).
-    public struct Responses: FrameDecoding {
-        public var decoder: ClientFrameDecoder
-
-        public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
-            decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
-        }
-
-        public var maximumFrameLength: Int { decoder.maximumFrameLength }
-
-        @inlinable
-        public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> ClientResponse? {
-            try decoder.nextResponse(from: &buffer)
-        }
-    }
+    /// The node's end of the client protocol: requests.
+    public typealias Requests = Reading<ClientNodeEnd>
+    /// The application's end of the client protocol: responses and events.
+    public typealias Responses = Reading<ClientApplicationEnd>
 }
 
 /// Frames of either protocol split but not decoded: the type byte and the body (a slice of
