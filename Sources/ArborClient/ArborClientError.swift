@@ -78,12 +78,6 @@ public struct NodeRefusal: Sendable, Hashable, CustomStringConvertible {
     /// The node's explanation, possibly empty.
     public var text: String
 
-    public init(request: String, code: ClientErrorCode, text: String) {
-        self.request = request
-        self.code = code
-        self.text = text
-    }
-
     /// `node refused SUBSCRIBE nasdaq.quotes prefix "AAPL": not permitted (5): <text>`.
     public var description: String {
         let detail = text.isEmpty || text == code.description ? "" : ": \(text)"

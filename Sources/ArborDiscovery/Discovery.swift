@@ -122,22 +122,6 @@ public struct DiscoveredPeer: Hashable, Sendable {
     /// Every address it was resolved to, de-duplicated, IPv4 before IPv6, then in text order.
     /// IPv6 link-local addresses carry their zone (`fe80::1%eth0`).
     public var addresses: [PeerAddress]
-
-    public init(
-        id: NodeID,
-        name: String,
-        realm: String,
-        incarnation: UInt64,
-        protocolVersions: ProtocolVersionRange,
-        addresses: [PeerAddress]
-    ) {
-        self.id = id
-        self.name = name
-        self.realm = realm
-        self.incarnation = incarnation
-        self.protocolVersions = protocolVersions
-        self.addresses = addresses
-    }
 }
 
 /// A peer configured by address: `--peer host:port` or a topology file. Its node id is

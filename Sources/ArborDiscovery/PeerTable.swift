@@ -11,14 +11,6 @@ public struct ServiceInstanceKey: Hashable, Sendable, CustomStringConvertible {
     public var type: String
     public var domain: String
 
-    public init(interface: Int32, transport: Int32, name: String, type: String, domain: String) {
-        self.interface = interface
-        self.transport = transport
-        self.name = name
-        self.type = type
-        self.domain = domain
-    }
-
     public var description: String {
         "'\(name)'.\(type).\(domain) on if\(interface)/\(transport == 1 ? "v6" : "v4")"
     }

@@ -83,13 +83,6 @@ public struct ServiceRecord: Hashable, Sendable {
     public var realm: String
     public var protocolVersions: ProtocolVersionRange
     public var incarnation: UInt64
-
-    public init(id: NodeID, realm: String, protocolVersions: ProtocolVersionRange, incarnation: UInt64) {
-        self.id = id
-        self.realm = realm
-        self.protocolVersions = protocolVersions
-        self.incarnation = incarnation
-    }
 }
 
 /// Why a TXT record was ignored.

@@ -5,12 +5,6 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
 
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
     /// `file:line:column`, the form editors and compilers use.
     public var description: String { "\(file):\(line):\(column)" }
 }
