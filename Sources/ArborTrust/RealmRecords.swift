@@ -14,15 +14,13 @@ public struct RealmSealer: @unchecked Sendable {
     public static let maximumPlaintext = 65_536
     public static let tagLength = 16
 
-    private let key: SymmetricKey
-    private let limit: UInt64
+    private var numbering: RecordNumbering
     /// Records sealed so far: the next record's number.
-    public private(set) var count: UInt64 = 0
+    public var count: UInt64 { numbering.count }
 
     /// At most `limit` records are sealed; then ``seal(_:into:)`` throws.
     init(key: SymmetricKey, limit: UInt64) {
-        self.key = key
-        self.limit = limit
+        numbering = RecordNumbering(key: key, limit: limit)
     }
 
     /// Appends the records of `plaintext` (as many as it needs, each of at most
@@ -32,18 +30,18 @@ public struct RealmSealer: @unchecked Sendable {
         var plaintext = plaintext
         out.reserveCapacity(minimumWritableBytes: plaintext.readableBytes + (plaintext.readableBytes / RealmSealer.maximumPlaintext + 1) * 20)
         while plaintext.readableBytes > 0 {
-            guard count < limit else { throw .recordLimitReached(limit) }
+            let nonce = try numbering.nextNonce()
             let chunk = plaintext.readBytes(length: min(plaintext.readableBytes, RealmSealer.maximumPlaintext))!
             let length = UInt32(chunk.count + RealmSealer.tagLength)
             let header = withUnsafeBytes(of: length.bigEndian) { Array($0) }
             // Sealing with a 32-byte key and a 12-byte nonce does not fail.
-            guard let box = try? ChaChaPoly.seal(chunk, using: key, nonce: realmNonce(count), authenticating: header) else {
+            guard let box = try? ChaChaPoly.seal(chunk, using: numbering.key, nonce: nonce, authenticating: header) else {
                 throw .cannotSeal
             }
             out.writeInteger(length)
             out.writeBytes(box.ciphertext)
             out.writeBytes(box.tag)
-            count += 1
+            numbering.count += 1
         }
     }
 }
@@ -51,14 +49,13 @@ public struct RealmSealer: @unchecked Sendable {
 /// Opens the records of one direction of a realm link, in order (``RealmSealer``).
 // `@unchecked`: as ``RealmSealer``.
 public struct RealmOpener: @unchecked Sendable {
-    private let key: SymmetricKey
-    private let limit: UInt64
+    private var numbering: RecordNumbering
     /// Records opened so far: the number the next record must have been sealed with.
-    public private(set) var count: UInt64 = 0
+    public var count: UInt64 { numbering.count }
 
+    /// At most `limit` records are opened; then ``open(from:)`` throws.
     init(key: SymmetricKey, limit: UInt64) {
-        self.key = key
-        self.limit = limit
+        numbering = RecordNumbering(key: key, limit: limit)
     }
 
     /// The plaintext of the next record on `buffer`, consumed; `nil`, consuming nothing,
@@ -71,22 +68,33 @@ public struct RealmOpener: @unchecked Sendable {
             throw .badRecordLength(length)
         }
         guard buffer.readableBytes >= 4 + Int(length) else { return nil }
-        guard count < limit else { throw .recordLimitReached(limit) }
+        let nonce = try numbering.nextNonce()
         let header = buffer.readBytes(length: 4)!
         let ciphertext = buffer.readBytes(length: Int(length) - RealmSealer.tagLength)!
         let tag = buffer.readBytes(length: RealmSealer.tagLength)!
-        guard let box = try? ChaChaPoly.SealedBox(nonce: realmNonce(count), ciphertext: ciphertext, tag: tag),
-              let plaintext = try? ChaChaPoly.open(box, using: key, authenticating: header)
+        guard let box = try? ChaChaPoly.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
+              let plaintext = try? ChaChaPoly.open(box, using: numbering.key, authenticating: header)
         else { throw .unauthentic(record: count) }
-        count += 1
+        numbering.count += 1
         return Array(plaintext)
     }
 }
 
-/// The nonce of record `number`: 4 zero bytes, then the number (8 bytes, big-endian).
-private func realmNonce(_ number: UInt64) -> ChaChaPoly.Nonce {
-    var bytes = [UInt8](repeating: 0, count: 4)
-    withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
-    // 12 bytes is the one length a ChaChaPoly nonce takes.
-    return try! ChaChaPoly.Nonce(data: bytes)
+/// One direction's key and record numbers, kept alike by its sealer and its opener.
+private struct RecordNumbering {
+    let key: SymmetricKey
+    /// Most records sealed or opened in the direction.
+    let limit: UInt64
+    /// Records sealed or opened so far: the next record's number.
+    var count: UInt64 = 0
+
+    /// The nonce of the next record: 4 zero bytes, then its number (8 bytes, big-endian).
+    /// Throws ``RealmError/recordLimitReached(_:)`` once `limit` records were done.
+    func nextNonce() throws(RealmError) -> ChaChaPoly.Nonce {
+        guard count < limit else { throw .recordLimitReached(limit) }
+        var bytes = [UInt8](repeating: 0, count: 4)
+        withUnsafeBytes(of: count.bigEndian) { bytes.append(contentsOf: $0) }
+        // 12 bytes is the one length a ChaChaPoly nonce takes.
+        return try! ChaChaPoly.Nonce(data: bytes)
+    }
 }
