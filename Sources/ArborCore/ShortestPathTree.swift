@@ -32,6 +32,18 @@ public struct ShortestPathTree: Sendable {
         self.init(root: root, parents: parents, distances: distances)
     }
 
+    /// One step of a walk along an adjacency row: takes `target`, the entry at `index`
+    /// (whose cost is returned, and `index` moves past it), when it comes after `last`, the
+    /// row's previous target (then `last` becomes `target`); `nil` when the row is not in
+    /// ascending order.
+    @inline(__always)
+    private static func take(_ target: Int32, at index: inout Int, after last: inout Int32, costs: UnsafeBufferPointer<UInt32>) -> UInt32? {
+        guard target > last else { return nil }
+        last = target
+        index += 1
+        return costs[index - 1]
+    }
+
     /// Dijkstra from the entries in `heap` on: pops each node at its final distance and
     /// offers its neighbours a path through it. Entries pack (distance << 24 | index).
     private static func settle(
@@ -135,17 +147,13 @@ public struct ShortestPathTree: Sendable {
                                                 var oldCost: UInt32 = 0
                                                 var newCost: UInt32 = 0
                                                 if oldTarget <= newTarget {
-                                                    guard oldTarget > lastOld else { return false }
-                                                    lastOld = oldTarget
-                                                    oldCost = oldCosts[i]
-                                                    i += 1
+                                                    guard let cost = ShortestPathTree.take(oldTarget, at: &i, after: &lastOld, costs: oldCosts) else { return false }
+                                                    oldCost = cost
                                                     target = oldTarget
                                                 }
                                                 if newTarget <= oldTarget {
-                                                    guard newTarget > lastNew else { return false }
-                                                    lastNew = newTarget
-                                                    newCost = newCosts[j]
-                                                    j += 1
+                                                    guard let cost = ShortestPathTree.take(newTarget, at: &j, after: &lastNew, costs: newCosts) else { return false }
+                                                    newCost = cost
                                                     target = newTarget
                                                 }
                                                 if oldCost == newCost { continue }

@@ -146,11 +146,20 @@ public struct PeerAddress: Hashable, Sendable, Comparable, CustomStringConvertib
     public var host: String
     public var port: Int
 
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
+    /// Whether the host is written as an IPv6 address.
+    public var isIPv6: Bool { host.contains(":") }
+
+    public var description: String {
+        isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// IPv4 (and names) before IPv6, then by host text, then by port.
+    public static func < (lhs: PeerAddress, rhs: PeerAddress) -> Bool {
+        (lhs.isIPv6 ? 1 : 0, lhs.host, lhs.port) < (rhs.isIPv6 ? 1 : 0, rhs.host, rhs.port)
+    }
+}
+
+extension PeerAddress {
     /// Parses `host:port`, `[v6addr]:port`, or a bare host (or bare IPv6 address) when
     /// `defaultPort` is given. `nil` for anything else, or a port outside 1...65535.
     public init?(parsing text: some StringProtocol, defaultPort: Int? = nil) {
@@ -182,18 +191,6 @@ public struct PeerAddress: Hashable, Sendable, Comparable, CustomStringConvertib
         }
         guard (1...65535).contains(port) else { return nil }
         self.init(host: String(host), port: port)
-    }
-
-    /// Whether the host is written as an IPv6 address.
-    public var isIPv6: Bool { host.contains(":") }
-
-    public var description: String {
-        isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// IPv4 (and names) before IPv6, then by host text, then by port.
-    public static func < (lhs: PeerAddress, rhs: PeerAddress) -> Bool {
-        (lhs.isIPv6 ? 1 : 0, lhs.host, lhs.port) < (rhs.isIPv6 ? 1 : 0, rhs.host, rhs.port)
     }
 }
 
