@@ -1,7 +1,7 @@
 /// Where a peer listens for peer links: a host (name or IP literal) and a TCP port.
 /// The overlay machine never resolves or connects; it only names the address in a
 /// ``OverlayLinks/Directive/dial(_:peer:address:)`` directive.
-public struct OverlayAddress: Hashable, Sendable, CustomStringConvertible {
+public struct OverlayAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
@@ -10,8 +10,16 @@ public struct OverlayAddress: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
+    /// Whether the host is written as an IPv6 address.
+    public var isIPv6: Bool { host.contains(":") }
+
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// IPv4 (and names) before IPv6, then by host text, then by port.
+    public static func < (lhs: OverlayAddress, rhs: OverlayAddress) -> Bool {
+        (lhs.isIPv6 ? 1 : 0, lhs.host, lhs.port) < (rhs.isIPv6 ? 1 : 0, rhs.host, rhs.port)
     }
 }
 

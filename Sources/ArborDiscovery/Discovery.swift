@@ -141,25 +141,11 @@ public struct StaticPeer: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A host (name or numeric address) and a TCP port.
-public struct PeerAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+/// A host (name or numeric address) and a TCP port: the core's ``OverlayAddress``, which
+/// discovery reports peers at and the overlay machine dials.
+public typealias PeerAddress = OverlayAddress
 
-    /// Whether the host is written as an IPv6 address.
-    public var isIPv6: Bool { host.contains(":") }
-
-    public var description: String {
-        isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// IPv4 (and names) before IPv6, then by host text, then by port.
-    public static func < (lhs: PeerAddress, rhs: PeerAddress) -> Bool {
-        (lhs.isIPv6 ? 1 : 0, lhs.host, lhs.port) < (rhs.isIPv6 ? 1 : 0, rhs.host, rhs.port)
-    }
-}
-
-extension PeerAddress {
+extension OverlayAddress {
     /// Parses `host:port`, `[v6addr]:port`, or a bare host (or bare IPv6 address) when
     /// `defaultPort` is given. `nil` for anything else, or a port outside 1...65535.
     public init?(parsing text: some StringProtocol, defaultPort: Int? = nil) {
