@@ -12,11 +12,11 @@ struct TruncationTests {
         var random = RandomValues(seed: 0x7A0C + UInt64(type.rawValue), scale: 3, lengthCap: 24)
         for _ in 0..<20 {
             let frame = random.peerFrame(type)
-            try everyTruncation(of: try encoded(frame)) { prefix, count in
+            try everyTruncation(of: try encoded(frame)) { (prefix, count) throws in
                 var waiting = decoder(for: frame)
                 #expect(try waiting.next(from: &prefix) == nil)
                 #expect(prefix.readableBytes == count, "nothing consumed")
-            } refused: { cut, _ in
+            } refused: { (cut, _) throws in
                 var strict = decoder(for: frame)
                 #expect(throws: WireError.self) { try strict.next(from: &cut) }
             }
@@ -29,9 +29,9 @@ struct TruncationTests {
         let decoder = ClientFrameDecoder()
         for _ in 0..<20 {
             if let request = random.clientRequest(type) {
-                try everyTruncation(of: try encoded(request)) { prefix, _ in
+                try everyTruncation(of: try encoded(request)) { (prefix, _) throws in
                     #expect(try decoder.nextRequest(from: &prefix) == nil)
-                } refused: { cut, count in
+                } refused: { (cut, count) throws in
                     guard case .failure = try decoder.nextRequest(from: &cut) else {
                         Issue.record("a request cut to \(count) bytes decoded")
                         return
@@ -39,9 +39,9 @@ struct TruncationTests {
                 }
             }
             if let response = random.clientResponse(type) {
-                try everyTruncation(of: try encoded(response)) { prefix, _ in
+                try everyTruncation(of: try encoded(response)) { (prefix, _) throws in
                     #expect(try decoder.nextResponse(from: &prefix) == nil)
-                } refused: { cut, _ in
+                } refused: { (cut, _) throws in
                     #expect(throws: WireError.self) { try decoder.nextResponse(from: &cut) }
                 }
             }
