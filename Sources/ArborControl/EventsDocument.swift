@@ -58,12 +58,6 @@ public struct EventDocument: Codable, Hashable, Sendable {
         self.after = after
     }
 
-    enum CodingKeys: String, CodingKey {
-        case seq, time, type, peer, reason, topology, before, after
-        case instantMs = "instant_ms"
-        case peerId = "peer_id"
-    }
-
     /// Writes the fields of its type only, `before` and `after` of a route change even when
     /// `null`.
     public func encode(to encoder: any Encoder) throws {
@@ -97,11 +91,5 @@ public struct RouteStateDocument: Codable, Hashable, Sendable {
         self.parent = parent
         self.treeNeighbors = treeNeighbors
         self.engaged = engaged
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case root, parent, engaged
-        case rootReason = "root_reason"
-        case treeNeighbors = "tree_neighbors"
     }
 }

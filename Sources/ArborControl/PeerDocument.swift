@@ -63,19 +63,4 @@ public struct PeerDocument: Codable, Hashable, Sendable {
         self.lastError = lastError
         self.closing = closing
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, id, state, found, address, incarnation, cost
-        case rttMs = "rtt_ms"
-        case upSeconds = "up_seconds"
-        case lastHeardMsAgo = "last_heard_ms_ago"
-        case framesIn = "frames_in"
-        case framesOut = "frames_out"
-        case bytesIn = "bytes_in"
-        case bytesOut = "bytes_out"
-        case messagesIn = "messages_in"
-        case messagesOut = "messages_out"
-        case lastError = "last_error"
-        case closing
-    }
 }

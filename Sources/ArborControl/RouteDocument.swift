@@ -36,14 +36,6 @@ public struct RouteDocument: Codable, Hashable, Sendable {
         self.neighbors = neighbors
         self.nextHops = nextHops
     }
-
-    enum CodingKeys: String, CodingKey {
-        case topology, held, root, parent, engaged, neighbors
-        case rootReason = "root_reason"
-        case treeNeighbors = "tree_neighbors"
-        case localInterest = "local_interest"
-        case nextHops = "next_hops"
-    }
 }
 
 /// A neighbour in a ``RouteDocument``.
@@ -68,13 +60,6 @@ public struct RouteNeighborDocument: Codable, Hashable, Sendable {
         self.engaged = engaged
         self.interestHeld = interestHeld
         self.interestSent = interestSent
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, id, role, engaged
-        case linkUp = "link_up"
-        case interestHeld = "interest_held"
-        case interestSent = "interest_sent"
     }
 }
 

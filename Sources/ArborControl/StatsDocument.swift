@@ -73,23 +73,6 @@ public struct StatsDocument: Codable, Hashable, Sendable {
         self.topologies = topologies
         self.peers = peers
     }
-
-    enum CodingKeys: String, CodingKey {
-        case published, delivered, dropped, reroutes, recomputations, failovers, repair, subscriptions, clients, topologies, peers
-        case dataReceived = "data_received"
-        case dataForwarded = "data_forwarded"
-        case recordsReceived = "records_received"
-        case recordsInstalled = "records_installed"
-        case interestMessagesSent = "interest_messages_sent"
-        case protocolErrors = "protocol_errors"
-        case malformedFrames = "malformed_frames"
-        case peerLinksRefused = "peer_links_refused"
-        case identitiesNotProven = "identities_not_proven"
-        case realmFailures = "realm_failures"
-        case unauthenticRecords = "unauthentic_records"
-        case slowConsumersDropped = "slow_consumers_dropped"
-        case peersUp = "peers_up"
-    }
 }
 
 /// Messages not passed on, by cause.
@@ -117,15 +100,6 @@ public struct DropCountsDocument: Codable, Hashable, Sendable {
         self.notPermitted = notPermitted
         self.noRoute = noRoute
         self.slowConsumer = slowConsumer
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case duplicate, oversize
-        case hopLimit = "hop_limit"
-        case noInterest = "no_interest"
-        case notPermitted = "not_permitted"
-        case noRoute = "no_route"
-        case slowConsumer = "slow_consumer"
     }
 
     /// Every cause with its count, in document order.
@@ -171,12 +145,6 @@ public struct FailoverDocument: Codable, Hashable, Sendable {
         self.lastMs = lastMs
         self.maximumMs = maximumMs
     }
-
-    enum CodingKeys: String, CodingKey {
-        case count
-        case lastMs = "last_ms"
-        case maximumMs = "maximum_ms"
-    }
 }
 
 /// Data messages of one topology. In: received from peers plus published here. Out: copies
@@ -201,14 +169,6 @@ public struct TopologyTrafficDocument: Codable, Hashable, Sendable {
         self.published = published
         self.delivered = delivered
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, published, delivered
-        case messagesIn = "messages_in"
-        case bytesIn = "bytes_in"
-        case messagesOut = "messages_out"
-        case bytesOut = "bytes_out"
-    }
 }
 
 /// Traffic with one peer over every link to it since the node started. Messages are data
@@ -232,15 +192,5 @@ public struct PeerTrafficDocument: Codable, Hashable, Sendable {
         self.bytesOut = bytesOut
         self.framesIn = framesIn
         self.framesOut = framesOut
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, id
-        case messagesIn = "messages_in"
-        case messagesOut = "messages_out"
-        case bytesIn = "bytes_in"
-        case bytesOut = "bytes_out"
-        case framesIn = "frames_in"
-        case framesOut = "frames_out"
     }
 }

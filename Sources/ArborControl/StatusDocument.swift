@@ -66,18 +66,6 @@ public struct StatusDocument: Codable, Hashable, Sendable {
         self.topologies = topologies
         self.clients = clients
     }
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, realm, incarnation, listen, metrics, discovery, topologies, clients
-        case realmSecret = "realm_secret"
-        case startedAt = "started_at"
-        case uptimeSeconds = "uptime_seconds"
-        case runDir = "run_dir"
-        case clientSocket = "client_socket"
-        case controlSocket = "control_socket"
-        case peersUp = "peers_up"
-        case nodesKnown = "nodes_known"
-    }
 }
 
 /// One discovery backend in `/v1/status`.

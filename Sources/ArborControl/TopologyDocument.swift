@@ -49,11 +49,4 @@ public struct TopologyDocument: Codable, Hashable, Sendable {
         self.subscriptions = subscriptions
         self.engaged = engaged
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, source, version, description, held, root, parent, members, subscribers, publishers, subscriptions
-        case engaged
-        case loadedHere = "loaded_here"
-        case rootReason = "root_reason"
-    }
 }

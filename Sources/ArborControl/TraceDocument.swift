@@ -40,11 +40,6 @@ public struct TraceDocument: Codable, Hashable, Sendable {
         self.destinations = destinations
         self.note = note
     }
-
-    enum CodingKeys: String, CodingKey {
-        case topology, topic, from, held, root, hops, destinations, note
-        case localSubscribers = "local_subscribers"
-    }
 }
 
 /// One tree edge in a trace, directed away from the node that traced.

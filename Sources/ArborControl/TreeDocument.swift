@@ -25,12 +25,6 @@ public struct TreeDocument: Codable, Hashable, Sendable {
         self.links = links
         self.unreachable = unreachable
     }
-
-    enum CodingKeys: String, CodingKey {
-        case topology, root, nodes, links, unreachable
-        case computedBy = "computed_by"
-        case rootReason = "root_reason"
-    }
 }
 
 /// A node on the tree.

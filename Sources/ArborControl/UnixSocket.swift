@@ -5,8 +5,9 @@ import Darwin
 #endif
 
 /// Connects to a Unix stream socket (a node's control or client socket), blocking: the
-/// one place with the `sockaddr_un` code, for `arbor`'s control client, arbor-bench and
-/// the tests.
+/// one place with the `sockaddr_un` code, for `arbor`'s control client, arbor-bench, the
+/// node's packet.sock listener (``address(_:)``) and the tests. (arbord's systemd
+/// notifier writes its own: `NOTIFY_SOCKET` may name an abstract socket.)
 public enum UnixSocket {
     /// A connected stream socket's descriptor; the caller closes it. With `timeout`, the
     /// connection attempt and every later blocking read or write on the socket give up

@@ -36,13 +36,14 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     private var backlogged = false
     private var resumeTask: Scheduled<Void>?
     /// Closes the connection when HELLO or the frame being received is overdue.
-    private var frameDeadline: Scheduled<Void>?
+    private let frameDeadline: ConnectionDeadline
 
     /// `outbox` writes to this handler's channel; frames longer than `maximumFrameLength`
     /// break the framing.
     /// `connection` is the runtime's number for it (``NodeRuntime/admitClientConnection(_:)``).
     init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>, connection: UInt64, maximumFrameLength: Int) {
         self.runtime = runtime
+        frameDeadline = ConnectionDeadline(runtime: runtime, logKey: "client-frame-timeout")
         self.outbox = outbox
         self.connection = connection
         requests = FrameStream(ClientFrameDecoder.Requests(maximumFrameLength: maximumFrameLength))
@@ -96,7 +97,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
             // Not reading is this node's doing: a frame left incomplete meanwhile is not
             // overdue (its deadline is armed again when reading resumes).
             _ = requests.keep(bytes)
-            cancelFrameDeadline()
+            frameDeadline.cancel()
             stopReading(context: context)
             return
         }
@@ -114,8 +115,8 @@ final class NodeSideClientHandler: ChannelInboundHandler {
             return  // the HELLO deadline runs from the connection's start
         }
         if requests.pendingBytes == 0 {
-            cancelFrameDeadline()
-        } else if handled > 0 || frameDeadline == nil {
+            frameDeadline.cancel()
+        } else if handled > 0 || !frameDeadline.isArmed {
             armFrameDeadline(context: context, overdue: "a frame was not completed")
         }
     }
@@ -153,20 +154,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     }
 
     private func armFrameDeadline(context: ChannelHandlerContext, overdue what: String) {
-        frameDeadline?.cancel()
-        let timeout = runtime.configuration.frameTimeout
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        frameDeadline = context.eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = bound.value
-            handler.frameDeadline = nil
-            handler.runtime.logLimited(.info, "client-frame-timeout", "closing client connection: \(what) within \(timeout.nanoseconds / 1_000_000) ms")
-            context.close(promise: nil)
-        }
-    }
-
-    private func cancelFrameDeadline() {
-        frameDeadline?.cancel()
-        frameDeadline = nil
+        frameDeadline.arm(context: context) { "closing client connection: \(what) within \($0) ms" }
     }
 
     private func received(_ request: Result<ClientRequest, MalformedClientRequest>, context: ChannelHandlerContext) {
@@ -183,7 +171,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
                 }
                 return
             }
-            cancelFrameDeadline()
+            frameDeadline.cancel()
             runtime.clientIdentified(connection)
             client = runtime.clientConnected(outbox, name: name, reading: reading)
             let welcome = ClientResponse.welcome(
@@ -231,7 +219,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
             backlogged = false
             decode(appending: ByteBuffer(), limit: .max, evenIfHeldBack: true, context: context)
         }
-        cancelFrameDeadline()
+        frameDeadline.cancel()
         // Bytes of an incomplete frame at the end of the stream are a truncated frame.
         if let truncation = requests.finish() {
             errorCaught(context: context, error: truncation)

@@ -364,7 +364,7 @@ public final class LANSimulator {
 }
 
 /// One pending event of a LAN simulation, ordered by time, then by scheduling order.
-struct LANEvent: Comparable {
+struct LANEvent: TimeOrdered {
     enum Kind {
         /// An mDNS report, dropped if `side` (the announcer's) is not the receiver's.
         case discovery(to: Int, OverlayLinks.Event, side: Int)
@@ -380,12 +380,4 @@ struct LANEvent: Comparable {
     var time: Instant
     var order: UInt64
     var kind: Kind
-
-    static func < (lhs: LANEvent, rhs: LANEvent) -> Bool {
-        (lhs.time, lhs.order) < (rhs.time, rhs.order)
-    }
-
-    static func == (lhs: LANEvent, rhs: LANEvent) -> Bool {
-        lhs.time == rhs.time && lhs.order == rhs.order
-    }
 }

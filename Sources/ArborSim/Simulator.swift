@@ -526,7 +526,7 @@ public struct RecordCounts: Sendable {
 
 /// One pending event of the simulation, ordered by time and then by scheduling order, so
 /// frames on a link arrive in the order they were sent.
-struct ScheduledEvent: Comparable {
+struct ScheduledEvent: TimeOrdered {
     enum Kind {
         case frame(from: Int, to: Int, epoch: UInt64, PeerMessage)
         /// A link-state frame whose records are in ``Simulator/recordBatches``.
@@ -540,12 +540,4 @@ struct ScheduledEvent: Comparable {
     var order: UInt64
     /// Where the event's ``Kind`` waits in ``Simulator/eventKinds``.
     var slot: Int32
-
-    static func < (lhs: ScheduledEvent, rhs: ScheduledEvent) -> Bool {
-        (lhs.time, lhs.order) < (rhs.time, rhs.order)
-    }
-
-    static func == (lhs: ScheduledEvent, rhs: ScheduledEvent) -> Bool {
-        lhs.time == rhs.time && lhs.order == rhs.order
-    }
 }

@@ -31,13 +31,7 @@ struct Events: ParsableCommand {
         var first = true
         while true {
             let response = try node.fetch(ControlPath.events(after: cursor, wait: wait), timeout: .seconds(Self.pollSeconds + 10))
-            let document: EventsDocument
-            do {
-                document = try ControlJSON.decode(EventsDocument.self, from: response.body)
-            } catch {
-                printError("arbor: unexpected answer from arbord at \(node.client.socketPath): \(error)")
-                throw ExitCode(1)
-            }
+            let document = try node.decode(EventsDocument.self, from: response)
             if node.json {
                 if first || !document.events.isEmpty {
                     writeOut(response.body)

@@ -46,6 +46,11 @@ struct NodeOptions: ParsableArguments {
             writeOut(response.body)
             return nil
         }
+        return try decode(type, from: response)
+    }
+
+    /// Decodes an answer's body as `type`; when it is not one, prints why and exits 1.
+    func decode<T: Decodable>(_ type: T.Type, from response: ControlClient.Response) throws -> T {
         do {
             return try ControlJSON.decode(type, from: response.body)
         } catch {

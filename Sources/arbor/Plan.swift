@@ -28,13 +28,10 @@ struct Plan: ParsableCommand {
     @Flag(help: "Print the plan as JSON.")
     var json = false
 
-    @Flag(help: "Print the plan as a Graphviz graph (render with dot -Tsvg).")
-    var dot = false
+    @OptionGroup var graph: GraphOption
 
     func validate() throws {
-        if json && dot {
-            throw ValidationError("--json and --dot exclude each other: choose one")
-        }
+        try graph.validate(json: json)
     }
 
     func run() throws {
@@ -54,7 +51,7 @@ struct Plan: ParsableCommand {
             let after = failures.isEmpty ? nil : planner.plan(failing: failures)
             if json {
                 try printJSON(PlanReport(before: before, after: after))
-            } else if dot {
+            } else if graph.dot {
                 print(PlanGraphviz(before: before, after: after).render(), terminator: "")
             } else {
                 print(PlanText(before: before, after: after).render(), terminator: "")

@@ -1,3 +1,4 @@
+import ArborControl
 import ArborCore
 import ArborTopology
 
@@ -5,22 +6,12 @@ import ArborTopology
 /// the changes. Every node appears with its state (root, tree, unreachable, failed), its
 /// parent and its cost from the root (`null` when off the tree).
 struct PlanReport: Encodable {
+    /// A missing parent or cost is written as `null` rather than leaving the key out.
     struct Node: Encodable {
         let name: String
         let state: String
-        let parent: String?
-        let cost: UInt64?
-
-        private enum CodingKeys: String, CodingKey { case name, state, parent, cost }
-
-        /// Writes `null` for a missing parent or cost rather than leaving the key out.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(state, forKey: .state)
-            try container.encode(parent, forKey: .parent)
-            try container.encode(cost, forKey: .cost)
-        }
+        @Nullable var parent: String?
+        @Nullable var cost: UInt64?
     }
 
     struct Link: Encodable {
@@ -29,26 +20,14 @@ struct PlanReport: Encodable {
         let state: String
     }
 
+    /// The root is written as `null` when every node failed.
     struct Tree: Encodable {
-        let root: String?
-        let rootReason: String?
+        @Nullable var root: String?
+        @Nullable var rootReason: String?
         let nodes: [Node]
         let links: [Link]
         let unreachable: [String]
         let ties: [String]
-
-        private enum CodingKeys: String, CodingKey { case root, rootReason, nodes, links, unreachable, ties }
-
-        /// Writes `null` for the root when every node failed.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(root, forKey: .root)
-            try container.encode(rootReason, forKey: .rootReason)
-            try container.encode(nodes, forKey: .nodes)
-            try container.encode(links, forKey: .links)
-            try container.encode(unreachable, forKey: .unreachable)
-            try container.encode(ties, forKey: .ties)
-        }
     }
 
     struct Failures: Encodable {
@@ -64,22 +43,12 @@ struct PlanReport: Encodable {
         let costAfter: UInt64
     }
 
+    /// `rootAfter` is written as `null` when every node failed.
     struct Changes: Encodable {
-        let rootBefore: String?
-        let rootAfter: String?
+        @Nullable var rootBefore: String?
+        @Nullable var rootAfter: String?
         let moved: [Move]
         let unreachable: [String]
-
-        private enum CodingKeys: String, CodingKey { case rootBefore, rootAfter, moved, unreachable }
-
-        /// Writes `null` for `rootAfter` when every node failed.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rootBefore, forKey: .rootBefore)
-            try container.encode(rootAfter, forKey: .rootAfter)
-            try container.encode(moved, forKey: .moved)
-            try container.encode(unreachable, forKey: .unreachable)
-        }
     }
 
     let topology: String

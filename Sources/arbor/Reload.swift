@@ -18,13 +18,7 @@ struct Reload: ParsableCommand {
 
     func run() throws {
         let response = try node.fetch(ControlPath.reload, post: true)
-        let document: ReloadDocument
-        do {
-            document = try ControlJSON.decode(ReloadDocument.self, from: response.body)
-        } catch {
-            printError("arbor: unexpected answer from arbord at \(node.client.socketPath): \(error)")
-            throw ExitCode(1)
-        }
+        let document = try node.decode(ReloadDocument.self, from: response)
         if node.json {
             writeOut(response.body)
         } else {

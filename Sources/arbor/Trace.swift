@@ -25,13 +25,10 @@ struct Trace: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    @Flag(help: "Print the trace as a Graphviz graph (render with dot -Tsvg).")
-    var dot = false
+    @OptionGroup var graph: GraphOption
 
     func validate() throws {
-        if node.json && dot {
-            throw ValidationError("--json and --dot exclude each other: choose one")
-        }
+        try graph.validate(json: node.json)
         if hex && TopicJSON.parseHex(topic) == nil {
             throw ValidationError("--hex: '\(topic)' is not an even number of hexadecimal digits")
         }
@@ -40,7 +37,7 @@ struct Trace: ParsableCommand {
     func run() throws {
         let bytes = hex ? TopicJSON.parseHex(topic)! : Array(topic.utf8)
         guard let trace = try node.document(ControlPath.trace(topology, topic: bytes), as: TraceDocument.self) else { return }
-        print(dot ? TraceGraphviz(trace: trace).render() : render(trace), terminator: "")
+        print(graph.dot ? TraceGraphviz(trace: trace).render() : render(trace), terminator: "")
     }
 
     func render(_ trace: TraceDocument) -> String {

@@ -17,18 +17,15 @@ struct Tree: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    @Flag(help: "Print the tree as a Graphviz graph (render with dot -Tsvg).")
-    var dot = false
+    @OptionGroup var graph: GraphOption
 
     func validate() throws {
-        if node.json && dot {
-            throw ValidationError("--json and --dot exclude each other: choose one")
-        }
+        try graph.validate(json: node.json)
     }
 
     func run() throws {
         guard let tree = try node.document(ControlPath.tree(topology), as: TreeDocument.self) else { return }
-        print(dot ? TreeGraphviz(tree: tree).render() : render(tree), terminator: "")
+        print(graph.dot ? TreeGraphviz(tree: tree).render() : render(tree), terminator: "")
     }
 
     func render(_ tree: TreeDocument) -> String {

@@ -41,16 +41,14 @@ struct CollectTimeout: Error {}
 @Suite("ArborClient against an in-process node", .timeLimit(.minutes(3)))
 struct ClientTests {
     @Test func connectsAndLearnsWhoTheNodeIs() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "test")
-        #expect(client.node.id == TestNode.nodeID)
-        #expect(client.node.name == "test-node")
-        #expect(client.node.protocolVersion == 1)
-        #expect(client.node.maximumMessageSize == 1 << 20)
-        #expect(client.socketPath == node.socketPath)
-        try await client.flush()
-        await client.close()
-        await node.stop()
+        try await withClient(named: "test") { node, client in
+            #expect(client.node.id == TestNode.nodeID)
+            #expect(client.node.name == "test-node")
+            #expect(client.node.protocolVersion == 1)
+            #expect(client.node.maximumMessageSize == 1 << 20)
+            #expect(client.socketPath == node.socketPath)
+            try await client.flush()
+        }
     }
 
     @Test func socketPathIsInTheRunDirectory() {
@@ -90,97 +88,89 @@ struct ClientTests {
     }
 
     @Test func gapNoticesArriveAsEvents() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "sub")
-        try await client.subscribe(quotes, prefix: "")
-        try await client.publish(quotes, topic: "!gap", payload: [])
-        let events = try await collect(client, count: 1)
-        guard case .gap(let gap) = events.first else {
-            Issue.record("expected a gap, got \(events)")
-            return
+        try await withClient(named: "sub") { _, client in
+            try await client.subscribe(quotes, prefix: "")
+            try await client.publish(quotes, topic: "!gap", payload: [])
+            let events = try await collect(client, count: 1)
+            guard case .gap(let gap) = events.first else {
+                Issue.record("expected a gap, got \(events)")
+                return
+            }
+            #expect(gap == GapNotice(topology: quotes, origin: TestNode.nodeID, originIncarnation: 1, first: 1, last: 2))
         }
-        #expect(gap == GapNotice(topology: quotes, origin: TestNode.nodeID, originIncarnation: 1, first: 1, last: 2))
-        await client.close()
-        await node.stop()
     }
 
     @Test func refusedRequestThrowsTheNodesReason() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let refused = TopologyName("refused.quotes")!
-        do {
-            try await client.subscribe(refused, prefix: "AAPL")
-            Issue.record("subscribe should have thrown")
-        } catch {
-            guard case .refused(let refusal) = error else {
-                Issue.record("unexpected \(error)")
-                return
+        try await withClient { node, client in
+            let refused = TopologyName("refused.quotes")!
+            do throws(ArborClientError) {
+                try await client.subscribe(refused, prefix: "AAPL")
+                Issue.record("subscribe should have thrown")
+            } catch {
+                guard case .refused(let refusal) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(refusal.code == .notPermitted)
+                #expect(error.description == #"node refused SUBSCRIBE refused.quotes prefix "AAPL": not permitted (5): not permitted in refused.quotes"#)
             }
-            #expect(refusal.code == .notPermitted)
-            #expect(error.description == #"node refused SUBSCRIBE refused.quotes prefix "AAPL": not permitted (5): not permitted in refused.quotes"#)
+            // The connection goes on.
+            try await client.subscribe(quotes, prefix: "AAPL")
         }
-        // The connection goes on.
-        try await client.subscribe(quotes, prefix: "AAPL")
-        await client.close()
-        await node.stop()
     }
 
     @Test func unacknowledgedRefusalsSurfaceAtFlushAndAsEvents() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let refused = TopologyName("refused.quotes")!
-        for _ in 0..<3 {
-            try await client.publishUnacknowledged(refused, topic: "AAPL", payload: [1])
-        }
-        try await client.publishUnacknowledged(quotes, topic: "AAPL", payload: [1])
-        do {
-            try await client.flush()
-            Issue.record("flush should have thrown")
-        } catch {
-            guard case .unacknowledgedRequestsFailed(let count, let first) = error else {
-                Issue.record("unexpected \(error)")
-                return
+        try await withClient { node, client in
+            let refused = TopologyName("refused.quotes")!
+            for _ in 0..<3 {
+                try await client.publishUnacknowledged(refused, topic: "AAPL", payload: [1])
             }
-            #expect(count == 3)
-            #expect(first.code == .notPermitted)
-            #expect(first.request == "PUBLISH (unacknowledged)")
-            #expect(error.description.hasSuffix("(and 2 more)"))
+            try await client.publishUnacknowledged(quotes, topic: "AAPL", payload: [1])
+            do throws(ArborClientError) {
+                try await client.flush()
+                Issue.record("flush should have thrown")
+            } catch {
+                guard case .unacknowledgedRequestsFailed(let count, let first) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(count == 3)
+                #expect(first.code == .notPermitted)
+                #expect(first.request == "PUBLISH (unacknowledged)")
+                #expect(error.description.hasSuffix("(and 2 more)"))
+            }
+            let events = try await collect(client, count: 3)
+            #expect(events.allSatisfy { if case .error(.refused(let r)) = $0 { r.code == .notPermitted } else { false } })
+            // Reported once: the next flush is clean.
+            try await client.flush()
+            #expect(node.statistics.publishes == 1)
         }
-        let events = try await collect(client, count: 3)
-        #expect(events.allSatisfy { if case .error(.refused(let r)) = $0 { r.code == .notPermitted } else { false } })
-        // Reported once: the next flush is clean.
-        try await client.flush()
-        #expect(node.statistics.publishes == 1)
-        await client.close()
-        await node.stop()
     }
 
     @Test func requestsThatCannotBeFramedAreRefusedLocally() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let longTopic = Topic([UInt8](repeating: 65, count: 2000))
-        do {
-            try await client.publishUnacknowledged(quotes, topic: longTopic, payload: [])
-            Issue.record("should have thrown")
-        } catch {
-            guard case .invalidRequest = error else {
-                Issue.record("unexpected \(error)")
-                return
+        try await withClient { _, client in
+            let longTopic = Topic([UInt8](repeating: 65, count: 2000))
+            do throws(ArborClientError) {
+                try await client.publishUnacknowledged(quotes, topic: longTopic, payload: [])
+                Issue.record("should have thrown")
+            } catch {
+                guard case .invalidRequest = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
             }
-        }
-        do {
-            try await client.publish(quotes, topic: "A", payload: [UInt8](repeating: 0, count: 2 << 20))
-            Issue.record("should have thrown")
-        } catch {
-            guard case .invalidRequest(let what) = error else {
-                Issue.record("unexpected \(error)")
-                return
+            do throws(ArborClientError) {
+                try await client.publish(quotes, topic: "A", payload: [UInt8](repeating: 0, count: 2 << 20))
+                Issue.record("should have thrown")
+            } catch {
+                guard case .invalidRequest(let what) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(what.contains("1114112"))
             }
-            #expect(what.contains("1114112"))
+            try await client.flush()
         }
-        try await client.flush()
-        await client.close()
-        await node.stop()
     }
 
     @Test func nodeNotRunningSaysSoInOneLine() async throws {
@@ -227,61 +217,55 @@ struct ClientTests {
     }
 
     @Test func nodeClosingTheConnectionEndsEventsAndRequestsWithItsReason() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        try await client.subscribe(quotes, prefix: "")
-        try await client.publishUnacknowledged(quotes, topic: "!kick", payload: [])
-        let expected = ArborClientError.connectionClosed(reason: "slow consumer (9)")
-        do {
-            for try await event in client.events {
-                Issue.record("unexpected event \(event)")
+        try await withClient { node, client in
+            try await client.subscribe(quotes, prefix: "")
+            try await client.publishUnacknowledged(quotes, topic: "!kick", payload: [])
+            let expected = ArborClientError.connectionClosed(reason: "slow consumer (9)")
+            do throws(ArborClientError) {
+                for try await event in client.events {
+                    Issue.record("unexpected event \(event)")
+                }
+                Issue.record("events should have thrown")
+            } catch {
+                #expect(error == expected)
+                #expect(error.description == "the node closed the connection: slow consumer (9)")
             }
-            Issue.record("events should have thrown")
-        } catch {
-            #expect(error == expected)
-            #expect(error.description == "the node closed the connection: slow consumer (9)")
+            await #expect(throws: expected) { try await client.flush() }
+            await #expect(throws: expected) { try await client.publishUnacknowledged(quotes, topic: "A", payload: []) }
         }
-        await #expect(throws: expected) { try await client.flush() }
-        await #expect(throws: expected) { try await client.publishUnacknowledged(quotes, topic: "A", payload: []) }
-        await client.close()
-        await node.stop()
     }
 
     @Test func closeSendsWhatIsQueuedAndEndsEvents() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let consumer = Task {
-            var count = 0
-            for try await _ in client.events { count += 1 }
-            return count
+        try await withClient { node, client in
+            let consumer = Task {
+                var count = 0
+                for try await _ in client.events { count += 1 }
+                return count
+            }
+            for index in 0..<1000 {
+                try await client.publishUnacknowledged(quotes, topic: "T", payload: [UInt8(index & 0xff)])
+            }
+            await client.close()
+            #expect(try await consumer.value == 0)
+            #expect(await node.wait { $0.publishes == 1000 })
+            await #expect(throws: ArborClientError.closed) { try await client.flush() }
         }
-        for index in 0..<1000 {
-            try await client.publishUnacknowledged(quotes, topic: "T", payload: [UInt8(index & 0xff)])
-        }
-        await client.close()
-        #expect(try await consumer.value == 0)
-        #expect(await node.wait { $0.publishes == 1000 })
-        await #expect(throws: ArborClientError.closed) { try await client.flush() }
-        await client.close()
-        await node.stop()
     }
 
     @Test func cancellingTheConsumerEndsTheSequence() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let consumer = Task {
-            for try await _ in client.events {}
-            return true
+        try await withClient { _, client in
+            let consumer = Task {
+                for try await _ in client.events {}
+                return true
+            }
+            try await Task.sleep(nanoseconds: 50_000_000)
+            consumer.cancel()
+            #expect(try await consumer.value)
+            // A new consumer may take over.
+            try await client.subscribe(quotes, prefix: "")
+            try await client.publish(quotes, topic: "X", payload: [])
+            #expect(try await collect(client, count: 1).count == 1)
         }
-        try await Task.sleep(nanoseconds: 50_000_000)
-        consumer.cancel()
-        #expect(try await consumer.value)
-        // A new consumer may take over.
-        try await client.subscribe(quotes, prefix: "")
-        try await client.publish(quotes, topic: "X", payload: [])
-        #expect(try await collect(client, count: 1).count == 1)
-        await client.close()
-        await node.stop()
     }
 
     @Test func fastPublisherAgainstSlowNodeKeepsMemoryBounded() async throws {
@@ -339,25 +323,43 @@ struct ClientTests {
     }
 
     @Test func concurrentRequestsAreAnsweredToTheirCallers() async throws {
-        let node = try await TestNode()
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
-        let refused = TopologyName("refused.x")!
-        let results = await withTaskGroup(of: Bool.self) { group in
-            for index in 0..<200 {
-                group.addTask {
-                    do {
-                        try await client.publish(index % 2 == 0 ? quotes : refused, topic: "T", payload: [])
-                        return index % 2 == 0
-                    } catch {
-                        return index % 2 == 1 && "\(error)".contains("refused.x")
+        try await withClient { node, client in
+            let refused = TopologyName("refused.x")!
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        do {
+                            try await client.publish(index % 2 == 0 ? quotes : refused, topic: "T", payload: [])
+                            return index % 2 == 0
+                        } catch {
+                            return index % 2 == 1 && "\(error)".contains("refused.x")
+                        }
                     }
                 }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+            #expect(results.count == 200 && results.allSatisfy { $0 })
+            #expect(node.statistics.publishes == 100)
         }
-        #expect(results.count == 200 && results.allSatisfy { $0 })
-        #expect(node.statistics.publishes == 100)
-        await client.close()
+    }
+
+    /// Runs `body` with a client named `name` connected to a fresh node, then closes the
+    /// client and stops the node, also when `body` throws.
+    private func withClient(named name: String = "t", _ body: (TestNode, ArborClient) async throws -> Void) async throws {
+        let node = try await TestNode()
+        do {
+            let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: name)
+            do {
+                try await body(node, client)
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+        } catch {
+            await node.stop()
+            throw error
+        }
         await node.stop()
     }
 }

@@ -20,6 +20,12 @@ struct RealmTests {
         )
     }
 
+    /// Two ends of one link of the realm with `secret`.
+    private func linked(recordLimit: UInt64 = RealmSession.defaultRecordLimit) throws -> (RealmSession, RealmSession) {
+        let key = try RealmKey(secret: Self.secret)
+        return try link(key, key, recordLimit: recordLimit)
+    }
+
     private func sealed(_ text: String, by session: inout RealmSession) throws -> ByteBuffer {
         var out = ByteBuffer()
         try session.sealer.seal(ByteBuffer(string: text), into: &out)
@@ -69,8 +75,7 @@ struct RealmTests {
 
     @Test("two ends with the same secret talk both ways and share a channel binding")
     func sameSecret() throws {
-        let key = try RealmKey(secret: Self.secret)
-        var (a, b) = try link(key, key)
+        var (a, b) = try linked()
         #expect(a.binding == b.binding)
         #expect(a.binding.count == 32)
         var toB = try sealed("from a", by: &a)
@@ -81,7 +86,7 @@ struct RealmTests {
         var reflected = try sealed("again", by: &a)
         #expect(throws: RealmError.unauthentic(record: 1)) { try a.opener.open(from: &reflected) }
         // Another link of the same realm has another binding.
-        let (c, _) = try link(key, key)
+        let (c, _) = try linked()
         #expect(c.binding != a.binding)
     }
 
@@ -98,8 +103,7 @@ struct RealmTests {
 
     @Test("every single altered byte of a record (length, ciphertext, tag) is refused")
     func tampering() throws {
-        let key = try RealmKey(secret: Self.secret)
-        var (a, b) = try link(key, key)
+        var (a, b) = try linked()
         let record = try sealed("a record of some length", by: &a)
         for index in 0..<record.readableBytes {
             for flip: UInt8 in [0x01, 0x80] {
@@ -122,8 +126,7 @@ struct RealmTests {
 
     @Test("a replayed or reordered record is refused")
     func replayAndReorder() throws {
-        let key = try RealmKey(secret: Self.secret)
-        var (a, b) = try link(key, key)
+        var (a, b) = try linked()
         let first = try sealed("first", by: &a)
         let second = try sealed("second", by: &a)
         var replay = b
@@ -143,8 +146,7 @@ struct RealmTests {
 
     @Test("a truncated record waits and consumes nothing; lengths out of range are refused from 4 bytes")
     func truncationAndLengths() throws {
-        let key = try RealmKey(secret: Self.secret)
-        var (a, b) = try link(key, key)
+        var (a, b) = try linked()
         let record = try sealed("truncated", by: &a)
         for cut in 0..<record.readableBytes {
             var partial = record.getSlice(at: 0, length: cut)!
@@ -174,8 +176,7 @@ struct RealmTests {
 
     @Test("a direction stops at its record limit instead of reusing a nonce")
     func recordLimit() throws {
-        let key = try RealmKey(secret: Self.secret)
-        var (a, b) = try link(key, key, recordLimit: 2)
+        var (a, b) = try linked(recordLimit: 2)
         var records = ByteBuffer()
         try a.sealer.seal(ByteBuffer(string: "1"), into: &records)
         try a.sealer.seal(ByteBuffer(string: "2"), into: &records)
@@ -183,7 +184,7 @@ struct RealmTests {
         #expect(try b.opener.open(from: &records) == Array("1".utf8))
         #expect(try b.opener.open(from: &records) == Array("2".utf8))
         // A third record (sealed by a sender without the limit) is refused by the opener.
-        var (unlimited, _) = try link(key, key)
+        var (unlimited, _) = try linked()
         var third = try sealed("3", by: &unlimited)
         #expect(throws: RealmError.recordLimitReached(2)) { try b.opener.open(from: &third) }
     }

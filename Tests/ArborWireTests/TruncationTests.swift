@@ -12,14 +12,11 @@ struct TruncationTests {
         var random = RandomValues(seed: 0x7A0C + UInt64(type.rawValue), scale: 3, lengthCap: 24)
         for _ in 0..<20 {
             let frame = random.peerFrame(type)
-            let whole = try encoded(frame)
-            for count in 0..<whole.readableBytes {
-                var prefix = ByteBuffer(bytes: Array(whole.readableBytesView.prefix(count)))
+            try everyTruncation(of: try encoded(frame)) { (prefix, count) throws in
                 var waiting = decoder(for: frame)
                 #expect(try waiting.next(from: &prefix) == nil)
                 #expect(prefix.readableBytes == count, "nothing consumed")
-                guard count >= 5 else { continue }
-                var cut = whole.frame(truncatedTo: count)
+            } refused: { (cut, _) throws in
                 var strict = decoder(for: frame)
                 #expect(throws: WireError.self) { try strict.next(from: &cut) }
             }
@@ -32,28 +29,39 @@ struct TruncationTests {
         let decoder = ClientFrameDecoder()
         for _ in 0..<20 {
             if let request = random.clientRequest(type) {
-                let whole = try encoded(request)
-                for count in 0..<whole.readableBytes {
-                    var prefix = ByteBuffer(bytes: Array(whole.readableBytesView.prefix(count)))
+                try everyTruncation(of: try encoded(request)) { (prefix, _) throws in
                     #expect(try decoder.nextRequest(from: &prefix) == nil)
-                    guard count >= 5 else { continue }
-                    var cut = whole.frame(truncatedTo: count)
+                } refused: { (cut, count) throws in
                     guard case .failure = try decoder.nextRequest(from: &cut) else {
                         Issue.record("a request cut to \(count) bytes decoded")
-                        continue
+                        return
                     }
                 }
             }
             if let response = random.clientResponse(type) {
-                let whole = try encoded(response)
-                for count in 0..<whole.readableBytes {
-                    var prefix = ByteBuffer(bytes: Array(whole.readableBytesView.prefix(count)))
+                try everyTruncation(of: try encoded(response)) { (prefix, _) throws in
                     #expect(try decoder.nextResponse(from: &prefix) == nil)
-                    guard count >= 5 else { continue }
-                    var cut = whole.frame(truncatedTo: count)
+                } refused: { (cut, _) throws in
                     #expect(throws: WireError.self) { try decoder.nextResponse(from: &cut) }
                 }
             }
+        }
+    }
+
+    /// Cuts `whole` at every length short of its own: `waits` checks a prefix of COUNT
+    /// bytes, and from 5 bytes on (a length field can claim the cut frame complete)
+    /// `refused` checks that frame with its length field set to the cut.
+    private func everyTruncation(
+        of whole: ByteBuffer,
+        waits: (_ prefix: inout ByteBuffer, _ count: Int) throws -> Void,
+        refused: (_ cut: inout ByteBuffer, _ count: Int) throws -> Void
+    ) throws {
+        for count in 0..<whole.readableBytes {
+            var prefix = ByteBuffer(bytes: Array(whole.readableBytesView.prefix(count)))
+            try waits(&prefix, count)
+            guard count >= 5 else { continue }
+            var cut = whole.frame(truncatedTo: count)
+            try refused(&cut, count)
         }
     }
 }

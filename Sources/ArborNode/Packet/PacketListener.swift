@@ -1,3 +1,4 @@
+import ArborControl
 import ArborWire
 import NIOCore
 import NIOPosix
@@ -43,14 +44,9 @@ enum PacketListener {
 
     /// A non-blocking SOCK_SEQPACKET socket bound to `path` (mode 0660) and listening.
     private static func listeningSocket(path: String) throws -> CInt {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        // The one error of `address` is a path too long.
+        guard var address = try? UnixSocket.address(path) else {
             throw NodeStartError("cannot create \(path): the path is longer than a Unix socket allows")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: pathBytes)
         }
         let descriptor = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {

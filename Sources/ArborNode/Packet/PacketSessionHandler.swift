@@ -34,10 +34,11 @@ final class PacketSessionHandler: ChannelInboundHandler {
     private let reading = ClientReadControl()
     /// Datagrams read while the session was held back, handled when the hold ends.
     private var held = CircularBuffer<ByteBuffer>()
-    private var openingDeadline: Scheduled<Void>?
+    private let openingDeadline: ConnectionDeadline
 
     init(runtime: NodeRuntime, outbox: FrameOutbox<ClientResponse>, connection: UInt64) {
         self.runtime = runtime
+        openingDeadline = ConnectionDeadline(runtime: runtime, logKey: "packet-timeout")
         self.outbox = outbox
         self.connection = connection
     }
@@ -49,12 +50,7 @@ final class PacketSessionHandler: ChannelInboundHandler {
             guard context.channel.isActive else { return }
             handler.handleHeld(context: context)
         }
-        let timeout = runtime.configuration.frameTimeout
-        openingDeadline = context.eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = bound.value
-            handler.runtime.logLimited(.info, "packet-timeout", "closing packet.sock connection: no request within \(timeout.nanoseconds / 1_000_000) ms")
-            context.close(promise: nil)
-        }
+        openingDeadline.arm(context: context) { "closing packet.sock connection: no request within \($0) ms" }
         context.fireChannelActive()
     }
 
@@ -101,8 +97,7 @@ final class PacketSessionHandler: ChannelInboundHandler {
     }
 
     private func open(_ datagram: ByteBuffer, context: ChannelHandlerContext) {
-        openingDeadline?.cancel()
-        openingDeadline = nil
+        openingDeadline.cancel()
         let request: PacketRequest
         do {
             request = try PacketRequest(parsing: datagram.readableBytesView)
@@ -142,8 +137,7 @@ final class PacketSessionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         reading.resume = {}
-        openingDeadline?.cancel()
-        openingDeadline = nil
+        openingDeadline.cancel()
         // What the program sent before it closed is still its to have handled.
         while let datagram = held.popFirst() {
             handle(datagram, context: context)

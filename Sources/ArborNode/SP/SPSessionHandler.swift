@@ -36,10 +36,11 @@ final class SPSessionHandler: ChannelInboundHandler {
     private var unread: ByteBuffer?
     private let reading = ClientReadControl()
     /// Closes the connection when the header or the message being received is overdue.
-    private var deadline: Scheduled<Void>?
+    private let deadline: ConnectionDeadline
 
     init(runtime: NodeRuntime, topology: TopologyName, settings: SPSettings, transport: SPFraming.Transport, connection: UInt64, outbox: FrameOutbox<ClientResponse>) {
         self.runtime = runtime
+        deadline = ConnectionDeadline(runtime: runtime, logKey: "sp-timeout")
         self.topology = topology
         self.settings = settings
         self.transport = transport
@@ -77,15 +78,7 @@ final class SPSessionHandler: ChannelInboundHandler {
     }
 
     private func armDeadline(context: ChannelHandlerContext, overdue what: String) {
-        deadline?.cancel()
-        let timeout = runtime.configuration.frameTimeout
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = bound.value
-            handler.deadline = nil
-            handler.runtime.logLimited(.info, "sp-timeout", "closing SP connection on \(handler.topology): \(what) within \(timeout.nanoseconds / 1_000_000) ms")
-            context.close(promise: nil)
-        }
+        deadline.arm(context: context) { [topology] in "closing SP connection on \(topology): \(what) within \($0) ms" }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -107,14 +100,12 @@ final class SPSessionHandler: ChannelInboundHandler {
                 unread = bytes
                 if reading.heldBack {
                     // Not reading is this node's doing: what waits is not overdue.
-                    deadline?.cancel()
-                    deadline = nil
-                } else if role != nil, handled || deadline == nil {
+                    deadline.cancel()
+                } else if role != nil, handled || !deadline.isArmed {
                     armDeadline(context: context, overdue: "an SP message was not completed")
                 }
             } else if role != nil {
-                deadline?.cancel()
-                deadline = nil
+                deadline.cancel()
             }
         }
         if role == nil {
@@ -145,8 +136,7 @@ final class SPSessionHandler: ChannelInboundHandler {
     }
 
     private func start(peer: UInt16, context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        deadline.cancel()
         var header = context.channel.allocator.buffer(capacity: SPFraming.headerLength)
         header.writeBytes(SPFraming.header(peer == SPFraming.sub ? SPFraming.pub : SPFraming.sub))
         context.writeAndFlush(wrapOutboundOut(header), promise: nil)
@@ -192,8 +182,7 @@ final class SPSessionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         reading.resume = {}
-        deadline?.cancel()
-        deadline = nil
+        deadline.cancel()
         switch role {
         case .subscriber(let client), .publisher(let client):
             runtime.clientClosed(client)

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import NIOCore
@@ -146,12 +147,7 @@ final class WireSubscription: Subscription, @unchecked Sendable {
     init(session: WireSession) {
         self.session = session
         session.socket.setReadTimeout(.zero)
-        let thread = Thread { [self] in
-            readLoop()
-            finished.signal()
-        }
-        thread.name = "arbor-it-subscriber"
-        thread.start()
+        startThread(named: "arbor-it-subscriber", signalling: finished) { [self] in readLoop() }
     }
 
     private func readLoop() {
@@ -229,9 +225,7 @@ final class WirePublisher: Publisher, @unchecked Sendable {
         self.session = session
         self.topology = topology
         session.socket.setReadTimeout(.zero)
-        let thread = Thread { [self] in readLoop() }
-        thread.name = "arbor-it-publisher"
-        thread.start()
+        startThread(named: "arbor-it-publisher") { [self] in readLoop() }
     }
 
     private func readLoop() {

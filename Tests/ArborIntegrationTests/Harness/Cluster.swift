@@ -200,3 +200,17 @@ final class Cluster: @unchecked Sendable {
         }
     }
 }
+
+extension Cluster {
+    /// Runs `body` on a started cluster of `spec` (the other arguments as for `init`), then
+    /// tears the cluster down, also when starting it or `body` throws.
+    static func withRunning(
+        _ spec: TopologySpec, heartbeatMs: Int = 100, deadAfter: Int = 10, nodeArguments: [String] = [],
+        _ body: (Cluster) async throws -> Void
+    ) async throws {
+        let cluster = try Cluster(spec, heartbeatMs: heartbeatMs, deadAfter: deadAfter, nodeArguments: nodeArguments)
+        defer { cluster.teardown() }
+        try await cluster.start()
+        try await body(cluster)
+    }
+}

@@ -105,30 +105,11 @@ struct FuzzInput {
 
     /// One connection's worth of bytes for a peer port.
     mutating func peerCase() -> [UInt8] {
-        let encoder = PeerFrameEncoder()
-        var buffer = ByteBuffer()
-        switch int(0...9) {
-        case 0, 1:
-            return randomBytes(frameTypes: PeerFrameType.allCases.map(\.rawValue))
-        case 2:
-            // A handshake, mutated.
-            try? encoder.encode(.handshake(handshake()), into: &buffer)
-            return mutated(Array(buffer.readableBytesView))
-        case 3:
-            // No handshake: straight to messages (refused: a handshake is expected).
-            try? encoder.encode(.message(peerMessage()), into: &buffer)
-            return maybeMutated(Array(buffer.readableBytesView))
-        default:
-            // A handshake, then frames, some mutated, the last perhaps cut short.
-            try? encoder.encode(.handshake(handshake()), into: &buffer)
-            var bytes = Array(buffer.readableBytesView)
-            for _ in 0..<int(1...5) {
-                var frame = ByteBuffer()
-                try? encoder.encode(.message(peerMessage()), into: &frame)
-                bytes += maybeMutated(Array(frame.readableBytesView))
-            }
-            if chance(15) { bytes.removeLast(int(1...min(8, bytes.count))) }
-            return bytes
+        connectionCase(frameTypes: PeerFrameType.allCases.map(\.rawValue), frames: 1...5) { input, _ in
+            // A handshake (mutated when it is all there is).
+            Self.encoded { try PeerFrameEncoder().encode(.handshake(input.handshake()), into: &$0) }
+        } frame: { input in
+            Self.encoded { try PeerFrameEncoder().encode(.message(input.peerMessage()), into: &$0) }
         }
     }
 
@@ -148,29 +129,48 @@ struct FuzzInput {
 
     /// One connection's worth of bytes for a client socket.
     mutating func clientCase() -> [UInt8] {
-        let encoder = ClientFrameEncoder()
-        var buffer = ByteBuffer()
+        connectionCase(frameTypes: ClientFrameType.allCases.map(\.rawValue), frames: 1...6) { input, valid in
+            // A HELLO; the one mutated when it is all there is offers random versions.
+            let versions = valid ? ClientProtocol.versions : UInt16(input.int(0...2))...UInt16(input.int(2...5))
+            return Self.encoded { try ClientFrameEncoder().encode(.hello(id: 1, versions: versions, clientName: input.name()), into: &$0) }
+        } frame: { input in
+            Self.encoded { try ClientFrameEncoder().encode(input.clientRequest(), into: &$0) }
+        }
+    }
+
+    /// One connection's worth of bytes for a protocol whose connections start with an
+    /// `opening` frame: random bytes (half the time behind a plausible header), a mutated
+    /// opening alone, a `frame` without the opening (refused: the opening is expected), or
+    /// the opening and then frames, some mutated, the last perhaps cut short. `opening`
+    /// is told whether it starts a valid connection.
+    private mutating func connectionCase(
+        frameTypes: [UInt8],
+        frames: ClosedRange<Int>,
+        opening: (inout FuzzInput, _ valid: Bool) -> [UInt8],
+        frame: (inout FuzzInput) -> [UInt8]
+    ) -> [UInt8] {
         switch int(0...9) {
         case 0, 1:
-            return randomBytes(frameTypes: ClientFrameType.allCases.map(\.rawValue))
+            return randomBytes(frameTypes: frameTypes)
         case 2:
-            try? encoder.encode(.hello(id: 1, versions: UInt16(int(0...2))...UInt16(int(2...5)), clientName: name()), into: &buffer)
-            return mutated(Array(buffer.readableBytesView))
+            return mutated(opening(&self, false))
         case 3:
-            // No HELLO first.
-            try? encoder.encode(clientRequest(), into: &buffer)
-            return maybeMutated(Array(buffer.readableBytesView))
+            return maybeMutated(frame(&self))
         default:
-            try? encoder.encode(.hello(id: 1, versions: ClientProtocol.versions, clientName: name()), into: &buffer)
-            var bytes = Array(buffer.readableBytesView)
-            for _ in 0..<int(1...6) {
-                var frame = ByteBuffer()
-                try? encoder.encode(clientRequest(), into: &frame)
-                bytes += maybeMutated(Array(frame.readableBytesView))
+            var bytes = opening(&self, true)
+            for _ in 0..<int(frames) {
+                bytes += maybeMutated(frame(&self))
             }
             if chance(15) { bytes.removeLast(int(1...min(8, bytes.count))) }
             return bytes
         }
+    }
+
+    /// The bytes `encode` writes (none when it refuses).
+    private static func encoded(_ encode: (inout ByteBuffer) throws -> Void) -> [UInt8] {
+        var buffer = ByteBuffer()
+        try? encode(&buffer)
+        return Array(buffer.readableBytesView)
     }
 
     // MARK: - Mutation

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -25,12 +26,7 @@ final class MessageStream: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "arbor-it-stream-\(tag)"
-        thread.start()
+        startThread(named: "arbor-it-stream-\(tag)", signalling: finished) { [self] in run() }
     }
 
     private func run() {
