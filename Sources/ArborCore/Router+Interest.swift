@@ -78,7 +78,9 @@ extension Router {
         if let until = state.lingerUntil, until <= now {
             state.lingerUntil = nil
         }
-        let formerChildren = keptFormerChildren(name, state, parent: parent, children: children, now: now)
+        // A former child may be the parent now (the tree turned round): it keeps this node
+        // on the tree, engaged as the parent.
+        let formerChildren = keptFormerChildren(name, state, children: children, now: now)
         let active = !state.members.isEmpty || !joinedChildren.isEmpty || !formerChildren.isEmpty || state.lingerUntil != nil
         var engaged = joinedChildren
         if active, let parent, peers[parent] != nil {
@@ -90,7 +92,7 @@ extension Router {
         let oldParent = formerParent(name, state, parent: parent, children: children, active: active, in: tree, now: now)
         state.formerParent = oldParent
         if oldParent != nil || !formerChildren.isEmpty {
-            engaged = (engaged + formerChildren + (oldParent.map { [$0] } ?? [])).sorted()
+            engaged = (engaged + formerChildren.filter { $0 != parent } + (oldParent.map { [$0] } ?? [])).sorted()
         }
 
         state.engaged = engaged
@@ -119,15 +121,15 @@ extension Router {
     }
 
     /// Make-before-break, parent side (``ParentSwitches``): the neighbours that were engaged
-    /// here as children and no longer are tree children (nor the parent) of topology `name`,
-    /// still linked and not told to leave, kept engaged until they leave or the limit passes.
-    private mutating func keptFormerChildren(_ name: TopologyName, _ state: TopologyState, parent: NodeID?, children: [NodeID], now: Instant) -> [NodeID] {
+    /// here as children and no longer are tree children of topology `name` (they may be
+    /// its parent now), still linked and not told to leave, kept engaged until they leave
+    /// or the limit passes.
+    private mutating func keptFormerChildren(_ name: TopologyName, _ state: TopologyState, children: [NodeID], now: Instant) -> [NodeID] {
         var kept: [NodeID] = []
-        for neighbor in state.engaged where neighbor != state.route?.parent && neighbor != parent
-            && neighbor != state.formerParent && !children.contains(neighbor)
+        for neighbor in state.engaged where neighbor != state.formerParent && !children.contains(neighbor)
             && state.remote[neighbor] != nil && peers[neighbor] != nil
         {
-            let wasChild = state.route?.treeNeighbors.contains(neighbor) == true
+            let wasChild = neighbor != state.route?.parent && state.route?.treeNeighbors.contains(neighbor) == true
             if switches.keepFormerChild(neighbor, of: name, wasChild: wasChild, now: now) {
                 kept.append(neighbor)
             }
