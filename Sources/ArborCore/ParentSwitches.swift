@@ -79,8 +79,11 @@ struct ParentSwitches: Sendable {
     /// The parent of `name` changed from `old`, still linked and engaged, to `parent`:
     /// starts an overlap watching `streams` (those last delivered by `old`), or, when one
     /// is under way, restarts its watch for the new parent (the parent known to carry stays
-    /// `old`). Returns whether an overlap is under way (false when at the bound).
-    mutating func switched(_ name: TopologyName, from old: NodeID, to parent: NodeID?, streams: [(key: DuplicateFilter.StreamKey, highest: UInt64)], now: Instant) -> Bool {
+    /// `old`). Returns whether an overlap is under way: not when nothing flows through
+    /// `old` (no stream came from it, and `upward` says none went to it), nor at the bound.
+    mutating func switched(
+        _ name: TopologyName, from old: NodeID, to parent: NodeID?, streams: [(key: DuplicateFilter.StreamKey, highest: UInt64)], upward: Bool, now: Instant
+    ) -> Bool {
         if var overlap = overlaps[name] {
             guard overlap.parent != parent else { return true }
             overlap.parent = parent
@@ -93,7 +96,7 @@ struct ParentSwitches: Sendable {
             note(overlap.until)
             return true
         }
-        guard overlaps.count < maximum else { return false }
+        guard !streams.isEmpty || upward, overlaps.count < maximum else { return false }
         var watched: [DuplicateFilter.StreamKey: Watch] = [:]
         for stream in streams.prefix(Self.maximumTrackedStreams) {
             watched[stream.key] = Watch(oldHighest: stream.highest)
@@ -107,10 +110,13 @@ struct ParentSwitches: Sendable {
         return true
     }
 
-    /// Ends the overlap of `name` (the old parent is pruned, failed, or chosen again).
-    mutating func end(_ name: TopologyName) {
-        overlaps[name] = nil
+    /// Ends the overlap of `name` (the old parent is pruned, failed, left, or chosen
+    /// again); returns whether some stream's new way had not shown yet.
+    @discardableResult
+    mutating func end(_ name: TopologyName) -> Bool {
+        guard let overlap = overlaps.removeValue(forKey: name) else { return false }
         finished.removeAll { $0 == name }
+        return overlap.waiting > 0 || overlap.untracked
     }
 
     /// A live message of stream `key` arrived from `peer` (admitted or not). Notes where the
@@ -153,6 +159,13 @@ struct ParentSwitches: Sendable {
         return true
     }
 
+    /// Forgets former child `child` of `name`.
+    mutating func forgetFormerChild(_ child: NodeID, of name: TopologyName) {
+        guard formerChildren[name]?.removeValue(forKey: child) != nil else { return }
+        formerChildCount -= 1
+        if formerChildren[name]?.isEmpty == true { formerChildren[name] = nil }
+    }
+
     /// Forgets the former children of `name` not in `kept`.
     mutating func retainFormerChildren(of name: TopologyName, _ kept: [NodeID]) {
         guard !formerChildren.isEmpty, let children = formerChildren[name] else { return }
@@ -172,8 +185,7 @@ struct ParentSwitches: Sendable {
         for (name, overlap) in overlaps {
             if overlap.until <= now {
                 names.insert(name)
-                if overlap.waiting > 0 || overlap.untracked { unmerged.append(name) }
-                end(name)
+                if end(name) { unmerged.append(name) }
             } else {
                 next = min(next ?? overlap.until, overlap.until)
             }

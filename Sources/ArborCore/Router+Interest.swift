@@ -78,21 +78,31 @@ extension Router {
         if let until = state.lingerUntil, until <= now {
             state.lingerUntil = nil
         }
+        var formerChildren = keptFormerChildren(name, state, children: children, now: now)
         // A former child may be the parent now (the tree turned round): it keeps this node
-        // on the tree, engaged as the parent.
-        let formerChildren = keptFormerChildren(name, state, children: children, now: now)
-        let active = !state.members.isEmpty || !joinedChildren.isEmpty || !formerChildren.isEmpty || state.lingerUntil != nil
+        // on the tree, engaged with it as the parent, while this node's own old parent
+        // overlaps (the old way ran through this node).
+        let turnedRound = parent.map { formerChildren.contains($0) } ?? false
+        if turnedRound { formerChildren.removeAll { $0 == parent } }
+        var active = !state.members.isEmpty || !joinedChildren.isEmpty || !formerChildren.isEmpty || state.lingerUntil != nil
+        // While a parent switch overlaps, the old edge carries too (not part of the route).
+        let oldParent = formerParent(name, state, parent: parent, children: children, active: active || turnedRound, in: tree, now: now)
+        if turnedRound {
+            if active || oldParent != nil {
+                active = true
+            } else {
+                switches.forgetFormerChild(parent!, of: name)
+            }
+        }
         var engaged = joinedChildren
         if active, let parent, peers[parent] != nil {
             engaged.append(parent)
         }
         engaged.sort()
         route?.engaged = engaged
-        // While a parent switch overlaps, the old edge carries too (not part of the route).
-        let oldParent = formerParent(name, state, parent: parent, children: children, active: active, in: tree, now: now)
         state.formerParent = oldParent
         if oldParent != nil || !formerChildren.isEmpty {
-            engaged = (engaged + formerChildren.filter { $0 != parent } + (oldParent.map { [$0] } ?? [])).sorted()
+            engaged = (engaged + formerChildren + (oldParent.map { [$0] } ?? [])).sorted()
         }
 
         state.engaged = engaged
@@ -149,19 +159,28 @@ extension Router {
         _ name: TopologyName, _ state: TopologyState, parent: NodeID?, children: [NodeID], active: Bool, in tree: ShortestPathTree?, now: Instant
     ) -> NodeID? {
         var old = switches.watching ? switches.oldParent(of: name) : nil
-        if let current = old, !active || current == parent || children.contains(current) || peers[current] == nil {
+        if let current = old, current == parent {
+            // Back to the old parent, which carried all along: nothing to overlap.
             switches.end(name)
+            return nil
+        }
+        if let current = old, !active || children.contains(current) || peers[current] == nil || state.remote[current] == nil {
+            if switches.end(name), peers[current] != nil, state.remote[current] == nil {
+                // The old parent left first: repair asks for what its leaving may have cut
+                // off (a failure changes the graph, which asks anyway).
+                repair.connected[name] = nil
+            }
             old = nil
         }
         guard active, let previous = state.route?.parent, previous != parent else { return old }
         let candidate = old ?? previous
         guard old != nil || (!children.contains(previous) && peers[previous] != nil
-            && state.engaged.contains(previous) && state.sent[previous] != nil
+            && state.engaged.contains(previous) && state.sent[previous] != nil && state.remote[previous] != nil
             && graph.index(of: previous).map { tree?.contains($0) == true } == true)
         else { return nil }
-        let streams = old != nil ? [] : repair.buffer.recentStreams(of: name, now: now)
-            .filter { $0.source == candidate && $0.key.origin != id }
-            .map { (key: $0.key, highest: $0.highest) }
-        return switches.switched(name, from: candidate, to: parent, streams: streams, now: now) ? candidate : nil
+        let heard = old != nil ? [] : repair.buffer.recentStreams(of: name, now: now)
+        let streams = heard.filter { $0.source == candidate && $0.key.origin != id }.map { (key: $0.key, highest: $0.highest) }
+        let upward = heard.contains { $0.source != candidate }
+        return switches.switched(name, from: candidate, to: parent, streams: streams, upward: upward, now: now) ? candidate : nil
     }
 }

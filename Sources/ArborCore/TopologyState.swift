@@ -31,10 +31,12 @@ public struct TopologyState: Sendable {
     }
 
     /// Interest to send to `neighbor`: local subscriptions and what every other engaged
-    /// neighbour but the former parent wants.
+    /// neighbour but the former parent wants (and, toward the former parent, but the
+    /// parent: what it is told anew, after a replaced connection, is this node's side only).
     func interest(toward neighbor: NodeID) -> PrefixSet {
         var prefixes = localInterest.aggregated.prefixes
-        for other in engaged where other != neighbor && other != formerParent {
+        let parent = neighbor == formerParent ? route?.parent : nil
+        for other in engaged where other != neighbor && other != formerParent && other != parent {
             if let wanted = remote[other] {
                 prefixes.append(contentsOf: wanted.prefixes)
             }
