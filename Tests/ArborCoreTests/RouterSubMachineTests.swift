@@ -75,4 +75,53 @@ import Testing
         let step12 = hold.floods(at: at(40))
         #expect(!step12)
     }
+
+    /// A parent switch ends only when, for every watched stream, the old parent delivered
+    /// a sequence at or past the first one the new way delivered (each way delivers in
+    /// order: everything before came the old way, everything after comes the new one).
+    @Test func aParentSwitchEndsWhenTheOldAndNewWaysOverlapOrAtItsLimit() {
+        var switches = ParentSwitches(configuration)
+        let name = TopologyName("quotes")!
+        let old = NodeID(hex: "00000000000000000000000000000002")!
+        let new = NodeID(hex: "00000000000000000000000000000003")!
+        let first = DuplicateFilter.StreamKey(origin: NodeID(hex: "00000000000000000000000000000004")!, incarnation: 1, topology: name)
+        let second = DuplicateFilter.StreamKey(origin: NodeID(hex: "00000000000000000000000000000005")!, incarnation: 1, topology: name)
+        // Nothing flows through the old parent: no overlap.
+        #expect(!switches.switched(name, from: old, to: new, streams: [], upward: false, now: at(0)))
+        #expect(switches.switched(name, from: old, to: new, streams: [(first, 10), (second, 20)], upward: false, now: at(0)))
+        #expect(switches.watching && switches.oldParent(of: name) == old && switches.covers(first))
+        #expect(switches.nextDeadline == at(1_000))
+        // The new way is ahead of the old one on the first stream: not yet.
+        switches.arrived(first, sequence: 13, from: new)
+        switches.arrived(first, sequence: 12, from: old)
+        #expect(switches.takeFinished().isEmpty)
+        switches.arrived(first, sequence: 13, from: old)
+        // The old way is ahead on the second: a message of the new way it already carried.
+        switches.arrived(second, sequence: 22, from: old)
+        #expect(switches.takeFinished().isEmpty)
+        switches.arrived(second, sequence: 21, from: new)
+        #expect(switches.takeFinished() == [name])
+        switches.end(name)
+        #expect(!switches.watching)
+        // A switch nobody confirms ends at its limit, unmerged.
+        #expect(switches.switched(name, from: old, to: new, streams: [(first, 30)], upward: false, now: at(2_000)))
+        switches.arrived(first, sequence: 31, from: old)
+        #expect(switches.expired(at: at(2_999)).names.isEmpty)
+        let expired = switches.expired(at: at(3_000))
+        #expect(expired.names == [name] && expired.unmerged == [name])
+        #expect(!switches.watching)
+    }
+
+    /// A former child stays engaged until its limit; once forgotten it is not taken back.
+    @Test func aFormerChildIsKeptUntilItsLimit() {
+        var switches = ParentSwitches(configuration)
+        let name = TopologyName("quotes")!
+        let child = NodeID(hex: "00000000000000000000000000000002")!
+        #expect(!switches.keepFormerChild(child, of: name, wasChild: false, now: at(0)))
+        #expect(switches.keepFormerChild(child, of: name, wasChild: true, now: at(0)))
+        #expect(switches.keepFormerChild(child, of: name, wasChild: false, now: at(999)))
+        #expect(switches.expired(at: at(1_000)).names == [name])
+        #expect(!switches.keepFormerChild(child, of: name, wasChild: false, now: at(1_000)))
+        #expect(switches.nextDeadline == nil)
+    }
 }
