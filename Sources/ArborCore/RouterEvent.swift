@@ -148,6 +148,8 @@ public struct RouteSummary: Hashable, Sendable {
     /// Tree neighbours: the parent and every child.
     public var treeNeighbors: [NodeID]
     /// Tree neighbours interest is exchanged with (the parent while this node is on the
-    /// tree, and children that joined); data only ever goes to these.
+    /// tree, and children that joined); data only ever goes to these, and, for a moment
+    /// after a parent change by choice, to the old parent and former children
+    /// (``TopologyState/engaged``, docs/architecture.md "Make before break").
     public var engaged: [NodeID]
 }
