@@ -4,7 +4,8 @@ public struct PeerState: Sendable {
     public var incarnation: UInt64
     /// Cost this node advertises for the link.
     public var cost: UInt32
-    /// Cost given when the link came up, before any round-trip term.
+    /// Cost given when the link came up (or since, ``Router/Event/linkCost(_:_:)``),
+    /// before any round-trip term.
     public var baseCost: UInt32
     public var connectedAt: Instant
     /// Any frame counts as liveness.

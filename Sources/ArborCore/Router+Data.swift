@@ -193,16 +193,17 @@ extension Router {
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from
     /// an origin the topology does not permit; otherwise buffered for repair, delivered and
     /// passed on. Returns whether it was admitted.
+    /// `resent`: a message of REPAIR_DATA, not of the live stream.
     @discardableResult
-    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) -> Bool {
+    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant, resent: Bool = false) -> Bool {
         var run: DataRun?
-        return receivedData(message, from: peer, now: now, run: &run)
+        return receivedData(message, from: peer, now: now, run: &run, resent: resent)
     }
 
     /// ``receivedData(_:from:now:)`` for one of consecutive messages from `peer`: `run`
     /// carries what those of one topology share (see ``DataRun``).
     @discardableResult
-    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant, run: inout DataRun?) -> Bool {
+    mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant, run: inout DataRun?, resent: Bool = false) -> Bool {
         statistics.dataReceived += 1
         guard message.hops < configuration.hopLimit else {
             statistics.drop(.hopLimit)
@@ -240,6 +241,10 @@ extension Router {
             }
         }
         let key = streamKey(message)
+        if switches.watching && !resent {
+            // A parent switch is under way: where the old and new ways of the stream meet.
+            switches.arrived(key, sequence: message.sequence, from: peer)
+        }
         let admission = duplicates.admission(key, sequence: message.sequence)
         guard admission != .seen else {
             statistics.drop(.duplicate)

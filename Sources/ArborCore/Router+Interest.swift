@@ -61,7 +61,9 @@ extension Router {
         var parent: NodeID?
         var children: [NodeID] = []
         var route: RouteSummary?
+        var tree: ShortestPathTree?
         if let me = graph.index(of: id), let planned = cache.tree(for: name, in: graph, seenFrom: me) {
+            tree = planned.tree
             parent = planned.tree.parent(of: me).map { graph.ids[Int($0)] }
             children = planned.tree.children(of: me).map { graph.ids[Int($0)] }
             route = RouteSummary(
@@ -76,13 +78,32 @@ extension Router {
         if let until = state.lingerUntil, until <= now {
             state.lingerUntil = nil
         }
-        let active = !state.members.isEmpty || !joinedChildren.isEmpty || state.lingerUntil != nil
+        var formerChildren = keptFormerChildren(name, state, children: children, now: now)
+        // A former child may be the parent now (the tree turned round): it keeps this node
+        // on the tree, engaged with it as the parent, while this node's own old parent
+        // overlaps (the old way ran through this node).
+        let turnedRound = parent.map { formerChildren.contains($0) } ?? false
+        if turnedRound { formerChildren.removeAll { $0 == parent } }
+        var active = !state.members.isEmpty || !joinedChildren.isEmpty || !formerChildren.isEmpty || state.lingerUntil != nil
+        // While a parent switch overlaps, the old edge carries too (not part of the route).
+        let oldParent = formerParent(name, state, parent: parent, children: children, active: active || turnedRound, in: tree, now: now)
+        if turnedRound {
+            if active || oldParent != nil {
+                active = true
+            } else {
+                switches.forgetFormerChild(parent!, of: name)
+            }
+        }
         var engaged = joinedChildren
         if active, let parent, peers[parent] != nil {
             engaged.append(parent)
         }
         engaged.sort()
         route?.engaged = engaged
+        state.formerParent = oldParent
+        if oldParent != nil || !formerChildren.isEmpty {
+            engaged = (engaged + formerChildren + (oldParent.map { [$0] } ?? [])).sorted()
+        }
 
         state.engaged = engaged
         // Every neighbour that is engaged, or holds interest from this node that has to
@@ -107,5 +128,59 @@ extension Router {
             topologies[name] = state
         }
         repairAfterRefresh(name, before: before, now: now)
+    }
+
+    /// Make-before-break, parent side (``ParentSwitches``): the neighbours that were engaged
+    /// here as children and no longer are tree children of topology `name` (they may be
+    /// its parent now), still linked and not told to leave, kept engaged until they leave
+    /// or the limit passes.
+    private mutating func keptFormerChildren(_ name: TopologyName, _ state: TopologyState, children: [NodeID], now: Instant) -> [NodeID] {
+        var kept: [NodeID] = []
+        for neighbor in state.engaged where neighbor != state.formerParent && !children.contains(neighbor)
+            && state.remote[neighbor] != nil && peers[neighbor] != nil
+        {
+            let wasChild = neighbor != state.route?.parent && state.route?.treeNeighbors.contains(neighbor) == true
+            if switches.keepFormerChild(neighbor, of: name, wasChild: wasChild, now: now) {
+                kept.append(neighbor)
+            }
+        }
+        switches.retainFormerChildren(of: name, kept)
+        return kept
+    }
+
+    /// Make-before-break, child side (``ParentSwitches``): the parent of topology `name`
+    /// before a switch by choice, kept engaged while the new way grafts; `nil` when there
+    /// is none. A switch is by choice when the old parent is still linked and engaged, is
+    /// no tree neighbour now, and `tree` (the new one) still reaches it (else its way to
+    /// the root failed); a later switch keeps the old parent and watches the newest; the
+    /// old parent chosen again, a child now, or unlinked ends the overlap (a failure is
+    /// repaired as any other).
+    private mutating func formerParent(
+        _ name: TopologyName, _ state: TopologyState, parent: NodeID?, children: [NodeID], active: Bool, in tree: ShortestPathTree?, now: Instant
+    ) -> NodeID? {
+        var old = switches.watching ? switches.oldParent(of: name) : nil
+        if let current = old, current == parent {
+            // Back to the old parent, which carried all along: nothing to overlap.
+            switches.end(name)
+            return nil
+        }
+        if let current = old, !active || children.contains(current) || peers[current] == nil || state.remote[current] == nil {
+            if switches.end(name), peers[current] != nil, state.remote[current] == nil {
+                // The old parent left first: repair asks for what its leaving may have cut
+                // off (a failure changes the graph, which asks anyway).
+                repair.connected[name] = nil
+            }
+            old = nil
+        }
+        guard active, let previous = state.route?.parent, previous != parent else { return old }
+        let candidate = old ?? previous
+        guard old != nil || (!children.contains(previous) && peers[previous] != nil
+            && state.engaged.contains(previous) && state.sent[previous] != nil && state.remote[previous] != nil
+            && graph.index(of: previous).map { tree?.contains($0) == true } == true)
+        else { return nil }
+        let heard = old != nil ? [] : repair.buffer.recentStreams(of: name, now: now)
+        let streams = heard.filter { $0.source == candidate && $0.key.origin != id }.map { (key: $0.key, highest: $0.highest) }
+        let upward = heard.contains { $0.source != candidate }
+        return switches.switched(name, from: candidate, to: parent, streams: streams, upward: upward, now: now) ? candidate : nil
     }
 }

@@ -10,6 +10,8 @@ extension Router {
         guard state.engaged.contains(peer) else {
             return told == nil ? nil : (.leave, nil)
         }
+        // The former parent keeps what it was told until it is told to leave.
+        if told != nil, peer == state.formerParent { return nil }
         let wanted = state.interest(toward: peer)
         guard let told else { return (.full(wanted), wanted) }
         guard told != wanted else { return nil }

@@ -28,6 +28,19 @@ extension Router {
         bumpOwnRecord(now)
     }
 
+    /// The base cost of the link to `peer` is now `cost` (at least 1); the round-trip
+    /// term stays as it was. The new cost goes out with this node's record.
+    mutating func linkCostChanged(_ peer: NodeID, to cost: UInt32, now: Instant) {
+        guard let state = peers[peer] else { return }
+        let base = max(1, cost)
+        let term = state.cost > state.baseCost ? state.cost - state.baseCost : 0
+        let desired = UInt32(min(UInt64(base) + UInt64(term), UInt64(TopologyGraph.maximumCost)))
+        peers[peer]!.baseCost = base
+        guard desired != state.cost else { return }
+        peers[peer]!.cost = desired
+        bumpOwnRecord(now)
+    }
+
     /// The same session of `peer` (same incarnation) carried on by a new connection, the
     /// old one closed: two nodes that dialled each other at once keep one of the two
     /// connections (``OverlayLinks``). The link never stopped, so no peer down is observed

@@ -111,7 +111,9 @@ extension Router {
         }
         for (key, highest, source) in streams where key.origin != id && highest < .max && current[key.origin] == key.incarnation {
             guard let toward = neighbor(toward: key.origin, in: name), connected.contains(toward),
-                toward != source || !previously.contains(toward)
+                toward != source || !previously.contains(toward),
+                // The old parent of a switch under way carries the stream until the new way does.
+                !switches.covers(key)
             else { continue }
             let first = repair.holds[key]?.first ?? highest + 1
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
@@ -183,7 +185,7 @@ extension Router {
     mutating func receivedRepairData(_ messages: [DataMessage], from peer: NodeID, now: Instant) {
         var batches: [NodeID: [DataMessage]] = [:]
         for message in messages {
-            let admitted = receivedData(message, from: peer, now: now)
+            let admitted = receivedData(message, from: peer, now: now, resent: true)
             if admitted { statistics.repaired += 1 }
             let key = DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
             guard let entries = repair.relayed[key], let state = topologies[message.topology] else { continue }

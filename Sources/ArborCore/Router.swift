@@ -48,6 +48,8 @@ public struct Router {
     var floodDueAt: Instant?
     /// The earliest time a peer's interest pacing lets updates go while some wait.
     var interestDueAt: Instant?
+    /// Parent switches by choice under way, and former children kept engaged meanwhile.
+    var switches: ParentSwitches
     /// When routes are recomputed and topologies refreshed after it.
     var recomputation: RecomputationSchedule
     /// Earliest deadline of held publications or lingering memberships; the deadlines
@@ -82,6 +84,7 @@ public struct Router {
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
         recomputation = RecomputationSchedule(configuration)
         origination = OriginationHold(configuration)
+        switches = ParentSwitches(configuration)
         reachability = ReachabilityTracker(configuration)
         liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
@@ -108,6 +111,8 @@ public struct Router {
             peerUp(peer, name: name, incarnation: incarnation, cost: cost, now: now)
         case .peerDown(let peer):
             peerDown(peer, reason: "link closed", now: now)
+        case .linkCost(let peer, let cost):
+            linkCostChanged(peer, to: cost, now: now)
         case .message(let message, let peer):
             received(message, from: peer, now: now)
         case .messages(let messages, let peer):
@@ -156,6 +161,14 @@ public struct Router {
                 send(.goodbye, to: peer, now: now)
             }
             started = false
+        }
+        if !switches.finished.isEmpty {
+            // The new way carries every stream: the old parent goes (not mid-event, while
+            // data runs hold the topology's engaged neighbours).
+            for name in switches.takeFinished() {
+                switches.end(name)
+                refresh(name, now: now)
+            }
         }
         floodOwnRecord(now)
         if started {
@@ -231,6 +244,14 @@ public struct Router {
         forgetFlushes(now)
         expireHolds(now)
         expireRepairs(now)
+        let expired = switches.expired(at: now)
+        for name in expired.unmerged {
+            // Some stream never showed on the new way: repair asks anew for every stream.
+            repair.connected[name] = nil
+        }
+        for name in expired.names {
+            refresh(name, now: now)
+        }
     }
 
     /// The first heartbeat instant after `now` on the grid of ``RouterConfiguration/heartbeatPhase``.
@@ -251,6 +272,7 @@ public struct Router {
         if let due = interestDueAt { next = min(next, due) }
         if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }
+        if let due = switches.nextDeadline { next = min(next, due) }
         for peer in peers.values {
             next = min(next, liveness.deadline(of: peer))
         }

@@ -115,6 +115,14 @@ public struct RouterConfiguration: Sendable {
     /// subscribers (to keep each origin's order) at most this long; an answer that comes
     /// later is delivered after them.
     public var repairHoldLimit: Duration = .milliseconds(100)
+    /// Make-before-break (docs/architecture.md, "Make before break"): a node whose parent
+    /// changed by choice keeps its old parent engaged until the new way carries every
+    /// stream the old one did, and a parent keeps a former child engaged until it leaves;
+    /// each at most this long.
+    public var switchOverlapLimit: Duration = .seconds(1)
+    /// Parent switches under way, and former children kept, at most (each); a switch beyond
+    /// that prunes the old edge at once.
+    public var maximumSwitchOverlaps = 10_000
     /// Repair requests from neighbours not yet engaged that wait for them, at most (the
     /// rest are dropped: the asker reports a GAP when its wait ends).
     public var maximumDeferredRepairs = 10_000

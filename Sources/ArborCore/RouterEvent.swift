@@ -8,6 +8,9 @@ extension Router {
         case start
         /// A peer link finished its handshake. `cost` overrides the default link cost.
         case peerUp(NodeID, name: String, incarnation: UInt64, cost: UInt32?)
+        /// The cost given for the link to a connected peer changed (the `cost` of its
+        /// ``peerUp(_:name:incarnation:cost:)``): advertised at once, the round-trip term kept.
+        case linkCost(NodeID, UInt32)
         /// A peer link closed (connection reset, closed, or refused by the shell).
         case peerDown(NodeID)
         /// A message arrived on the link to a peer.
@@ -145,6 +148,8 @@ public struct RouteSummary: Hashable, Sendable {
     /// Tree neighbours: the parent and every child.
     public var treeNeighbors: [NodeID]
     /// Tree neighbours interest is exchanged with (the parent while this node is on the
-    /// tree, and children that joined); data only ever goes to these.
+    /// tree, and children that joined); data only ever goes to these, and, for a moment
+    /// after a parent change by choice, to the old parent and former children
+    /// (``TopologyState/engaged``, docs/architecture.md "Make before break").
     public var engaged: [NodeID]
 }

@@ -19,6 +19,10 @@ public struct TopologyState: Sendable {
     var held: [(message: DataMessage, until: Instant)] = []
     /// While set, the node stays on the tree although no local member is left.
     var lingerUntil: Instant?
+    /// The parent before a switch by choice, kept engaged while the new one grafts
+    /// (``ParentSwitches``): what it was told stays as it was, and what it tells is used for
+    /// the data sent to it only, never passed on as interest.
+    var formerParent: NodeID?
 
     /// Whether there is anything left to keep: members, neighbours' interest, or interest
     /// told to a neighbour that still has to be withdrawn.
@@ -27,10 +31,12 @@ public struct TopologyState: Sendable {
     }
 
     /// Interest to send to `neighbor`: local subscriptions and what every other engaged
-    /// neighbour wants.
+    /// neighbour but the former parent wants (and, toward the former parent, but the
+    /// parent: what it is told anew, after a replaced connection, is this node's side only).
     func interest(toward neighbor: NodeID) -> PrefixSet {
         var prefixes = localInterest.aggregated.prefixes
-        for other in engaged where other != neighbor {
+        let parent = neighbor == formerParent ? route?.parent : nil
+        for other in engaged where other != neighbor && other != formerParent && other != parent {
             if let wanted = remote[other] {
                 prefixes.append(contentsOf: wanted.prefixes)
             }

@@ -11,6 +11,8 @@ public enum Fault: Hashable, Sendable, CustomStringConvertible {
     case partition([Int])
     /// Restore every link a partition cut.
     case heal
+    /// Give one link a new cost at both ends (trees move by choice, nothing fails).
+    case cost(LinkKey, UInt32)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum Fault: Hashable, Sendable, CustomStringConvertible {
         case .restore(let link): return "restore \(link)"
         case .partition(let group): return "partition \(group.count) nodes"
         case .heal: return "heal"
+        case .cost(let link, let cost): return "cost \(link) \(cost)"
         }
     }
 

@@ -23,6 +23,10 @@ public struct Scenario {
         /// record in the overlay flooding twice (cut, heal); the cap keeps a large overlay's
         /// partitions to the size of a site.
         public var maximumPartition = 1_000
+        /// Percent of the faults that change a link's cost (``Fault/cost(_:_:)``) instead of
+        /// failing something; 0 (the default) draws the faults exactly as before cost
+        /// changes existed, so every seed keeps its run.
+        public var costChangeShare = 0
         /// Every how many topologies one is declared with a root and a fallback.
         public var declaredEvery = 4
         /// Called with one line after the start and after each fault (what happened, the
@@ -45,6 +49,8 @@ public struct Scenario {
     var treeTimes: [Double] = []
 
     static let prefixes: [Topic] = ["AAPL", "A", "MSFT", "GOOG", "IBM", "AM", "AAPL.O", "M", ""]
+    /// The costs a ``Fault/cost(_:_:)`` gives a link (the default is 10).
+    static let costs: [UInt32] = [1, 5, 10, 20, 40]
     static let topics: [Topic] = ["AAPL", "AAPL.O", "AMZN", "MSFT", "MSFT.X", "GOOG", "IBM", "ORCL"]
 
     public init(_ configuration: Configuration) {
@@ -194,6 +200,12 @@ public struct Scenario {
         let dead = simulator.ids.indices.filter { !simulator.isAlive($0) }
         let partitioned = simulator.cutLinks.count > 0 && partitionLinks.count > 0
         let singleCuts = simulator.cutLinks.subtracting(partitionLinks)
+        if configuration.costChangeShare > 0, Int.random(in: 0..<100, using: &generator) < configuration.costChangeShare {
+            let node = simulator.liveNodes.randomElement(using: &generator)!
+            if let neighbor = simulator.adjacency[node].randomElement(using: &generator) {
+                return .cost(LinkKey(node, neighbor), Scenario.costs.randomElement(using: &generator)!)
+            }
+        }
         while true {
             switch Int.random(in: 0..<100, using: &generator) {
             case 0..<25 where dead.count < max(1, configuration.nodes / 10):
@@ -260,6 +272,7 @@ public struct Scenario {
                 simulator.restore(link)
             }
             partitionLinks.removeAll()
+        case .cost(let link, let cost): simulator.setCost(link, cost)
         }
         report.faultCounts[fault.kind, default: 0] += 1
     }
@@ -446,6 +459,7 @@ extension Fault {
         case .restore: return "restore"
         case .partition: return "partition"
         case .heal: return "heal"
+        case .cost: return "cost"
         }
     }
 }

@@ -23,6 +23,9 @@ public struct SimulationParameters: Sendable {
     /// Bytes and age of each router's repair buffer; `nil`: the router's default.
     public var repairBufferBytes: Int?
     public var repairBufferAge: Duration?
+    /// Whether a parent switch by choice keeps the old edge until the new one carries
+    /// (``RouterConfiguration/maximumSwitchOverlaps`` 0 when off: the old edge goes at once).
+    public var makeBeforeBreak = true
     /// Entries per table of the shared routing cache.
     public var cacheCapacity = 256
 
@@ -43,6 +46,9 @@ public struct SimulationParameters: Sendable {
         }
         if let repairBufferAge {
             configuration.repairBufferAge = repairBufferAge
+        }
+        if !makeBeforeBreak {
+            configuration.maximumSwitchOverlaps = 0
         }
         configuration.defaultLinkCost = linkCost
         // Every simulated link has the same latency: a round-trip term would only add one

@@ -42,6 +42,8 @@ public final class Simulator {
     var incarnations: [UInt64]
     var indexByID: [NodeID: Int] = [:]
     var connections: [LinkKey: SimulatedConnection] = [:]
+    /// Costs given by ``setCost(_:_:)``, instead of ``SimulationParameters/linkCost``.
+    var linkCosts: [LinkKey: UInt32] = [:]
     var queue = Heap<ScheduledEvent>()
     /// What each queued event does, by its slot: the heap moves only small keys.
     var eventKinds: [ScheduledEvent.Kind?] = []
@@ -306,6 +308,19 @@ public final class Simulator {
         }
     }
 
+    /// Gives `link` the cost `cost` at both ends (now, and whenever it connects again).
+    public func setCost(_ link: LinkKey, _ cost: UInt32) {
+        linkCosts[link] = cost
+        for (node, peer) in [(link.a, link.b), (link.b, link.a)] where alive[node] && connections[link]!.isUp(at: node, of: link) {
+            apply(node) { $0.handle(.linkCost(ids[peer], cost), at: now) }
+        }
+    }
+
+    /// Gives `node` new topology definitions, as an operator's reload does.
+    public func reload(_ node: Int, definitions: [TopologyDefinition]) {
+        apply(node) { $0.handle(.loadDefinitions(definitions), at: now) }
+    }
+
     /// Cuts `link` silently: frames stop, nobody is told.
     public func cut(_ link: LinkKey) {
         cutLinks.insert(link)
@@ -380,7 +395,7 @@ public final class Simulator {
             for (node, peer) in [(link.a, link.b), (link.b, link.a)] {
                 let incarnation = incarnations[peer]
                 apply(node) {
-                    $0.handle(.peerUp(ids[peer], name: names[peer], incarnation: incarnation, cost: parameters.linkCost), at: now)
+                    $0.handle(.peerUp(ids[peer], name: names[peer], incarnation: incarnation, cost: linkCosts[link] ?? parameters.linkCost), at: now)
                 }
             }
         case .closeNotice(let to, let from, let epoch):

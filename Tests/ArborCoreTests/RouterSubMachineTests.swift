@@ -75,4 +75,62 @@ import Testing
         let step12 = hold.floods(at: at(40))
         #expect(!step12)
     }
+
+    /// A parent switch ends only when, for every watched stream, the old parent delivered
+    /// a sequence at or past the first one the new way delivered (each way delivers in
+    /// order: everything before came the old way, everything after comes the new one).
+    @Test func aParentSwitchEndsWhenTheOldAndNewWaysOverlapOrAtItsLimit() {
+        var switches = ParentSwitches(configuration)
+        let name = TopologyName("quotes")!
+        let old = NodeID(hex: "00000000000000000000000000000002")!
+        let new = NodeID(hex: "00000000000000000000000000000003")!
+        let first = DuplicateFilter.StreamKey(origin: NodeID(hex: "00000000000000000000000000000004")!, incarnation: 1, topology: name)
+        let second = DuplicateFilter.StreamKey(origin: NodeID(hex: "00000000000000000000000000000005")!, incarnation: 1, topology: name)
+        // Nothing flows through the old parent: no overlap.
+        let idle = switches.switched(name, from: old, to: new, streams: [], upward: false, now: at(0))
+        #expect(!idle)
+        let started = switches.switched(name, from: old, to: new, streams: [(first, UInt64(10)), (second, UInt64(20))], upward: false, now: at(0))
+        #expect(started && switches.watching && switches.oldParent(of: name) == old && switches.covers(first))
+        #expect(switches.nextDeadline == at(1_000))
+        // The new way is ahead of the old one on the first stream: not yet.
+        switches.arrived(first, sequence: 13, from: new)
+        switches.arrived(first, sequence: 12, from: old)
+        let early = switches.takeFinished()
+        #expect(early.isEmpty)
+        switches.arrived(first, sequence: 13, from: old)
+        // The old way is ahead on the second: a message of the new way it already carried.
+        switches.arrived(second, sequence: 22, from: old)
+        let halfway = switches.takeFinished()
+        #expect(halfway.isEmpty)
+        switches.arrived(second, sequence: 21, from: new)
+        let finished = switches.takeFinished()
+        #expect(finished == [name])
+        switches.end(name)
+        #expect(!switches.watching)
+        // A switch nobody confirms ends at its limit, unmerged.
+        let again = switches.switched(name, from: old, to: new, streams: [(first, UInt64(30))], upward: false, now: at(2_000))
+        #expect(again)
+        switches.arrived(first, sequence: 31, from: old)
+        let before = switches.expired(at: at(2_999))
+        #expect(before.names.isEmpty)
+        let expired = switches.expired(at: at(3_000))
+        #expect(expired.names == [name] && expired.unmerged == [name])
+        #expect(!switches.watching)
+    }
+
+    /// A former child stays engaged until its limit; once forgotten it is not taken back.
+    @Test func aFormerChildIsKeptUntilItsLimit() {
+        var switches = ParentSwitches(configuration)
+        let name = TopologyName("quotes")!
+        let child = NodeID(hex: "00000000000000000000000000000002")!
+        let unknown = switches.keepFormerChild(child, of: name, wasChild: false, now: at(0))
+        let kept = switches.keepFormerChild(child, of: name, wasChild: true, now: at(0))
+        let stillKept = switches.keepFormerChild(child, of: name, wasChild: false, now: at(999))
+        #expect(!unknown && kept && stillKept)
+        let expired = switches.expired(at: at(1_000))
+        #expect(expired.names == [name])
+        let takenBack = switches.keepFormerChild(child, of: name, wasChild: false, now: at(1_000))
+        #expect(!takenBack)
+        #expect(switches.nextDeadline == nil)
+    }
 }
