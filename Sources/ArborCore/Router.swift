@@ -44,8 +44,8 @@ public struct Router {
     /// known (the database was replaced) or when so many changed that a build from the
     /// database costs less.
     var changedSinceGraph: Set<NodeID>? = []
-    /// The earliest time a peer's flood pacing allows a frame while records wait for one.
-    var floodDueAt: Instant?
+    /// Per peer, when frames of records go and which records wait for one.
+    var floodPacer: FloodPacer
     /// The earliest time a peer's interest pacing lets updates go while some wait.
     var interestDueAt: Instant?
     /// When routes are recomputed and topologies refreshed after it.
@@ -82,6 +82,7 @@ public struct Router {
         duplicates = DuplicateFilter(window: configuration.duplicateWindow)
         recomputation = RecomputationSchedule(configuration)
         origination = OriginationHold(configuration)
+        floodPacer = FloodPacer(configuration)
         reachability = ReachabilityTracker(configuration)
         liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
@@ -247,7 +248,7 @@ public struct Router {
         if let due = recomputation.nextDeadline { next = min(next, due) }
         if let due = reachability.nextDeadline { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
-        if let due = floodDueAt { next = min(next, due) }
+        if let due = floodPacer.nextDeadline { next = min(next, due) }
         if let due = interestDueAt { next = min(next, due) }
         if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }
