@@ -190,7 +190,7 @@ extension Router {
     mutating func updateGraph(_ now: Instant) {
         guard graph.digest != database.digest else { return }
         graph = cache.graph(of: database, patching: graph, changed: changedSinceGraph)
-        changedSinceGraph = []
+        changedSinceGraph = NodeIndexSet(capacity: graph.count)
         if reachability.graphChanged(now) {
             trackReachability(now)
         }
@@ -202,8 +202,11 @@ extension Router {
         guard changedSinceGraph != nil else { return }
         if changedSinceGraph!.count >= max(16, database.count / 2) {
             changedSinceGraph = nil
+        } else if let index = graph.index(of: origin) {
+            changedSinceGraph!.insert(index)
         } else {
-            changedSinceGraph!.insert(origin)
+            // A new origin: the next build numbers the nodes anew.
+            changedSinceGraph = nil
         }
     }
 

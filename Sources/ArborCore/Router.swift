@@ -39,11 +39,12 @@ public struct Router {
     let liveness: Liveness
     /// When this node's record is flooded after it changed.
     var origination: OriginationHold
-    /// Origins whose records were installed or dropped since `graph` was built, so that
-    /// the next build patches it (see ``Graph/init(_:patching:changed:)``); nil when not
-    /// known (the database was replaced) or when so many changed that a build from the
+    /// Origins whose records were installed or dropped since `graph` was built, by their
+    /// index in `graph`, so that the next build patches it (see
+    /// ``Graph/init(_:patching:changedIndices:)``); nil when not known (the database was
+    /// replaced, an origin is not in `graph`) or when so many changed that a build from the
     /// database costs less.
-    var changedSinceGraph: Set<NodeID>? = []
+    var changedSinceGraph: NodeIndexSet?
     /// Per peer, when frames of records go and which records wait for one.
     var floodPacer: FloodPacer
     /// The earliest time a peer's interest pacing lets updates go while some wait.
@@ -95,6 +96,7 @@ public struct Router {
         }
         database.apply(ownRecord)
         graph = cache.graph(of: database)
+        changedSinceGraph = NodeIndexSet(capacity: graph.count)
     }
 
     /// Handles one event that happened at `now` and returns what to do, in order.
