@@ -84,20 +84,30 @@ public final class Graph: Sendable {
     /// node set changed (a new or a dropped origin): build from the database then.
     /// The result is the same as a build from scratch.
     public convenience init?(_ database: LinkStateDatabase, patching base: Graph, changed: Set<NodeID>) {
-        guard database.count == base.count else { return nil }
-        var updated: [Int32: LinkStateRecord] = [:]
-        updated.reserveCapacity(changed.count)
+        var indices = NodeIndexSet(capacity: base.count)
         for origin in changed {
-            guard let index = base.indexByID[origin], let record = database[origin] else { return nil }
-            updated[index] = record
+            guard let index = base.indexByID[origin] else { return nil }
+            indices.insert(index)
+        }
+        self.init(database, patching: base, changedIndices: indices)
+    }
+
+    /// As ``init(_:patching:changed:)``, with the changed origins given by their index in
+    /// `base`. Nil when the node set changed.
+    public convenience init?(_ database: LinkStateDatabase, patching base: Graph, changedIndices changed: NodeIndexSet) {
+        guard database.count == base.count else { return nil }
+        var updated: [(index: Int32, record: LinkStateRecord)] = []
+        updated.reserveCapacity(changed.count)
+        for index in changed.sorted {
+            guard Int(index) < base.count, let record = database[base.ids[Int(index)]] else { return nil }
+            updated.append((index, record))
         }
         let rows = base.candidateRows
         var input = Input(numberedLike: base)
         var dirty = [Bool](repeating: false, count: base.count)
         var copied = 0
-        for index in updated.keys.sorted() {
+        for (index, record) in updated {
             let position = Int(index)
-            let record = updated[index]!
             input.rows.copyRows(copied..<position, of: rows.offsets, rows.targets, rows.costs)
             input.update(position, to: record)
             input.rows.appendRow(of: record, numbering: input.indexByID, hint: (rows, base.ids), at: position)

@@ -58,6 +58,11 @@ public struct LinkStateDatabase: Sendable {
         let page = Int(slot) / LinkStateDatabase.pageSize
         let position = Int(slot) % LinkStateDatabase.pageSize
         if let current = pages[page][position] {
+            // The same stored record (a simulator passes one copy through every router, a
+            // flood brings it again from another neighbour): known, without reading it.
+            if current.isIdentical(to: record) {
+                return .known
+            }
             if record.isNewer(than: current) {
                 digest.toggle(current)
             } else if current.isNewer(than: record) {

@@ -21,11 +21,6 @@ public struct PeerState: Sendable {
     var roundTripFloor = RoundTripFloor()
     /// When the round trip last changed the advertised cost.
     var costChangedAt: Instant?
-    /// Flood pacing (see ``RouterConfiguration/floodPacing``): the theoretical time of the
-    /// next frame of records to this peer (the generic cell rate algorithm's TAT), and the
-    /// origins whose records wait for it.
-    var floodSchedule: Instant = .zero
-    var pendingOrigins: Set<NodeID> = []
     /// Interest pacing (see ``RouterConfiguration/interestPacing``): the theoretical time
     /// of the next topology's interest update to this peer, and the topologies whose update
     /// waits for it.

@@ -53,13 +53,13 @@ extension Router {
             if let current = database[version.origin] {
                 if current.isNewer(than: version) { continue }
             } else if let gone = flushed[version.origin], !version.isNewer(than: gone.version) {
-                peers[peer]?.pendingOrigins.remove(version.origin)
+                floodPacer.peerHolds(version.origin, peer: peer)
                 continue
             }
             withdraw(version, now: now)
             withdrawn.append(version)
             // The sender holds the flush: sending it back would only be an echo.
-            peers[peer]?.pendingOrigins.remove(version.origin)
+            floodPacer.peerHolds(version.origin, peer: peer)
         }
         guard !withdrawn.isEmpty else { return }
         for other in peers.keys.sorted() where other != peer {

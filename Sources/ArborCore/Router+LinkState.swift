@@ -62,7 +62,7 @@ extension Router {
     mutating func receivedRecords(_ records: [LinkStateRecord], from peer: NodeID, now: Instant) {
         var installed: [LinkStateRecord] = []
         var stale: [RecordVersion] = []
-        let senderHasPending = peers[peer].map { !$0.pendingOrigins.isEmpty } ?? false
+        let senderHasPending = floodPacer.isWaiting(for: peer)
         for record in records {
             statistics.recordsReceived += 1
             if record.origin == id {
@@ -90,7 +90,7 @@ extension Router {
                 reachability.forget(record.origin)
             }
             if verdict != .older, senderHasPending {
-                peers[peer]!.pendingOrigins.remove(record.origin)
+                floodPacer.peerHolds(record.origin, peer: peer)
             }
         }
         if !stale.isEmpty {
@@ -106,50 +106,22 @@ extension Router {
     }
 
     /// Sends `message` (records or flushes of `origins`) to `peer` now while the peer's
-    /// flood pacing allows a frame (a burst of `floodBurst` frames, then one per
-    /// `floodPacing`), else notes the origins for the next frame the pacing allows.
+    /// flood pacing allows a frame, else notes the origins for the next frame it allows
+    /// (``FloodPacer``).
     mutating func forward(_ message: PeerMessage, origins: [NodeID], to peer: NodeID, now: Instant) {
-        // In place through the index: a copy of the peer's state would copy its pending set.
-        guard let index = peers.index(forKey: peer) else { return }
-        if peers.values[index].pendingOrigins.isEmpty, let schedule = floodFrameAllowed(peers.values[index], now) {
-            peers.values[index].floodSchedule = schedule
-            peers.values[index].lastSent = now
-            actions.append(.send(message, to: peer))
-            return
+        guard peers[peer] != nil else { return }
+        if floodPacer.sendsNow(to: peer, at: now) {
+            send(message, to: peer, now: now)
+        } else {
+            floodPacer.wait(origins, for: peer)
         }
-        peers.values[index].pendingOrigins.formUnion(origins)
-        let due = nextFloodFrame(peers.values[index])
-        floodDueAt = min(floodDueAt ?? due, due)
-    }
-
-    /// When the pacing of the peer of `state` allows its next frame of records.
-    private func nextFloodFrame(_ state: PeerState) -> Instant {
-        state.floodSchedule - configuration.floodPacing * (configuration.floodBurst - 1)
-    }
-
-    /// The pacing schedule after one more frame to the peer of `state` at `now`, or nil
-    /// when the burst allowance is used up.
-    private func floodFrameAllowed(_ state: PeerState, _ now: Instant) -> Instant? {
-        guard nextFloodFrame(state) <= now else { return nil }
-        return max(state.floodSchedule, now) + configuration.floodPacing
     }
 
     /// Sends every peer whose pacing allows a frame again the records waiting for it: per
     /// origin only what this node holds now, the version in the database (newer versions
     /// superseded the older ones meanwhile) or else the flush of it.
     mutating func flushPendingFloods(_ now: Instant) {
-        guard let due = floodDueAt, due <= now else { return }
-        floodDueAt = nil
-        for peer in peers.keys.sorted() where !peers[peer]!.pendingOrigins.isEmpty {
-            let state = peers[peer]!
-            guard let schedule = floodFrameAllowed(state, now) else {
-                let next = nextFloodFrame(state)
-                floodDueAt = min(floodDueAt ?? next, next)
-                continue
-            }
-            peers[peer]!.floodSchedule = schedule
-            peers[peer]!.pendingOrigins = []
-            let origins = state.pendingOrigins.sorted()
+        for (peer, origins) in floodPacer.takeDue(at: now) {
             sendFlushes(origins.compactMap { flushed[$0]?.version }, to: peer, now: now)
             sendRecords(origins.compactMap { database[$0] }, to: peer, now: now)
         }
@@ -218,7 +190,7 @@ extension Router {
     mutating func updateGraph(_ now: Instant) {
         guard graph.digest != database.digest else { return }
         graph = cache.graph(of: database, patching: graph, changed: changedSinceGraph)
-        changedSinceGraph = []
+        changedSinceGraph = NodeIndexSet(capacity: graph.count)
         if reachability.graphChanged(now) {
             trackReachability(now)
         }
@@ -230,8 +202,11 @@ extension Router {
         guard changedSinceGraph != nil else { return }
         if changedSinceGraph!.count >= max(16, database.count / 2) {
             changedSinceGraph = nil
+        } else if let index = graph.index(of: origin) {
+            changedSinceGraph!.insert(index)
         } else {
-            changedSinceGraph!.insert(origin)
+            // A new origin: the next build numbers the nodes anew.
+            changedSinceGraph = nil
         }
     }
 

@@ -74,6 +74,7 @@ extension Router {
 
     mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {
         guard let state = peers.removeValue(forKey: peer) else { return }
+        floodPacer.forget(peer)
         observe(.peerDown(peer, name: state.name, reason: reason))
         // Through indices, in place: iterating `keys` while writing would copy all the
         // topologies' state, which with 100,000 topologies costs more than the rest.

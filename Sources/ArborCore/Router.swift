@@ -39,13 +39,14 @@ public struct Router {
     let liveness: Liveness
     /// When this node's record is flooded after it changed.
     var origination: OriginationHold
-    /// Origins whose records were installed or dropped since `graph` was built, so that
-    /// the next build patches it (see ``Graph/init(_:patching:changed:)``); nil when not
-    /// known (the database was replaced) or when so many changed that a build from the
+    /// Origins whose records were installed or dropped since `graph` was built, by their
+    /// index in `graph`, so that the next build patches it (see
+    /// ``Graph/init(_:patching:changedIndices:)``); nil when not known (the database was
+    /// replaced, an origin is not in `graph`) or when so many changed that a build from the
     /// database costs less.
-    var changedSinceGraph: Set<NodeID>? = []
-    /// The earliest time a peer's flood pacing allows a frame while records wait for one.
-    var floodDueAt: Instant?
+    var changedSinceGraph: NodeIndexSet?
+    /// Per peer, when frames of records go and which records wait for one.
+    var floodPacer: FloodPacer
     /// The earliest time a peer's interest pacing lets updates go while some wait.
     var interestDueAt: Instant?
     /// Parent switches by choice under way, and former children kept engaged meanwhile.
@@ -85,6 +86,7 @@ public struct Router {
         recomputation = RecomputationSchedule(configuration)
         origination = OriginationHold(configuration)
         switches = ParentSwitches(configuration)
+        floodPacer = FloodPacer(configuration)
         reachability = ReachabilityTracker(configuration)
         liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
@@ -97,6 +99,7 @@ public struct Router {
         }
         database.apply(ownRecord)
         graph = cache.graph(of: database)
+        changedSinceGraph = NodeIndexSet(capacity: graph.count)
     }
 
     /// Handles one event that happened at `now` and returns what to do, in order.
@@ -268,7 +271,7 @@ public struct Router {
         if let due = recomputation.nextDeadline { next = min(next, due) }
         if let due = reachability.nextDeadline { next = min(next, due) }
         if let due = holdDeadline { next = min(next, due) }
-        if let due = floodDueAt { next = min(next, due) }
+        if let due = floodPacer.nextDeadline { next = min(next, due) }
         if let due = interestDueAt { next = min(next, due) }
         if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }

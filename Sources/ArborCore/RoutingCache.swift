@@ -63,12 +63,13 @@ public final class RoutingCache {
     }
 
     /// The graph of `database`; when `base` is the graph of an earlier state of it and
-    /// `changed` every origin installed or dropped since, a build reads only those records.
-    public func graph(of database: LinkStateDatabase, patching base: Graph?, changed: Set<NodeID>?) -> Graph {
+    /// `changed` every origin installed or dropped since (by its index in `base`), a build
+    /// reads only those records.
+    public func graph(of database: LinkStateDatabase, patching base: Graph?, changed: NodeIndexSet?) -> Graph {
         if let graph = graphs[database.digest] {
             return graph
         }
-        let patched = base.flatMap { base in changed.flatMap { Graph(database, patching: base, changed: $0) } }
+        let patched = base.flatMap { base in changed.flatMap { Graph(database, patching: base, changedIndices: $0) } }
         let graph = patched ?? Graph(database, reusing: lastGraph)
         lastGraph = graph
         statistics.graphBuilds += 1

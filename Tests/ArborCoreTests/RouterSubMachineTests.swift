@@ -133,4 +133,39 @@ import Testing
         #expect(!takenBack)
         #expect(switches.nextDeadline == nil)
     }
+
+    @Test func floodFramesGoInABurstThenWaitAndGoTogetherOncePerInterval() {
+        var pacing = configuration
+        pacing.floodPacing = .milliseconds(5)
+        pacing.floodBurst = 2
+        var pacer = FloodPacer(pacing)
+        let peer = NodeID(high: 0, low: 2)
+        let other = NodeID(high: 0, low: 3)
+        let origins = (10...13).map { NodeID(high: 0, low: $0) }
+        // A burst of two frames goes at once; the third frame's origins wait.
+        let first = pacer.sendsNow(to: peer, at: at(0))
+        let second = pacer.sendsNow(to: peer, at: at(0))
+        let third = pacer.sendsNow(to: peer, at: at(0))
+        #expect(first && second && !third)
+        pacer.wait([origins[1], origins[0]], for: peer)
+        pacer.wait([origins[2], origins[0]], for: peer)
+        // While origins wait, nothing overtakes them, whatever the schedule allows.
+        let overtaking = pacer.sendsNow(to: peer, at: at(100))
+        #expect(!overtaking)
+        #expect(pacer.isWaiting(for: peer) && !pacer.isWaiting(for: other))
+        // The peer sent one of them itself: it is not sent back.
+        pacer.peerHolds(origins[2], peer: peer)
+        #expect(pacer.nextDeadline == at(5))
+        #expect(pacer.takeDue(at: at(4)).isEmpty)
+        let due = pacer.takeDue(at: at(5))
+        #expect(due.map(\.peer) == [peer])
+        #expect(due.first?.origins == [origins[0], origins[1]])
+        #expect(!pacer.isWaiting(for: peer) && pacer.nextDeadline == nil)
+        // A link that went down forgets what waited for it.
+        _ = pacer.sendsNow(to: peer, at: at(5))
+        pacer.wait([origins[3]], for: peer)
+        pacer.forget(peer)
+        #expect(!pacer.isWaiting(for: peer))
+        #expect(pacer.takeDue(at: at(100)).isEmpty)
+    }
 }
