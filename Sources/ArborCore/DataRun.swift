@@ -6,7 +6,8 @@
 /// Sound only while nothing but data is handled: messages do not change a topology's
 /// members, interest, engaged neighbours or route, nor the graph. The router starts a run
 /// at the first message of a topology and source, and drops it at anything else (another
-/// topology or source, any other peer message, the end of the step).
+/// topology or source, any other peer message, the end of the step), handing out then
+/// what it forwards: one action per neighbour for the run's messages, not one per message.
 struct DataRun {
     let topology: TopologyName
     let source: NodeID?
@@ -30,11 +31,12 @@ struct DataRun {
     private(set) var clients: [ClientID] = []
     /// Engaged neighbours other than ``source`` that want ``topic``, ascending by id.
     private(set) var neighbors: [NodeID] = []
-    /// Whether the router noted sending to ``neighbors`` at this step's instant; it does so
-    /// once per topic, not once per message (``Router/stampSent(to:now:)``).
-    var stamped = false
-    /// Whether one of ``neighbors`` has no link (its messages are counted, not sent).
-    var unlinked = false
+    /// Messages for ``neighbors`` not handed out yet, in order: they leave as one
+    /// ``Router/Action/forward(_:to:)`` per neighbour when the neighbours change or the run
+    /// ends (``Router/endRun(_:now:)``).
+    private(set) var outgoing: [DataMessage] = []
+    /// The neighbours of a new topic, compared with ``neighbors`` (kept for its capacity).
+    private var wanted: [NodeID] = []
 
     init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
         self.topology = topology
@@ -55,9 +57,11 @@ struct DataRun {
         self.source == source && self.topology == topology
     }
 
-    /// Sets the targets for `topic` (kept while the topic repeats).
-    mutating func target(_ topic: Topic) {
-        if let current = self.topic, current == topic { return }
+    /// Sets the targets for `topic` (kept while the topic repeats). When its neighbours
+    /// differ from the previous topic's, returns what was still outgoing to those (the
+    /// router hands it out before the run goes on).
+    mutating func target(_ topic: Topic) -> Outgoing? {
+        if let current = self.topic, current == topic { return nil }
         self.topic = topic
         local = state.localInterest.matches(topic)
         clients.removeAll(keepingCapacity: true)
@@ -66,13 +70,33 @@ struct DataRun {
                 clients.append(member.client)
             }
         }
-        neighbors.removeAll(keepingCapacity: true)
-        stamped = false
-        unlinked = false
+        wanted.removeAll(keepingCapacity: true)
         for neighbor in state.engaged where neighbor != source {
-            if let wanted = state.remote[neighbor], wanted.matches(topic) {
-                neighbors.append(neighbor)
+            if let interest = state.remote[neighbor], interest.matches(topic) {
+                wanted.append(neighbor)
             }
         }
+        guard wanted != neighbors else { return nil }
+        let previous = takeOutgoing()
+        swap(&wanted, &neighbors)
+        return previous
+    }
+
+    /// Queues `message` for ``neighbors``.
+    mutating func forward(_ message: DataMessage) {
+        outgoing.append(message)
+    }
+
+    /// What is outgoing, and to whom; `nil` when nothing is.
+    mutating func takeOutgoing() -> Outgoing? {
+        guard !outgoing.isEmpty else { return nil }
+        defer { outgoing = [] }
+        return Outgoing(messages: outgoing, neighbors: neighbors)
+    }
+
+    /// Messages a run forwards to each of some neighbours, in order.
+    struct Outgoing {
+        let messages: [DataMessage]
+        let neighbors: [NodeID]
     }
 }

@@ -65,7 +65,7 @@ extension Router {
     /// ``DataRun``): the checks of the first one hold for the rest, but the size.
     mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant, run: inout DataRun?) {
         if run?.carries(name, from: nil) != true {
-            run = nil
+            endRun(&run, now: now)
             guard let limit = admitPublication(client, name, size: payload.count, now: now) else { return }
             run = DataRun(topology: name, source: nil, state: topologies[name]!, limit: limit, restricted: nil)
         } else if payload.count > run!.limit {
@@ -196,6 +196,7 @@ extension Router {
     @discardableResult
     mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant) -> Bool {
         var run: DataRun?
+        defer { endRun(&run, now: now) }
         return receivedData(message, from: peer, now: now, run: &run)
     }
 
@@ -209,7 +210,7 @@ extension Router {
             return false
         }
         if run?.carries(message.topology, from: peer) != true {
-            run = nil
+            endRun(&run, now: now)
             guard let state = topologies[message.topology] else {
                 statistics.drop(.noRoute)
                 return false
@@ -254,11 +255,13 @@ extension Router {
 
     /// Delivers to matching local members (unless `deliveringLocally` is false: a message
     /// older than its stream's start here, which they must not get after newer ones) and
-    /// sends to matching engaged neighbours other than the run's source. Returns whether
-    /// anyone got it.
+    /// queues it in `run` for matching engaged neighbours other than the run's source (sent
+    /// when the neighbours change or the run ends). Returns whether anyone got it.
     @discardableResult
     private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, now: Instant) -> Bool {
-        run.target(message.topic)
+        if let previous = run.target(message.topic) {
+            forward(previous, now: now)
+        }
         var reached = false
         if run.local && deliveringLocally {
             // A stream being repaired keeps its new messages back, to deliver them in order.
@@ -272,21 +275,28 @@ extension Router {
                 reached = !run.clients.isEmpty
             }
         }
-        if !run.stamped {
-            run.stamped = true
-            for neighbor in run.neighbors where !stampSent(to: neighbor, now: now) {
-                run.unlinked = true
-            }
-        }
-        for neighbor in run.neighbors {
-            // As ``send(_:to:now:)``, the link looked up once per topic of the run.
-            if !run.unlinked || peers[neighbor] != nil {
-                actions.append(.send(.data(message), to: neighbor))
-            }
-            statistics.dataForwarded += 1
+        if !run.neighbors.isEmpty {
+            run.forward(message)
+            statistics.dataForwarded += UInt64(run.neighbors.count)
             reached = true
         }
         return reached
+    }
+
+    /// Ends a run of data messages (``DataRun``): sends what it still forwards.
+    mutating func endRun(_ run: inout DataRun?, now: Instant) {
+        if let outgoing = run?.takeOutgoing() {
+            forward(outgoing, now: now)
+        }
+        run = nil
+    }
+
+    /// One action per neighbour for the run's messages to it (as ``send(_:to:now:)``
+    /// would, none to a neighbour without a link; such messages count as forwarded).
+    private mutating func forward(_ outgoing: DataRun.Outgoing, now: Instant) {
+        for neighbor in outgoing.neighbors where stampSent(to: neighbor, now: now) {
+            actions.append(.forward(outgoing.messages, to: neighbor))
+        }
     }
 
     /// Delivers `message` to the local members whose subscriptions match its topic;
