@@ -15,8 +15,15 @@ import Testing
         return router
     }
 
+    /// What `actions` send, in order; a run forwarded as one action counts as its messages.
     func sends(_ actions: [Router.Action]) -> [(PeerMessage, NodeID)] {
-        actions.compactMap { if case .send(let message, let to) = $0 { return (message, to) } else { return nil } }
+        actions.flatMap { action -> [(PeerMessage, NodeID)] in
+            switch action {
+            case .send(let message, let to): return [(message, to)]
+            case .forward(let messages, let to): return messages.map { (.data($0), to) }
+            default: return []
+            }
+        }
     }
 
     func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
