@@ -22,6 +22,8 @@ extension ClientFrameDecoder {
     /// The node's end of the client protocol: requests (see ``ClientFrameDecoder/nextRequest(from:)``).
     public struct Requests: FrameDecoding {
         public var decoder: ClientFrameDecoder
+        /// The last PUBLISH's topology name and topic: a publisher's requests repeat them.
+        private var recent = RecentDataFields()
 
         public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
             decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
@@ -29,9 +31,8 @@ extension ClientFrameDecoder {
 
         public var maximumFrameLength: Int { decoder.maximumFrameLength }
 
-        @inlinable
         public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
-            try decoder.nextRequest(from: &buffer)
+            try decoder.nextRequest(from: &buffer, recent: &recent)
         }
     }
 

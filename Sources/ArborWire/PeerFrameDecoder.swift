@@ -132,8 +132,10 @@ public struct PeerFrameDecoder: Sendable {
             )
             var messages: [DataMessage] = []
             messages.reserveCapacity(count)
+            var recent = RecentDataFields()
             for _ in 0..<count {
-                messages.append(try reader.dataMessage())
+                // Their payloads copied out: repaired messages may be kept (held, buffered).
+                messages.append(try reader.dataMessage(keeping: body, recent: &recent).detached)
             }
             return .message(.repairData(messages))
         case .repairEnd:
