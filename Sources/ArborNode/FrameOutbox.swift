@@ -150,7 +150,7 @@ extension FrameOutbox where Frame == PeerFrame {
             } else {
                 try encoder.encode(frame, into: &buffer)
             }
-            counters.framesOut &+= 1
+            counters.counts.framesOut &+= 1
         }
     }
 }

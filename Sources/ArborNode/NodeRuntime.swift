@@ -216,7 +216,7 @@ final class NodeRuntime: @unchecked Sendable {
                 if case .data = message { isData = true } else { isData = false }
                 guard let link = writableLink(peer, dropping: isData ? 1 : 0) else { continue }
                 if case .data(let data) = message {
-                    link.counters.messagesOut &+= 1
+                    link.counters.counts.messagesOut &+= 1
                     traffic.count(&run, topology: data.topology)
                     run.counts.forwarded.add(data)
                 }
@@ -224,7 +224,7 @@ final class NodeRuntime: @unchecked Sendable {
                 markForFlush(link.outbox)
             case .forward(let messages, let peer):
                 guard let first = messages.first, let link = writableLink(peer, dropping: messages.count) else { continue }
-                link.counters.messagesOut &+= UInt64(messages.count)
+                link.counters.counts.messagesOut &+= UInt64(messages.count)
                 // A run's messages are of one topology.
                 traffic.count(&run, topology: first.topology)
                 for message in messages {
@@ -398,7 +398,7 @@ final class NodeRuntime: @unchecked Sendable {
         if let link = peers[peer] {
             var run = TrafficLedger.Run()
             for case .data(let data) in messages {
-                link.counters.messagesIn &+= 1
+                link.counters.counts.messagesIn &+= 1
                 traffic.count(&run, topology: data.topology)
                 run.counts.received.add(data)
             }
