@@ -7,7 +7,8 @@
 /// members, interest, engaged neighbours or route, nor the graph. The router starts a run
 /// at the first message of a topology and source, and drops it at anything else (another
 /// topology or source, any other peer message, the end of the step), handing out then
-/// what it forwards: one action per neighbour for the run's messages, not one per message.
+/// what it delivers and forwards: one action per client and per neighbour for the run's
+/// messages, not one per message.
 struct DataRun {
     let topology: TopologyName
     let source: NodeID?
@@ -31,12 +32,16 @@ struct DataRun {
     private(set) var clients: [ClientID] = []
     /// Engaged neighbours other than ``source`` that want ``topic``, ascending by id.
     private(set) var neighbors: [NodeID] = []
-    /// Messages for ``neighbors`` not handed out yet, in order: they leave as one
-    /// ``Router/Action/forward(_:to:)`` per neighbour when the neighbours change or the run
+    /// Messages for ``clients`` and for ``neighbors`` not handed out yet, in order: they
+    /// leave as one ``Router/Action/deliver(_:to:)`` per client and one
+    /// ``Router/Action/forward(_:to:)`` per neighbour when the targets change or the run
     /// ends (``Router/endRun(_:now:)``).
-    private(set) var outgoing: [DataMessage] = []
-    /// The neighbours of a new topic, compared with ``neighbors`` (kept for its capacity).
-    private var wanted: [NodeID] = []
+    private var delivering: [DataMessage] = []
+    private var forwarding: [DataMessage] = []
+    /// The targets of a new topic, compared with ``clients`` and ``neighbors`` (kept for
+    /// their capacity).
+    private var wantedClients: [ClientID] = []
+    private var wantedNeighbors: [NodeID] = []
 
     init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
         self.topology = topology
@@ -57,46 +62,58 @@ struct DataRun {
         self.source == source && self.topology == topology
     }
 
-    /// Sets the targets for `topic` (kept while the topic repeats). When its neighbours
-    /// differ from the previous topic's, returns what was still outgoing to those (the
-    /// router hands it out before the run goes on).
+    /// Sets the targets for `topic` (kept while the topic repeats). When they differ from
+    /// the previous topic's, returns what was still outgoing to those (the router hands it
+    /// out before the run goes on).
     mutating func target(_ topic: Topic) -> Outgoing? {
         if let current = self.topic, current == topic { return nil }
         self.topic = topic
         local = state.localInterest.matches(topic)
-        clients.removeAll(keepingCapacity: true)
+        wantedClients.removeAll(keepingCapacity: true)
         if local {
             for member in members where member.subscriptions.matches(topic) {
-                clients.append(member.client)
+                wantedClients.append(member.client)
             }
         }
-        wanted.removeAll(keepingCapacity: true)
+        wantedNeighbors.removeAll(keepingCapacity: true)
         for neighbor in state.engaged where neighbor != source {
             if let interest = state.remote[neighbor], interest.matches(topic) {
-                wanted.append(neighbor)
+                wantedNeighbors.append(neighbor)
             }
         }
-        guard wanted != neighbors else { return nil }
+        guard wantedClients != clients || wantedNeighbors != neighbors else { return nil }
         let previous = takeOutgoing()
-        swap(&wanted, &neighbors)
+        swap(&wantedClients, &clients)
+        swap(&wantedNeighbors, &neighbors)
         return previous
+    }
+
+    /// Queues `message` for ``clients``.
+    mutating func deliver(_ message: DataMessage) {
+        delivering.append(message)
     }
 
     /// Queues `message` for ``neighbors``.
     mutating func forward(_ message: DataMessage) {
-        outgoing.append(message)
+        forwarding.append(message)
     }
 
     /// What is outgoing, and to whom; `nil` when nothing is.
     mutating func takeOutgoing() -> Outgoing? {
-        guard !outgoing.isEmpty else { return nil }
-        defer { outgoing = [] }
-        return Outgoing(messages: outgoing, neighbors: neighbors)
+        guard !delivering.isEmpty || !forwarding.isEmpty else { return nil }
+        defer {
+            delivering = []
+            forwarding = []
+        }
+        return Outgoing(delivered: delivering, clients: clients, forwarded: forwarding, neighbors: neighbors)
     }
 
-    /// Messages a run forwards to each of some neighbours, in order.
+    /// Messages a run delivers to each of some clients and forwards to each of some
+    /// neighbours, in order.
     struct Outgoing {
-        let messages: [DataMessage]
+        let delivered: [DataMessage]
+        let clients: [ClientID]
+        let forwarded: [DataMessage]
         let neighbors: [NodeID]
     }
 }

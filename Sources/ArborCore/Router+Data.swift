@@ -253,26 +253,32 @@ extension Router {
         return true
     }
 
-    /// Delivers to matching local members (unless `deliveringLocally` is false: a message
-    /// older than its stream's start here, which they must not get after newer ones) and
-    /// queues it in `run` for matching engaged neighbours other than the run's source (sent
-    /// when the neighbours change or the run ends). Returns whether anyone got it.
+    /// Queues `message` in `run` for matching local members (unless `deliveringLocally` is
+    /// false: a message older than its stream's start here, which they must not get after
+    /// newer ones) and for matching engaged neighbours other than the run's source; they
+    /// get it when the targets change or the run ends. Returns whether anyone will.
     @discardableResult
     private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, now: Instant) -> Bool {
         if let previous = run.target(message.topic) {
-            forward(previous, now: now)
+            handOut(previous, now: now)
         }
         var reached = false
         if run.local && deliveringLocally {
-            // A stream being repaired keeps its new messages back, to deliver them in order.
-            if !repair.holds.isEmpty && holdForRepair(message) {
-                reached = true
-            } else {
-                for client in run.clients {
-                    actions.append(.deliver(message, to: client))
-                    statistics.delivered += 1
+            var held = false
+            if !repair.holds.isEmpty {
+                // A stream being repaired keeps its new messages back, to deliver them in
+                // order; the end of a repair delivers at once, after what was queued.
+                if let queued = run.takeOutgoing() {
+                    handOut(queued, now: now)
                 }
-                reached = !run.clients.isEmpty
+                held = holdForRepair(message)
+            }
+            if held {
+                reached = true
+            } else if !run.clients.isEmpty {
+                run.deliver(message)
+                statistics.delivered += UInt64(run.clients.count)
+                reached = true
             }
         }
         if !run.neighbors.isEmpty {
@@ -283,19 +289,27 @@ extension Router {
         return reached
     }
 
-    /// Ends a run of data messages (``DataRun``): sends what it still forwards.
+    /// Ends a run of data messages (``DataRun``): delivers and sends what it still holds.
     mutating func endRun(_ run: inout DataRun?, now: Instant) {
         if let outgoing = run?.takeOutgoing() {
-            forward(outgoing, now: now)
+            handOut(outgoing, now: now)
         }
         run = nil
     }
 
-    /// One action per neighbour for the run's messages to it (as ``send(_:to:now:)``
-    /// would, none to a neighbour without a link; such messages count as forwarded).
-    private mutating func forward(_ outgoing: DataRun.Outgoing, now: Instant) {
-        for neighbor in outgoing.neighbors where stampSent(to: neighbor, now: now) {
-            actions.append(.forward(outgoing.messages, to: neighbor))
+    /// One action per client and per neighbour for the run's messages to it (as
+    /// ``send(_:to:now:)`` would, none to a neighbour without a link; such messages count
+    /// as forwarded).
+    private mutating func handOut(_ outgoing: DataRun.Outgoing, now: Instant) {
+        if !outgoing.delivered.isEmpty {
+            for client in outgoing.clients {
+                actions.append(.deliver(outgoing.delivered, to: client))
+            }
+        }
+        if !outgoing.forwarded.isEmpty {
+            for neighbor in outgoing.neighbors where stampSent(to: neighbor, now: now) {
+                actions.append(.forward(outgoing.forwarded, to: neighbor))
+            }
         }
     }
 
@@ -306,7 +320,7 @@ extension Router {
         guard let state = topologies[message.topology] else { return false }
         var reached = false
         for client in state.members.keys.sorted() where state.members[client]!.matches(message.topic) {
-            actions.append(.deliver(message, to: client))
+            actions.append(.deliver([message], to: client))
             statistics.delivered += 1
             reached = true
         }

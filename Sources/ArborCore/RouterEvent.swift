@@ -58,7 +58,9 @@ extension Router {
         /// handed out as one action so the shell looks the link up and queues the frames
         /// once per run, not once per message.
         case forward([DataMessage], to: NodeID)
-        case deliver(DataMessage, to: ClientID)
+        /// Deliver these messages to a local client, in order: one run's messages
+        /// (``DataRun``), handed out as one action as for ``forward(_:to:)``.
+        case deliver([DataMessage], to: ClientID)
         /// Tell a local subscriber that a span of a stream will not be delivered (GAP).
         case gap(StreamGap, to: ClientID)
         case reject(ClientID, Rejection)

@@ -232,24 +232,27 @@ final class NodeRuntime: @unchecked Sendable {
                 }
                 link.outbox.enqueue(data: messages)
                 markForFlush(link.outbox)
-            case .deliver(let message, let client):
-                guard let link = clients[client] else { continue }
+            case .deliver(let messages, let client):
+                // The messages of one action are of one topology (a run's, or one).
+                guard let first = messages.first, let link = clients[client] else { continue }
                 if !link.channel.isWritable {
-                    if router.slowSubscriberPolicy(of: message.topology) == .pushBack,
+                    if router.slowSubscriberPolicy(of: first.topology) == .pushBack,
                         link.outbox.unwrittenBytes < configuration.clientOutputLimit * 4
                     {
-                        holdBackPublishers(of: message.topology, for: client)
+                        holdBackPublishers(of: first.topology, for: client)
                     } else {
-                        // This message, and those still waiting for the application.
-                        traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
+                        // These messages, and those still waiting for the application.
+                        traffic.droppedForSlowConsumer(messages: messages.count + link.outbox.unwrittenCount)
                         dropSlowClient(client)
                         lastLink = nil
                         continue
                     }
                 }
-                traffic.count(&run, topology: message.topology)
-                run.counts.delivered.add(message)
-                link.outbox.enqueue(.message(DeliveredMessage(message)))
+                traffic.count(&run, topology: first.topology)
+                for message in messages {
+                    run.counts.delivered.add(message)
+                }
+                link.outbox.enqueue(contentsOf: messages.lazy.map { .message(DeliveredMessage($0)) })
                 markForFlush(link.outbox)
             case .gap(let gap, let client):
                 guard let link = clients[client] else { continue }

@@ -438,8 +438,10 @@ public final class Simulator {
                 for message in messages {
                     send(.data(message), from: node, to: peerID)
                 }
-            case .deliver(let message, let client):
-                ledger.delivered(message, to: client, at: node, time: now)
+            case .deliver(let messages, let client):
+                for message in messages {
+                    ledger.delivered(message, to: client, at: node, time: now)
+                }
             case .gap(let gap, let client):
                 ledger.gapped(gap, to: client)
             case .reject(let client, let rejection):

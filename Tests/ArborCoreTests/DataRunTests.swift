@@ -54,8 +54,8 @@ import Testing
     func dataActions(_ actions: [Router.Action]) -> [String] {
         actions.compactMap { action in
             switch action {
-            case .deliver(let message, let client):
-                return "deliver \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(client)"
+            case .deliver(let messages, let client):
+                return messages.map { "deliver \($0.topology) \($0.sequence) \($0.topic) hops \($0.hops) to \(client)" }.joined(separator: "\n")
             case .send(.data(let message), let peer):
                 return "send \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(peer)"
             case .forward(let messages, let peer):
@@ -72,6 +72,14 @@ import Testing
     func perDestination(_ actions: [Router.Action]) -> [String: [String]] {
         Dictionary(grouping: dataActions(actions)) { line in
             line.hasPrefix("reject") ? String(line.prefix { $0 != ":" }) : String(line[line.range(of: " to ", options: .backwards)!.upperBound...])
+        }
+    }
+
+    /// The runs delivered to `client`: the sequences of each action, in order.
+    func deliveredRuns(_ actions: [Router.Action], to client: ClientID) -> [[UInt64]] {
+        actions.compactMap { action in
+            guard case .deliver(let messages, let to) = action, to == client else { return nil }
+            return messages.map(\.sequence)
         }
     }
 
@@ -115,8 +123,10 @@ import Testing
         #expect(!lines.contains { $0.hasSuffix("to \(left)") })
         #expect(lines.allSatisfy { $0.contains("hops 2") })
         #expect(batched.statistics.dropped[.duplicate] == 2)
-        // One action per run to `right`: quotes 1-2 and 3 share it ("B" goes to nobody
-        // else), then other 1, quotes 4 (the interest ends the run), origin 9's 5, other 2.
+        // One action per run to `right`: quotes 1-2 (then "B" goes to no neighbour), other
+        // 1, quotes 4 (the interest ends the run), origin 9's 5, other 2; the same runs to
+        // client 5, which does not want "B" either.
+        #expect(deliveredRuns(together, to: 5) == [[1, 2], [4], [5]])
         #expect(forwardedRuns(together, to: right) == [[1, 2], [1], [4], [5], [2]])
     }
 
@@ -132,20 +142,25 @@ import Testing
         #expect(router.statistics.dropped[.duplicate] == 11)
         #expect(router.statistics.dataForwarded == 50)
         for client: ClientID in [5, 6] {
-            let delivered = actions.compactMap { action -> UInt64? in
-                guard case .deliver(let message, client) = action else { return nil }
-                return message.sequence
+            let delivered = actions.compactMap { action -> [UInt64]? in
+                guard case .deliver(let messages, client) = action else { return nil }
+                return messages.map(\.sequence)
             }
-            #expect(delivered == Array(1...50))
+            #expect(delivered == [Array(1...50)])
         }
     }
 
-    @Test func topicsWithTheSameNeighboursShareARunAndOthersSplitIt() {
+    @Test func topicsWithTheSameTargetsShareARunAndOthersSplitIt() {
         var router = relay()
-        // "A1" and "A2" go to `right` (it wants "A"), "B" does not: the run is split there.
+        // "A1" and "A2" go to `right` and client 5 (they want "A"), "B" does not: the run
+        // is split there.
         let batch = [data(quotes, 1, "A1"), data(quotes, 2, "A2"), data(quotes, 3, "A1"), data(quotes, 4, "B"), data(quotes, 5, "A2")]
         let actions = router.handle(.messages(batch, from: left), at: at(1_100))
         #expect(forwardedRuns(actions, to: right) == [[1, 2, 3], [5]])
+        // Client 5 ("A") gets the same runs; client 6 (everything) gets one, split where
+        // the others' targets change.
+        #expect(deliveredRuns(actions, to: 5) == [[1, 2, 3], [5]])
+        #expect(deliveredRuns(actions, to: 6) == [[1, 2, 3], [4], [5]])
     }
 
     @Test func aPublishersRunLeavesAsOneActionPerNeighbour() {
