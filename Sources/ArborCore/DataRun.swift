@@ -6,7 +6,9 @@
 /// Sound only while nothing but data is handled: messages do not change a topology's
 /// members, interest, engaged neighbours or route, nor the graph. The router starts a run
 /// at the first message of a topology and source, and drops it at anything else (another
-/// topology or source, any other peer message, the end of the step).
+/// topology or source, any other peer message, the end of the step), handing out then
+/// what it delivers and forwards: one action per client and per neighbour for the run's
+/// messages, not one per message.
 struct DataRun {
     let topology: TopologyName
     let source: NodeID?
@@ -30,11 +32,16 @@ struct DataRun {
     private(set) var clients: [ClientID] = []
     /// Engaged neighbours other than ``source`` that want ``topic``, ascending by id.
     private(set) var neighbors: [NodeID] = []
-    /// Whether the router noted sending to ``neighbors`` at this step's instant; it does so
-    /// once per topic, not once per message (``Router/stampSent(to:now:)``).
-    var stamped = false
-    /// Whether one of ``neighbors`` has no link (its messages are counted, not sent).
-    var unlinked = false
+    /// Messages for ``clients`` and for ``neighbors`` not handed out yet, in order: they
+    /// leave as one ``Router/Action/deliver(_:to:)`` per client and one
+    /// ``Router/Action/forward(_:to:)`` per neighbour when the targets change or the run
+    /// ends (``Router/endRun(_:now:)``).
+    private var delivering: [DataMessage] = []
+    private var forwarding: [DataMessage] = []
+    /// The targets of a new topic, compared with ``clients`` and ``neighbors`` (kept for
+    /// their capacity).
+    private var wantedClients: [ClientID] = []
+    private var wantedNeighbors: [NodeID] = []
 
     init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
         self.topology = topology
@@ -55,24 +62,58 @@ struct DataRun {
         self.source == source && self.topology == topology
     }
 
-    /// Sets the targets for `topic` (kept while the topic repeats).
-    mutating func target(_ topic: Topic) {
-        if let current = self.topic, current == topic { return }
+    /// Sets the targets for `topic` (kept while the topic repeats). When they differ from
+    /// the previous topic's, returns what was still outgoing to those (the router hands it
+    /// out before the run goes on).
+    mutating func target(_ topic: Topic) -> Outgoing? {
+        if let current = self.topic, current == topic { return nil }
         self.topic = topic
         local = state.localInterest.matches(topic)
-        clients.removeAll(keepingCapacity: true)
+        wantedClients.removeAll(keepingCapacity: true)
         if local {
             for member in members where member.subscriptions.matches(topic) {
-                clients.append(member.client)
+                wantedClients.append(member.client)
             }
         }
-        neighbors.removeAll(keepingCapacity: true)
-        stamped = false
-        unlinked = false
+        wantedNeighbors.removeAll(keepingCapacity: true)
         for neighbor in state.engaged where neighbor != source {
-            if let wanted = state.remote[neighbor], wanted.matches(topic) {
-                neighbors.append(neighbor)
+            if let interest = state.remote[neighbor], interest.matches(topic) {
+                wantedNeighbors.append(neighbor)
             }
         }
+        guard wantedClients != clients || wantedNeighbors != neighbors else { return nil }
+        let previous = takeOutgoing()
+        swap(&wantedClients, &clients)
+        swap(&wantedNeighbors, &neighbors)
+        return previous
+    }
+
+    /// Queues `message` for ``clients``.
+    mutating func deliver(_ message: DataMessage) {
+        delivering.append(message)
+    }
+
+    /// Queues `message` for ``neighbors``.
+    mutating func forward(_ message: DataMessage) {
+        forwarding.append(message)
+    }
+
+    /// What is outgoing, and to whom; `nil` when nothing is.
+    mutating func takeOutgoing() -> Outgoing? {
+        guard !delivering.isEmpty || !forwarding.isEmpty else { return nil }
+        defer {
+            delivering = []
+            forwarding = []
+        }
+        return Outgoing(delivered: delivering, clients: clients, forwarded: forwarding, neighbors: neighbors)
+    }
+
+    /// Messages a run delivers to each of some clients and forwards to each of some
+    /// neighbours, in order.
+    struct Outgoing {
+        let delivered: [DataMessage]
+        let clients: [ClientID]
+        let forwarded: [DataMessage]
+        let neighbors: [NodeID]
     }
 }

@@ -65,7 +65,7 @@ extension Router {
     /// ``DataRun``): the checks of the first one hold for the rest, but the size.
     mutating func publish(_ client: ClientID, _ name: TopologyName, _ topic: Topic, _ payload: [UInt8], now: Instant, run: inout DataRun?) {
         if run?.carries(name, from: nil) != true {
-            run = nil
+            endRun(&run, now: now)
             guard let limit = admitPublication(client, name, size: payload.count, now: now) else { return }
             run = DataRun(topology: name, source: nil, state: topologies[name]!, limit: limit, restricted: nil)
         } else if payload.count > run!.limit {
@@ -197,6 +197,7 @@ extension Router {
     @discardableResult
     mutating func receivedData(_ message: DataMessage, from peer: NodeID, now: Instant, resent: Bool = false) -> Bool {
         var run: DataRun?
+        defer { endRun(&run, now: now) }
         return receivedData(message, from: peer, now: now, run: &run, resent: resent)
     }
 
@@ -210,7 +211,7 @@ extension Router {
             return false
         }
         if run?.carries(message.topology, from: peer) != true {
-            run = nil
+            endRun(&run, now: now)
             guard let state = topologies[message.topology] else {
                 statistics.drop(.noRoute)
                 return false
@@ -257,41 +258,64 @@ extension Router {
         return true
     }
 
-    /// Delivers to matching local members (unless `deliveringLocally` is false: a message
-    /// older than its stream's start here, which they must not get after newer ones) and
-    /// sends to matching engaged neighbours other than the run's source. Returns whether
-    /// anyone got it.
+    /// Queues `message` in `run` for matching local members (unless `deliveringLocally` is
+    /// false: a message older than its stream's start here, which they must not get after
+    /// newer ones) and for matching engaged neighbours other than the run's source; they
+    /// get it when the targets change or the run ends. Returns whether anyone will.
     @discardableResult
     private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, now: Instant) -> Bool {
-        run.target(message.topic)
+        if let previous = run.target(message.topic) {
+            handOut(previous, now: now)
+        }
         var reached = false
         if run.local && deliveringLocally {
-            // A stream being repaired keeps its new messages back, to deliver them in order.
-            if !repair.holds.isEmpty && holdForRepair(message) {
-                reached = true
-            } else {
-                for client in run.clients {
-                    actions.append(.deliver(message, to: client))
-                    statistics.delivered += 1
+            var held = false
+            if !repair.holds.isEmpty {
+                // A stream being repaired keeps its new messages back, to deliver them in
+                // order; the end of a repair delivers at once, after what was queued.
+                if let queued = run.takeOutgoing() {
+                    handOut(queued, now: now)
                 }
-                reached = !run.clients.isEmpty
+                held = holdForRepair(message)
+            }
+            if held {
+                reached = true
+            } else if !run.clients.isEmpty {
+                run.deliver(message)
+                statistics.delivered += UInt64(run.clients.count)
+                reached = true
             }
         }
-        if !run.stamped {
-            run.stamped = true
-            for neighbor in run.neighbors where !stampSent(to: neighbor, now: now) {
-                run.unlinked = true
-            }
-        }
-        for neighbor in run.neighbors {
-            // As ``send(_:to:now:)``, the link looked up once per topic of the run.
-            if !run.unlinked || peers[neighbor] != nil {
-                actions.append(.send(.data(message), to: neighbor))
-            }
-            statistics.dataForwarded += 1
+        if !run.neighbors.isEmpty {
+            run.forward(message)
+            statistics.dataForwarded += UInt64(run.neighbors.count)
             reached = true
         }
         return reached
+    }
+
+    /// Ends a run of data messages (``DataRun``): delivers and sends what it still holds.
+    mutating func endRun(_ run: inout DataRun?, now: Instant) {
+        if let outgoing = run?.takeOutgoing() {
+            handOut(outgoing, now: now)
+        }
+        run = nil
+    }
+
+    /// One action per client and per neighbour for the run's messages to it (as
+    /// ``send(_:to:now:)`` would, none to a neighbour without a link; such messages count
+    /// as forwarded).
+    private mutating func handOut(_ outgoing: DataRun.Outgoing, now: Instant) {
+        if !outgoing.delivered.isEmpty {
+            for client in outgoing.clients {
+                actions.append(.deliver(outgoing.delivered, to: client))
+            }
+        }
+        if !outgoing.forwarded.isEmpty {
+            for neighbor in outgoing.neighbors where stampSent(to: neighbor, now: now) {
+                actions.append(.forward(outgoing.forwarded, to: neighbor))
+            }
+        }
     }
 
     /// Delivers `message` to the local members whose subscriptions match its topic;
@@ -301,7 +325,7 @@ extension Router {
         guard let state = topologies[message.topology] else { return false }
         var reached = false
         for client in state.members.keys.sorted() where state.members[client]!.matches(message.topic) {
-            actions.append(.deliver(message, to: client))
+            actions.append(.deliver([message], to: client))
             statistics.delivered += 1
             reached = true
         }

@@ -120,19 +120,21 @@ public struct Router {
             received(message, from: peer, now: now)
         case .messages(let messages, let peer):
             heard(from: peer, now: now)
-            // Consecutive data messages of one topology share their lookups (``DataRun``);
-            // any other message ends the run, and may end the link.
+            // Consecutive data messages of one topology share their lookups and leave as
+            // one action per neighbour (``DataRun``); any other message ends the run (after
+            // what it forwards), and may end the link.
             var run: DataRun?
             var linked = peers[peer] != nil
             for message in messages {
                 if case .data(let data) = message {
                     if linked { receivedData(data, from: peer, now: now, run: &run) }
                 } else {
-                    run = nil
+                    endRun(&run, now: now)
                     received(message, from: peer, now: now, heard: true)
                     linked = peers[peer] != nil
                 }
             }
+            endRun(&run, now: now)
         case .attach(let client, let topology):
             attach(client, topology, now: now)
         case .subscribe(let client, let topology, let prefix):
@@ -142,11 +144,13 @@ public struct Router {
         case .publish(let client, let topology, let topic, let payload):
             var run: DataRun?
             publish(client, topology, topic, payload, now: now, run: &run)
+            endRun(&run, now: now)
         case .publications(let client, let publications):
             var run: DataRun?
             for publication in publications {
                 publish(client, publication.topology, publication.topic, publication.payload, now: now, run: &run)
             }
+            endRun(&run, now: now)
         case .detach(let client, let topology):
             detach(client, topology, now: now)
         case .loadDefinitions(let definitions):

@@ -56,7 +56,14 @@ extension Router {
     /// What the router asks its shell to do, in order.
     public enum Action: Sendable {
         case send(PeerMessage, to: NodeID)
-        case deliver(DataMessage, to: ClientID)
+        /// Send these data messages to a peer, in order, as that many `.send(.data(_))`
+        /// would: the forwarding of one run of messages (``DataRun``) to one neighbour,
+        /// handed out as one action so the shell looks the link up and queues the frames
+        /// once per run, not once per message.
+        case forward([DataMessage], to: NodeID)
+        /// Deliver these messages to a local client, in order: one run's messages
+        /// (``DataRun``), handed out as one action as for ``forward(_:to:)``.
+        case deliver([DataMessage], to: ClientID)
         /// Tell a local subscriber that a span of a stream will not be delivered (GAP).
         case gap(StreamGap, to: ClientID)
         case reject(ClientID, Rejection)

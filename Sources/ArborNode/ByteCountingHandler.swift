@@ -15,12 +15,12 @@ final class ByteCountingHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        counters.bytesIn &+= UInt64(unwrapInboundIn(data).readableBytes)
+        counters.counts.bytesIn &+= UInt64(unwrapInboundIn(data).readableBytes)
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        counters.bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
+        counters.counts.bytesOut &+= UInt64(unwrapOutboundIn(data).readableBytes)
         context.write(data, promise: promise)
     }
 }

@@ -1,3 +1,4 @@
+import ArborCore
 import ArborWire
 import NIOCore
 
@@ -70,30 +71,41 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
 
     /// Encodes `frame` behind the frames already queued.
     func enqueue(_ frame: Frame) {
+        enqueue(contentsOf: CollectionOfOne(frame))
+    }
+
+    /// Encodes `frames` behind the frames already queued, in order, as that many
+    /// ``enqueue(_:)`` would: a run of frames takes the buffer once.
+    func enqueue(contentsOf frames: some Sequence<Frame>) {
         guard !failed else { return }
-        var buffer = pending ?? channel.allocator.buffer(capacity: Self.chunkSize)
+        var buffer = pending
         pending = nil
-        let start = buffer.writerIndex
-        do {
-            try encode(frame, &buffer)
-        } catch {
-            failed = true
-            buffer.moveWriterIndex(to: start)
-            if buffer.readableBytes > 0 {
-                _ = write(buffer)
+        for frame in frames {
+            if buffer == nil {
+                buffer = channel.allocator.buffer(capacity: Self.chunkSize)
             }
-            channel.pipeline.fireErrorCaught(error)
-            return
+            let start = buffer!.writerIndex
+            do {
+                try encode(frame, &buffer!)
+            } catch {
+                failed = true
+                buffer!.moveWriterIndex(to: start)
+                if buffer!.readableBytes > 0 {
+                    _ = write(buffer!)
+                }
+                channel.pipeline.fireErrorCaught(error)
+                return
+            }
+            if let counts, counts(frame) {
+                pendingCount += 1
+                unwrittenCount += 1
+            }
+            if buffer!.readableBytes >= Self.chunkSize {
+                _ = write(buffer!)
+                buffer = nil
+            }
         }
-        if let counts, counts(frame) {
-            pendingCount += 1
-            unwrittenCount += 1
-        }
-        if buffer.readableBytes >= Self.chunkSize {
-            _ = write(buffer)
-        } else {
-            pending = buffer
-        }
+        pending = buffer
     }
 
     /// Hands the queued frames to the channel and flushes it.
@@ -138,8 +150,15 @@ extension FrameOutbox where Frame == PeerFrame {
             } else {
                 try encoder.encode(frame, into: &buffer)
             }
-            counters.framesOut &+= 1
+            counters.counts.framesOut &+= 1
         }
+    }
+}
+
+extension FrameOutbox where Frame == PeerFrame {
+    /// Queues a DATA frame for each of `messages`, in order.
+    func enqueue(data messages: [DataMessage]) {
+        enqueue(contentsOf: messages.lazy.map { .message(.data($0)) })
     }
 }
 

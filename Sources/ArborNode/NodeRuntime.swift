@@ -188,52 +188,71 @@ final class NodeRuntime: @unchecked Sendable {
         var run = TrafficLedger.Run()
         defer { traffic.add(run) }
         var lastLink: (peer: NodeID, link: PeerLink)?
+        /// The link to `peer` if it can take more output; otherwise the link is dropped
+        /// (`messages` data messages with it) and the answer is `nil`.
+        func writableLink(_ peer: NodeID, dropping messages: Int) -> PeerLink? {
+            let found: PeerLink?
+            if let lastLink, lastLink.peer == peer {
+                found = lastLink.link
+            } else {
+                found = peers[peer]
+                lastLink = found.map { (peer: peer, link: $0) }
+            }
+            guard let link = found else { return nil }
+            // Unwritable means over the high water mark, set to the output limit.
+            guard link.channel.isWritable else {
+                logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
+                traffic.droppedForSlowConsumer(messages: messages)
+                dropPeer(peer, reason: "slow peer")
+                lastLink = nil
+                return nil
+            }
+            return link
+        }
         for action in actions {
             switch action {
             case .send(let message, let peer):
-                let found: PeerLink?
-                if let lastLink, lastLink.peer == peer {
-                    found = lastLink.link
-                } else {
-                    found = peers[peer]
-                    lastLink = found.map { (peer: peer, link: $0) }
-                }
-                guard let link = found else { continue }
-                // Unwritable means over the high water mark, set to the output limit.
-                if !link.channel.isWritable {
-                    logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
-                    if case .data = message {
-                        traffic.droppedForSlowConsumer(messages: 1)
-                    }
-                    dropPeer(peer, reason: "slow peer")
-                    lastLink = nil
-                    continue
-                }
+                let isData: Bool
+                if case .data = message { isData = true } else { isData = false }
+                guard let link = writableLink(peer, dropping: isData ? 1 : 0) else { continue }
                 if case .data(let data) = message {
-                    link.counters.messagesOut &+= 1
+                    link.counters.counts.messagesOut &+= 1
                     traffic.count(&run, topology: data.topology)
                     run.counts.forwarded.add(data)
                 }
                 link.outbox.enqueue(.message(message))
                 markForFlush(link.outbox)
-            case .deliver(let message, let client):
-                guard let link = clients[client] else { continue }
+            case .forward(let messages, let peer):
+                guard let first = messages.first, let link = writableLink(peer, dropping: messages.count) else { continue }
+                link.counters.counts.messagesOut &+= UInt64(messages.count)
+                // A run's messages are of one topology.
+                traffic.count(&run, topology: first.topology)
+                for message in messages {
+                    run.counts.forwarded.add(message)
+                }
+                link.outbox.enqueue(data: messages)
+                markForFlush(link.outbox)
+            case .deliver(let messages, let client):
+                // The messages of one action are of one topology (a run's, or one).
+                guard let first = messages.first, let link = clients[client] else { continue }
                 if !link.channel.isWritable {
-                    if router.slowSubscriberPolicy(of: message.topology) == .pushBack,
+                    if router.slowSubscriberPolicy(of: first.topology) == .pushBack,
                         link.outbox.unwrittenBytes < configuration.clientOutputLimit * 4
                     {
-                        holdBackPublishers(of: message.topology, for: client)
+                        holdBackPublishers(of: first.topology, for: client)
                     } else {
-                        // This message, and those still waiting for the application.
-                        traffic.droppedForSlowConsumer(messages: 1 + link.outbox.unwrittenCount)
+                        // These messages, and those still waiting for the application.
+                        traffic.droppedForSlowConsumer(messages: messages.count + link.outbox.unwrittenCount)
                         dropSlowClient(client)
                         lastLink = nil
                         continue
                     }
                 }
-                traffic.count(&run, topology: message.topology)
-                run.counts.delivered.add(message)
-                link.outbox.enqueue(.message(DeliveredMessage(message)))
+                traffic.count(&run, topology: first.topology)
+                for message in messages {
+                    run.counts.delivered.add(message)
+                }
+                link.outbox.enqueue(contentsOf: messages.lazy.map { .message(DeliveredMessage($0)) })
                 markForFlush(link.outbox)
             case .gap(let gap, let client):
                 guard let link = clients[client] else { continue }
@@ -379,7 +398,7 @@ final class NodeRuntime: @unchecked Sendable {
         if let link = peers[peer] {
             var run = TrafficLedger.Run()
             for case .data(let data) in messages {
-                link.counters.messagesIn &+= 1
+                link.counters.counts.messagesIn &+= 1
                 traffic.count(&run, topology: data.topology)
                 run.counts.received.add(data)
             }

@@ -78,7 +78,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         guard var bytes = frames.take(appending: unwrapInboundIn(data)) else { return }
         do {
             while let frame = try frames.next(from: &bytes) {
-                counters.framesIn &+= 1
+                counters.counts.framesIn &+= 1
                 if frames.isDecoding {
                     received(frame, context: context)
                 }

@@ -54,21 +54,7 @@ struct TrafficLedger: Sendable {
     /// Totals of a peer's closed links, and its last known name.
     struct PeerTotals: Sendable {
         var name: String
-        var bytesIn: UInt64 = 0
-        var bytesOut: UInt64 = 0
-        var framesIn: UInt64 = 0
-        var framesOut: UInt64 = 0
-        var messagesIn: UInt64 = 0
-        var messagesOut: UInt64 = 0
-
-        mutating func add(_ link: LinkCounters) {
-            bytesIn &+= link.bytesIn
-            bytesOut &+= link.bytesOut
-            framesIn &+= link.framesIn
-            framesOut &+= link.framesOut
-            messagesIn &+= link.messagesIn
-            messagesOut &+= link.messagesOut
-        }
+        var counts = LinkCounts()
     }
 
     private(set) var topologies: [TopologyName: TopologyTraffic] = [:]
@@ -95,6 +81,6 @@ struct TrafficLedger: Sendable {
     /// Folds the counts of a link that closed into its peer's totals.
     mutating func linkClosed(_ peer: NodeID, name: String, counters: LinkCounters) {
         closedLinks[peer, default: PeerTotals(name: name)].name = name
-        closedLinks[peer]!.add(counters)
+        closedLinks[peer]!.counts.add(counters.counts)
     }
 }

@@ -448,38 +448,15 @@ public final class Simulator {
         for action in actions {
             switch action {
             case .send(let message, let peerID):
-                guard let peer = indexByID[peerID] else { continue }
-                let link = LinkKey(node, peer)
-                guard let connection = connections[link], connection.upAtA, connection.upAtB else { continue }
-                if case .data(let data) = message {
-                    ledger.crossed(data, from: node, to: peer)
+                send(message, from: node, to: peerID)
+            case .forward(let messages, let peerID):
+                for message in messages {
+                    send(.data(message), from: node, to: peerID)
                 }
-                let direction = DirectedLink(from: node, to: peer)
-                let epoch = connections[link]!.epoch
-                let arrival = now + parameters.linkLatency
-                if cutLinks.contains(link) {
-                    openBatches[direction] = nil
-                    connections[link]!.stalled.append((node, message))
-                } else if case .linkState(let records) = message {
-                    // Link-state frames sent on one link for the same instant of arrival,
-                    // with nothing between them, arrive as one: the receiver handles the
-                    // same records in the same order as it would from the separate frames
-                    // of one read. Every link has the same latency, so a flood moves in
-                    // waves and this turns one frame per record batch into one per wave.
-                    if let open = openBatches[direction], open.arrival == arrival, open.epoch == epoch {
-                        recordBatches[open.batch]!.append(contentsOf: records)
-                    } else {
-                        nextBatch += 1
-                        recordBatches[nextBatch] = records
-                        openBatches[direction] = OpenBatch(batch: nextBatch, arrival: arrival, epoch: epoch)
-                        schedule(.records(from: node, to: peer, epoch: epoch, batch: nextBatch), at: arrival)
-                    }
-                } else {
-                    openBatches[direction] = nil
-                    schedule(.frame(from: node, to: peer, epoch: epoch, message), at: arrival)
+            case .deliver(let messages, let client):
+                for message in messages {
+                    ledger.delivered(message, to: client, at: node, time: now)
                 }
-            case .deliver(let message, let client):
-                ledger.delivered(message, to: client, at: node, time: now)
             case .gap(let gap, let client):
                 ledger.gapped(gap, to: client)
             case .reject(let client, let rejection):
@@ -496,6 +473,41 @@ public final class Simulator {
             case .observe:
                 break
             }
+        }
+    }
+
+    /// Sends `message` from `node` to `peerID` over their link, if it is up: held while
+    /// the link is cut, otherwise arriving one link latency later.
+    private func send(_ message: PeerMessage, from node: Int, to peerID: NodeID) {
+        guard let peer = indexByID[peerID] else { return }
+        let link = LinkKey(node, peer)
+        guard let connection = connections[link], connection.upAtA, connection.upAtB else { return }
+        if case .data(let data) = message {
+            ledger.crossed(data, from: node, to: peer)
+        }
+        let direction = DirectedLink(from: node, to: peer)
+        let epoch = connections[link]!.epoch
+        let arrival = now + parameters.linkLatency
+        if cutLinks.contains(link) {
+            openBatches[direction] = nil
+            connections[link]!.stalled.append((node, message))
+        } else if case .linkState(let records) = message {
+            // Link-state frames sent on one link for the same instant of arrival,
+            // with nothing between them, arrive as one: the receiver handles the
+            // same records in the same order as it would from the separate frames
+            // of one read. Every link has the same latency, so a flood moves in
+            // waves and this turns one frame per record batch into one per wave.
+            if let open = openBatches[direction], open.arrival == arrival, open.epoch == epoch {
+                recordBatches[open.batch]!.append(contentsOf: records)
+            } else {
+                nextBatch += 1
+                recordBatches[nextBatch] = records
+                openBatches[direction] = OpenBatch(batch: nextBatch, arrival: arrival, epoch: epoch)
+                schedule(.records(from: node, to: peer, epoch: epoch, batch: nextBatch), at: arrival)
+            }
+        } else {
+            openBatches[direction] = nil
+            schedule(.frame(from: node, to: peer, epoch: epoch, message), at: arrival)
         }
     }
 

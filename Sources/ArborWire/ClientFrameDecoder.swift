@@ -20,10 +20,23 @@ public struct ClientFrameDecoder: Sendable {
     public func nextRequest(
         from buffer: inout ByteBuffer
     ) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
+        var recent = RecentDataFields()
+        return try nextRequest(from: &buffer, recent: &recent)
+    }
+
+    /// ``nextRequest(from:)`` for one of consecutive requests of a connection: a PUBLISH
+    /// whose topology name or topic repeats the bytes of `recent` takes it from there (no
+    /// check and no copy again), and `recent` becomes its.
+    func nextRequest(
+        from buffer: inout ByteBuffer,
+        recent: inout RecentDataFields
+    ) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
         guard let (type, body) = try Framing.nextFrame(from: &buffer, limit: maximumFrameLength, admit: { _ in })
         else { return nil }
         do throws(WireError) {
-            return .success(try ClientFrameDecoder.request(type: type, body: body))
+            return .success(try body.readFrameBody(type: type) { (reader) throws(WireError) -> ClientRequest in
+                try ClientFrameDecoder.request(type: type, reader: &reader, recent: &recent)
+            })
         } catch {
             let id = body.getInteger(at: body.readerIndex, as: UInt32.self)
             return .failure(MalformedClientRequest(id: id, type: type, error: error))
@@ -43,13 +56,7 @@ public struct ClientFrameDecoder: Sendable {
         return try ClientFrameDecoder.response(type: type, body: body)
     }
 
-    static func request(type: UInt8, body: ByteBuffer) throws(WireError) -> ClientRequest {
-        try body.readFrameBody(type: type) { (reader) throws(WireError) -> ClientRequest in
-            try request(type: type, reader: &reader)
-        }
-    }
-
-    private static func request(type: UInt8, reader: inout WireReader) throws(WireError) -> ClientRequest {
+    private static func request(type: UInt8, reader: inout WireReader, recent: inout RecentDataFields) throws(WireError) -> ClientRequest {
         guard let known = ClientFrameType(rawValue: type), known.rawValue & 0x80 == 0 else {
             throw .unknownFrameType(type)
         }
@@ -75,8 +82,8 @@ public struct ClientFrameDecoder: Sendable {
             let topology = try reader.topologyName("topology")
             request = .unsubscribe(id: id, topology: topology, prefix: try reader.topic("prefix"))
         case .publish:
-            let topology = try reader.topologyName("topology")
-            let topic = try reader.topic("topic")
+            let topology = try reader.topologyName("topology", recent: &recent.topology)
+            let topic = try reader.topic("topic", recent: &recent.topic)
             let payload = try reader.prefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
             request = .publish(id: id, topology: topology, topic: topic, payload: payload)
         case .ping:

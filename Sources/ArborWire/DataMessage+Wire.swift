@@ -12,7 +12,8 @@ import NIOCore
 // matches, is copied out. A message that still holds that form is forwarded by copying the
 // received body with the hop byte at offset 32 rewritten, and delivered with its payload
 // copied straight from it: one copy of the payload per link or client it leaves on. Messages
-// of REPAIR_DATA frames, and messages published here, hold their payload as an array.
+// of REPAIR_DATA frames (decoded as DATA, then detached from the frame) and messages published
+// here hold their payload as an array.
 
 extension DataMessage {
     /// Bytes of the smallest encoded message (one-byte topology name, empty topic and payload).
@@ -47,8 +48,8 @@ extension ByteBuffer {
     }
 }
 
-/// The topology name and topic of the last DATA frame a decoder read: consecutive frames
-/// of one stream repeat them.
+/// The topology name and topic of the last DATA frame (or client PUBLISH) a decoder read:
+/// consecutive frames of one stream repeat them.
 struct RecentDataFields: Sendable {
     var topology: TopologyName?
     var topic: Topic?
@@ -56,15 +57,16 @@ struct RecentDataFields: Sendable {
 
 extension WireReader {
     /// The message of a DATA frame whose body is `body` (the bytes this reader reads), with
-    /// every field checked as ``dataMessage()`` does, its payload left in `body`.
+    /// every field checked, its payload left in `body`.
     mutating func dataMessage(keeping body: ByteBuffer) throws(WireError) -> DataMessage {
         var recent = RecentDataFields()
         return try dataMessage(keeping: body, recent: &recent)
     }
 
-    /// ``dataMessage(keeping:)`` for one of consecutive DATA frames: a topology name or
-    /// topic whose bytes are those of `recent` is taken from it (no check and no copy
-    /// again), and `recent` becomes this message's.
+    /// ``dataMessage(keeping:)`` for one of consecutive messages (DATA frames, or the
+    /// messages of one REPAIR_DATA frame, which take theirs ``DataMessage/detached``): a
+    /// topology name or topic whose bytes are those of `recent` is taken from it (no check
+    /// and no copy again), and `recent` becomes this message's.
     mutating func dataMessage(keeping body: ByteBuffer, recent: inout RecentDataFields) throws(WireError) -> DataMessage {
         let origin = try nodeID("origin")
         let incarnation = try integer("origin incarnation", as: UInt64.self)
@@ -81,25 +83,6 @@ extension WireReader {
             hops: hops,
             topic: topic,
             encoded: ReceivedDataMessage(body: body, payloadOffset: payload.start, payloadCount: payload.count)
-        )
-    }
-
-    mutating func dataMessage() throws(WireError) -> DataMessage {
-        let origin = try nodeID("origin")
-        let incarnation = try integer("origin incarnation", as: UInt64.self)
-        let sequence = try integer("sequence", as: UInt64.self)
-        let hops = try integer("hops", as: UInt8.self)
-        let topology = try topologyName("topology")
-        let topic = try topic("topic")
-        let payload = try prefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
-        return DataMessage(
-            topology: topology,
-            origin: origin,
-            originIncarnation: incarnation,
-            sequence: sequence,
-            hops: hops,
-            topic: topic,
-            payload: payload
         )
     }
 }

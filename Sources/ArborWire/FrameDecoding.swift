@@ -25,8 +25,9 @@ public protocol ClientProtocolEnd: Sendable {
     associatedtype Inbound
     associatedtype Outbound
 
-    /// Takes the next complete inbound frame off `buffer` (as `decoder` reads this end's frames).
-    static func next(_ decoder: ClientFrameDecoder, from buffer: inout ByteBuffer) throws(WireError) -> Inbound?
+    /// Takes the next complete inbound frame off `buffer` (as `reading`'s decoder reads this
+    /// end's frames; `reading` keeps what repeats between frames).
+    static func next(_ reading: inout ClientFrameDecoder.Reading<Self>, from buffer: inout ByteBuffer) throws(WireError) -> Inbound?
 
     /// Appends `frame` to `buffer`.
     static func encode(_ frame: Outbound, with encoder: ClientFrameEncoder, into buffer: inout ByteBuffer) throws(WireError)
@@ -35,12 +36,11 @@ public protocol ClientProtocolEnd: Sendable {
 /// The node's end: reads requests (see ``ClientFrameDecoder/nextRequest(from:)``: a frame
 /// that arrives whole but does not decode is a `.failure`), writes responses and events.
 public enum ClientNodeEnd: ClientProtocolEnd {
-    @inlinable
     public static func next(
-        _ decoder: ClientFrameDecoder,
+        _ reading: inout ClientFrameDecoder.Reading<Self>,
         from buffer: inout ByteBuffer
     ) throws(WireError) -> Result<ClientRequest, MalformedClientRequest>? {
-        try decoder.nextRequest(from: &buffer)
+        try reading.decoder.nextRequest(from: &buffer, recent: &reading.recent)
     }
 
     @inlinable
@@ -52,9 +52,8 @@ public enum ClientNodeEnd: ClientProtocolEnd {
 /// The application's end: reads responses and events (see
 /// ``ClientFrameDecoder/nextResponse(from:)``), writes requests.
 public enum ClientApplicationEnd: ClientProtocolEnd {
-    @inlinable
-    public static func next(_ decoder: ClientFrameDecoder, from buffer: inout ByteBuffer) throws(WireError) -> ClientResponse? {
-        try decoder.nextResponse(from: &buffer)
+    public static func next(_ reading: inout ClientFrameDecoder.Reading<Self>, from buffer: inout ByteBuffer) throws(WireError) -> ClientResponse? {
+        try reading.decoder.nextResponse(from: &buffer)
     }
 
     @inlinable
@@ -67,6 +66,8 @@ extension ClientFrameDecoder {
     /// One end's reading of the client protocol.
     public struct Reading<End: ClientProtocolEnd>: FrameDecoding {
         public var decoder: ClientFrameDecoder
+        /// The last PUBLISH's topology name and topic: a publisher's requests repeat them.
+        var recent = RecentDataFields()
 
         public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
             decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
@@ -74,9 +75,8 @@ extension ClientFrameDecoder {
 
         public var maximumFrameLength: Int { decoder.maximumFrameLength }
 
-        @inlinable
         public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> End.Inbound? {
-            try End.next(decoder, from: &buffer)
+            try End.next(&self, from: &buffer)
         }
     }
 

@@ -102,12 +102,16 @@ public struct PeerFrameDecoder: Sendable {
         case .repairRequest:
             return .message(.repairRequest(try reader.streamSpan()))
         case .repairData:
+            var recent = RecentDataFields()
             let messages = try reader.list(
                 "messages",
                 count: UInt32.self,
                 limit: Int(UInt32.max),
                 minimumElementSize: DataMessage.minimumEncodedSize
-            ) { (reader) throws(WireError) in try reader.dataMessage() }
+            ) { (reader) throws(WireError) in
+                // Their payloads copied out: repaired messages may be kept (held, buffered).
+                try reader.dataMessage(keeping: body, recent: &recent).detached
+            }
             return .message(.repairData(messages))
         case .repairEnd:
             let origin = try reader.nodeID("origin")

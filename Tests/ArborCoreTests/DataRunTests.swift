@@ -4,7 +4,8 @@ import Testing
 /// Messages handed to the router together (a peer's read, a client's read) are handled as
 /// runs that share their lookups (``Router/Event/messages(_:from:)``,
 /// ``Router/Event/publications(_:_:)``): what comes out must be what one event per message
-/// at the same instant gives, in the same order, whatever the batch mixes.
+/// at the same instant gives, in the same order for each client and neighbour, whatever the
+/// batch mixes; a run's messages to a neighbour leave as one action.
 @Suite struct DataRunTests {
     let quotes = TopologyName("quotes")!
     let other = TopologyName("other")!
@@ -53,15 +54,40 @@ import Testing
     func dataActions(_ actions: [Router.Action]) -> [String] {
         actions.compactMap { action in
             switch action {
-            case .deliver(let message, let client):
-                return "deliver \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(client)"
+            case .deliver(let messages, let client):
+                return messages.map { "deliver \($0.topology) \($0.sequence) \($0.topic) hops \($0.hops) to \(client)" }.joined(separator: "\n")
             case .send(.data(let message), let peer):
                 return "send \(message.topology) \(message.sequence) \(message.topic) hops \(message.hops) to \(peer)"
+            case .forward(let messages, let peer):
+                return messages.map { "send \($0.topology) \($0.sequence) \($0.topic) hops \($0.hops) to \(peer)" }.joined(separator: "\n")
             case .reject(let client, let rejection):
                 return "reject \(client): \(rejection)"
             default:
                 return nil
             }
+        }.flatMap { $0.split(separator: "\n").map(String.init) }
+    }
+
+    /// ``dataActions(_:)`` of each client and neighbour: what it gets, in order.
+    func perDestination(_ actions: [Router.Action]) -> [String: [String]] {
+        Dictionary(grouping: dataActions(actions)) { line in
+            line.hasPrefix("reject") ? String(line.prefix { $0 != ":" }) : String(line[line.range(of: " to ", options: .backwards)!.upperBound...])
+        }
+    }
+
+    /// The runs delivered to `client`: the sequences of each action, in order.
+    func deliveredRuns(_ actions: [Router.Action], to client: ClientID) -> [[UInt64]] {
+        actions.compactMap { action in
+            guard case .deliver(let messages, let to) = action, to == client else { return nil }
+            return messages.map(\.sequence)
+        }
+    }
+
+    /// The runs forwarded to `peer`: the sequences of each action, in order.
+    func forwardedRuns(_ actions: [Router.Action], to peer: NodeID) -> [[UInt64]] {
+        actions.compactMap { action in
+            guard case .forward(let messages, let to) = action, to == peer else { return nil }
+            return messages.map(\.sequence)
         }
     }
 
@@ -87,7 +113,7 @@ import Testing
         for message in batch {
             oneByOne += single.handle(.message(message, from: left), at: at(1_100))
         }
-        #expect(dataActions(together) == dataActions(oneByOne))
+        #expect(perDestination(together) == perDestination(oneByOne))
         #expect(batched.statistics == single.statistics)
         let lines = dataActions(together)
         #expect(lines.filter { $0.hasSuffix("to 5") }.count == 4)  // quotes 1, 2, 4, 5 on "AAPL"
@@ -97,6 +123,57 @@ import Testing
         #expect(!lines.contains { $0.hasSuffix("to \(left)") })
         #expect(lines.allSatisfy { $0.contains("hops 2") })
         #expect(batched.statistics.dropped[.duplicate] == 2)
+        // One action per run to `right`: quotes 1-2 (then "B" goes to no neighbour), other
+        // 1, quotes 4 (the interest ends the run), origin 9's 5, other 2; the same runs to
+        // client 5, which does not want "B" either.
+        #expect(deliveredRuns(together, to: 5) == [[1, 2], [4], [5]])
+        #expect(forwardedRuns(together, to: right) == [[1, 2], [1], [4], [5], [2]])
+    }
+
+    @Test func aRunOfOneTopicLeavesAsOneActionPerNeighbourInOrder() {
+        var router = relay()
+        // 1 to 50 with 20 to 29 sent twice and 7 again after 40: as a peer's read.
+        var batch: [PeerMessage] = (1...50).map { data(quotes, UInt64($0), "AAPL") }
+        batch.insert(contentsOf: (20...29).map { data(quotes, UInt64($0), "AAPL") }, at: 30)
+        batch.insert(data(quotes, 7, "AAPL"), at: 45)
+        let actions = router.handle(.messages(batch, from: left), at: at(1_100))
+        #expect(forwardedRuns(actions, to: right) == [Array(1...50)])
+        #expect(forwardedRuns(actions, to: left).isEmpty)
+        #expect(router.statistics.dropped[.duplicate] == 11)
+        #expect(router.statistics.dataForwarded == 50)
+        for client: ClientID in [5, 6] {
+            let delivered = actions.compactMap { action -> [UInt64]? in
+                guard case .deliver(let messages, client) = action else { return nil }
+                return messages.map(\.sequence)
+            }
+            #expect(delivered == [Array(1...50)])
+        }
+    }
+
+    @Test func topicsWithTheSameTargetsShareARunAndOthersSplitIt() {
+        var router = relay()
+        // "A1" and "A2" go to `right` and client 5 (they want "A"), "B" does not: the run
+        // is split there.
+        let batch = [data(quotes, 1, "A1"), data(quotes, 2, "A2"), data(quotes, 3, "A1"), data(quotes, 4, "B"), data(quotes, 5, "A2")]
+        let actions = router.handle(.messages(batch, from: left), at: at(1_100))
+        #expect(forwardedRuns(actions, to: right) == [[1, 2, 3], [5]])
+        // Client 5 ("A") gets the same runs; client 6 (everything) gets one, split where
+        // the others' targets change.
+        #expect(deliveredRuns(actions, to: 5) == [[1, 2, 3], [5]])
+        #expect(deliveredRuns(actions, to: 6) == [[1, 2, 3], [4], [5]])
+    }
+
+    @Test func aPublishersRunLeavesAsOneActionPerNeighbour() {
+        var router = relay()
+        let publications = (1...20).map { Router.Publication(topology: quotes, topic: "AAPL", payload: [UInt8($0)]) }
+        let actions = router.handle(.publications(9, publications), at: at(1_100))
+        #expect(forwardedRuns(actions, to: left) == [Array(1...20)])
+        #expect(forwardedRuns(actions, to: right) == [Array(1...20)])
+        let payloads = actions.compactMap { action -> [[UInt8]]? in
+            guard case .forward(let messages, left) = action else { return nil }
+            return messages.map(\.payload)
+        }
+        #expect(payloads == [(1...20).map { [UInt8($0)] }])
     }
 
     @Test func aClientsPublicationsAreHandledAsOneEventEach() {
@@ -120,7 +197,7 @@ import Testing
         for publication in publications {
             oneByOne += single.handle(.publish(9, publication.topology, publication.topic, payload: publication.payload), at: at(1_200))
         }
-        #expect(dataActions(together) == dataActions(oneByOne))
+        #expect(perDestination(together) == perDestination(oneByOne))
         #expect(batched.statistics == single.statistics)
         let lines = dataActions(together)
         #expect(lines.contains { $0.hasPrefix("reject 9") })

@@ -15,8 +15,15 @@ import Testing
         return router
     }
 
+    /// What `actions` send, in order; a run forwarded as one action counts as its messages.
     func sends(_ actions: [Router.Action]) -> [(PeerMessage, NodeID)] {
-        actions.compactMap { if case .send(let message, let to) = $0 { return (message, to) } else { return nil } }
+        actions.flatMap { action -> [(PeerMessage, NodeID)] in
+            switch action {
+            case .send(let message, let to): return [(message, to)]
+            case .forward(let messages, let to): return messages.map { (.data($0), to) }
+            default: return []
+            }
+        }
     }
 
     func at(_ milliseconds: Int64) -> Instant { Instant(nanoseconds: milliseconds * 1_000_000) }
@@ -149,7 +156,9 @@ import Testing
         _ = router.handle(.subscribe(1, topology, "AAPL"), at: at(1))
         _ = router.handle(.subscribe(2, topology, "MSFT"), at: at(1))
         let actions = router.handle(.publish(3, topology, "AAPL.O", payload: [42]), at: at(2))
-        let deliveries = actions.compactMap { if case .deliver(let message, let client) = $0 { return (message, client) } else { return nil } }
+        let deliveries = actions.flatMap { action -> [(DataMessage, ClientID)] in
+            if case .deliver(let messages, let client) = action { return messages.map { ($0, client) } } else { return [] }
+        }
         #expect(deliveries.map(\.1) == [1])
         #expect(deliveries.first?.0.sequence == 1)
         #expect(deliveries.first?.0.payload == [42])
@@ -162,7 +171,7 @@ import Testing
         _ = router.handle(.subscribe(1, topology, "AAPL"), at: at(1))
         let publications = [[1], [2, 2, 2, 2, 2], [3]].map { Router.Publication(topology: topology, topic: "AAPL", payload: $0) }
         let actions = router.handle(.publications(3, publications), at: at(2))
-        let deliveries = actions.compactMap { if case .deliver(let message, 1) = $0 { return message } else { return nil } }
+        let deliveries = actions.flatMap { action -> [DataMessage] in if case .deliver(let messages, 1) = action { messages } else { [] } }
         #expect(deliveries.map(\.payload) == [[1], [3]])
         #expect(deliveries.map(\.sequence) == [1, 2])
         #expect(actions.contains { if case .reject(3, .messageTooLarge(5, 4)) = $0 { return true } else { return false } })
@@ -397,7 +406,7 @@ import Testing
         #expect(router.topologies[topology] == nil)
         _ = router.handle(.subscribe(1, topology, ""), at: at(2_001))
         let actions = router.handle(.publish(1, topology, "A", payload: []), at: at(2_002))
-        let sequences = actions.compactMap { if case .deliver(let message, _) = $0 { return message.sequence } else { return nil } }
+        let sequences = actions.flatMap { action -> [UInt64] in if case .deliver(let messages, _) = action { messages.map(\.sequence) } else { [] } }
         #expect(sequences == [2])
     }
 }

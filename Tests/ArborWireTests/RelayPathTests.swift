@@ -111,6 +111,66 @@ struct RelayPathTests {
         #expect(stream.readableBytes == 0)
     }
 
+    @Test("the messages of a REPAIR_DATA frame decode as sent and hold their payloads, not the frame (50 frames)")
+    func repairDataHoldsItsPayloads() throws {
+        var random = RandomValues(seed: 0x8E9A)
+        for _ in 0..<50 {
+            var messages = (0..<random.int(1...6)).map { _ in random.dataMessage() }
+            if messages.count > 2 {
+                // A stream: the next message repeats the topology and topic.
+                messages[1].topology = messages[0].topology
+                messages[1].topic = messages[0].topic
+            }
+            var buffer = try encoded(.message(.repairData(messages)))
+            var decoder = PeerFrameDecoder(phase: .established)
+            guard case .message(.repairData(let decoded)) = try decoder.next(from: &buffer) else {
+                Issue.record("not a REPAIR_DATA frame")
+                return
+            }
+            #expect(decoded == messages)
+            #expect(decoded.allSatisfy { $0.encoded == nil })
+            #expect(decoded.map(\.payload) == messages.map(\.payload))
+        }
+    }
+
+    @Test("a node's client decoder reading PUBLISH requests that repeat and change topology and topic decodes each as sent (300 requests)")
+    func consecutivePublicationsDecodeAsSent() throws {
+        var random = RandomValues(seed: 0x9B1)
+        var stream = ByteBuffer()
+        var sent: [ClientRequest] = []
+        var topology = random.topologyName()
+        var topic = random.topic()
+        for id in 0..<300 {
+            switch random.int(0...3) {
+            case 0: topology = random.topologyName()
+            case 1: topic = random.topic()
+            default: break
+            }
+            let request = ClientRequest.publish(id: UInt32(id), topology: topology, topic: topic, payload: random.bytes(20))
+            sent.append(request)
+            var frame = try encoded(request)
+            stream.writeBuffer(&frame)
+            if id == 150 {
+                // A malformed PUBLISH (topology name in capitals) between them is refused alone.
+                var bad = try encoded(.publish(id: 9_999, topology: topology, topic: topic, payload: [])).bytes
+                bad[4 + 1 + 4 + 1] = UInt8(ascii: "Q")
+                stream.writeBytes(bad)
+            }
+        }
+        var decoder = ClientFrameDecoder.Requests()
+        for (index, expected) in sent.enumerated() {
+            #expect(try decoder.next(from: &stream) == .success(expected))
+            if index == 150 {
+                guard case .failure(let refused) = try decoder.next(from: &stream) else {
+                    Issue.record("a malformed PUBLISH was accepted")
+                    return
+                }
+                #expect(refused.id == 9_999)
+            }
+        }
+        #expect(stream.readableBytes == 0)
+    }
+
     @Test("a DATA frame whose topology name differs from the previous frame's only in case is refused")
     func repeatedNameIsStillChecked() throws {
         let good = DataMessage(

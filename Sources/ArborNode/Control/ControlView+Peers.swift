@@ -26,12 +26,12 @@ extension ControlView {
                     rttMs: state.roundTrip.map(Self.milliseconds),
                     upSeconds: Self.seconds(now - state.connectedAt),
                     lastHeardMsAgo: Self.milliseconds(now - state.lastHeard),
-                    framesIn: link?.counters.framesIn ?? 0,
-                    framesOut: link?.counters.framesOut ?? 0,
-                    bytesIn: link?.counters.bytesIn ?? 0,
-                    bytesOut: link?.counters.bytesOut ?? 0,
-                    messagesIn: link?.counters.messagesIn ?? 0,
-                    messagesOut: link?.counters.messagesOut ?? 0,
+                    framesIn: link?.counters.counts.framesIn ?? 0,
+                    framesOut: link?.counters.counts.framesOut ?? 0,
+                    bytesIn: link?.counters.counts.bytesIn ?? 0,
+                    bytesOut: link?.counters.counts.bytesOut ?? 0,
+                    messagesIn: link?.counters.counts.messagesIn ?? 0,
+                    messagesOut: link?.counters.counts.messagesOut ?? 0,
                     lastError: nil,
                     closing: runtime.overlay.isClosing(id)
                 )

@@ -31,18 +31,18 @@ extension ControlView {
         var peers = traffic.closedLinks
         for (id, link) in runtime.peers {
             peers[id, default: TrafficLedger.PeerTotals(name: link.name)].name = link.name
-            peers[id]!.add(link.counters)
+            peers[id]!.counts.add(link.counters.counts)
         }
         let peerDocuments = peers.sorted { ($0.value.name, $0.key) < ($1.value.name, $1.key) }.map { id, totals in
             PeerTrafficDocument(
                 name: totals.name,
                 id: id.description,
-                messagesIn: totals.messagesIn,
-                messagesOut: totals.messagesOut,
-                bytesIn: totals.bytesIn,
-                bytesOut: totals.bytesOut,
-                framesIn: totals.framesIn,
-                framesOut: totals.framesOut
+                messagesIn: totals.counts.messagesIn,
+                messagesOut: totals.counts.messagesOut,
+                bytesIn: totals.counts.bytesIn,
+                bytesOut: totals.counts.bytesOut,
+                framesIn: totals.counts.framesIn,
+                framesOut: totals.counts.framesOut
             )
         }
         return StatsDocument(
