@@ -9,9 +9,11 @@
 /// held (REPAIR_END). The duplicate filter drops what arrived both ways. Meanwhile a node
 /// with local subscribers holds the stream's new messages back, so that clients get each
 /// origin's messages in order: the END releases them, after a GAP for the span the origin
-/// no longer held. No END within ``RouterConfiguration/repairTimeout`` (the origin is
-/// unreachable, a link on the way failed): what was held is delivered after a GAP for
-/// the sequences before it.
+/// no longer held. A request not answered within ``Router/repairRetryInterval`` (it, or
+/// the answer, went into a link that failed silently and was not declared dead yet) is
+/// sent again to the neighbour then on the way toward the origin, until the wait ends.
+/// No END within ``RouterConfiguration/repairTimeout`` (the origin is unreachable, a link
+/// on the way failed): what was held is delivered after a GAP for the sequences before it.
 struct RepairState: Sendable {
     var buffer: RepairBuffer
     /// Requests passed toward the origin for neighbours, per stream: the first sequence
@@ -41,12 +43,20 @@ struct RepairHold: Sendable {
     var first: UInt64
     /// When the wait ends without an answer.
     var until: Instant
+    /// When the request is sent again if no answer came by then (nil: not before `until`).
+    var retryAt: Instant?
     /// Until when new messages are held back; later, what was held is delivered and new
     /// messages go at once (a late answer is then delivered after newer messages).
     var holdUntil: Instant
     var holding = true
     /// Admitted messages of the stream from `first` on, for local delivery.
     var held: [DataMessage] = []
+    /// The earliest of this hold's deadlines.
+    var nextDeadline: Instant {
+        var due = holding ? min(holdUntil, until) : until
+        if let retryAt { due = min(due, retryAt) }
+        return due
+    }
     /// Sequences delivered when the holding ended before the answer.
     var released: [UInt64] = []
     /// No answer came, and nothing of the stream since the request: the next message of
@@ -122,7 +132,8 @@ extension Router {
                 let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
                 repair.holds[key, default: RepairHold(first: first, until: until, holdUntil: holdUntil)].until = until
                 repair.holds[key]!.unanswered = false
-                noteRepairDeadline(repair.holds[key]!.holding ? repair.holds[key]!.holdUntil : until)
+                repair.holds[key]!.retryAt = retryTime(after: now, until: until)
+                noteRepairDeadline(repair.holds[key]!.nextDeadline)
             }
         }
     }
@@ -240,8 +251,9 @@ extension Router {
         return true
     }
 
-    /// Ends waits that are over: relayed requests are forgotten, and each repair without
-    /// an answer delivers what it held after a GAP for the sequences before it.
+    /// Ends waits that are over: relayed requests are forgotten, each repair without an
+    /// answer delivers what it held after a GAP for the sequences before it, and a request
+    /// unanswered for ``repairRetryInterval`` is sent again.
     mutating func expireRepairs(_ now: Instant) {
         guard let due = repair.dueAt, due <= now else { return }
         for key in repair.relayed.keys.sorted(by: Self.streamOrder) {
@@ -272,13 +284,16 @@ extension Router {
                     deliverToMembers(message)
                 }
             }
+            if let retryAt = repair.holds[key]?.retryAt, retryAt <= now {
+                askAgain(key, now: now)
+            }
         }
         var next: Instant?
         for entries in repair.relayed.values {
             for entry in entries { next = min(next ?? entry.until, entry.until) }
         }
         for hold in repair.holds.values {
-            let due = hold.holding ? min(hold.holdUntil, hold.until) : hold.until
+            let due = hold.nextDeadline
             next = min(next ?? due, due)
         }
         for entry in repair.deferred {
@@ -290,7 +305,42 @@ extension Router {
         repair.dueAt = next
     }
 
+    /// How long a repair request waits for its answer before it is sent again: a
+    /// silently failed link is declared dead within ``RouterConfiguration/deadAfter``, and
+    /// within one more heartbeat the tree has moved off it, so the request sent again
+    /// takes the new way (one that went into the failed link is never answered).
+    var repairRetryInterval: Duration {
+        configuration.deadAfter + configuration.heartbeatInterval
+    }
+
     // MARK: - Private
+
+    /// The next retry of a request sent at `now` whose wait ends at `until` (nil: none
+    /// before the wait ends).
+    private func retryTime(after now: Instant, until: Instant) -> Instant? {
+        let retry = now + repairRetryInterval
+        return retry < until ? retry : nil
+    }
+
+    /// Sends the request of `key`'s repair again, no answer having come: to the neighbour
+    /// now on the way toward the origin, if it is connected (else the next refresh that
+    /// connects one asks it). The relays on the way pass it on along their current way
+    /// (the one that lost it has moved off the failed link), and the origin's node answers
+    /// it like the first: the duplicate filter drops what arrives twice, and the first END
+    /// ends the wait.
+    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, now: Instant) {
+        guard var hold = repair.holds[key] else { return }
+        hold.retryAt = hold.unanswered ? nil : retryTime(after: now, until: hold.until)
+        repair.holds[key] = hold
+        guard !hold.unanswered, let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
+            state.engaged.contains(toward), state.remote[toward] != nil
+        else { return }
+        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: hold.first, last: .max)
+        send(.repairRequest(request), to: toward, now: now)
+        statistics.repairRequests += 1
+        statistics.repairRetries += 1
+        repair.buffer.expect(key, from: toward)
+    }
 
     /// A neighbour stopped being engaged (it failed, or the tree moved): what this node
     /// sent since `since` (the last dead interval plus one heartbeat) may be lost behind
