@@ -33,7 +33,11 @@ struct RepairState: Sendable {
     var resends: [TopologyName: (since: Instant, until: Instant)] = [:]
     /// Streams being repaired for local subscribers.
     var holds: [DuplicateFilter.StreamKey: RepairHold] = [:]
-    /// No deadline of `relayed` or `holds` is earlier.
+    /// This node's own requests not answered yet, per stream (with local subscribers or
+    /// not: a relay's loss is its subtree's): the first sequence asked for, when the
+    /// request is sent again, and when the wait ends.
+    var asked: [DuplicateFilter.StreamKey: (first: UInt64, retryAt: Instant, until: Instant)] = [:]
+    /// No deadline of `relayed`, `holds`, `asked`, `deferred` or `resends` is earlier.
     var dueAt: Instant?
 }
 
@@ -43,20 +47,12 @@ struct RepairHold: Sendable {
     var first: UInt64
     /// When the wait ends without an answer.
     var until: Instant
-    /// When the request is sent again if no answer came by then (nil: not before `until`).
-    var retryAt: Instant?
     /// Until when new messages are held back; later, what was held is delivered and new
     /// messages go at once (a late answer is then delivered after newer messages).
     var holdUntil: Instant
     var holding = true
     /// Admitted messages of the stream from `first` on, for local delivery.
     var held: [DataMessage] = []
-    /// The earliest of this hold's deadlines.
-    var nextDeadline: Instant {
-        var due = holding ? min(holdUntil, until) : until
-        if let retryAt { due = min(due, retryAt) }
-        return due
-    }
     /// Sequences delivered when the holding ended before the answer.
     var released: [UInt64] = []
     /// No answer came, and nothing of the stream since the request: the next message of
@@ -127,13 +123,14 @@ extension Router {
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
             statistics.repairRequests += 1
             repair.buffer.expect(key, from: toward)
+            repair.asked[key] = (first, now + repairRetryInterval, now + configuration.repairTimeout)
+            noteRepairDeadline(now + repairRetryInterval)
             if subscribed {
                 let until = now + configuration.repairTimeout
                 let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
                 repair.holds[key, default: RepairHold(first: first, until: until, holdUntil: holdUntil)].until = until
                 repair.holds[key]!.unanswered = false
-                repair.holds[key]!.retryAt = retryTime(after: now, until: until)
-                noteRepairDeadline(repair.holds[key]!.nextDeadline)
+                noteRepairDeadline(repair.holds[key]!.holding ? repair.holds[key]!.holdUntil : until)
             }
         }
     }
@@ -231,6 +228,9 @@ extension Router {
                 send(.repairEnd(end), to: requester, now: now)
             }
         }
+        if repair.asked[key]?.first == end.first {
+            repair.asked[key] = nil
+        }
         guard let hold = repair.holds[key], hold.first == end.first else { return }
         let upper = min(end.kept &- 1, end.last)
         finishHold(key, lost: end.kept > end.first && upper >= end.first ? end.first...upper : nil)
@@ -252,8 +252,8 @@ extension Router {
     }
 
     /// Ends waits that are over: relayed requests are forgotten, each repair without an
-    /// answer delivers what it held after a GAP for the sequences before it, and a request
-    /// unanswered for ``repairRetryInterval`` is sent again.
+    /// answer delivers what it held after a GAP for the sequences before it, and this
+    /// node's own requests unanswered for ``repairRetryInterval`` are sent again.
     mutating func expireRepairs(_ now: Instant) {
         guard let due = repair.dueAt, due <= now else { return }
         for key in repair.relayed.keys.sorted(by: Self.streamOrder) {
@@ -261,6 +261,15 @@ extension Router {
             repair.relayed[key] = kept.isEmpty ? nil : kept
         }
         repair.deferred.removeAll { $0.until <= now }
+        for key in repair.asked.keys.sorted(by: Self.streamOrder) {
+            let entry = repair.asked[key]!
+            if entry.until <= now {
+                repair.asked[key] = nil
+            } else if entry.retryAt <= now {
+                repair.asked[key]!.retryAt = now + repairRetryInterval
+                askAgain(key, from: entry.first, now: now)
+            }
+        }
         repair.resends = repair.resends.filter { $0.value.until > now }
         for key in repair.holds.keys.sorted(by: Self.streamOrder) {
             let hold = repair.holds[key]!
@@ -284,20 +293,21 @@ extension Router {
                     deliverToMembers(message)
                 }
             }
-            if let retryAt = repair.holds[key]?.retryAt, retryAt <= now {
-                askAgain(key, now: now)
-            }
         }
         var next: Instant?
         for entries in repair.relayed.values {
             for entry in entries { next = min(next ?? entry.until, entry.until) }
         }
         for hold in repair.holds.values {
-            let due = hold.nextDeadline
+            let due = hold.holding ? min(hold.holdUntil, hold.until) : hold.until
             next = min(next ?? due, due)
         }
         for entry in repair.deferred {
             next = min(next ?? entry.until, entry.until)
+        }
+        for entry in repair.asked.values {
+            let due = min(entry.retryAt, entry.until)
+            next = min(next ?? due, due)
         }
         for entry in repair.resends.values {
             next = min(next ?? entry.until, entry.until)
@@ -315,27 +325,17 @@ extension Router {
 
     // MARK: - Private
 
-    /// The next retry of a request sent at `now` whose wait ends at `until` (nil: none
-    /// before the wait ends).
-    private func retryTime(after now: Instant, until: Instant) -> Instant? {
-        let retry = now + repairRetryInterval
-        return retry < until ? retry : nil
-    }
-
-    /// Sends the request of `key`'s repair again, no answer having come: to the neighbour
-    /// now on the way toward the origin, if it is connected (else the next refresh that
-    /// connects one asks it). The relays on the way pass it on along their current way
-    /// (the one that lost it has moved off the failed link), and the origin's node answers
-    /// it like the first: the duplicate filter drops what arrives twice, and the first END
-    /// ends the wait.
-    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, now: Instant) {
-        guard var hold = repair.holds[key] else { return }
-        hold.retryAt = hold.unanswered ? nil : retryTime(after: now, until: hold.until)
-        repair.holds[key] = hold
-        guard !hold.unanswered, let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
+    /// Sends this node's request for `key` from `first` on again, no answer having come:
+    /// to the neighbour now on the way toward the origin, if it is connected (else the
+    /// next refresh that connects one asks it). The relays on the way pass it on along
+    /// their current way (the one that lost it has moved off the failed link), and the
+    /// origin's node answers it like the first: the duplicate filter drops what arrives
+    /// twice, and the first END ends the wait.
+    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, from first: UInt64, now: Instant) {
+        guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
             state.engaged.contains(toward), state.remote[toward] != nil
         else { return }
-        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: hold.first, last: .max)
+        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)
         send(.repairRequest(request), to: toward, now: now)
         statistics.repairRequests += 1
         statistics.repairRetries += 1
