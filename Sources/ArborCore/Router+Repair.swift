@@ -9,9 +9,11 @@
 /// held (REPAIR_END). The duplicate filter drops what arrived both ways. Meanwhile a node
 /// with local subscribers holds the stream's new messages back, so that clients get each
 /// origin's messages in order: the END releases them, after a GAP for the span the origin
-/// no longer held. No END within ``RouterConfiguration/repairTimeout`` (the origin is
-/// unreachable, a link on the way failed): what was held is delivered after a GAP for
-/// the sequences before it.
+/// no longer held. A request not answered within ``Router/repairRetryInterval`` (it, or
+/// the answer, went into a link that failed silently and was not declared dead yet) is
+/// sent again to the neighbour then on the way toward the origin, until the wait ends.
+/// No END within ``RouterConfiguration/repairTimeout`` (the origin is unreachable, a link
+/// on the way failed): what was held is delivered after a GAP for the sequences before it.
 struct RepairState: Sendable {
     var buffer: RepairBuffer
     /// Requests passed toward the origin for neighbours, per stream: the first sequence
@@ -31,7 +33,11 @@ struct RepairState: Sendable {
     var resends: [TopologyName: (since: Instant, until: Instant)] = [:]
     /// Streams being repaired for local subscribers.
     var holds: [DuplicateFilter.StreamKey: RepairHold] = [:]
-    /// No deadline of `relayed` or `holds` is earlier.
+    /// This node's own requests not answered yet, per stream (with local subscribers or
+    /// not: a relay's loss is its subtree's): the first sequence asked for, when the
+    /// request is sent again, and when the wait ends.
+    var asked: [DuplicateFilter.StreamKey: (first: UInt64, retryAt: Instant, until: Instant)] = [:]
+    /// No deadline of `relayed`, `holds`, `asked`, `deferred` or `resends` is earlier.
     var dueAt: Instant?
 }
 
@@ -119,6 +125,8 @@ extension Router {
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
             statistics.repairRequests += 1
             repair.buffer.expect(key, from: toward)
+            repair.asked[key] = (first, now + repairRetryInterval, now + configuration.repairTimeout)
+            noteRepairDeadline(now + repairRetryInterval)
             if subscribed {
                 let until = now + configuration.repairTimeout
                 let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
@@ -222,6 +230,9 @@ extension Router {
                 send(.repairEnd(end), to: requester, now: now)
             }
         }
+        if repair.asked[key]?.first == end.first {
+            repair.asked[key] = nil
+        }
         guard let hold = repair.holds[key], hold.first == end.first else { return }
         let upper = min(end.kept &- 1, end.last)
         finishHold(key, lost: end.kept > end.first && upper >= end.first ? end.first...upper : nil)
@@ -242,8 +253,9 @@ extension Router {
         return true
     }
 
-    /// Ends waits that are over: relayed requests are forgotten, and each repair without
-    /// an answer delivers what it held after a GAP for the sequences before it.
+    /// Ends waits that are over: relayed requests are forgotten, each repair without an
+    /// answer delivers what it held after a GAP for the sequences before it, and this
+    /// node's own requests unanswered for ``repairRetryInterval`` are sent again.
     mutating func expireRepairs(_ now: Instant) {
         guard let due = repair.dueAt, due <= now else { return }
         for key in repair.relayed.keys.sorted(by: Self.streamOrder) {
@@ -251,6 +263,15 @@ extension Router {
             repair.relayed[key] = kept.isEmpty ? nil : kept
         }
         repair.deferred.removeAll { $0.until <= now }
+        for key in repair.asked.keys.sorted(by: Self.streamOrder) {
+            let entry = repair.asked[key]!
+            if entry.until <= now {
+                repair.asked[key] = nil
+            } else if entry.retryAt <= now {
+                repair.asked[key]!.retryAt = now + repairRetryInterval
+                askAgain(key, from: entry.first, now: now)
+            }
+        }
         repair.resends = repair.resends.filter { $0.value.until > now }
         for key in repair.holds.keys.sorted(by: Self.streamOrder) {
             let hold = repair.holds[key]!
@@ -286,13 +307,42 @@ extension Router {
         for entry in repair.deferred {
             next = min(next ?? entry.until, entry.until)
         }
+        for entry in repair.asked.values {
+            let due = min(entry.retryAt, entry.until)
+            next = min(next ?? due, due)
+        }
         for entry in repair.resends.values {
             next = min(next ?? entry.until, entry.until)
         }
         repair.dueAt = next
     }
 
+    /// How long a repair request waits for its answer before it is sent again: a
+    /// silently failed link is declared dead within ``RouterConfiguration/deadAfter``, and
+    /// within one more heartbeat the tree has moved off it, so the request sent again
+    /// takes the new way (one that went into the failed link is never answered).
+    var repairRetryInterval: Duration {
+        configuration.deadAfter + configuration.heartbeatInterval
+    }
+
     // MARK: - Private
+
+    /// Sends this node's request for `key` from `first` on again, no answer having come:
+    /// to the neighbour now on the way toward the origin, if it is connected (else the
+    /// next refresh that connects one asks it). The relays on the way pass it on along
+    /// their current way (the one that lost it has moved off the failed link), and the
+    /// origin's node answers it like the first: the duplicate filter drops what arrives
+    /// twice, and the first END ends the wait.
+    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, from first: UInt64, now: Instant) {
+        guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
+            state.engaged.contains(toward), state.remote[toward] != nil
+        else { return }
+        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)
+        send(.repairRequest(request), to: toward, now: now)
+        statistics.repairRequests += 1
+        statistics.repairRetries += 1
+        repair.buffer.expect(key, from: toward)
+    }
 
     /// A neighbour stopped being engaged (it failed, or the tree moved): what this node
     /// sent since `since` (the last dead interval plus one heartbeat) may be lost behind

@@ -30,6 +30,8 @@ public struct RouterStatistics: Sendable, Equatable {
     public var protocolErrors: UInt64 = 0
     /// REPAIR_REQUESTs sent (for holes found here, and passed up for a neighbour).
     public var repairRequests: UInt64 = 0
+    /// Of those, requests sent again for want of an answer (``Router/repairRetryInterval``).
+    public var repairRetries: UInt64 = 0
     /// Messages resent to a neighbour in REPAIR_DATA.
     public var repairResent: UInt64 = 0
     /// Messages that arrived in REPAIR_DATA and were new here.
