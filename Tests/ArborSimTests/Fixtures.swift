@@ -5,14 +5,19 @@ import ArborSim
 enum Fixture {
     static let topology = TopologyName("quotes")!
 
-    /// A diamond a-b1-c, a-b2-c with b1 the cheaper relay, rooted at a.
-    static func diamond(seed: UInt64 = 1, parameters: SimulationParameters = SimulationParameters()) -> (Simulator, a: Int, b1: Int, b2: Int, c: Int) {
-        let simulator = Simulator(
+    /// The four nodes a, b1, b2, c (indices 0-3) linked a-b1, a-b2, b1-c, b2-c, not started.
+    static func diamondLinks(seed: UInt64 = 1, parameters: SimulationParameters = SimulationParameters()) -> Simulator {
+        Simulator(
             names: ["a", "b1", "b2", "c"],
             links: [LinkKey(0, 1), LinkKey(0, 2), LinkKey(1, 3), LinkKey(2, 3)],
             parameters: parameters,
             seed: seed
         )
+    }
+
+    /// A diamond a-b1-c, a-b2-c with b1 the cheaper relay, rooted at a.
+    static func diamond(seed: UInt64 = 1, parameters: SimulationParameters = SimulationParameters()) -> (Simulator, a: Int, b1: Int, b2: Int, c: Int) {
+        let simulator = diamondLinks(seed: seed, parameters: parameters)
         let definition = TopologyDefinition(
             name: topology,
             root: "a",

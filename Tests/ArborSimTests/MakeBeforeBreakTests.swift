@@ -45,12 +45,7 @@ import Testing
         var parameters = SimulationParameters()
         parameters.repairBufferBytes = 0
         parameters.makeBeforeBreak = makeBeforeBreak
-        let simulator = Simulator(
-            names: ["a", "b1", "b2", "c"],
-            links: [LinkKey(0, 1), LinkKey(0, 2), LinkKey(1, 3), LinkKey(2, 3)],
-            parameters: parameters,
-            seed: 11
-        )
+        let simulator = Fixture.diamondLinks(seed: 11, parameters: parameters)
         let (a, b1, b2, c) = (0, 1, 2, 3)
         var topology = Fixture.topology
         if change == .definitionChanges {

@@ -21,18 +21,7 @@ import Testing
     func stream(repairBufferBytes: Int? = nil, faultAfter: Int = 200, fault: (Simulator, (a: Int, b1: Int, b2: Int, c: Int)) -> Void) -> Outcome {
         var parameters = SimulationParameters()
         parameters.repairBufferBytes = repairBufferBytes
-        let simulator = Simulator(
-            names: ["a", "b1", "b2", "c"],
-            links: [LinkKey(0, 1), LinkKey(0, 2), LinkKey(1, 3), LinkKey(2, 3)],
-            parameters: parameters,
-            seed: 7
-        )
-        let definition = TopologyDefinition(
-            name: Fixture.topology,
-            root: "a",
-            links: [LinkRule("a", "b1", cost: 1), LinkRule("b1", "c", cost: 1), LinkRule("a", "b2", cost: 2), LinkRule("b2", "c", cost: 2)]
-        )
-        simulator.startCold(definitions: [0: [definition]])
+        let (simulator, _, _, _, _) = Fixture.diamond(seed: 7, parameters: parameters)
         simulator.attach(publisher, at: 0, topology: Fixture.topology, prefixes: [])
         simulator.attach(subscriber, at: 3, topology: Fixture.topology, prefixes: [""])
         simulator.ledger.ordered = [subscriber]
