@@ -55,7 +55,9 @@ public struct TreeLinkDocument: Codable, Hashable, Sendable {
     public var nodes: [String]
     /// The cost the topology gives the link.
     public var cost: UInt32
-    /// `tree` (a tree edge) or `unused` (a standby: allowed and up, on no shortest path).
+    /// `tree` (a tree edge) or `unused` (a standby: allowed and up, on no shortest path);
+    /// in `arbor plan --json`, which writes its links in this form too, also `failed` (a
+    /// link the plan was told to fail).
     public var state: String
 
     public init(nodes: [String], cost: UInt32, state: String) {

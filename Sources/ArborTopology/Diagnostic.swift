@@ -39,3 +39,22 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     /// `file:line:column: severity: message`, one line.
     public var description: String { "\(location): \(severity.rawValue): \(message)" }
 }
+
+/// The JSON form `arbor check --json` writes: one object with `file`, `line`, `column`,
+/// `severity` and `message`.
+extension Diagnostic: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case severity, message
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try location.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(severity, forKey: .severity)
+        try container.encode(message, forKey: .message)
+    }
+}
+
+extension SourceLocation: Encodable {}
+
+extension Diagnostic.Severity: Encodable {}

@@ -87,8 +87,8 @@ public struct TopologyPlan: Sendable {
 
 /// The difference between the plan of an intact topology and the plan after failures.
 public struct PlanChanges: Hashable, Sendable {
-    /// A node that re-grafted onto another parent.
-    public struct Move: Hashable, Sendable {
+    /// A node that re-grafted onto another parent (encoded as such in `arbor plan --json`).
+    public struct Move: Hashable, Sendable, Encodable {
         public let node: String
         public let from: String
         public let to: String

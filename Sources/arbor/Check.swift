@@ -43,25 +43,15 @@ struct Check: ParsableCommand {
 
 /// The JSON form of `arbor check`.
 struct CheckReport: Encodable {
-    struct Problem: Encodable {
-        let file: String
-        let line: Int
-        let column: Int
-        let severity: String
-        let message: String
-    }
-
     let ok: Bool
     let files: [String]
     let topologies: [String]
-    let diagnostics: [Problem]
+    let diagnostics: [Diagnostic]
 
     init(_ result: TopologyLoadResult) {
         ok = !result.hasErrors
         files = result.files
         topologies = result.topologies.map(\.name.rawValue)
-        diagnostics = result.diagnostics.map {
-            Problem(file: $0.file, line: $0.line, column: $0.column, severity: $0.severity.rawValue, message: $0.message)
-        }
+        diagnostics = result.diagnostics
     }
 }

@@ -14,18 +14,12 @@ struct PlanReport: Encodable {
         @Nullable var cost: UInt64?
     }
 
-    struct Link: Encodable {
-        let nodes: [String]
-        let cost: UInt32
-        let state: String
-    }
-
     /// The root is written as `null` when every node failed.
     struct Tree: Encodable {
         @Nullable var root: String?
         @Nullable var rootReason: String?
         let nodes: [Node]
-        let links: [Link]
+        let links: [TreeLinkDocument]
         let unreachable: [String]
         let ties: [String]
     }
@@ -35,19 +29,11 @@ struct PlanReport: Encodable {
         let links: [[String]]
     }
 
-    struct Move: Encodable {
-        let node: String
-        let from: String
-        let to: String
-        let costBefore: UInt64
-        let costAfter: UInt64
-    }
-
     /// `rootAfter` is written as `null` when every node failed.
     struct Changes: Encodable {
         @Nullable var rootBefore: String?
         @Nullable var rootAfter: String?
-        let moved: [Move]
+        let moved: [PlanChanges.Move]
         let unreachable: [String]
     }
 
@@ -74,9 +60,7 @@ struct PlanReport: Encodable {
             return Changes(
                 rootBefore: changes.rootBefore,
                 rootAfter: changes.rootAfter,
-                moved: changes.moved.map {
-                    Move(node: $0.node, from: $0.from, to: $0.to, costBefore: $0.costBefore, costAfter: $0.costAfter)
-                },
+                moved: changes.moved,
                 unreachable: changes.unreachable
             )
         }
@@ -99,19 +83,11 @@ struct PlanReport: Encodable {
         }
         return Tree(
             root: plan.root,
-            rootReason: plan.rootReason.map(reason),
+            rootReason: plan.rootReason.map(\.name),
             nodes: nodes,
-            links: plan.links.map { Link(nodes: [$0.pair.a, $0.pair.b], cost: $0.cost, state: $0.state.rawValue) },
+            links: plan.links.map { TreeLinkDocument(nodes: [$0.pair.a, $0.pair.b], cost: $0.cost, state: $0.state.rawValue) },
             unreachable: plan.unreachable,
             ties: plan.ties
         )
-    }
-
-    private static func reason(_ reason: TopologyGraph.RootReason) -> String {
-        switch reason {
-        case .declared: return "declared"
-        case .fallback(let position): return "fallback-\(position + 1)"
-        case .rendezvous: return "rendezvous"
-        }
     }
 }

@@ -58,7 +58,7 @@ extension ControlView {
     private func routeState(_ summary: RouteSummary) -> RouteStateDocument {
         RouteStateDocument(
             root: name(of: summary.root),
-            rootReason: Self.reason(summary.rootReason),
+            rootReason: summary.rootReason.name,
             parent: summary.parent.map(name(of:)),
             treeNeighbors: names(summary.treeNeighbors).sorted(),
             engaged: names(summary.engaged).sorted()

@@ -48,7 +48,7 @@ extension ControlView {
             topology: name.rawValue,
             computedBy: router.name,
             root: label(planned.root.index),
-            rootReason: Self.reason(planned.root.reason),
+            rootReason: planned.root.reason.name,
             nodes: nodes,
             links: links,
             unreachable: unreachable.sorted()

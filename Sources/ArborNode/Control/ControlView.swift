@@ -34,15 +34,6 @@ struct ControlView {
         ids.map(name(of:))
     }
 
-    /// `declared`, `fallback-N` (from 1) or `rendezvous`: the words `arbor plan` uses.
-    static func reason(_ reason: TopologyGraph.RootReason) -> String {
-        switch reason {
-        case .declared: return "declared"
-        case .fallback(let position): return "fallback-\(position + 1)"
-        case .rendezvous: return "rendezvous"
-        }
-    }
-
     static func topics(_ set: PrefixSet) -> [TopicJSON] {
         set.prefixes.map { TopicJSON($0.bytes) }
     }
