@@ -61,7 +61,7 @@ let package = Package(
             dependencies: ["ArborCore", "ArborWire", .product(name: "Crypto", package: "swift-crypto")] + nio("NIOCore")
         ),
         // The control API's contract (JSON documents, paths) and a small client for it.
-        .target(name: "ArborControl"),
+        .target(name: "ArborControl", dependencies: ["ArborCore"]),
         .target(
             name: "ArborNode",
             dependencies: [

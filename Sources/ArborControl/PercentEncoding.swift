@@ -1,3 +1,5 @@
+import ArborCore
+
 /// Percent-encoding of path segments and query values (RFC 3986): everything but
 /// unreserved characters is written `%XX`, so any topic bytes survive the trip.
 public enum PercentEncoding {
@@ -28,10 +30,10 @@ public enum PercentEncoding {
         while index < utf8.count {
             let byte = utf8[index]
             if byte == UInt8(ascii: "%") {
-                guard index + 2 < utf8.count,
-                    let value = TopicJSON.parseHex(String(decoding: utf8[(index + 1)...(index + 2)], as: UTF8.self))
-                else { return nil }
-                bytes.append(value[0])
+                guard index + 2 < utf8.count, let high = Hex.digit(utf8[index + 1]), let low = Hex.digit(utf8[index + 2]) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
                 index += 3
             } else {
                 bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)

@@ -1,3 +1,5 @@
+import ArborCore
+
 /// A topic or subscription prefix in a control API document: a JSON string when its bytes
 /// are valid UTF-8, otherwise an object `{"hex": "00ff…"}` (topics are bytes).
 public struct TopicJSON: Codable, Hashable, Sendable, CustomStringConvertible {
@@ -16,7 +18,7 @@ public struct TopicJSON: Codable, Hashable, Sendable, CustomStringConvertible {
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let hex = try container.decode(String.self, forKey: .hex)
-        guard let parsed = TopicJSON.parseHex(hex) else {
+        guard let parsed = Hex.bytes(hex) else {
             throw DecodingError.dataCorruptedError(forKey: .hex, in: container, debugDescription: "not hexadecimal: \(hex)")
         }
         bytes = parsed
@@ -47,29 +49,5 @@ public struct TopicJSON: Codable, Hashable, Sendable, CustomStringConvertible {
             return "\"" + text + "\""
         }
         return "0x" + hex
-    }
-
-    /// Parses an even number of hexadecimal digits; `nil` otherwise.
-    public static func parseHex(_ text: some StringProtocol) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -26,7 +26,7 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         var high: UInt64 = 0
         var low: UInt64 = 0
         for (position, byte) in utf8.enumerated() {
-            guard let nibble = NodeID.nibble(byte) else { return nil }
+            guard let nibble = Hex.digit(byte) else { return nil }
             if position < 16 {
                 high = high << 4 | UInt64(nibble)
             } else {
@@ -57,14 +57,5 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     private static func hex16(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import ArborControl
+import ArborCore
 import ArgumentParser
 
 /// `arbor trace TOPOLOGY TOPIC`: where a message published at the node would go.
@@ -29,13 +30,13 @@ struct Trace: ParsableCommand {
 
     func validate() throws {
         try graph.validate(json: node.json)
-        if hex && TopicJSON.parseHex(topic) == nil {
+        if hex && Hex.bytes(topic) == nil {
             throw ValidationError("--hex: '\(topic)' is not an even number of hexadecimal digits")
         }
     }
 
     func run() throws {
-        let bytes = hex ? TopicJSON.parseHex(topic)! : Array(topic.utf8)
+        let bytes = hex ? Hex.bytes(topic)! : Array(topic.utf8)
         guard let trace = try node.document(ControlPath.trace(topology, topic: bytes), as: TraceDocument.self) else { return }
         print(graph.dot ? TraceGraphviz(trace: trace).render() : render(trace), terminator: "")
     }

@@ -73,7 +73,7 @@ struct ControlEndpoints {
         case (let text?, nil):
             return Topic(text)
         case (nil, let hex?):
-            guard let bytes = TopicJSON.parseHex(String(decoding: hex, as: UTF8.self)) else {
+            guard let bytes = Hex.bytes(String(decoding: hex, as: UTF8.self)) else {
                 throw ControlError(.badRequest, "topic_hex must be an even number of hexadecimal digits")
             }
             return Topic(bytes)
