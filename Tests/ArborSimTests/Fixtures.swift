@@ -98,3 +98,27 @@ extension Simulator {
         attach(2, at: subscriberNode, topology: Fixture.topology, prefixes: subscribing)
     }
 }
+
+/// One step of a scripted fault sequence, for ``ArborSim/Simulator/play(_:)``.
+enum Step {
+    case run(Duration)
+    case kill(Int)
+    case restart(Int)
+    case cut(LinkKey)
+    case restore(LinkKey)
+}
+
+extension Simulator {
+    /// Carries out `steps` in order: a fault sequence read as one timeline.
+    func play(_ steps: Step...) {
+        for step in steps {
+            switch step {
+            case .run(let duration): run(for: duration)
+            case .kill(let node): kill(node)
+            case .restart(let node): restart(node)
+            case .cut(let link): cut(link)
+            case .restore(let link): restore(link)
+            }
+        }
+    }
+}
