@@ -116,6 +116,8 @@ public struct DropCountsDocument: Codable, Hashable, Sendable {
 public struct RepairDocument: Codable, Hashable, Sendable {
     /// REPAIR_REQUESTs this node sent: for holes it found, and passed up for a neighbour.
     public var requests: UInt64
+    /// Of those, requests sent again because no answer came in time.
+    public var retries: UInt64
     /// Messages this node resent to neighbours that asked.
     public var resent: UInt64
     /// Messages that reached this node by repair and were new here.
@@ -125,8 +127,12 @@ public struct RepairDocument: Codable, Hashable, Sendable {
     /// Messages in those spans.
     public var lost: UInt64
 
-    public init(requests: UInt64 = 0, resent: UInt64 = 0, repaired: UInt64 = 0, gaps: UInt64 = 0, lost: UInt64 = 0) {
+    public init(
+        requests: UInt64 = 0, retries: UInt64 = 0, resent: UInt64 = 0, repaired: UInt64 = 0, gaps: UInt64 = 0,
+        lost: UInt64 = 0
+    ) {
         self.requests = requests
+        self.retries = retries
         self.resent = resent
         self.repaired = repaired
         self.gaps = gaps

@@ -55,6 +55,7 @@ final class NodeMetrics: @unchecked Sendable {
         }
         count("arbor_reroutes_total", stats.reroutes)
         count("arbor_repair_requests_total", stats.repair.requests)
+        count("arbor_repair_retries_total", stats.repair.retries)
         count("arbor_messages_resent_total", stats.repair.resent)
         count("arbor_messages_repaired_total", stats.repair.repaired)
         count("arbor_gaps_total", stats.repair.gaps)

@@ -70,6 +70,7 @@ extension ControlView {
             ),
             repair: RepairDocument(
                 requests: counters.repairRequests,
+                retries: counters.repairRetries,
                 resent: counters.repairResent,
                 repaired: counters.repaired,
                 gaps: counters.gapsReported,
