@@ -11,7 +11,7 @@ import Glibc
 
 /// The library against a real `arbord` (one node, no peers): every request the node
 /// answers as docs/client-protocol.md says, and what it delivers.
-@Suite("ArborClient against arbord", .timeLimit(.minutes(2)))
+@Suite("ClientConnection against arbord", .timeLimit(.minutes(2)))
 struct ArbordTests {
     /// n1 may publish to nasdaq.quotes; refused.x lists n2 as its only publisher.
     static let topologies = """
@@ -43,11 +43,11 @@ struct ArbordTests {
     }
 
     func exchange(with node: ArbordProcess) async throws {
-        let subscriber = try await ArborClient.connect(runDirectory: node.runDirectory, name: "swift-sub")
+        let subscriber = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "swift-sub")
         #expect(subscriber.node.name == "n1")
         try await subscriber.subscribe(quotes, prefix: "AAPL")
 
-        let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "swift-pub")
+        let publisher = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "swift-pub")
         #expect(publisher.node.id == subscriber.node.id)
         try await publisher.attach(quotes)
         try await publisher.publish(quotes, topic: "AAPL", payload: Array("189.5".utf8))

@@ -140,7 +140,7 @@ struct CommandLineTests {
         let node = try await TestNode()
         let sub = try RunningProcess(builtProgram("arbor"), ["sub", "nasdaq.quotes", "AAPL", "MSFT", "--count", "3", "--run-dir", node.runDirectory])
         #expect(await node.wait { $0.subscriptions == 2 })
-        let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "pub")
+        let publisher = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "pub")
         try await publisher.publish(quotes, topic: "AAPL", payload: Array("1".utf8))
         // Each line is out before the next message exists: the output is not held back.
         #expect(await sub.waitForLines(1))

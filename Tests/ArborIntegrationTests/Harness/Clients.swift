@@ -53,7 +53,7 @@ protocol Publisher: AnyObject, Sendable {
 
 /// How the tests reach a node's clients. ``WireClientDriver`` speaks the client protocol
 /// itself through ArborWire; another driver can run `arbor pub`/`arbor sub` or
-/// ArborClient instead without changing a test.
+/// ClientConnection instead without changing a test.
 protocol ClientDriver: Sendable {
     func subscribe(at node: ArbordProcess, topology: String, prefixes: [String]) throws -> any Subscription
     func publisher(at node: ArbordProcess, topology: String) throws -> any Publisher
