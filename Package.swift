@@ -140,10 +140,11 @@ let package = Package(
             name: "ArborControlTests",
             dependencies: ["ArborControl", "ArborCore", "ArborWire", "ArborTestSupport", "arbord", "arbor"] + nio("NIOCore")
         ),
-        // Depends on the `arbor` executable so it is built before the tests that run it.
+        // Depends on the `arbor` and `arbord` executables so they are built before the tests
+        // that run them.
         .testTarget(
             name: "ArborClientTests",
-            dependencies: ["ArborClient", "ArborWire", "ArborCore", "ArborControl", "ArborTestSupport", "arbor"] + nio("NIOCore", "NIOEmbedded", "NIOPosix", "NIOConcurrencyHelpers")
+            dependencies: ["ArborClient", "ArborWire", "ArborCore", "ArborControl", "ArborTestSupport", "arbor", "arbord"] + nio("NIOCore", "NIOEmbedded", "NIOPosix", "NIOConcurrencyHelpers")
         ),
         .testTarget(
             name: "ArborWireTests",

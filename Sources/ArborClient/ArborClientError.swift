@@ -15,8 +15,8 @@ public enum ArborClientError: Error, Sendable, Hashable, CustomStringConvertible
     case cannotConnect(socketPath: String, reason: String)
     /// The node answered a request with ERROR.
     case refused(NodeRefusal)
-    /// Requests sent without acknowledgement (``ArborClient/publishUnacknowledged(_:topic:payload:)``)
-    /// failed since the last ``ArborClient/flush()``: how many, and the first of them.
+    /// Requests sent without acknowledgement (``ClientConnection/publishUnacknowledged(_:topic:payload:)``)
+    /// failed since the last ``ClientConnection/flush()``: how many, and the first of them.
     case unacknowledgedRequestsFailed(count: Int, first: NodeRefusal)
     /// The node closed the connection; `reason` is what it said first, if anything
     /// (`slow consumer`, `shutting down`), or what broke the connection.
@@ -26,9 +26,9 @@ public enum ArborClientError: Error, Sendable, Hashable, CustomStringConvertible
     /// A request this client refused to send: a field over its limit, a frame too long.
     /// Nothing was sent and the connection goes on.
     case invalidRequest(String)
-    /// ``ArborClient/events`` already has a consumer waiting: it is a single-consumer sequence.
+    /// ``ClientConnection/events`` already has a consumer waiting: it is a single-consumer sequence.
     case eventsAlreadyConsumed
-    /// This client was closed by ``ArborClient/close()``.
+    /// This client was closed by ``ClientConnection/close()``.
     case closed
     /// The task waiting for an answer or for buffer space was cancelled. A request already
     /// sent may still take effect.

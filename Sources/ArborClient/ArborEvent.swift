@@ -8,7 +8,7 @@ public enum ArborEvent: Sendable, Hashable {
     /// Messages `first...last` of one origin's stream will not be delivered.
     case gap(GapNotice)
     /// A request sent without acknowledgement failed (``ArborClientError/refused(_:)``).
-    /// Not ordered with the messages around it; ``ArborClient/flush()`` reports the same
+    /// Not ordered with the messages around it; ``ClientConnection/flush()`` reports the same
     /// failures, counted.
     case error(ArborClientError)
 
@@ -19,17 +19,17 @@ public enum ArborEvent: Sendable, Hashable {
     )
 }
 
-extension ArborClient {
+extension ClientConnection {
     /// The node's messages, gap notices and unsolicited errors, in the order they arrive.
     ///
     /// A single-consumer sequence: iterate it from one task at a time. It ends (returns
-    /// `nil`) after ``ArborClient/close()`` or when the iterating task is cancelled, and
+    /// `nil`) after ``ClientConnection/close()`` or when the iterating task is cancelled, and
     /// throws the reason when the connection ends otherwise
     /// (``ArborClientError/connectionClosed(reason:)``, ``ArborClientError/protocolViolation(_:)``).
     ///
     /// Backpressure: when the consumer falls behind by more than
-    /// ``ArborClient/Configuration/eventBufferLimit`` messages (or
-    /// ``ArborClient/Configuration/eventBufferByteLimit`` payload bytes), the client stops
+    /// ``ClientConnection/Configuration/eventBufferLimit`` messages (or
+    /// ``ClientConnection/Configuration/eventBufferByteLimit`` payload bytes), the client stops
     /// reading from the socket until it catches up; a node then treats the client as a slow
     /// consumer. A client that subscribes must therefore keep consuming its events, also
     /// while it awaits replies (they are read from the same socket).

@@ -61,7 +61,7 @@ struct ClientStatistics: Sendable {
 struct ClientState: Sendable {
     enum Lifecycle: Sendable {
         case open
-        /// ``ArborClient/close()`` was called: nothing more is accepted.
+        /// ``ClientConnection/close()`` was called: nothing more is accepted.
         case closing
         /// The channel closed, for this reason (``ArborClientError/closed`` when we closed it).
         case ended(ArborClientError)
@@ -108,19 +108,19 @@ struct ClientState: Sendable {
     }
 }
 
-/// The engine of an ``ArborClient``: batches outbound frames, matches answers to requests,
+/// The engine of a ``ClientConnection``: batches outbound frames, matches answers to requests,
 /// buffers events with backpressure. Safe to call from any thread; the methods marked "on
 /// the event loop" are called by ``ApplicationSideClientHandler`` only.
 @usableFromInline
 final class ClientCore: Sendable {
     let eventLoop: any EventLoop
-    let configuration: ArborClient.Configuration
+    let configuration: ClientConnection.Configuration
     let socketPath: String
     private let encoder: ClientFrameEncoder
     private let state: NIOLockedValueBox<ClientState>
     private let statisticsBox = NIOLockedValueBox(ClientStatistics())
 
-    init(eventLoop: any EventLoop, configuration: ArborClient.Configuration, socketPath: String) {
+    init(eventLoop: any EventLoop, configuration: ClientConnection.Configuration, socketPath: String) {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.socketPath = socketPath

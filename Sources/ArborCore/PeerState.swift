@@ -21,11 +21,6 @@ public struct PeerState: Sendable {
     var roundTripFloor = RoundTripFloor()
     /// When the round trip last changed the advertised cost.
     var costChangedAt: Instant?
-    /// Interest pacing (see ``RouterConfiguration/interestPacing``): the theoretical time
-    /// of the next topology's interest update to this peer, and the topologies whose update
-    /// waits for it.
-    var interestSchedule: Instant = .zero
-    var pendingInterest = TopologyQueue()
     var lastRemoteTimestamp: Int64 = 0
     var remoteTimestampReceivedAt: Instant = .zero
 }

@@ -53,7 +53,7 @@ extension Router {
             }
             if topologies[name]!.members.isEmpty {
                 topologies[name]!.lingerUntil = now + configuration.memberLinger
-                noteHoldDeadline(now + configuration.memberLinger, for: name, lingering: true)
+                holds.lingers(until: now + configuration.memberLinger, in: name)
             }
             refresh(name, now: now)
         }
@@ -97,7 +97,7 @@ extension Router {
         if run!.awaitsParent, topologies[name]!.held.count < configuration.publishHoldLimit {
             // Joined, but the parent has not said what it wants yet: hold for it.
             topologies[name]!.held.append((message, now + configuration.publishHold))
-            noteHoldDeadline(now + configuration.publishHold, for: name, lingering: false)
+            holds.holdsPublication(until: now + configuration.publishHold, in: name)
         } else if !reached {
             statistics.drop(.noInterest)
         }
@@ -139,24 +139,14 @@ extension Router {
         }
     }
 
-    /// Drops held publications past their deadline and ends lingering that is over.
+    /// Drops held publications past their deadline and ends lingering that is over, in the
+    /// topologies whose turn it is (``HoldSchedule``).
     mutating func expireHolds(_ now: Instant) {
-        guard let earliest = holdDeadline, earliest <= now else { return }
-        // Only the topologies whose deadline passed (the queues hand them over in order):
-        // a pass over all of them at every deadline would cost a node of 100,000
-        // topologies a pass per member that left.
-        // In the order their deadlines were noted, after those that waited already: no
-        // sort (sorting 100,000 names at every slice was a step of hundreds of ms).
-        for name in heldDeadlines.takeDue(at: now) {
-            postponedHolds.append(name)
-        }
-        for name in lingerDeadlines.takeDue(at: now) {
-            postponedHolds.append(name)
-        }
+        guard holds.startStep(at: now) else { return }
         // Lingering that ended costs a refresh each: at most a step's worth here, the rest
         // a slice later.
         var refreshed = 0
-        while refreshed < configuration.refreshesPerStep, let name = postponedHolds.popFirst() {
+        while refreshed < configuration.refreshesPerStep, let name = holds.nextTurn() {
             guard let state = topologies[name] else { continue }
             let kept = state.held.filter { $0.until > now }
             if kept.count != state.held.count {
@@ -172,22 +162,7 @@ extension Router {
                 topologies[name] = nil
             }
         }
-        var next = postponedHolds.isEmpty ? nil : now + configuration.refreshSliceDelay
-        for deadline in [heldDeadlines.earliest, lingerDeadlines.earliest].compactMap({ $0 }) {
-            next = min(next ?? deadline, deadline)
-        }
-        holdDeadline = next
-    }
-
-    /// Notes the deadline of a publication held for topology `name`, or of its lingering,
-    /// so the router wakes for it.
-    mutating func noteHoldDeadline(_ deadline: Instant, for name: TopologyName, lingering: Bool) {
-        holdDeadline = min(holdDeadline ?? deadline, deadline)
-        if lingering {
-            lingerDeadlines.append(deadline, for: name)
-        } else {
-            heldDeadlines.append(deadline, for: name)
-        }
+        holds.endStep(at: now)
     }
 
     /// A message from a neighbour: dropped when over the hop limit, already seen, or from

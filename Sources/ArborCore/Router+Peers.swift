@@ -51,6 +51,7 @@ extension Router {
     mutating func connectionReplaced(_ peer: NodeID, now: Instant) {
         peers[peer]!.lastHeard = now
         peers[peer]!.suspectSince = nil
+        var resent: [TopologyName] = []
         var index = topologies.startIndex
         while index != topologies.endIndex {
             let engaged = topologies.values[index].engaged.contains(peer)
@@ -60,14 +61,11 @@ extension Router {
                 topologies.values[index].sent[peer] = nil
             }
             if engaged || topologies.values[index].sent[peer] != nil {
-                peers[peer]!.pendingInterest.append(topologies.keys[index])
+                resent.append(topologies.keys[index])
             }
             topologies.formIndex(after: &index)
         }
-        if !peers[peer]!.pendingInterest.isEmpty {
-            let due = nextInterestTurn(peers[peer]!)
-            interestDueAt = min(interestDueAt ?? due, due)
-        }
+        interestPacer.wait(resent, for: peer)
         sendSummary(to: peer, now: now)
         sendFlushes(flushed.values.map(\.version).sorted { $0.origin < $1.origin }, to: peer, now: now)
     }
@@ -75,6 +73,7 @@ extension Router {
     mutating func peerDown(_ peer: NodeID, reason: String, now: Instant) {
         guard let state = peers.removeValue(forKey: peer) else { return }
         floodPacer.forget(peer)
+        interestPacer.forget(peer)
         observe(.peerDown(peer, name: state.name, reason: reason))
         // Through indices, in place: iterating `keys` while writing would copy all the
         // topologies' state, which with 100,000 topologies costs more than the rest.

@@ -36,6 +36,7 @@ extension Router {
         self.database = database
         changedSinceGraph = nil
         for peer in peers {
+            interestPacer.forget(peer.id)
             self.peers[peer.id] = PeerState(
                 name: peer.name,
                 incarnation: peer.incarnation,

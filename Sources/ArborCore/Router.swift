@@ -47,19 +47,14 @@ public struct Router {
     var changedSinceGraph: NodeIndexSet?
     /// Per peer, when frames of records go and which records wait for one.
     var floodPacer: FloodPacer
-    /// The earliest time a peer's interest pacing lets updates go while some wait.
-    var interestDueAt: Instant?
+    /// Per peer, when interest updates go and which topologies wait for their turn.
+    var interestPacer: InterestPacer
     /// Parent switches by choice under way, and former children kept engaged meanwhile.
     var switches: ParentSwitches
     /// When routes are recomputed and topologies refreshed after it.
     var recomputation: RecomputationSchedule
-    /// Earliest deadline of held publications or lingering memberships; the deadlines
-    /// of each kind, in order; topologies whose deadline passed and that wait for the
-    /// next slice.
-    var holdDeadline: Instant?
-    var heldDeadlines = DeadlineQueue()
-    var lingerDeadlines = DeadlineQueue()
-    var postponedHolds = TopologyQueue()
+    /// When held publications and lingering memberships end.
+    var holds: HoldSchedule
     var nextHeartbeat: Instant = .zero
     var requestedWake: Instant?
     var reportedDefinitionConflicts: [TopologyName: [TopologyDefinition]] = [:]
@@ -87,6 +82,8 @@ public struct Router {
         origination = OriginationHold(configuration)
         switches = ParentSwitches(configuration)
         floodPacer = FloodPacer(configuration)
+        interestPacer = InterestPacer(configuration)
+        holds = HoldSchedule(configuration)
         reachability = ReachabilityTracker(configuration)
         liveness = Liveness(configuration)
         repair = RepairState(buffer: RepairBuffer(
@@ -274,9 +271,9 @@ public struct Router {
         var next = nextHeartbeat
         if let due = recomputation.nextDeadline { next = min(next, due) }
         if let due = reachability.nextDeadline { next = min(next, due) }
-        if let due = holdDeadline { next = min(next, due) }
+        if let due = holds.nextDeadline { next = min(next, due) }
         if let due = floodPacer.nextDeadline { next = min(next, due) }
-        if let due = interestDueAt { next = min(next, due) }
+        if let due = interestPacer.nextDeadline { next = min(next, due) }
         if let due = origination.nextDeadline { next = min(next, due) }
         if let due = repair.dueAt { next = min(next, due) }
         if let due = switches.nextDeadline { next = min(next, due) }

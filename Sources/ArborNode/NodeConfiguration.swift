@@ -61,7 +61,7 @@ public struct NodeConfiguration: Sendable {
     /// Most overlay links the node chooses itself (links to configured addresses are
     /// extra); see ``OverlayConfiguration/maxLinks``.
     public var maxLinks: Int = 8
-    /// The topology files and directories the definitions came from; ``ArborNode/reloadTopologies()``
+    /// The topology files and directories the definitions came from; ``RunningNode/reloadTopologies()``
     /// (SIGHUP, `POST /v1/reload`) reads them again. Empty: nothing to reload.
     public var topologyPaths: [String] = []
     /// The topologies served on Scalability Protocols endpoints (`RUN_DIR/sp/TOPOLOGY`,

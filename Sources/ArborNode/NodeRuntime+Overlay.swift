@@ -38,8 +38,10 @@ final class PeerConnection: @unchecked Sendable {
     }
 }
 
-/// What became of a connection's handshake (``NodeRuntime/connectionHandshaken(_:_:)``).
-enum HandshakeOutcome {
+/// What became of a connection whose handshake passed (``NodeRuntime/connectionHandshaken(_:_:)``):
+/// whether the overlay admits it as the link (ArborWire's `HandshakeOutcome` is the verdict
+/// on the handshake itself).
+enum ConnectionAdmission {
     /// The connection carries the link to this peer: message frames may flow.
     case established(NodeID)
     /// The node refused the connection (a reject is on its way, then the close).
@@ -156,7 +158,7 @@ extension NodeRuntime {
 
     /// The peer's handshake on `connection` passed the wire checks (realm, versions, not
     /// this node). The overlay machine decides whether it becomes the link to that peer.
-    func connectionHandshaken(_ connection: OverlayConnection, _ handshake: Handshake) -> HandshakeOutcome {
+    func connectionHandshaken(_ connection: OverlayConnection, _ handshake: Handshake) -> ConnectionAdmission {
         eventLoop.preconditionInEventLoop()
         guard let record = connections[connection] else { return .refused }
         if shuttingDown {

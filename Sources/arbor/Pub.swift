@@ -67,9 +67,9 @@ struct Pub: AsyncParsableCommand {
         let topology = try topologyArgument(self.topology)
         let topic = Topic(self.topic)
         let reporter = FailureReporter(command: "arbor pub")
-        let client: ArborClient
+        let client: ClientConnection
         do {
-            client = try await ArborClient.connect(runDirectory: runDirectory.path, name: name)
+            client = try await ClientConnection.connect(runDirectory: runDirectory.path, name: name)
         } catch {
             reporter.fail(error.description)
         }
@@ -107,7 +107,7 @@ struct Pub: AsyncParsableCommand {
 
 /// The publishing loop of `arbor pub`, with its pacing.
 private struct Publisher {
-    let client: ArborClient
+    let client: ClientConnection
     let topology: TopologyName
     let topic: Topic
     /// Nanoseconds between messages; 0 for no pacing.
@@ -115,7 +115,7 @@ private struct Publisher {
     private(set) var started = monotonicNanoseconds()
     private(set) var published = 0
 
-    init(client: ArborClient, topology: TopologyName, topic: Topic, rate: Double) {
+    init(client: ClientConnection, topology: TopologyName, topic: Topic, rate: Double) {
         self.client = client
         self.topology = topology
         self.topic = topic

@@ -60,9 +60,9 @@ struct Sub: AsyncParsableCommand {
     func run() async throws {
         let topology = try topologyArgument(self.topology)
         let reporter = FailureReporter(command: "arbor sub")
-        let client: ArborClient
+        let client: ClientConnection
         do {
-            client = try await ArborClient.connect(runDirectory: runDirectory.path, name: name)
+            client = try await ClientConnection.connect(runDirectory: runDirectory.path, name: name)
         } catch {
             reporter.fail(error.description)
         }

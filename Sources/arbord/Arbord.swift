@@ -257,7 +257,7 @@ struct Arbord: AsyncParsableCommand {
         if discovery == .avahi {
             configuration.discovery = AvahiDiscovery(logger: logger)
         }
-        let node = ArborNode(configuration: configuration, logger: logger)
+        let node = RunningNode(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: NodeService(node: node, logger: logger, notifier: SystemdNotifier(environment: environment)))],

@@ -14,7 +14,7 @@ import Musl
 /// manager READY=1 once both sockets serve and STOPPING=1 on the way out; each SIGHUP
 /// rereads the topology files (RELOADING=1, then READY=1 again).
 struct NodeService: Service {
-    let node: ArborNode
+    let node: RunningNode
     let logger: Logger
     let notifier: SystemdNotifier
 

@@ -16,7 +16,7 @@ import Darwin
 let quotes = TopologyName("nasdaq.quotes")!
 
 /// Collects `count` events, failing after `seconds`.
-func collect(_ client: ArborClient, count: Int, seconds: Double = 10) async throws -> [ArborEvent] {
+func collect(_ client: ClientConnection, count: Int, seconds: Double = 10) async throws -> [ArborEvent] {
     try await withThrowingTaskGroup(of: [ArborEvent].self) { group in
         group.addTask {
             var events: [ArborEvent] = []
@@ -38,7 +38,7 @@ func collect(_ client: ArborClient, count: Int, seconds: Double = 10) async thro
 
 struct CollectTimeout: Error {}
 
-@Suite("ArborClient against an in-process node", .timeLimit(.minutes(3)))
+@Suite("ClientConnection against an in-process node", .timeLimit(.minutes(3)))
 struct ClientTests {
     @Test func connectsAndLearnsWhoTheNodeIs() async throws {
         try await withClient(named: "test") { node, client in
@@ -52,15 +52,15 @@ struct ClientTests {
     }
 
     @Test func socketPathIsInTheRunDirectory() {
-        #expect(ArborClient.socketPath(runDirectory: "/tmp/x/") == "/tmp/x/client.sock")
-        #expect(ArborClient.socketPath(runDirectory: "/") == "/client.sock")
+        #expect(ClientConnection.socketPath(runDirectory: "/tmp/x/") == "/tmp/x/client.sock")
+        #expect(ClientConnection.socketPath(runDirectory: "/") == "/client.sock")
         // ARBOR_RUN_DIR and the default are exercised by the CLI tests (one process each).
     }
 
     @Test func subscriberReceivesMatchingMessagesOnly() async throws {
         let node = try await TestNode()
-        let subscriber = try await ArborClient.connect(runDirectory: node.runDirectory, name: "sub")
-        let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "pub")
+        let subscriber = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "sub")
+        let publisher = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "pub")
         try await subscriber.subscribe(quotes, prefix: "AAPL")
         try await publisher.attach(quotes)
         try await publisher.publish(quotes, topic: "AAPL", payload: Array("189.5".utf8))
@@ -176,7 +176,7 @@ struct ClientTests {
     @Test func nodeNotRunningSaysSoInOneLine() async throws {
         let directory = try TemporaryDirectory("client")
         do {
-            _ = try await ArborClient.connect(runDirectory: directory.path, name: "t")
+            _ = try await ClientConnection.connect(runDirectory: directory.path, name: "t")
             Issue.record("connect should have thrown")
         } catch {
             #expect(error == .nodeNotRunning(socketPath: directory.path + "/client.sock"))
@@ -196,7 +196,7 @@ struct ClientTests {
         }
         #expect(bound == 0)
         do {
-            _ = try await ArborClient.connect(runDirectory: directory.path, name: "t")
+            _ = try await ClientConnection.connect(runDirectory: directory.path, name: "t")
             Issue.record("connect should have thrown")
         } catch {
             #expect(error == .nodeNotAccepting(socketPath: path))
@@ -208,7 +208,7 @@ struct ClientTests {
         let node = try await TestNode()
         chmod(node.socketPath, 0)
         do {
-            _ = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t")
+            _ = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "t")
             Issue.record("connect should have thrown")
         } catch {
             #expect(error == .permissionDenied(socketPath: node.socketPath))
@@ -272,9 +272,9 @@ struct ClientTests {
         // The node reads nothing for half a second, then 64 KiB at a time; 200,000
         // messages are about 26 MB.
         let node = try await TestNode(stall: .milliseconds(500), readChunk: 64 * 1024)
-        var configuration = ArborClient.Configuration()
+        var configuration = ClientConnection.Configuration()
         configuration.outboundBufferLimit = 256 * 1024
-        let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: "t", configuration: configuration)
+        let client = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "t", configuration: configuration)
         let payload = [UInt8](repeating: 0x2e, count: 100)
         let count = 200_000
         for _ in 0..<count {
@@ -296,10 +296,10 @@ struct ClientTests {
 
     @Test func slowConsumerStopsReadingAndLosesNothing() async throws {
         let node = try await TestNode()
-        var configuration = ArborClient.Configuration()
+        var configuration = ClientConnection.Configuration()
         configuration.eventBufferLimit = 64
-        let subscriber = try await ArborClient.connect(runDirectory: node.runDirectory, name: "sub", configuration: configuration)
-        let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "pub")
+        let subscriber = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "sub", configuration: configuration)
+        let publisher = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "pub")
         try await subscriber.subscribe(quotes, prefix: "")
         let count = 5_000
         for index in 0..<count {
@@ -345,10 +345,10 @@ struct ClientTests {
 
     /// Runs `body` with a client named `name` connected to a fresh node, then closes the
     /// client and stops the node, also when `body` throws.
-    private func withClient(named name: String = "t", _ body: (TestNode, ArborClient) async throws -> Void) async throws {
+    private func withClient(named name: String = "t", _ body: (TestNode, ClientConnection) async throws -> Void) async throws {
         let node = try await TestNode()
         do {
-            let client = try await ArborClient.connect(runDirectory: node.runDirectory, name: name)
+            let client = try await ClientConnection.connect(runDirectory: node.runDirectory, name: name)
             do {
                 try await body(node, client)
             } catch {

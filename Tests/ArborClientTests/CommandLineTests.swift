@@ -4,14 +4,16 @@ import ArborTestSupport
 import Foundation
 import Testing
 
-let fakeOrigin = "000102030405060708090a0b0c0d0e0f"
+/// The id of the in-process test node (``TestNode/nodeID``), as `arbor sub` prints it.
+let testOrigin = "000102030405060708090a0b0c0d0e0f"
 
-/// `arbor pub` and `arbor sub` as a user runs them: the built executable, against
-/// tools/fake-client-node.py or the in-process test node.
+/// `arbor pub` and `arbor sub` as a user runs them: the built executable, against the
+/// in-process test node (replaying: what `arbor pub` published comes back to a later
+/// `arbor sub`, then a gap and the end of the connection).
 @Suite("arbor pub and arbor sub", .timeLimit(.minutes(1)))
 struct CommandLineTests {
     @Test func publishedLinesComeBackToASubscriber() async throws {
-        let node = try await FakeNode(connections: 3)
+        let node = try await TestNode(replaying: true)
         let dir = node.runDirectory
         let first = try await arbor(["pub", "nasdaq.quotes", "AAPL", "--run-dir", dir], input: "189.5\n190.25\n")
         #expect(first.status == 0, "\(first.standardError)")
@@ -19,30 +21,30 @@ struct CommandLineTests {
         #expect(first.standardError.hasSuffix(" msgs/s\n"))
         // ARBOR_RUN_DIR instead of --run-dir; a last line without newline; a binary payload.
         let second = try await arbor(["pub", "nasdaq.quotes", "AAPL"], input: "\u{1}\u{2}\nlast", environment: ["ARBOR_RUN_DIR": dir])
-        #expect(second.status == 0, "\(second.standardError) \(node.log)")
+        #expect(second.status == 0, "\(second.standardError)")
         #expect(second.standardError.hasPrefix("published 2 messages in "))
 
-        // The fake node sends what it stored, a gap, then closes.
+        // The node sends what it kept, a gap, then closes.
         let sub = try await arbor(["sub", "nasdaq.quotes", "AAPL", "--run-dir", dir])
         #expect(sub.lines == [
-            "AAPL \(fakeOrigin) 1 189.5",
-            "AAPL \(fakeOrigin) 2 190.25",
-            "AAPL \(fakeOrigin) 3 base64:AQI=",
-            "AAPL \(fakeOrigin) 4 last",
-            "# gap \(fakeOrigin) 5-6",
+            "AAPL \(testOrigin) 1 189.5",
+            "AAPL \(testOrigin) 2 190.25",
+            "AAPL \(testOrigin) 3 base64:AQI=",
+            "AAPL \(testOrigin) 4 last",
+            "# gap \(testOrigin) 5-6",
         ])
         #expect(sub.status == 1)
         #expect(sub.standardError == "arbor sub: the node closed the connection\n")
-        #expect(await node.finish().status == 0)
+        await node.stop()
     }
 
     @Test func subscriberExitsAfterCountWithJSON() async throws {
-        let node = try await FakeNode(connections: 2)
+        let node = try await TestNode(replaying: true)
         let dir = node.runDirectory
         let pub = try await arbor(["pub", "nasdaq.quotes", "MSFT", "--run-dir", dir], bytes: Array("410.1\n".utf8) + [0xff, 0x0a] + Array("\"q\"\n".utf8))
         #expect(pub.status == 0, "\(pub.standardError)")
         let sub = try await arbor(["sub", "nasdaq.quotes", "MS", "--run-dir", dir, "--json", "--count", "3"])
-        #expect(sub.status == 0, "\(sub.standardError) \(node.log)")
+        #expect(sub.status == 0, "\(sub.standardError)")
         #expect(sub.standardError == "")
         let objects = try sub.lines.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -51,7 +53,7 @@ struct CommandLineTests {
         #expect(objects[0]["type"] as? String == "message")
         #expect(objects[0]["topology"] as? String == "nasdaq.quotes")
         #expect(objects[0]["topic"] as? String == "MSFT")
-        #expect(objects[0]["origin"] as? String == fakeOrigin)
+        #expect(objects[0]["origin"] as? String == testOrigin)
         #expect(objects[0]["incarnation"] as? Int == 1)
         #expect(objects[0]["sequence"] as? Int == 1)
         #expect(objects[0]["payload"] as? String == "410.1")
@@ -59,17 +61,17 @@ struct CommandLineTests {
         #expect(objects[1]["payload"] is NSNull)
         #expect(objects[1]["payload_base64"] as? String == "/w==")
         #expect(objects[2]["payload"] as? String == "\"q\"")
-        _ = await node.finish()
+        await node.stop()
     }
 
     @Test func gapNoticesPrintAsJSONToo() async throws {
-        let node = try await FakeNode(connections: 1)
+        let node = try await TestNode(replaying: true)
         let sub = try await arbor(["sub", "nasdaq.quotes", "", "--run-dir", node.runDirectory, "--json"])
         #expect(sub.lines == [
-            #"{"type":"gap","topology":"nasdaq.quotes","origin":"\#(fakeOrigin)","incarnation":1,"first":1,"last":2}"#
+            #"{"type":"gap","topology":"nasdaq.quotes","origin":"\#(testOrigin)","incarnation":1,"first":1,"last":2}"#
         ])
         #expect(sub.status == 1)
-        _ = await node.finish()
+        await node.stop()
     }
 
     @Test func nodeNotRunningIsOneClearLine() async throws {
@@ -88,19 +90,19 @@ struct CommandLineTests {
     }
 
     @Test func refusalEndsThePublisherWithTheNodesReason() async throws {
-        let node = try await FakeNode(connections: 1)
+        let node = try await TestNode(replaying: true)
         let result = try await arbor(["pub", "refused.quotes", "AAPL", "--run-dir", node.runDirectory], input: "1\n2\n")
         #expect(result.status == 1)
         #expect(result.standardError == "arbor pub: node refused PUBLISH (unacknowledged): not permitted (5): this node may not publish to refused.quotes\n")
-        _ = await node.finish()
+        await node.stop()
     }
 
     @Test func refusedSubscriptionEndsTheSubscriber() async throws {
-        let node = try await FakeNode(connections: 1)
+        let node = try await TestNode(replaying: true)
         let result = try await arbor(["sub", "refused.quotes", "AAPL", "--run-dir", node.runDirectory])
         #expect(result.status == 1)
         #expect(result.standardError == #"arbor sub: node refused SUBSCRIBE refused.quotes prefix "AAPL": not permitted (5): not permitted in refused.quotes"# + "\n")
-        _ = await node.finish()
+        await node.stop()
     }
 
     @Test func badArgumentsAreRefusedBeforeConnecting() async throws {
@@ -112,7 +114,7 @@ struct CommandLineTests {
     }
 
     @Test func generatedPayloadsCarrySequenceAndTimeForLatency() async throws {
-        let node = try await FakeNode(connections: 2)
+        let node = try await TestNode(replaying: true)
         let dir = node.runDirectory
         let pub = try await arbor(["pub", "bench", "t", "--size", "100", "--count", "500", "--rate", "5000", "--run-dir", dir])
         #expect(pub.status == 0, "\(pub.standardError)")
@@ -122,7 +124,7 @@ struct CommandLineTests {
         #expect(seconds >= 0.09, "\(pub.standardError)")
 
         let sub = try await arbor(["sub", "bench", "t", "--run-dir", dir, "--count", "500", "--summary"])
-        #expect(sub.status == 0, "\(sub.standardError) \(node.log)")
+        #expect(sub.status == 0, "\(sub.standardError)")
         #expect(sub.lines.count == 500)
         let fields = sub.lines[0].split(separator: " ", maxSplits: 3)
         #expect(fields.count == 4)
@@ -131,14 +133,14 @@ struct CommandLineTests {
         #expect(sub.lines[499].split(separator: " ")[3] == "#500")
         #expect(sub.standardError.hasPrefix("received 500 messages, 0 gaps (0 lost) in "))
         #expect(sub.standardError.contains("; latency ms p50 "))
-        _ = await node.finish()
+        await node.stop()
     }
 
     @Test func subscriberSeesLiveMessagesOfSeveralPrefixesAtOnce() async throws {
         let node = try await TestNode()
         let sub = try RunningProcess(builtProgram("arbor"), ["sub", "nasdaq.quotes", "AAPL", "MSFT", "--count", "3", "--run-dir", node.runDirectory])
         #expect(await node.wait { $0.subscriptions == 2 })
-        let publisher = try await ArborClient.connect(runDirectory: node.runDirectory, name: "pub")
+        let publisher = try await ClientConnection.connect(runDirectory: node.runDirectory, name: "pub")
         try await publisher.publish(quotes, topic: "AAPL", payload: Array("1".utf8))
         // Each line is out before the next message exists: the output is not held back.
         #expect(await sub.waitForLines(1))

@@ -6,13 +6,20 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// An in-process stand-in for arbord's client socket, built on ArborWire's node-side codec:
-/// a tiny broker that routes PUBLISH to matching subscribers on any of its connections.
+/// An in-process stand-in for arbord's client socket, built on ArborWire's node-side codec
+/// (the one stand-in node of the client tests: where a real `arbord` would do, they use
+/// one): a tiny broker that routes PUBLISH to matching subscribers on any of its
+/// connections, with a fixed node id and ways to misbehave on request.
 ///
 /// - A topology whose name starts with `refused` is refused (ERROR 5, with the request's
 ///   id even when it is 0, as a node does).
 /// - Topic `!gap` publishes nothing but sends subscribers a GAP for the next two sequences;
 ///   topic `!kick` makes the node send ERROR 9 (slow consumer) and close that connection.
+/// - `replaying` makes it keep what is published instead, and answer a SUBSCRIBE with what
+///   it kept (see ``Broker/replay(_:prefix:)``), a GAP and the end of the connection: one
+///   program's output, from a publisher run before it, in one go.
+/// - `lying` makes it answer as the scenario the client's HELLO names (see
+///   ``LyingScenario``): malformed, cut and random frames, for libarbor's robustness test.
 /// - `stall` makes it a sink that stops reading for a while after HELLO (see ``SlowSink``).
 final class TestNode: Sendable {
     static let nodeID = NodeID(high: 0x0001_0203_0405_0607, low: 0x0809_0a0b_0c0d_0e0f)
@@ -36,10 +43,10 @@ final class TestNode: Sendable {
     /// - Parameter stall: makes a sink instead of a broker: after answering HELLO it stops
     ///   reading for `stall`, then reads `readChunk` bytes at a time; it answers PING,
     ///   counts PUBLISH frames without decoding them and ignores everything else.
-    init(stall: TimeAmount? = nil, readChunk: Int = 16 * 1024) async throws {
+    init(replaying: Bool = false, lying: Bool = false, stall: TimeAmount? = nil, readChunk: Int = 16 * 1024) async throws {
         directory = try TemporaryDirectory("client")
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let broker = Broker()
+        let broker = Broker(replaying: replaying)
         self.broker = broker
         var bootstrap = ServerBootstrap(group: group)
             .childChannelInitializer { channel in
@@ -50,6 +57,10 @@ final class TestNode: Sendable {
                     }
                     let codec = ClientFrameCodec.NodeSide()
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(codec))
+                    if lying {
+                        try channel.pipeline.syncOperations.addHandler(LyingNodeHandler())
+                        return
+                    }
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(codec))
                     try channel.pipeline.syncOperations.addHandler(TestNodeHandler(broker: broker))
                 }
@@ -90,10 +101,45 @@ final class Broker: Sendable {
     private struct State {
         var subscribers: [ObjectIdentifier: [Subscriber]] = [:]
         var sequences: [TopologyName: UInt64] = [:]
+        /// What was published, when replaying.
+        var kept: [(topology: TopologyName, topic: Topic, payload: [UInt8])] = []
         var statistics = TestNode.Statistics()
     }
 
     private let state = NIOLockedValueBox(State())
+    let replaying: Bool
+
+    init(replaying: Bool) {
+        self.replaying = replaying
+    }
+
+    /// Keeps a publication for ``replay(_:prefix:)``.
+    func keep(topology: TopologyName, topic: Topic, payload: [UInt8]) {
+        state.withLockedValue {
+            $0.kept.append((topology, topic, payload))
+            $0.statistics.publishes += 1
+            $0.statistics.publishedPayloadBytes += payload.count
+        }
+    }
+
+    /// What a subscription to `prefix` in `topology` gets when replaying: every kept
+    /// publication it matches, numbered by its place among all kept, then a GAP for the
+    /// two sequences after them.
+    func replay(_ topology: TopologyName, prefix: Topic) -> [ClientResponse] {
+        state.withLockedValue { state in
+            var responses: [ClientResponse] = []
+            for (index, kept) in state.kept.enumerated() where kept.topology == topology && prefix.isPrefix(of: kept.topic) {
+                responses.append(.message(DeliveredMessage(
+                    topology: topology, origin: TestNode.nodeID, originIncarnation: 1, sequence: UInt64(index + 1),
+                    topic: kept.topic, payload: kept.payload
+                )))
+            }
+            let next = UInt64(state.kept.count + 1)
+            responses.append(.gap(GapNotice(topology: topology, origin: TestNode.nodeID, originIncarnation: 1, first: next, last: next + 1)))
+            state.statistics.subscriptions += 1
+            return responses
+        }
+    }
 
     var statistics: TestNode.Statistics { state.withLockedValue { $0.statistics } }
 
@@ -191,9 +237,9 @@ final class TestNodeHandler: ChannelInboundHandler {
         func ok(_ id: UInt32) {
             if id != 0 { context.write(wrapOutboundOut(.ok(id: id)), promise: nil) }
         }
-        func refuse(_ id: UInt32, _ topology: TopologyName) -> Bool {
+        func refuse(_ id: UInt32, _ topology: TopologyName, _ text: String? = nil) -> Bool {
             guard topology.rawValue.hasPrefix("refused") else { return false }
-            context.write(wrapOutboundOut(.error(id: id, code: .notPermitted, text: "not permitted in \(topology)")), promise: nil)
+            context.write(wrapOutboundOut(.error(id: id, code: .notPermitted, text: text ?? "not permitted in \(topology)")), promise: nil)
             return true
         }
         switch request {
@@ -205,6 +251,15 @@ final class TestNodeHandler: ChannelInboundHandler {
         case .attach(let id, let topology), .detach(let id, let topology):
             if !refuse(id, topology) { ok(id) }
         case .subscribe(let id, let topology, let prefix):
+            if broker.replaying, !refuse(id, topology) {
+                ok(id)
+                for response in broker.replay(topology, prefix: prefix) {
+                    context.write(wrapOutboundOut(response), promise: nil)
+                }
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
             if !refuse(id, topology) {
                 broker.subscribe(context.channel, topology: topology, prefix: prefix)
                 ok(id)
@@ -213,7 +268,12 @@ final class TestNodeHandler: ChannelInboundHandler {
             broker.unsubscribe(context.channel, topology: topology, prefix: prefix)
             ok(id)
         case .publish(let id, let topology, let topic, let payload):
-            if refuse(id, topology) { break }
+            if refuse(id, topology, "this node may not publish to \(topology)") { break }
+            if broker.replaying {
+                broker.keep(topology: topology, topic: topic, payload: payload)
+                ok(id)
+                break
+            }
             if topic == "!kick" {
                 context.writeAndFlush(wrapOutboundOut(.error(id: 0, code: .slowConsumer, text: "slow consumer")), promise: nil)
                 context.close(promise: nil)

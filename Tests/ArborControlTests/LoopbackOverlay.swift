@@ -9,7 +9,8 @@ import Foundation
 ///
 /// so c's parent is b, and when b dies c re-grafts straight onto a. Each daemon has its
 /// own run and state directories under one temporary directory and listens on a port the
-/// kernel picks (read back from `/v1/status`); `a` also serves metrics. Processes are
+/// kernel picks (read back from `/v1/status`); `a` also serves metrics. The daemons are
+/// ``ArbordProcess``es (ArborTestSupport, as ArborIntegrationTests' `Cluster` starts them):
 /// ended by PID only, and all of them when the overlay is stopped or released.
 final class LoopbackOverlay {
     static let topology = "demo.quotes"
@@ -27,15 +28,16 @@ final class LoopbackOverlay {
         """
 
     struct Node {
-        let name: String
-        let process: Process
-        let runDirectory: String
+        let process: ArbordProcess
+        /// The peer address it listens on (the kernel picked the port).
         let listen: String
         let metrics: String?
 
+        var name: String { process.name }
+        var runDirectory: String { process.runDirectory }
         var client: ControlClient { ControlClient(runDirectory: runDirectory) }
-        var controlSocket: String { runDirectory + "/" + ControlAPI.socketName }
-        var clientSocket: String { runDirectory + "/client.sock" }
+        var controlSocket: String { process.controlSocketPath }
+        var clientSocket: String { process.clientSocketPath }
     }
 
     let directory: String
@@ -85,53 +87,35 @@ final class LoopbackOverlay {
         _ name: String, peers: [String], metrics: Bool = false, discovery: String? = "static",
         environment: [String: String] = [:], umask: String? = nil
     ) throws {
-        let home = directory + "/" + name
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var arguments = [
-            "--name", name, "--listen", "127.0.0.1:0", "--run-dir", home + "/run", "--state-dir", home + "/state",
-            "--topologies", directory + "/demo.yaml", "--log-level", "debug",
+            "--topologies", directory + "/demo.yaml",
             // Three seconds of silence before a peer is declared dead: the two cores may be
             // busy with builds, and a starved daemon must not look failed. Killed nodes are
             // noticed at once anyway (their connections close).
             "--dead-after", "30",
         ]
-        if let discovery {
-            arguments += ["--discovery", discovery]
-        }
         for peer in peers {
             arguments += ["--peer", nodes[peer]!.listen]
         }
         if metrics {
             arguments += ["--metrics", "127.0.0.1:0"]
         }
-        let process = Process()
-        if let umask {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", builtProgram("arbord")] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: builtProgram("arbord"))
-            process.arguments = arguments
-        }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        _ = FileManager.default.createFile(atPath: home + "/log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: home + "/log"))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let client = ControlClient(runDirectory: home + "/run")
+        let process = ArbordProcess(
+            name: name, port: 0, directory: directory + "/" + name, arguments: arguments, discovery: discovery,
+            environment: environment, umask: umask
+        )
+        nodes[name] = Node(process: process, listen: "", metrics: nil)
+        try process.start()
+        let client = ControlClient(runDirectory: process.runDirectory)
         var status: StatusDocument?
         _ = eventually {
             status = try? client.get(ControlPath.status, timeout: .seconds(2)).decode(StatusDocument.self)
             return status != nil || !process.isRunning
         }
         guard let status else {
-            nodes[name] = Node(name: name, process: process, runDirectory: home + "/run", listen: "", metrics: nil)
             throw OverlayError("arbord \(name) did not answer on its control socket\n" + logs())
         }
-        nodes[name] = Node(name: name, process: process, runDirectory: home + "/run", listen: status.listen, metrics: status.metrics)
+        nodes[name] = Node(process: process, listen: status.listen, metrics: status.metrics)
     }
 
     /// GETs `target` from node `name` and decodes the answer.
@@ -141,39 +125,27 @@ final class LoopbackOverlay {
 
     /// Kills node `name` with SIGKILL (a crash) and waits for it to be gone.
     func crash(_ name: String) {
-        guard let node = nodes[name], node.process.isRunning else { return }
-        kill(node.process.processIdentifier, SIGKILL)
-        node.process.waitUntilExit()
+        nodes[name]?.process.end(with: SIGKILL)
     }
 
     /// Ends every node still running: SIGTERM (graceful), SIGKILL after 5 s.
     func stop() {
-        for node in nodes.values where node.process.isRunning {
-            kill(node.process.processIdentifier, SIGTERM)
+        for node in nodes.values {
+            node.process.send(SIGTERM)
         }
         for node in nodes.values {
-            let deadline = Date().addingTimeInterval(5)
-            while node.process.isRunning, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-            if node.process.isRunning {
-                kill(node.process.processIdentifier, SIGKILL)
-                node.process.waitUntilExit()
-            }
+            node.process.reap()
         }
     }
 
     /// Everything node `name` logged so far.
     func log(_ name: String) -> String {
-        (try? String(contentsOfFile: directory + "/\(name)/log", encoding: .utf8)) ?? ""
+        nodes[name]?.process.log ?? ""
     }
 
     /// The daemons' logs, for failure messages.
     func logs() -> String {
-        nodes.keys.sorted().map { name in
-            let text = (try? String(contentsOfFile: directory + "/\(name)/log", encoding: .utf8)) ?? ""
-            return "--- arbord \(name):\n" + text.split(separator: "\n").suffix(30).joined(separator: "\n")
-        }.joined(separator: "\n")
+        nodes.keys.sorted().map { nodes[$0]!.process.tail(30) }.joined(separator: "\n")
     }
 }
 

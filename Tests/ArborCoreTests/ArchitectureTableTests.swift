@@ -35,6 +35,8 @@ import Testing
         // Starts child processes (tests only).
         ("posix_spawn(", ["Tests/ArborTestSupport/Spawn.swift"]),
         ("let repositoryRoot", ["Tests/ArborTestSupport/Programs.swift"]),
+        // Starts an arbord: the multi-process harnesses share one.
+        ("builtProgram(\"arbord\")", ["Tests/ArborTestSupport/ArbordProcess.swift"]),
     ])
     func codeWithOnePlaceHasNoSecond(code: String, places: [String]) throws {
         var found: [String] = []

@@ -168,4 +168,72 @@ import Testing
         #expect(!pacer.isWaiting(for: peer))
         #expect(pacer.takeDue(at: at(100)).isEmpty)
     }
+
+    @Test func interestUpdatesGoInABurstThenWaitInOrderAndGoInBatches() {
+        var pacing = configuration
+        pacing.interestPacing = .milliseconds(5)
+        pacing.interestBurst = 2
+        pacing.interestBatch = 2
+        var pacer = InterestPacer(pacing)
+        let peer = NodeID(high: 0, low: 2)
+        let names = ["t1", "t2", "t3", "t4"].map { TopologyName($0)! }
+        // A burst of two updates goes at once; the third topology waits, and so do those
+        // after it, each once.
+        let first = pacer.sendsNow(to: peer, at: at(0))
+        let second = pacer.sendsNow(to: peer, at: at(0))
+        let third = pacer.sendsNow(to: peer, at: at(0))
+        #expect(first && second && !third)
+        pacer.wait([names[0]], for: peer)
+        pacer.wait([names[1], names[0]], for: peer)
+        pacer.wait([names[2]], for: peer)
+        // While topologies wait, no update overtakes them, whatever the schedule allows.
+        let overtaking = pacer.sendsNow(to: peer, at: at(100))
+        #expect(!overtaking)
+        #expect(pacer.nextDeadline == at(5))
+        #expect(pacer.takeDue(at: at(4)).isEmpty)
+        // One interval on, one goes; once the schedule allows a batch, two go together.
+        let one = pacer.takeDue(at: at(5))
+        #expect(one.map(\.peer) == [peer] && one.first?.names == [names[0]])
+        #expect(pacer.nextDeadline == at(15))
+        let batch = pacer.takeDue(at: at(15))
+        #expect(batch.first?.names == [names[1], names[2]])
+        #expect(pacer.nextDeadline == nil)
+        // A link that went down forgets what waited for it; a new link starts a new schedule.
+        pacer.wait([names[3]], for: peer)
+        pacer.forget(peer)
+        #expect(pacer.takeDue(at: at(100)).isEmpty)
+        let afresh = pacer.sendsNow(to: peer, at: at(15))
+        #expect(afresh)
+    }
+
+    @Test func holdsEndAtTheirDeadlinesAndWaitTheirTurnInSlices() {
+        var holds = HoldSchedule(configuration)
+        let names = ["a", "b", "c", "d"].map { TopologyName($0)! }
+        /// The topologies whose turn it is at `now`, taken `limit` at most.
+        func step(at now: Instant, taking limit: Int = .max) -> [TopologyName]? {
+            guard holds.startStep(at: now) else { return nil }
+            var taken: [TopologyName] = []
+            while taken.count < limit, let name = holds.nextTurn() {
+                taken.append(name)
+            }
+            holds.endStep(at: now)
+            return taken
+        }
+        holds.holdsPublication(until: at(10), in: names[0])
+        holds.lingers(until: at(5), in: names[1])
+        holds.holdsPublication(until: at(12), in: names[2])
+        #expect(holds.nextDeadline == at(5))
+        #expect(step(at: at(4)) == nil)
+        // Both deadlines passed: held publications come first, then lingering. The router
+        // takes one this step: the other waits a slice, before c's deadline.
+        #expect(step(at: at(10), taking: 1) == [names[0]])
+        #expect(holds.nextDeadline == at(11))
+        #expect(step(at: at(11)) == [names[1]])
+        #expect(holds.nextDeadline == at(12))
+        // A topology with two deadlines passed takes one turn.
+        holds.holdsPublication(until: at(12), in: names[3])
+        holds.lingers(until: at(12), in: names[3])
+        #expect(step(at: at(12)) == [names[2], names[3]])
+        #expect(holds.nextDeadline == nil)
+    }
 }

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import NIOCore
@@ -158,7 +159,7 @@ extension MultiProcess {
 
         /// Ports of 127.0.0.1 named in a's lines about closing or refusing a link; waits up to 5 s
         /// for the lines of `expected` to be written.
-        private func loggedPorts(_ node: NodeProcess, expecting expected: Set<Int>) async -> Set<Int> {
+        private func loggedPorts(_ node: ArbordProcess, expecting expected: Set<Int>) async -> Set<Int> {
             var ports: Set<Int> = []
             _ = await eventually(timeout: .seconds(5)) {
                 ports = []

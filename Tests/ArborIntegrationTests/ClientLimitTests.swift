@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import NIOCore
@@ -14,15 +15,15 @@ extension MultiProcess {
     /// slow-consumer counter counting messages.
     @Suite("Limits per client and per connection")
     struct ClientLimitTests {
-        static func startNode(_ name: String, _ arguments: [String]) async throws -> (NodeProcess, String) {
+        static func startNode(_ name: String, _ arguments: [String]) async throws -> (ArbordProcess, String) {
             let directory = "/tmp/arbor-it-" + String(UInt32.random(in: .min ... .max), radix: 16)
-            let node = NodeProcess(name: name, port: Ports.allocate(1)[0], directory: directory + "/" + name, arguments: arguments)
+            let node = ArbordProcess(name: name, port: Ports.allocate(1)[0], directory: directory + "/" + name, arguments: arguments)
             try node.start()
             try await node.waitUntilReady()
             return (node, directory)
         }
 
-        static func cleanUp(_ node: NodeProcess, _ directory: String) async {
+        static func cleanUp(_ node: ArbordProcess, _ directory: String) async {
             await node.kill9()
             if ProcessInfo.processInfo.environment["ARBOR_IT_KEEP"] == nil {
                 try? FileManager.default.removeItem(atPath: directory)

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import ArborWire
 import Foundation
 import Testing
@@ -20,7 +21,7 @@ extension MultiProcess {
                 }
             }
             let ports = Ports.allocate(3)
-            let first = NodeProcess(name: "first", port: ports[0], directory: directory + "/first", arguments: [])
+            let first = ArbordProcess(name: "first", port: ports[0], directory: directory + "/first", arguments: [])
             try first.start()
             defer { Task { await first.kill9() } }
             try await first.waitUntilReady()
@@ -29,7 +30,7 @@ extension MultiProcess {
             // The second node's run (then state) directory is a symbolic link to the
             // first's: the lock belongs to the directory, not to its path.
             for (index, shared) in ["run", "state"].enumerated() {
-                let second = NodeProcess(name: "second-\(shared)", port: ports[1 + index], directory: directory + "/second-\(shared)", arguments: [])
+                let second = ArbordProcess(name: "second-\(shared)", port: ports[1 + index], directory: directory + "/second-\(shared)", arguments: [])
                 try FileManager.default.createDirectory(atPath: second.directory, withIntermediateDirectories: true)
                 try FileManager.default.createSymbolicLink(atPath: second.directory + "/" + shared, withDestinationPath: first.directory + "/" + shared)
                 try second.start()

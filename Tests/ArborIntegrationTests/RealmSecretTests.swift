@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborTrust
 import ArborWire
 import Foundation
@@ -119,8 +120,8 @@ extension MultiProcess {
                 let a = cluster["a"]
                 let ports = Ports.allocate(3)
                 let outsiders = [
-                    NodeProcess(name: "m", port: ports[0], directory: cluster.directory + "/m", arguments: ["--peer", a.address, "--secret-file", wrong.path]),
-                    NodeProcess(name: "n", port: ports[1], directory: cluster.directory + "/n", arguments: ["--peer", a.address]),
+                    ArbordProcess(name: "m", port: ports[0], directory: cluster.directory + "/m", arguments: ["--peer", a.address, "--secret-file", wrong.path]),
+                    ArbordProcess(name: "n", port: ports[1], directory: cluster.directory + "/n", arguments: ["--peer", a.address]),
                 ]
                 defer {
                     for node in outsiders { node.send(SIGKILL) }
@@ -145,7 +146,7 @@ extension MultiProcess {
 
                 // A secret file readable by others: arbord refuses it and exits 1.
                 #expect(chmod(wrong.path, 0o644) == 0)
-                let careless = NodeProcess(name: "o", port: ports[2], directory: cluster.directory + "/o", arguments: ["--secret-file", wrong.path])
+                let careless = ArbordProcess(name: "o", port: ports[2], directory: cluster.directory + "/o", arguments: ["--secret-file", wrong.path])
                 try careless.start()
                 let exit = await careless.waitForExit(timeout: .seconds(20))
                 if exit == nil { await careless.kill9() }

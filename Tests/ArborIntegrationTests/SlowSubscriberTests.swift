@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import Foundation
 import NIOCore
@@ -34,7 +35,7 @@ extension MultiProcess {
               - name: hasty
                 slow-subscribers: drop
             """.write(toFile: file, atomically: true, encoding: .utf8)
-            let node = NodeProcess(name: "slow", port: Ports.allocate(1)[0], directory: directory + "/slow", arguments: ["--topologies", file])
+            let node = ArbordProcess(name: "slow", port: Ports.allocate(1)[0], directory: directory + "/slow", arguments: ["--topologies", file])
             try node.start()
             try await node.waitUntilReady()
             defer { Task { await MultiProcess.ClientLimitTests.cleanUp(node, directory) } }

@@ -1,6 +1,6 @@
-/* libarbor against a lying node (liar-node.py): every malformed or cut answer ends in a
- * status, never in a crash or an overread (built with -fsanitize=address,undefined by
- * tools/check-client-example.sh). Usage: robustness SOCKET_PATH FUZZ_ROUNDS
+/* libarbor against a lying node (the Swift test node lying, Tests/ArborClientTests/LyingNode.swift):
+ * every malformed or cut answer ends in a status, never in a crash or an overread (built with
+ * -fsanitize=address,undefined by LibarborRobustnessTests). Usage: robustness SOCKET_PATH FUZZ_ROUNDS
  * Prints one line per check and "N passed, N failed". */
 #include "arbor.h"
 #include <stdio.h>

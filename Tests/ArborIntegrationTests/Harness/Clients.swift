@@ -53,15 +53,15 @@ protocol Publisher: AnyObject, Sendable {
 
 /// How the tests reach a node's clients. ``WireClientDriver`` speaks the client protocol
 /// itself through ArborWire; another driver can run `arbor pub`/`arbor sub` or
-/// ArborClient instead without changing a test.
+/// ClientConnection instead without changing a test.
 protocol ClientDriver: Sendable {
-    func subscribe(at node: NodeProcess, topology: String, prefixes: [String]) throws -> any Subscription
-    func publisher(at node: NodeProcess, topology: String) throws -> any Publisher
+    func subscribe(at node: ArbordProcess, topology: String, prefixes: [String]) throws -> any Subscription
+    func publisher(at node: ArbordProcess, topology: String) throws -> any Publisher
 }
 
 /// The client protocol spoken directly on `client.sock` with ArborWire's codecs.
 struct WireClientDriver: ClientDriver {
-    func subscribe(at node: NodeProcess, topology: String, prefixes: [String]) throws -> any Subscription {
+    func subscribe(at node: ArbordProcess, topology: String, prefixes: [String]) throws -> any Subscription {
         let session = try WireSession(path: node.clientSocketPath, name: "it-sub")
         guard let name = TopologyName(topology) else { throw HarnessError("bad topology name \(topology)") }
         for (index, prefix) in prefixes.enumerated() {
@@ -72,7 +72,7 @@ struct WireClientDriver: ClientDriver {
         return WireSubscription(session: session)
     }
 
-    func publisher(at node: NodeProcess, topology: String) throws -> any Publisher {
+    func publisher(at node: ArbordProcess, topology: String) throws -> any Publisher {
         let session = try WireSession(path: node.clientSocketPath, name: "it-pub")
         guard let name = TopologyName(topology) else { throw HarnessError("bad topology name \(topology)") }
         try session.send(.attach(id: 1, topology: name))

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -56,7 +57,7 @@ final class Cluster: @unchecked Sendable {
     let directory: String
     let topologyFile: String
     let driver: any ClientDriver
-    private(set) var nodes: [String: NodeProcess] = [:]
+    private(set) var nodes: [String: ArbordProcess] = [:]
 
     /// Heartbeats: every `heartbeatMs`, a peer silent for `deadAfter` of them is dead. The
     /// default tolerates a node that stalls for most of a second: the tests run debug
@@ -79,7 +80,7 @@ final class Cluster: @unchecked Sendable {
         topologyFile = directory + "/\(spec.name).yaml"
         try spec.yaml(ports: ports).write(toFile: topologyFile, atomically: true, encoding: .utf8)
         for name in spec.nodes {
-            nodes[name] = NodeProcess(
+            nodes[name] = ArbordProcess(
                 name: name,
                 port: ports[name]!,
                 directory: directory + "/" + name,
@@ -88,7 +89,7 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    subscript(_ name: String) -> NodeProcess { nodes[name]! }
+    subscript(_ name: String) -> ArbordProcess { nodes[name]! }
 
     /// Starts every node, then waits until each one is ready and has a link to every other
     /// (the static addresses make a full mesh; the topology decides which links trees use).
@@ -189,9 +190,7 @@ final class Cluster: @unchecked Sendable {
         }
         for node in nodes.values {
             // SIGKILL is not ignorable: reaping is immediate. Bounded all the same.
-            for _ in 0..<500 where node.pid != nil && node.checkExit() == nil {
-                usleep(10_000)
-            }
+            node.reap(grace: .zero)
         }
         if ProcessInfo.processInfo.environment["ARBOR_IT_KEEP"] == nil {
             try? FileManager.default.removeItem(atPath: directory)

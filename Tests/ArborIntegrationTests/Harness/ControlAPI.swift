@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 
 /// The node's control API (HTTP/1.1 + JSON on RUN_DIR/control.sock), when the node has one.
@@ -5,10 +6,10 @@ import Foundation
 /// Tests that check counters or routes through it ask ``ControlAPI/available(on:)`` first;
 /// until the control API exists, routes fall back to the node's log.
 struct ControlAPI {
-    let node: NodeProcess
+    let node: ArbordProcess
 
     /// The API of `node` when its control socket exists.
-    static func available(on node: NodeProcess) -> ControlAPI? {
+    static func available(on node: ArbordProcess) -> ControlAPI? {
         FileManager.default.fileExists(atPath: node.controlSocketPath) ? ControlAPI(node: node) : nil
     }
 

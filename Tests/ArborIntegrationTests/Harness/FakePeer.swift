@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborTrust
 import ArborWire
 import NIOCore

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborTestSupport
 import ArborWire
 import NIOCore
 

@@ -1,53 +1,72 @@
-import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One `arbord` process on 127.0.0.1: its flags, its directories, its PID and its log.
+/// One `arbord` process on 127.0.0.1: its flags, its directories, its PID and its log. The
+/// one way the multi-process suites (ArborIntegrationTests' `Cluster`, ArborControlTests'
+/// `LoopbackOverlay`) start a daemon.
 ///
-/// The test talks to it only through its sockets (peer port, `client.sock`, later
-/// `control.sock`) and signals; the log (standard error, appended to `logPath`) is read
-/// to wait for readiness and to check what it says. A restart keeps the port, the run
-/// directory and the state directory (so the node id), and appends to the same log after
-/// a marker line.
-final class NodeProcess: @unchecked Sendable {
-    let name: String
-    let port: Int
-    let directory: String
-    var arguments: [String]
+/// The test talks to it only through its sockets (peer port, `client.sock`,
+/// `control.sock`) and signals; the log (standard output and error, appended to `logPath`)
+/// is read to wait for readiness and to check what it says. It is started through
+/// ``Spawner`` (so it dies with the test process) and signalled and reaped by its PID only.
+/// A restart keeps the port, the run directory and the state directory (so the node id),
+/// and appends to the same log after a marker line.
+public final class ArbordProcess: @unchecked Sendable {
+    public let name: String
+    /// The peer port it is started with; 0: the kernel picks one (the control API's
+    /// `/v1/status` says which).
+    public let port: Int
+    public let directory: String
+    /// Flags added to the harness's own (name, listen address, directories, log level,
+    /// discovery).
+    public var arguments: [String]
+    /// `--discovery`'s value; nil: none given (arbord's default).
+    public let discovery: String?
+    /// Added to the test process's environment (without `ARBOR_RUN_DIR` and `ARBOR_STATE_DIR`).
+    public let environment: [String: String]
+    /// When set, arbord runs under this umask (through `sh -c 'umask M && exec arbord ...'`,
+    /// so the PID is still arbord's).
+    public let umask: String?
 
     private let lock = NSLock()
     private var currentPID: pid_t?
     private var lastExit: ExitStatus?
-    private(set) var starts = 0
+    public private(set) var starts = 0
     /// Log offset at the last start: ``currentLog`` reads from there.
     private var startOffset = 0
 
-    init(name: String, port: Int, directory: String, arguments: [String]) {
+    public init(
+        name: String, port: Int, directory: String, arguments: [String], discovery: String? = "static",
+        environment: [String: String] = [:], umask: String? = nil
+    ) {
         self.name = name
         self.port = port
         self.directory = directory
         self.arguments = arguments
+        self.discovery = discovery
+        self.environment = environment
+        self.umask = umask
     }
 
-    var runDirectory: String { directory + "/run" }
-    var stateDirectory: String { directory + "/state" }
-    var logPath: String { directory + "/arbord.log" }
-    var clientSocketPath: String { runDirectory + "/client.sock" }
-    var controlSocketPath: String { runDirectory + "/control.sock" }
-    var address: String { "127.0.0.1:\(port)" }
+    public var runDirectory: String { directory + "/run" }
+    public var stateDirectory: String { directory + "/state" }
+    public var logPath: String { directory + "/arbord.log" }
+    public var clientSocketPath: String { runDirectory + "/client.sock" }
+    public var controlSocketPath: String { runDirectory + "/control.sock" }
+    public var address: String { "127.0.0.1:\(port)" }
 
-    var pid: pid_t? { lock.withLock { currentPID } }
+    public var pid: pid_t? { lock.withLock { currentPID } }
 
     /// The flags this node is started with.
-    var commandLine: [String] {
-        ["--name", name, "--listen", address, "--run-dir", runDirectory, "--state-dir", stateDirectory,
-         "--log-level", "debug", "--discovery", "static"] + arguments
+    public var commandLine: [String] {
+        ["--name", name, "--listen", address, "--run-dir", runDirectory, "--state-dir", stateDirectory, "--log-level", "debug"]
+            + (discovery.map { ["--discovery", $0] } ?? []) + arguments
     }
 
-    func start() throws {
+    public func start() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         lock.withLock {
             precondition(currentPID == nil, "\(name) is already running")
@@ -57,9 +76,16 @@ final class NodeProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "ARBOR_RUN_DIR")
         environment.removeValue(forKey: "ARBOR_STATE_DIR")
+        environment.merge(self.environment) { $1 }
+        var executable = builtProgram("arbord")
+        var arguments = commandLine
+        if let umask {
+            arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", executable] + arguments
+            executable = "/bin/sh"
+        }
         let pid = try Spawner.shared.spawn(.init(
-            executable: builtProgram("arbord"),
-            arguments: commandLine,
+            executable: executable,
+            arguments: arguments,
             logPath: logPath,
             environment: environment
         ))
@@ -71,19 +97,19 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` to the running process (no-op when it is not running).
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         guard let pid else { return }
         kill(pid, signal)
     }
 
     /// Whether the process is still there (reaps it when it has ended).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         checkExit() == nil && pid != nil
     }
 
     /// The exit status once the process ended, `nil` while it runs.
     @discardableResult
-    func checkExit() -> ExitStatus? {
+    public func checkExit() -> ExitStatus? {
         lock.lock()
         defer { lock.unlock() }
         if let lastExit, currentPID == nil { return lastExit }
@@ -95,7 +121,7 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` for the process to end; returns how it ended, or `nil`.
-    func waitForExit(timeout: Duration) async -> ExitStatus? {
+    public func waitForExit(timeout: Duration) async -> ExitStatus? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let status = checkExit() { return status }
@@ -106,20 +132,44 @@ final class NodeProcess: @unchecked Sendable {
 
     /// SIGKILL (resuming it first if stopped does not matter: SIGKILL ends stopped
     /// processes too) and reap. Bounded: returns once reaped or after 5 s.
-    func kill9() async {
+    public func kill9() async {
         send(SIGKILL)
         _ = await waitForExit(timeout: .seconds(5))
+    }
+
+    /// Blocking, for harnesses without a task: sends `signal`, then ``reap(grace:)``.
+    public func end(with signal: Int32, grace: Duration = .seconds(5)) {
+        send(signal)
+        reap(grace: grace)
+    }
+
+    /// Blocking: waits up to `grace` for the process to end, SIGKILLs it if it has not, and
+    /// returns once it is reaped (or after 5 s more).
+    public func reap(grace: Duration = .seconds(5)) {
+        if !exited(within: grace) {
+            send(SIGKILL)
+            _ = exited(within: .seconds(5))
+        }
+    }
+
+    /// Polls for the process's end for up to `timeout`; returns whether it ended.
+    private func exited(within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning, ContinuousClock.now < deadline {
+            usleep(10_000)
+        }
+        return !isRunning
     }
 
     // MARK: - Log
 
     /// The whole log (every start).
-    var log: String {
+    public var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
     /// The log of the current (or last) start.
-    var currentLog: String {
+    public var currentLog: String {
         let all = Array(log.utf8)
         guard startOffset < all.count else { return "" }
         return String(decoding: all[startOffset...], as: UTF8.self)
@@ -127,9 +177,9 @@ final class NodeProcess: @unchecked Sendable {
 
     /// Appends a line of the harness's own (a marker) and returns the log size before it.
     @discardableResult
-    func appendToLog(_ text: String) -> Int {
+    public func appendToLog(_ text: String) -> Int {
         let handle = FileHandle(forWritingAtPath: logPath) ?? {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             return FileHandle(forWritingAtPath: logPath)!
         }()
         defer { try? handle.close() }
@@ -139,7 +189,7 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Waits until `predicate` holds for the log of the current start.
-    func waitForLog(
+    public func waitForLog(
         _ what: String,
         timeout: Duration = .seconds(10),
         _ predicate: (String) -> Bool
@@ -158,14 +208,14 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Waits for the "up" line and the client socket.
-    func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+    public func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
         try await waitForLog("start-up", timeout: timeout) { log in
-            log.contains("up: peers on port \(port)") && FileManager.default.fileExists(atPath: clientSocketPath)
+            log.contains("up: peers on port \(port == 0 ? "" : "\(port)")") && FileManager.default.fileExists(atPath: clientSocketPath)
         }
     }
 
     /// The last lines of the log, for failure messages.
-    func tail(_ lines: Int = 30) -> String {
+    public func tail(_ lines: Int = 30) -> String {
         let all = log.split(separator: "\n", omittingEmptySubsequences: false)
         return "--- last lines of \(name)'s log (\(logPath)):\n" + all.suffix(lines).joined(separator: "\n")
     }
@@ -173,19 +223,19 @@ final class NodeProcess: @unchecked Sendable {
     // MARK: - What the log says
 
     /// Log lines of the current start that contain `text`.
-    func lines(containing text: String, wholeLog: Bool = false) -> [Substring] {
+    public func lines(containing text: String, wholeLog: Bool = false) -> [Substring] {
         (wholeLog ? log : currentLog).split(separator: "\n").filter { $0.contains(text) }
     }
 
     /// Whether the last "peer NAME (...) up/down" line of the current start says up.
-    func peerIsUp(_ peer: String) -> Bool {
+    public func peerIsUp(_ peer: String) -> Bool {
         guard let last = lines(containing: "peer \(peer) (").last else { return false }
         return last.contains(") up")
     }
 
     /// The parent in the last "route of TOPOLOGY: ... -> ..." line: `nil` when there is
     /// no route line, `"(root)"` at the root, `"none"` without a route.
-    func loggedParent(_ topology: String) -> String? {
+    public func loggedParent(_ topology: String) -> String? {
         guard let last = lines(containing: "route of \(topology): ").last,
               let arrow = last.range(of: " -> ", options: .backwards)
         else { return nil }
@@ -197,7 +247,9 @@ final class NodeProcess: @unchecked Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A harness step that did not come about (a process that did not start, a log line that
+/// did not come), with what the processes logged.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,3 @@
-import ArborTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -13,18 +12,25 @@ import Glibc
 ///   program, so the PID is the program's): the kernel kills it when the thread that
 ///   spawned it ends. Children are therefore spawned from one dedicated thread that lives
 ///   as long as the test process, never from a pool thread that may be retired.
-/// - ``killAll()`` (used by every cluster's teardown) and an `atexit` hook kill whatever
+/// - ``killAll()`` (used by every harness's teardown) and an `atexit` hook kill whatever
 ///   is still registered, by PID.
 /// Only PIDs this spawner started are ever signalled or reaped (`waitpid(pid)`, never -1).
-final class Spawner: @unchecked Sendable {
-    static let shared = Spawner()
+public final class Spawner: @unchecked Sendable {
+    public static let shared = Spawner()
 
-    struct Request {
-        var executable: String
-        var arguments: [String]
+    public struct Request: Sendable {
+        public var executable: String
+        public var arguments: [String]
         /// Standard output and standard error are appended to this file.
-        var logPath: String
-        var environment: [String: String]
+        public var logPath: String
+        public var environment: [String: String]
+
+        public init(executable: String, arguments: [String], logPath: String, environment: [String: String]) {
+            self.executable = executable
+            self.arguments = arguments
+            self.logPath = logPath
+            self.environment = environment
+        }
     }
 
     private let condition = NSCondition()
@@ -35,7 +41,7 @@ final class Spawner: @unchecked Sendable {
     private init() {
         setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let thread = Thread { [unowned self] in self.serve() }
-        thread.name = "arbor-it-spawner"
+        thread.name = "arbor-test-spawner"
         thread.start()
         atexit {
             Spawner.shared.killAll()
@@ -43,7 +49,7 @@ final class Spawner: @unchecked Sendable {
     }
 
     /// Starts `request` and returns the child's PID.
-    func spawn(_ request: Request) throws -> pid_t {
+    public func spawn(_ request: Request) throws -> pid_t {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<pid_t, SpawnError>?
         condition.lock()
@@ -59,7 +65,7 @@ final class Spawner: @unchecked Sendable {
     }
 
     /// Reaps `pid` if it has ended; returns its status then, `nil` while it runs.
-    func poll(_ pid: pid_t) -> ExitStatus? {
+    public func poll(_ pid: pid_t) -> ExitStatus? {
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
         guard reaped == pid else {
@@ -74,7 +80,7 @@ final class Spawner: @unchecked Sendable {
     }
 
     /// SIGKILLs every child still registered and reaps it.
-    func killAll() {
+    public func killAll() {
         condition.lock()
         let pids = live
         condition.unlock()
@@ -121,13 +127,13 @@ final class Spawner: @unchecked Sendable {
 }
 
 /// How a child ended.
-enum ExitStatus: Equatable, CustomStringConvertible {
+public enum ExitStatus: Equatable, CustomStringConvertible, Sendable {
     case exited(Int32)
     case signalled(Int32)
     /// Reaped elsewhere; should not happen.
     case unknown
 
-    init(raw status: Int32) {
+    public init(raw status: Int32) {
         if status & 0x7f == 0 {
             self = .exited((status >> 8) & 0xff)
         } else {
@@ -135,7 +141,7 @@ enum ExitStatus: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .exited(let code): return "exited with status \(code)"
         case .signalled(let signal): return "killed by signal \(signal)"

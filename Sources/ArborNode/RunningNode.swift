@@ -14,7 +14,7 @@ import Glibc
 
 /// A running router: the peer listener, the overlay's dials, the local client sockets
 /// (client.sock, packet.sock and the SP endpoints), the control socket and the optional metrics port, all on one event loop around one ``Router``.
-public final class ArborNode: Sendable {
+public final class RunningNode: Sendable {
     public let configuration: NodeConfiguration
     private let runtime: NodeRuntime
     private let group: MultiThreadedEventLoopGroup

@@ -15,7 +15,7 @@ import Darwin
 /// (docs/client-protocol.md).
 ///
 /// ```swift
-/// let client = try await ArborClient.connect(name: "quotes-feed")
+/// let client = try await ClientConnection.connect(name: "quotes-feed")
 /// let quotes = TopologyName("nasdaq.quotes")!
 /// try await client.subscribe(quotes, prefix: "AAPL")
 /// try await client.publish(quotes, topic: "AAPL", payload: Array("189.5".utf8))
@@ -35,24 +35,24 @@ import Darwin
 /// loop for the next one, and everything queued by then goes out in one write. A publisher
 /// faster than the socket is suspended once ``Configuration/outboundBufferLimit`` bytes wait,
 /// so it cannot grow memory without bound.
-public final class ArborClient: Sendable {
+public final class ClientConnection: Sendable {
     /// Tuning; the defaults suit both a fast publisher and a fast subscriber.
     public struct Configuration: Sendable {
         /// Bytes of encoded requests the client queues before a publisher waits; the channel
         /// holds up to about as much again while it writes.
         public var outboundBufferLimit = 512 * 1024
-        /// Messages and gap notices waiting for the consumer of ``ArborClient/events`` before
+        /// Messages and gap notices waiting for the consumer of ``ClientConnection/events`` before
         /// the client stops reading from the socket.
         public var eventBufferLimit = 16_384
         /// Payload bytes waiting for the consumer before the client stops reading.
         public var eventBufferByteLimit = 16 * 1024 * 1024
-        /// Unsolicited errors kept for the consumer of ``ArborClient/events``; later ones are
-        /// only counted (by ``ArborClient/flush()``) until the consumer catches up.
+        /// Unsolicited errors kept for the consumer of ``ClientConnection/events``; later ones are
+        /// only counted (by ``ClientConnection/flush()``) until the consumer catches up.
         public var errorEventLimit = 1024
-        /// How long ``ArborClient/connect(runDirectory:name:configuration:eventLoopGroup:)``
+        /// How long ``ClientConnection/connect(runDirectory:name:configuration:eventLoopGroup:)``
         /// waits for the connection and the node's WELCOME.
         public var connectTimeout: Duration = .seconds(10)
-        /// How long ``ArborClient/close()`` lets queued requests drain before it cuts.
+        /// How long ``ClientConnection/close()`` lets queued requests drain before it cuts.
         public var closeTimeout: Duration = .seconds(2)
         /// Longest frame sent or accepted; the protocol's default.
         public var maximumFrameLength = WireLimits.defaultMaximumFrameLength
@@ -117,7 +117,7 @@ public final class ArborClient: Sendable {
         name: String,
         configuration: Configuration = Configuration(),
         eventLoopGroup: (any EventLoopGroup)? = nil
-    ) async throws(ArborClientError) -> ArborClient {
+    ) async throws(ArborClientError) -> ClientConnection {
         try await connect(
             socketPath: socketPath(runDirectory: runDirectory),
             name: name,
@@ -133,7 +133,7 @@ public final class ArborClient: Sendable {
         name: String,
         configuration: Configuration = Configuration(),
         eventLoopGroup: (any EventLoopGroup)? = nil
-    ) async throws(ArborClientError) -> ArborClient {
+    ) async throws(ArborClientError) -> ClientConnection {
         let eventLoop = (eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton).next()
         let core = ClientCore(eventLoop: eventLoop, configuration: configuration, socketPath: socketPath)
         let outboundLimit = configuration.outboundBufferLimit
@@ -178,7 +178,7 @@ public final class ArborClient: Sendable {
             throw .protocolViolation("the WELCOME chose a version outside \(ClientProtocol.versions)")
         }
         let info = NodeInfo(id: node, name: nodeName, protocolVersion: version, maximumMessageSize: Int(maximumMessageSize))
-        return ArborClient(node: info, socketPath: socketPath, core: core)
+        return ClientConnection(node: info, socketPath: socketPath, core: core)
     }
 
     private static func connectError(_ error: any Error, socketPath: String) -> ArborClientError {
