@@ -39,8 +39,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var state = State.awaitingHandshake
     /// The handshake sent on this connection: the node's, with a nonce of its own.
     private let ownHandshake: Handshake
-    /// Messages of the current read, not yet handed to the runtime.
-    private var arrived: [PeerMessage] = []
+    /// Messages of the current read, not yet handed to the runtime, in the steps they
+    /// will be handed over in (each of at most `messagesPerStep`; the last one filling).
+    private var arrived: [[PeerMessage]] = []
+    /// ``NodeConfiguration/peerMessagesPerStep``.
+    private let messagesPerStep: Int
     /// The realm link's channel binding, which both PROOFs sign (``RealmLinkEstablished``);
     /// empty without a realm secret.
     private var channelBinding: [UInt8] = []
@@ -57,6 +60,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         self.connection = connection
         self.counters = counters
         self.outbox = outbox
+        messagesPerStep = max(1, runtime.configuration.peerMessagesPerStep)
         frames = FrameStream(PeerFrameDecoder(maximumFrameLength: maximumFrameLength))
         var handshake = runtime.localHandshake
         handshake.extensions += PeerProof.extensions(key: runtime.configuration.key, nonce: PeerProof.freshNonce())
@@ -96,7 +100,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
         switch (state, frame) {
         case (.established, .message(let message)):
-            arrived.append(message)
+            if arrived.isEmpty || arrived[arrived.count - 1].count >= messagesPerStep {
+                var step: [PeerMessage] = []
+                step.reserveCapacity(messagesPerStep)
+                arrived.append(step)
+            }
+            arrived[arrived.count - 1].append(message)
         case (.awaitingHandshake, .handshake(let handshake)):
             check(handshake, context: context)
         case (.awaitingProof(let handshake), .proof(let proof)):
@@ -138,21 +147,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// them now, the link is closing).
     private func handOverArrived(context: ChannelHandlerContext?) {
         guard !arrived.isEmpty, case .established(let peer, _) = state else { return }
-        let step = max(1, runtime.configuration.peerMessagesPerStep)
-        var handed = 0
-        while arrived.count - handed > step {
-            if let context, !runtime.turns.mayRunDeferredWork() {
-                arrived.removeFirst(handed)
+        while !arrived.isEmpty {
+            // The last step goes at once; the turn's budget is checked before the others.
+            if arrived.count > 1, let context, !runtime.turns.mayRunDeferredWork() {
                 continueLater(context: context)
                 return
             }
-            runtime.peerMessages(Array(arrived[handed..<(handed + step)]), from: peer)
-            handed += step
+            runtime.peerMessages(arrived.removeFirst(), from: peer)
             guard case .established = state else { return }
         }
-        var messages: [PeerMessage] = []
-        swap(&messages, &arrived)
-        runtime.peerMessages(handed == 0 ? messages : Array(messages[handed...]), from: peer)
         if let context, readingPaused {
             readingPaused = false
             try? context.channel.syncOptions?.setOption(.autoRead, value: true)
@@ -224,6 +227,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
         outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
             channel.close(promise: nil)
         }
+    }
+
+    /// A link whose output reached its limit (the high water mark) is reported to the
+    /// runtime, whose router decides what becomes of it.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, case .established(let peer, _) = state {
+            runtime.peerBacklogged(peer, on: connection)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
