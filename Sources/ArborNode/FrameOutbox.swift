@@ -188,10 +188,8 @@ extension FrameOutbox where Frame == PeerFrame {
                 }
                 counters.counts.framesOut &+= 1
             },
-            encodeMessage: { message, buffer in
-                try encoder.encode(data: message, into: &buffer)
-                counters.counts.framesOut &+= 1
-            }
+            // Counted by the runtime per run (``NodeRuntime``'s `forward`).
+            encodeMessage: { message, buffer in try encoder.encode(data: message, into: &buffer) }
         )
     }
 }

@@ -213,7 +213,9 @@ final class NodeRuntime: @unchecked Sendable {
                 markForFlush(link.outbox)
             case .forward(let messages, let peer):
                 guard let first = messages.first, let link = peerLink(peer) else { continue }
+                // Each message one DATA frame (counted here, once per run, not by the outbox).
                 link.counters.counts.messagesOut &+= UInt64(messages.count)
+                link.counters.counts.framesOut &+= UInt64(messages.count)
                 // A run's messages are of one topology.
                 traffic.count(&run, topology: first.topology)
                 for message in messages {
@@ -253,7 +255,7 @@ final class NodeRuntime: @unchecked Sendable {
             case .disconnect(let peer, let reason):
                 if let link = peers[peer] {
                     let level: Logger.Level = reason == .goodbye ? .info : .warning
-                    let limit = reason == .outputBacklog ? " of \(configuration.peerOutputLimit) bytes" : ""
+                    let limit = reason == .outputBacklog ? ": \(configuration.peerOutputLimit) bytes" : ""
                     logger.log(level: level, "closing link to \(link.name) (\(peer.short)): \(reason)\(limit)")
                 }
                 dropPeer(peer, reason: reason.description)

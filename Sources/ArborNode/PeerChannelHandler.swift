@@ -42,6 +42,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// Messages of the current read, not yet handed to the runtime, in the steps they
     /// will be handed over in (each of at most `messagesPerStep`; the last one filling).
     private var arrived: [[PeerMessage]] = []
+    /// A step's array, emptied after the runtime took its messages, for the next step.
+    private var spareStep: [PeerMessage] = []
     /// ``NodeConfiguration/peerMessagesPerStep``.
     private let messagesPerStep: Int
     /// The realm link's channel binding, which both PROOFs sign (``RealmLinkEstablished``);
@@ -80,9 +82,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// and is reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard var bytes = frames.take(appending: unwrapInboundIn(data)) else { return }
+        // Counted once per read.
+        var count: UInt64 = 0
+        defer { counters.counts.framesIn &+= count }
         do {
             while let frame = try frames.next(from: &bytes) {
-                counters.counts.framesIn &+= 1
+                count &+= 1
                 if frames.isDecoding {
                     received(frame, context: context)
                 }
@@ -98,14 +103,20 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
-        switch (state, frame) {
-        case (.established, .message(let message)):
+        // The busy case first, without copying the state.
+        if case .message(let message) = frame, case .established = state {
             if arrived.isEmpty || arrived[arrived.count - 1].count >= messagesPerStep {
                 var step: [PeerMessage] = []
+                swap(&step, &spareStep)
                 step.reserveCapacity(messagesPerStep)
                 arrived.append(step)
             }
             arrived[arrived.count - 1].append(message)
+            return
+        }
+        switch (state, frame) {
+        case (.established, .message):
+            break  // handled above
         case (.awaitingHandshake, .handshake(let handshake)):
             check(handshake, context: context)
         case (.awaitingProof(let handshake), .proof(let proof)):
@@ -153,7 +164,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
                 continueLater(context: context)
                 return
             }
-            runtime.peerMessages(arrived.removeFirst(), from: peer)
+            var step = arrived.removeFirst()
+            runtime.peerMessages(step, from: peer)
+            // The runtime keeps no step: its array is this handler's again (no allocation).
+            step.removeAll(keepingCapacity: true)
+            spareStep = step
             guard case .established = state else { return }
         }
         if let context, readingPaused {
