@@ -15,14 +15,12 @@ import NIOCore
 ///
 /// Confined to the event loop of the outboxes that share it; hence `@unchecked Sendable`.
 final class OutputBuffers: @unchecked Sendable {
-    /// Buffers remembered at most (the oldest is forgotten for a newer one).
+    /// Buffers remembered at most (the earliest is forgotten for a newer one).
     let capacity: Int
     /// A buffer of more than this many bytes (grown by a large frame) is not kept.
     let largest: Int
-    /// Buffers handed to channels, some perhaps still held by them.
+    /// Buffers handed to channels, some perhaps still held by them, earliest first.
     private var handed: [ByteBuffer] = []
-    /// Where the next buffer is remembered when `handed` is full.
-    private var next = 0
 
     init(capacity: Int = 16, largest: Int = 256 << 10) {
         self.capacity = capacity
@@ -32,15 +30,14 @@ final class OutputBuffers: @unchecked Sendable {
     /// An empty buffer of at least `minimumCapacity` bytes: one that no channel holds any
     /// more, else a new one from `allocator`.
     func take(_ minimumCapacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var index = handed.count - 1
-        while index >= 0 {
+        // The earliest handed first: the likeliest to be written by now.
+        for index in handed.indices {
             let free = handed[index].modifyIfUniquelyOwned { buffer in
                 buffer.clear(minimumCapacity: minimumCapacity)
             } != nil
             if free {
                 return handed.remove(at: index)
             }
-            index -= 1
         }
         return allocator.buffer(capacity: minimumCapacity)
     }
@@ -48,11 +45,9 @@ final class OutputBuffers: @unchecked Sendable {
     /// Remembers `buffer`, just handed to a channel, for a later ``take(_:allocator:)``.
     func remember(_ buffer: ByteBuffer) {
         guard buffer.capacity <= largest else { return }
-        if handed.count < capacity {
-            handed.append(buffer)
-        } else {
-            handed[next] = buffer
-            next = (next + 1) % capacity
+        if handed.count == capacity {
+            handed.removeFirst()
         }
+        handed.append(buffer)
     }
 }
