@@ -111,6 +111,8 @@ public struct Router {
             peerUp(peer, name: name, incarnation: incarnation, cost: cost, now: now)
         case .peerDown(let peer):
             peerDown(peer, reason: "link closed", now: now)
+        case .peerBacklogged(let peer):
+            peerBacklogged(peer, now: now)
         case .linkCost(let peer, let cost):
             linkCostChanged(peer, to: cost, now: now)
         case .message(let message, let peer):

@@ -13,6 +13,10 @@ extension Router {
         case linkCost(NodeID, UInt32)
         /// A peer link closed (connection reset, closed, or refused by the shell).
         case peerDown(NodeID)
+        /// The link to a peer holds more output than the shell lets it hold (arbord's
+        /// `--peer-output-limit`): the peer has not read what it was sent. What becomes of
+        /// the link is the router's rule (``Router/peerBacklogged(_:now:)``).
+        case peerBacklogged(NodeID)
         /// A message arrived on the link to a peer.
         case message(PeerMessage, from: NodeID)
         /// Messages that arrived together on the link to a peer, in order: the same as one
@@ -112,6 +116,8 @@ extension Router {
     public enum DisconnectReason: Hashable, Sendable, CustomStringConvertible {
         case heartbeatTimeout(silentFor: Duration)
         case goodbye
+        /// The peer did not read its output (``Event/peerBacklogged(_:)``).
+        case outputBacklog
         case protocolViolation(String)
 
         public var description: String {
@@ -120,6 +126,8 @@ extension Router {
                 return "no frame for \(silence.milliseconds) ms (missed heartbeats)"
             case .goodbye:
                 return "peer said goodbye"
+            case .outputBacklog:
+                return "it has not read its output (over the link's output limit)"
             case .protocolViolation(let detail):
                 return "protocol violation: \(detail)"
             }

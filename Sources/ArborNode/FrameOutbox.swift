@@ -11,6 +11,9 @@ import NIOCore
 /// reaches ``chunkSize`` bytes. A burst of frames thus costs one buffer and one write, not
 /// one buffer, one pipeline pass and one pending-write entry per frame.
 ///
+/// The buffers come from the event loop's ``OutputBuffers`` and go back to it when handed
+/// to the channel, so that a buffer the channel has written is filled again.
+///
 /// Backpressure is unchanged in substance: the channel's writability still measures what it
 /// has not sent; frames still in the outbox add at most ``chunkSize`` bytes to that.
 ///
@@ -24,7 +27,12 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     static var chunkSize: Int { 64 << 10 }
 
     let channel: Channel
+    /// Where buffers are taken from and remembered once handed to the channel.
+    private let buffers: OutputBuffers
     private let encode: (Frame, inout ByteBuffer) throws -> Void
+    /// Appends the frame that carries a data message on this channel (DATA to a peer,
+    /// MESSAGE to a client), straight from the message.
+    private let encodeMessage: (DataMessage, inout ByteBuffer) throws -> Void
     /// Which frames ``unwrittenCount`` counts; `nil`: none (no write is tracked).
     private let counts: ((Frame) -> Bool)?
     private var pending: ByteBuffer?
@@ -39,16 +47,26 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     var unwrittenBytes: Int { (pending?.readableBytes ?? 0) + handedBytes }
     private var handedBytes = 0
 
-    /// `encode` appends one frame to the buffer; what it wrote before throwing is discarded.
-    /// Frames for which `counts` is true are counted until written (``unwrittenCount``).
-    init(channel: Channel, counts: ((Frame) -> Bool)? = nil, encode: @escaping (Frame, inout ByteBuffer) throws -> Void) {
+    /// `encode` appends one frame to the buffer, `encodeMessage` the frame of one data
+    /// message (``enqueue(messages:)``), which must be the bytes `encode` writes for it;
+    /// what either wrote before throwing is discarded. Frames for which `counts` is true
+    /// are counted until written (``unwrittenCount``), and so are data messages when
+    /// `counts` is given.
+    init(
+        channel: Channel, buffers: OutputBuffers, counts: ((Frame) -> Bool)? = nil,
+        encode: @escaping (Frame, inout ByteBuffer) throws -> Void,
+        encodeMessage: @escaping (DataMessage, inout ByteBuffer) throws -> Void
+    ) {
         self.channel = channel
+        self.buffers = buffers
         self.counts = counts
         self.encode = encode
+        self.encodeMessage = encodeMessage
     }
 
     /// Hands `buffer` to the channel, tracking its counted frames until written.
     private func write(_ buffer: ByteBuffer, flush: Bool = false) -> EventLoopFuture<Void>? {
+        buffers.remember(buffer)
         let count = pendingCount
         pendingCount = 0
         guard counts != nil else {
@@ -77,16 +95,32 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     /// Encodes `frames` behind the frames already queued, in order, as that many
     /// ``enqueue(_:)`` would: a run of frames takes the buffer once.
     func enqueue(contentsOf frames: some Sequence<Frame>) {
+        let counts = counts
+        enqueue(frames, counted: { counts?($0) ?? false }, encode: encode)
+    }
+
+    /// Encodes the frames of `messages` (a forwarded or delivered run) behind the frames
+    /// already queued, in order, each straight from its message.
+    func enqueue(messages: [DataMessage]) {
+        let counted = counts != nil
+        enqueue(messages, counted: { _ in counted }, encode: encodeMessage)
+    }
+
+    private func enqueue<Items: Sequence>(
+        _ items: Items,
+        counted: (Items.Element) -> Bool,
+        encode: (Items.Element, inout ByteBuffer) throws -> Void
+    ) {
         guard !failed else { return }
         var buffer = pending
         pending = nil
-        for frame in frames {
+        for item in items {
             if buffer == nil {
-                buffer = channel.allocator.buffer(capacity: Self.chunkSize)
+                buffer = buffers.take(Self.chunkSize, allocator: channel.allocator)
             }
             let start = buffer!.writerIndex
             do {
-                try encode(frame, &buffer!)
+                try encode(item, &buffer!)
             } catch {
                 failed = true
                 buffer!.moveWriterIndex(to: start)
@@ -96,7 +130,7 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
                 channel.pipeline.fireErrorCaught(error)
                 return
             }
-            if let counts, counts(frame) {
+            if counted(item) {
                 pendingCount += 1
                 unwrittenCount += 1
             }
@@ -142,34 +176,47 @@ extension FrameOutbox where Frame == PeerFrame {
     /// The outbox of a peer link: frames counted in `counters` as they are queued; link
     /// state and repair data too large for one frame leave as several
     /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one.
-    convenience init(peerChannel channel: Channel, maximumFrameLength: Int, counters: LinkCounters) {
+    convenience init(peerChannel channel: Channel, buffers: OutputBuffers, maximumFrameLength: Int, counters: LinkCounters) {
         let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength)
-        self.init(channel: channel) { frame, buffer in
-            if case .message(let message) = frame {
-                try encoder.encode(splitting: message, into: &buffer)
-            } else {
-                try encoder.encode(frame, into: &buffer)
-            }
-            counters.counts.framesOut &+= 1
-        }
-    }
-}
-
-extension FrameOutbox where Frame == PeerFrame {
-    /// Queues a DATA frame for each of `messages`, in order.
-    func enqueue(data messages: [DataMessage]) {
-        enqueue(contentsOf: messages.lazy.map { .message(.data($0)) })
+        self.init(
+            channel: channel, buffers: buffers,
+            encode: { frame, buffer in
+                if case .message(let message) = frame {
+                    try encoder.encode(splitting: message, into: &buffer)
+                } else {
+                    try encoder.encode(frame, into: &buffer)
+                }
+                counters.counts.framesOut &+= 1
+            },
+            // Counted by the runtime per run (``NodeRuntime``'s `forward`).
+            encodeMessage: { message, buffer in try encoder.encode(data: message, into: &buffer) }
+        )
     }
 }
 
 extension FrameOutbox where Frame == ClientResponse {
     /// The outbox of a local application's connection; it counts the messages (not the
     /// responses) it has not written yet.
-    convenience init(clientChannel channel: Channel, maximumFrameLength: Int) {
+    convenience init(clientChannel channel: Channel, buffers: OutputBuffers, maximumFrameLength: Int) {
         let encoder = ClientFrameEncoder(maximumFrameLength: maximumFrameLength)
-        let isMessage: (ClientResponse) -> Bool = { if case .message = $0 { true } else { false } }
-        self.init(channel: channel, counts: isMessage) { response, buffer in
-            try encoder.encode(response, into: &buffer)
-        }
+        self.init(
+            channel: channel, buffers: buffers, counts: Self.isMessage,
+            encode: { response, buffer in try encoder.encode(response, into: &buffer) },
+            encodeMessage: { message, buffer in try encoder.encode(message: message, into: &buffer) }
+        )
+    }
+
+    /// The outbox of a connection of another framing (packet.sock, SP): `encode` writes
+    /// each response, a delivered message as `.message(DeliveredMessage(message))`; it
+    /// counts the messages it has not written yet.
+    convenience init(channel: Channel, buffers: OutputBuffers, encodingResponses encode: @escaping (ClientResponse, inout ByteBuffer) throws -> Void) {
+        self.init(
+            channel: channel, buffers: buffers, counts: Self.isMessage, encode: encode,
+            encodeMessage: { message, buffer in try encode(.message(DeliveredMessage(message)), &buffer) }
+        )
+    }
+
+    private static func isMessage(_ response: ClientResponse) -> Bool {
+        if case .message = response { true } else { false }
     }
 }

@@ -74,6 +74,8 @@ final class NodeRuntime: @unchecked Sendable {
     private var wakeTask: Scheduled<Void>?
     /// Outboxes that got frames this tick (each with `awaitsFlush` set).
     private var needsFlush: [any FlushableOutbox] = []
+    /// The buffers every outbox of this loop encodes into, reused once written.
+    let outputBuffers = OutputBuffers()
     private var flushScheduled = false
     private(set) var shuttingDown = false
     /// Repeated log lines, limited (``logLimited(_:_:_:)``).
@@ -188,33 +190,20 @@ final class NodeRuntime: @unchecked Sendable {
         var run = TrafficLedger.Run()
         defer { traffic.add(run) }
         var lastLink: (peer: NodeID, link: PeerLink)?
-        /// The link to `peer` if it can take more output; otherwise the link is dropped
-        /// (`messages` data messages with it) and the answer is `nil`.
-        func writableLink(_ peer: NodeID, dropping messages: Int) -> PeerLink? {
-            let found: PeerLink?
+        /// The link to `peer`, if it is up. (Whether it takes more output is the router's
+        /// call: a link over its limit is reported to it, ``peerBacklogged(_:on:)``.)
+        func peerLink(_ peer: NodeID) -> PeerLink? {
             if let lastLink, lastLink.peer == peer {
-                found = lastLink.link
-            } else {
-                found = peers[peer]
-                lastLink = found.map { (peer: peer, link: $0) }
+                return lastLink.link
             }
-            guard let link = found else { return nil }
-            // Unwritable means over the high water mark, set to the output limit.
-            guard link.channel.isWritable else {
-                logger.warning("closing link to \(link.name): it has not read \(configuration.peerOutputLimit) bytes of output")
-                traffic.droppedForSlowConsumer(messages: messages)
-                dropPeer(peer, reason: "slow peer")
-                lastLink = nil
-                return nil
-            }
-            return link
+            let found = peers[peer]
+            lastLink = found.map { (peer: peer, link: $0) }
+            return found
         }
         for action in actions {
             switch action {
             case .send(let message, let peer):
-                let isData: Bool
-                if case .data = message { isData = true } else { isData = false }
-                guard let link = writableLink(peer, dropping: isData ? 1 : 0) else { continue }
+                guard let link = peerLink(peer) else { continue }
                 if case .data(let data) = message {
                     link.counters.counts.messagesOut &+= 1
                     traffic.count(&run, topology: data.topology)
@@ -223,14 +212,16 @@ final class NodeRuntime: @unchecked Sendable {
                 link.outbox.enqueue(.message(message))
                 markForFlush(link.outbox)
             case .forward(let messages, let peer):
-                guard let first = messages.first, let link = writableLink(peer, dropping: messages.count) else { continue }
+                guard let first = messages.first, let link = peerLink(peer) else { continue }
+                // Each message one DATA frame (counted here, once per run, not by the outbox).
                 link.counters.counts.messagesOut &+= UInt64(messages.count)
+                link.counters.counts.framesOut &+= UInt64(messages.count)
                 // A run's messages are of one topology.
                 traffic.count(&run, topology: first.topology)
                 for message in messages {
                     run.counts.forwarded.add(message)
                 }
-                link.outbox.enqueue(data: messages)
+                link.outbox.enqueue(messages: messages)
                 markForFlush(link.outbox)
             case .deliver(let messages, let client):
                 // The messages of one action are of one topology (a run's, or one).
@@ -252,7 +243,7 @@ final class NodeRuntime: @unchecked Sendable {
                 for message in messages {
                     run.counts.delivered.add(message)
                 }
-                link.outbox.enqueue(contentsOf: messages.lazy.map { .message(DeliveredMessage($0)) })
+                link.outbox.enqueue(messages: messages)
                 markForFlush(link.outbox)
             case .gap(let gap, let client):
                 guard let link = clients[client] else { continue }
@@ -264,7 +255,8 @@ final class NodeRuntime: @unchecked Sendable {
             case .disconnect(let peer, let reason):
                 if let link = peers[peer] {
                     let level: Logger.Level = reason == .goodbye ? .info : .warning
-                    logger.log(level: level, "closing link to \(link.name) (\(peer.short)): \(reason)")
+                    let limit = reason == .outputBacklog ? ": \(configuration.peerOutputLimit) bytes" : ""
+                    logger.log(level: level, "closing link to \(link.name) (\(peer.short)): \(reason)\(limit)")
                 }
                 dropPeer(peer, reason: reason.description)
                 lastLink = nil
@@ -396,12 +388,17 @@ final class NodeRuntime: @unchecked Sendable {
     /// the router only ever sees what their origins signed.
     func peerMessages(_ messages: [PeerMessage], from peer: NodeID) {
         if let link = peers[peer] {
+            // Counted in locals, the runtime's and the link's counts touched once per run.
             var run = TrafficLedger.Run()
+            var count: UInt64 = 0
             for case .data(let data) in messages {
-                link.counters.counts.messagesIn &+= 1
-                traffic.count(&run, topology: data.topology)
+                count &+= 1
+                if run.topology != data.topology {
+                    traffic.count(&run, topology: data.topology)
+                }
                 run.counts.received.add(data)
             }
+            link.counters.counts.messagesIn &+= count
             traffic.add(run)
         }
         handle(.messages(authentic(messages, from: peer), from: peer))
@@ -460,6 +457,18 @@ final class NodeRuntime: @unchecked Sendable {
     private func cannotBeInstalled(_ record: LinkStateRecord) -> Bool {
         guard record.origin != router.id, let held = router.database[record.origin] else { return false }
         return !record.isNewer(than: held)
+    }
+
+    /// The channel of `connection`, the link to `peer`, holds more output than the peer
+    /// output limit (it turned unwritable: the limit is its high water mark). The router
+    /// decides what becomes of the link, in a step of its own after the one under way (a
+    /// channel turns unwritable while that step's frames are written).
+    func peerBacklogged(_ peer: NodeID, on connection: OverlayConnection) {
+        eventLoop.preconditionInEventLoop()
+        eventLoop.execute { [self] in
+            guard let link = peers[peer], link.connection.id == connection, !link.channel.isWritable else { return }
+            handle(.peerBacklogged(peer))
+        }
     }
 
     /// Seals checked so far (not answered from the verifier's memory).

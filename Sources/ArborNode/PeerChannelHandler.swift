@@ -39,8 +39,13 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var state = State.awaitingHandshake
     /// The handshake sent on this connection: the node's, with a nonce of its own.
     private let ownHandshake: Handshake
-    /// Messages of the current read, not yet handed to the runtime.
-    private var arrived: [PeerMessage] = []
+    /// Messages of the current read, not yet handed to the runtime, in the steps they
+    /// will be handed over in (each of at most `messagesPerStep`; the last one filling).
+    private var arrived: [[PeerMessage]] = []
+    /// A step's array, emptied after the runtime took its messages, for the next step.
+    private var spareStep: [PeerMessage] = []
+    /// ``NodeConfiguration/peerMessagesPerStep``.
+    private let messagesPerStep: Int
     /// The realm link's channel binding, which both PROOFs sign (``RealmLinkEstablished``);
     /// empty without a realm secret.
     private var channelBinding: [UInt8] = []
@@ -57,6 +62,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         self.connection = connection
         self.counters = counters
         self.outbox = outbox
+        messagesPerStep = max(1, runtime.configuration.peerMessagesPerStep)
         frames = FrameStream(PeerFrameDecoder(maximumFrameLength: maximumFrameLength))
         var handshake = runtime.localHandshake
         handshake.extensions += PeerProof.extensions(key: runtime.configuration.key, nonce: PeerProof.freshNonce())
@@ -76,9 +82,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// and is reported like a pipeline error.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard var bytes = frames.take(appending: unwrapInboundIn(data)) else { return }
+        // Counted once per read.
+        var count: UInt64 = 0
+        defer { counters.counts.framesIn &+= count }
         do {
             while let frame = try frames.next(from: &bytes) {
-                counters.counts.framesIn &+= 1
+                count &+= 1
                 if frames.isDecoding {
                     received(frame, context: context)
                 }
@@ -94,9 +103,20 @@ final class PeerChannelHandler: ChannelInboundHandler {
     }
 
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
+        // The busy case first, without copying the state.
+        if case .message(let message) = frame, case .established = state {
+            if arrived.isEmpty || arrived[arrived.count - 1].count >= messagesPerStep {
+                var step: [PeerMessage] = []
+                swap(&step, &spareStep)
+                step.reserveCapacity(messagesPerStep)
+                arrived.append(step)
+            }
+            arrived[arrived.count - 1].append(message)
+            return
+        }
         switch (state, frame) {
-        case (.established, .message(let message)):
-            arrived.append(message)
+        case (.established, .message):
+            break  // handled above
         case (.awaitingHandshake, .handshake(let handshake)):
             check(handshake, context: context)
         case (.awaitingProof(let handshake), .proof(let proof)):
@@ -138,21 +158,19 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// them now, the link is closing).
     private func handOverArrived(context: ChannelHandlerContext?) {
         guard !arrived.isEmpty, case .established(let peer, _) = state else { return }
-        let step = max(1, runtime.configuration.peerMessagesPerStep)
-        var handed = 0
-        while arrived.count - handed > step {
-            if let context, !runtime.turns.mayRunDeferredWork() {
-                arrived.removeFirst(handed)
+        while !arrived.isEmpty {
+            // The last step goes at once; the turn's budget is checked before the others.
+            if arrived.count > 1, let context, !runtime.turns.mayRunDeferredWork() {
                 continueLater(context: context)
                 return
             }
-            runtime.peerMessages(Array(arrived[handed..<(handed + step)]), from: peer)
-            handed += step
+            var step = arrived.removeFirst()
+            runtime.peerMessages(step, from: peer)
+            // The runtime keeps no step: its array is this handler's again (no allocation).
+            step.removeAll(keepingCapacity: true)
+            spareStep = step
             guard case .established = state else { return }
         }
-        var messages: [PeerMessage] = []
-        swap(&messages, &arrived)
-        runtime.peerMessages(handed == 0 ? messages : Array(messages[handed...]), from: peer)
         if let context, readingPaused {
             readingPaused = false
             try? context.channel.syncOptions?.setOption(.autoRead, value: true)
@@ -224,6 +242,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
         outbox.sendNow(.handshakeReject(reject)).whenComplete { _ in
             channel.close(promise: nil)
         }
+    }
+
+    /// A link whose output reached its limit (the high water mark) is reported to the
+    /// runtime, whose router decides what becomes of it.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, case .established(let peer, _) = state {
+            runtime.peerBacklogged(peer, on: connection)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -110,7 +110,7 @@ public final class RunningNode: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
-                        let outbox = FrameOutbox(clientChannel: channel, maximumFrameLength: frameLimit)
+                        let outbox = FrameOutbox(clientChannel: channel, buffers: runtime.outputBuffers, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
                             NodeSideClientHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)
                         )
@@ -262,7 +262,7 @@ public final class RunningNode: Sendable {
     private static func addPeerHandlers(_ channel: Channel, runtime: NodeRuntime, connection: OverlayConnection, frameLimit: Int) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let counters = LinkCounters()
-            let outbox = FrameOutbox(peerChannel: channel, maximumFrameLength: frameLimit, counters: counters)
+            let outbox = FrameOutbox(peerChannel: channel, buffers: runtime.outputBuffers, maximumFrameLength: frameLimit, counters: counters)
             // With a realm secret, the realm layer seals and opens everything between the wire
             // (where bytes are counted) and the peer link.
             let realm = runtime.configuration.realmKey.map { [RealmChannelHandler(key: $0) as ChannelHandler] } ?? []

@@ -59,7 +59,8 @@ struct TrafficLedger: Sendable {
 
     private(set) var topologies: [TopologyName: TopologyTraffic] = [:]
     private(set) var closedLinks: [NodeID: PeerTotals] = [:]
-    /// Messages not written because the application or peer had stopped reading.
+    /// Messages not written because the application had stopped reading (what a peer link
+    /// that stopped reading loses is not counted: it goes with the link).
     private(set) var slowConsumerDrops: UInt64 = 0
 
     /// Adds `run` (counts of consecutive messages of one topology) to the topology's counts:

@@ -49,20 +49,43 @@ public struct ClientFrameEncoder: Sendable {
         }
     }
 
+    /// Appends the MESSAGE frame of `message`, the bytes that encoding
+    /// `.message(DeliveredMessage(message))` appends: a delivered run's messages are
+    /// written with this, no response value made per message.
+    public func encode(message: DataMessage, into buffer: inout ByteBuffer) throws(WireError) {
+        try writeMessage(
+            message.origin, message.originIncarnation, message.sequence, message.topology, message.topic,
+            payloadCount: message.payloadCount, into: &buffer
+        ) { $0.payload(of: message) }
+    }
+
+    /// A MESSAGE frame in one pass: the fields, then 4-byte length and the payload, which
+    /// `payload` writes.
+    private func writeMessage(
+        _ origin: NodeID, _ originIncarnation: UInt64, _ sequence: UInt64, _ topology: TopologyName, _ topic: Topic,
+        payloadCount: Int, into buffer: inout ByteBuffer, payload: (inout RawWriter) -> Void
+    ) throws(WireError) {
+        let size = 16 + 8 + 8 + 1 + topology.rawValue.utf8.count + (try topicSize(topic)) + 4 + payloadCount
+        try Framing.writeSized(type: ClientFrameType.message.rawValue, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+            $0.nodeID(origin)
+            $0.integer(originIncarnation)
+            $0.integer(sequence)
+            $0.topologyName(topology)
+            $0.topic(topic)
+            payload(&$0)
+        }
+    }
+
     /// Appends `response`; throws, leaving `buffer` as it was, when a field is over its limit.
     /// MESSAGE is written in one pass after one capacity check; the others field by field.
     public func encode(_ response: ClientResponse, into buffer: inout ByteBuffer) throws(WireError) {
         let type = response.type.rawValue
         switch response {
         case .message(let message):
-            let size = 16 + 8 + 8 + 1 + message.topology.rawValue.utf8.count + (try topicSize(message.topic)) + 4
-                + message.payloadCount
-            try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
-                $0.nodeID(message.origin)
-                $0.integer(message.originIncarnation)
-                $0.integer(message.sequence)
-                $0.topologyName(message.topology)
-                $0.topic(message.topic)
+            try writeMessage(
+                message.origin, message.originIncarnation, message.sequence, message.topology, message.topic,
+                payloadCount: message.payloadCount, into: &buffer
+            ) {
                 if let received = message.received {
                     $0.receivedPayload(received)
                 } else {

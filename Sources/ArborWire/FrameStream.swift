@@ -168,11 +168,23 @@ public struct UnreadBytes {
     }
 
     /// What is left, as one buffer.
+    ///
+    /// What is left of this read alone is the start of a frame (the usual end of a read)
+    /// or frames left for a later turn. The start of a frame is copied out, so that it does
+    /// not hold the read's buffer until the next read: the channel reuses its receive
+    /// buffers only when no one else holds them, and allocates (and the kernel zeroes) new
+    /// ones otherwise.
     @inlinable
     func remaining() -> ByteBuffer {
         guard var rest = earlier else {
             // An empty rest lets go of the read's buffer.
-            return received.readableBytes > 0 ? received : ByteBuffer()
+            guard received.readableBytes > 0 else { return ByteBuffer() }
+            if Framing.startsWithCompleteFrame(received) {
+                return received
+            }
+            var copy = ByteBufferAllocator().buffer(capacity: received.readableBytes)
+            copy.writeImmutableBuffer(received)
+            return copy
         }
         if received.readableBytes > 0 {
             rest.writeImmutableBuffer(received)

@@ -61,6 +61,13 @@ enum Framing {
 }
 
 extension Framing {
+    /// Whether `buffer` begins with a whole frame (by its length; nothing is checked).
+    @usableFromInline
+    static func startsWithCompleteFrame(_ buffer: ByteBuffer) -> Bool {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return false }
+        return 4 + Int(length) <= buffer.readableBytes
+    }
+
     /// The error for a stream that ended inside a frame: how many more bytes the frame at
     /// the start of `buffer` needed.
     @usableFromInline

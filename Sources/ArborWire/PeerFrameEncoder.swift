@@ -21,17 +21,7 @@ public struct PeerFrameEncoder: Sendable {
     public func encode(_ frame: PeerFrame, into buffer: inout ByteBuffer) throws(WireError) {
         switch frame {
         case .message(.data(let message)):
-            if let received = message.encoded as? ReceivedDataMessage {
-                // Forwarded as received: the body copied, the hop count rewritten.
-                try Framing.writeSized(type: frame.type.rawValue, bodySize: received.body.readableBytes, into: &buffer, limit: maximumFrameLength) {
-                    $0.relayed(received, hops: message.hops)
-                }
-                return
-            }
-            let size = try message.wireSize()
-            try Framing.writeSized(type: frame.type.rawValue, bodySize: size, into: &buffer, limit: maximumFrameLength) {
-                $0.dataMessage(message)
-            }
+            try encode(data: message, into: &buffer)
         case .handshake(let handshake):
             try write(frame, into: &buffer) { body throws(WireError) in try body.writeHandshake(handshake) }
         case .handshakeReject(let reject):
@@ -74,6 +64,24 @@ public struct PeerFrameEncoder: Sendable {
                 body.writeInteger(end.kept)
                 body.writeTopologyName(end.topology)
             }
+        }
+    }
+
+    /// Appends the DATA frame of `message`, as ``encode(_:into:)`` appends
+    /// `.message(.data(message))`: a forwarded run's messages are written with this, no
+    /// frame value made per message.
+    public func encode(data message: DataMessage, into buffer: inout ByteBuffer) throws(WireError) {
+        let type = PeerFrameType.data.rawValue
+        if let received = message.encoded as? ReceivedDataMessage {
+            // Forwarded as received: the body copied, the hop count rewritten.
+            try Framing.writeSized(type: type, bodySize: received.body.readableBytes, into: &buffer, limit: maximumFrameLength) {
+                $0.relayed(received, hops: message.hops)
+            }
+            return
+        }
+        let size = try message.wireSize()
+        try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
+            $0.dataMessage(message)
         }
     }
 

@@ -1,6 +1,12 @@
 import ArborCore
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads the fields of one frame body, each checked against the bytes that remain.
 ///
 /// It reads raw memory that a `ByteBuffer` lends for the whole body, and only exists
@@ -98,7 +104,10 @@ struct WireReader {
     mutating func topologyName(_ field: StaticString, recent: inout TopologyName?) throws(WireError) -> TopologyName {
         let count = try prefixedLength(field, length: UInt8.self, limit: TopologyName.maximumLength)
         let name = try slice(field, length: count)
-        if let known = recent, known.rawValue.utf8.elementsEqual(name) {
+        if let known = recent,
+            known.rawValue.utf8.withContiguousStorageIfAvailable({ Self.same(UnsafeRawBufferPointer($0), name) })
+                ?? known.rawValue.utf8.elementsEqual(name)
+        {
             return known
         }
         do throws(TopologyNameError) {
@@ -114,12 +123,19 @@ struct WireReader {
     mutating func topic(_ field: StaticString, recent: inout Topic?) throws(WireError) -> Topic {
         let count = try prefixedLength(field, length: UInt16.self, limit: WireLimits.maximumTopicLength)
         let bytes = try slice(field, length: count)
-        if let known = recent, known.bytes.elementsEqual(bytes) {
+        if let known = recent, known.bytes.withUnsafeBytes({ Self.same($0, bytes) }) {
             return known
         }
         let read = Topic(Array(bytes))
         recent = read
         return read
+    }
+
+    /// Whether `known` holds exactly the bytes of `read` (one comparison of memory: the
+    /// check that repeats for every frame of a stream).
+    @inline(__always)
+    private static func same(_ known: UnsafeRawBufferPointer, _ read: UnsafeBufferPointer<UInt8>) -> Bool {
+        known.count == read.count && (read.isEmpty || memcmp(known.baseAddress!, read.baseAddress!, read.count) == 0)
     }
 
     /// A topic or prefix: 2-byte length, then at most ``WireLimits/maximumTopicLength`` bytes.

@@ -55,6 +55,23 @@ struct FrameStreamTests {
         }
     }
 
+    @Test("the start of a frame at the end of a read is kept apart: the read's buffer is free for the next read")
+    func unfinishedFrameLetsGoOfTheRead() throws {
+        let heartbeat = PeerFrame.message(.heartbeat(Heartbeat(timestamp: 1, echo: 2, echoDelay: 3)))
+        let one = try encoded(heartbeat)
+        var read = ByteBuffer()
+        read.writeImmutableBuffer(one)
+        read.writeImmutableBuffer(one.getSlice(at: one.readerIndex, length: 7)!)
+        var stream = FrameStream(PeerFrameDecoder(phase: .established))
+        #expect(try Self.frames([read], &stream) == [heartbeat])
+        #expect(stream.pendingBytes == 7)
+        // NIO reads into a buffer again only when no one else holds it.
+        #expect(read.modifyIfUniquelyOwned { _ in true } == true)
+        let rest = one.getSlice(at: one.readerIndex + 7, length: one.readableBytes - 7)!
+        #expect(try Self.frames([rest], &stream) == [heartbeat])
+        #expect(stream.pendingBytes == 0)
+    }
+
     @Test("an oversized length is refused once its four bytes are there, before the body")
     func oversizedEarly() throws {
         var stream = FrameStream(PeerFrameDecoder(maximumFrameLength: 1024, phase: .established))

@@ -28,7 +28,7 @@ enum PacketListener {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
-                    let outbox = FrameOutbox<ClientResponse>(channel: channel, counts: { if case .message = $0 { true } else { false } }) {
+                    let outbox = FrameOutbox<ClientResponse>(channel: channel, buffers: runtime.outputBuffers) {
                         response, buffer in PacketWriter.record(response, into: &buffer)
                     }
                     try channel.pipeline.syncOperations.addHandlers([

@@ -53,7 +53,7 @@ final class SPSessionHandler: ChannelInboundHandler {
     /// The outbox of an SP connection: messages as SP messages, other responses (errors
     /// the runtime reports) logged, since SP has no way to carry them.
     static func outbox(channel: Channel, runtime: NodeRuntime, topology: TopologyName, settings: SPSettings, transport: SPFraming.Transport) -> FrameOutbox<ClientResponse> {
-        FrameOutbox(channel: channel, counts: { if case .message = $0 { true } else { false } }) { response, buffer in
+        FrameOutbox(channel: channel, buffers: runtime.outputBuffers) { response, buffer in
             switch response {
             case .message(let message):
                 SPFraming.writeMessage(message.topic.bytes, settings.separator, message.payload, transport: transport, into: &buffer)
