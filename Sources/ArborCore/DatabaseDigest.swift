@@ -12,6 +12,11 @@ public struct DatabaseDigest: Hashable, Sendable, CustomStringConvertible {
         low ^= second
     }
 
+    /// Hashes for tables with ``wordPairHash(_:_:seed:)`` instead of SipHash.
+    public func _rawHashValue(seed: Int) -> Int {
+        wordPairHash(high, low, seed: seed)
+    }
+
     public var description: String {
         String(high, radix: 16) + ":" + String(low, radix: 16)
     }

@@ -41,6 +41,11 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
         NodeID(high: generator.next(), low: generator.next())
     }
 
+    /// Hashes for tables with ``wordPairHash(_:_:seed:)`` instead of SipHash.
+    public func _rawHashValue(seed: Int) -> Int {
+        wordPairHash(high, low, seed: seed)
+    }
+
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }

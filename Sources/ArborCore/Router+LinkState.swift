@@ -122,7 +122,9 @@ extension Router {
     /// superseded the older ones meanwhile) or else the flush of it.
     mutating func flushPendingFloods(_ now: Instant) {
         for (peer, origins) in floodPacer.takeDue(at: now) {
-            sendFlushes(origins.compactMap { flushed[$0]?.version }, to: peer, now: now)
+            if !flushed.isEmpty {
+                sendFlushes(origins.compactMap { flushed[$0]?.version }, to: peer, now: now)
+            }
             sendRecords(origins.compactMap { database[$0] }, to: peer, now: now)
         }
     }

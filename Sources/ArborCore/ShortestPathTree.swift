@@ -44,6 +44,25 @@ public struct ShortestPathTree: Sendable {
         return costs[index - 1]
     }
 
+    /// Whether the rows at `old` and `new` hold the same targets at the same costs, in
+    /// ascending order.
+    @inline(__always)
+    private static func sameAscendingRow(
+        _ oldTargets: UnsafeBufferPointer<Int32>, _ oldCosts: UnsafeBufferPointer<UInt32>, _ old: Range<Int>,
+        _ newTargets: UnsafeBufferPointer<Int32>, _ newCosts: UnsafeBufferPointer<UInt32>, _ new: Range<Int>
+    ) -> Bool {
+        guard old.count == new.count else { return false }
+        var last: Int32 = -1
+        var j = new.lowerBound
+        for i in old {
+            let target = newTargets[j]
+            guard target == oldTargets[i], target > last, newCosts[j] == oldCosts[i] else { return false }
+            last = target
+            j += 1
+        }
+        return true
+    }
+
     /// Dijkstra from the entries in `heap` on: pops each node at its final distance and
     /// offers its neighbours a path through it. Entries pack (distance << 24 | index).
     private static func settle(
@@ -138,6 +157,14 @@ public struct ShortestPathTree: Sendable {
                                             let oldEnd = Int(oldOffsets[node + 1])
                                             var j = Int(newOffsets[node])
                                             let newEnd = Int(newOffsets[node + 1])
+                                            // Most rows are the same in both graphs: an
+                                            // equal ascending row changes no edge, as the
+                                            // walk below would find, at a fraction of it.
+                                            if ShortestPathTree.sameAscendingRow(
+                                                oldTargets, oldCosts, i..<oldEnd, newTargets, newCosts, j..<newEnd
+                                            ) {
+                                                continue
+                                            }
                                             var lastOld: Int32 = -1
                                             var lastNew: Int32 = -1
                                             while i < oldEnd || j < newEnd {

@@ -10,6 +10,11 @@ public struct LinkKey: Hashable, Sendable, CustomStringConvertible {
         b = max(x, y)
     }
 
+    /// Hashes for tables with ``wordPairHash(_:_:seed:)`` instead of SipHash.
+    public func _rawHashValue(seed: Int) -> Int {
+        wordPairHash(UInt64(bitPattern: Int64(a)), UInt64(bitPattern: Int64(b)), seed: seed)
+    }
+
     public func other(_ node: Int) -> Int {
         node == a ? b : a
     }

@@ -73,6 +73,11 @@ public final class Simulator {
     struct DirectedLink: Hashable {
         var from: Int
         var to: Int
+
+        /// Hashes for tables with ``wordPairHash(_:_:seed:)`` instead of SipHash.
+        func _rawHashValue(seed: Int) -> Int {
+            wordPairHash(UInt64(bitPattern: Int64(from)), UInt64(bitPattern: Int64(to)), seed: seed)
+        }
     }
 
     struct OpenBatch {

@@ -19,6 +19,30 @@ import Testing
         #expect(NodeID(high: 1, low: 1) < NodeID(high: 1, low: 2))
     }
 
+    /// Tables keyed by node id hash with ``wordPairHash(_:_:seed:)``: ids that differ in
+    /// one word only (or in both alike) must still spread over a table's buckets, or every
+    /// lookup of a large overlay walks a chain.
+    @Test func nodeIDsDifferingInOneWordSpreadOverATablesBuckets() {
+        let buckets = 1 << 14
+        for seed in [0, 1, 0x5EED_1234] {
+            for ids in [
+                (0..<UInt64(10_000)).map { NodeID(high: 7, low: $0) },
+                (0..<UInt64(10_000)).map { NodeID(high: $0, low: 7) },
+                (0..<UInt64(10_000)).map { NodeID(high: $0, low: $0) },
+            ] {
+                let used = Set(ids.map { $0._rawHashValue(seed: seed) & (buckets - 1) })
+                // Uniform hashing fills about 46% of 16,384 buckets with 10,000 keys.
+                #expect(used.count > buckets * 2 / 5)
+            }
+        }
+        var table: [NodeID: Int] = [:]
+        for index in 0..<1_000 {
+            table[NodeID(high: UInt64(index), low: 0)] = index
+        }
+        #expect((0..<1_000).allSatisfy { table[NodeID(high: UInt64($0), low: 0)] == $0 })
+        #expect(table[NodeID(high: 0, low: 1)] == nil)
+    }
+
     @Test(arguments: ["nasdaq.quotes", "a", "a-b.c1", "0.1.2", "x-1.y--z"])
     func validTopologyNames(_ name: String) throws {
         #expect(try TopologyName(validating: name).rawValue == name)
