@@ -17,6 +17,9 @@ struct DataRun {
     let limit: Int
     /// The definition, when it names the topology's publishers (checked per origin).
     let restricted: TopologyDefinition?
+    /// Whether the messages arrived in REPAIR_DATA: they go on to neighbours in
+    /// REPAIR_DATA too (docs/architecture.md, "Repair and gaps"), not as live data.
+    let resent: Bool
     /// Local members ascending by id: the order of deliveries.
     let members: [(client: ClientID, subscriptions: PrefixTrie)]
     /// Whether the parent is engaged but has not said what it wants yet (local
@@ -43,12 +46,13 @@ struct DataRun {
     private var wantedClients: [ClientID] = []
     private var wantedNeighbors: [NodeID] = []
 
-    init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?) {
+    init(topology: TopologyName, source: NodeID?, state: TopologyState, limit: Int, restricted: TopologyDefinition?, resent: Bool = false) {
         self.topology = topology
         self.source = source
         self.state = state
         self.limit = limit
         self.restricted = restricted
+        self.resent = resent
         members = state.members.sorted { $0.key < $1.key }.map { (client: $0.key, subscriptions: $0.value) }
         if let parent = state.route?.parent, state.engaged.contains(parent), state.remote[parent] == nil {
             awaitsParent = true
@@ -57,9 +61,9 @@ struct DataRun {
         }
     }
 
-    /// Whether the run is for messages of `topology` from `source`.
-    func carries(_ topology: TopologyName, from source: NodeID?) -> Bool {
-        self.source == source && self.topology == topology
+    /// Whether the run is for messages of `topology` from `source` (live ones, unless `resent`).
+    func carries(_ topology: TopologyName, from source: NodeID?, resent: Bool = false) -> Bool {
+        self.source == source && self.topology == topology && self.resent == resent
     }
 
     /// Sets the targets for `topic` (kept while the topic repeats). When they differ from
@@ -105,7 +109,7 @@ struct DataRun {
             delivering = []
             forwarding = []
         }
-        return Outgoing(delivered: delivering, clients: clients, forwarded: forwarding, neighbors: neighbors)
+        return Outgoing(delivered: delivering, clients: clients, forwarded: forwarding, neighbors: neighbors, resent: resent)
     }
 
     /// Messages a run delivers to each of some clients and forwards to each of some
@@ -115,5 +119,7 @@ struct DataRun {
         let clients: [ClientID]
         let forwarded: [DataMessage]
         let neighbors: [NodeID]
+        /// The forwarded messages go in REPAIR_DATA (``DataRun/resent``).
+        let resent: Bool
     }
 }

@@ -185,7 +185,7 @@ extension Router {
             statistics.drop(.hopLimit)
             return false
         }
-        if run?.carries(message.topology, from: peer) != true {
+        if run?.carries(message.topology, from: peer, resent: resent) != true {
             endRun(&run, now: now)
             guard let state = topologies[message.topology] else {
                 statistics.drop(.noRoute)
@@ -194,7 +194,7 @@ extension Router {
             let definition = graph.definitions[message.topology]
             run = DataRun(
                 topology: message.topology, source: peer, state: state, limit: 0,
-                restricted: definition?.publishers != nil ? definition : nil
+                restricted: definition?.publishers != nil ? definition : nil, resent: resent
             )
         }
         if let definition = run!.restricted {
@@ -288,7 +288,9 @@ extension Router {
         }
         if !outgoing.forwarded.isEmpty {
             for neighbor in outgoing.neighbors where stampSent(to: neighbor, now: now) {
-                actions.append(.forward(outgoing.forwarded, to: neighbor))
+                // A resent message stays one: the neighbour passes it to whoever asked
+                // through it, and does not take it for the live stream of a new parent.
+                actions.append(outgoing.resent ? .send(.repairData(outgoing.forwarded), to: neighbor) : .forward(outgoing.forwarded, to: neighbor))
             }
         }
     }

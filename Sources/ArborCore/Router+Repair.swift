@@ -188,15 +188,22 @@ extension Router {
         statistics.repairRequests += 1
     }
 
-    /// Resent messages: each is handled as data (delivered and passed on if new here), and
-    /// passed to the neighbours that asked through this node and did not get it that way.
+    /// Resent messages: each is handled as data (delivered, and passed on in REPAIR_DATA
+    /// if new here), and passed, in REPAIR_DATA too, to the neighbours that asked through
+    /// this node and did not get it that way (not filtered by the asker's interest as this
+    /// node knows it: that may be older than the request, since interest is paced, and the
+    /// asker filters). Passed also when this node keeps no state for the topology (it left
+    /// the tree meanwhile): the END passed after the answer tells each asker that the
+    /// answer is complete, so a message of it not passed would be lost without a GAP.
     mutating func receivedRepairData(_ messages: [DataMessage], from peer: NodeID, now: Instant) {
         var batches: [NodeID: [DataMessage]] = [:]
+        var run: DataRun?
         for message in messages {
-            let admitted = receivedData(message, from: peer, now: now, resent: true)
+            let admitted = receivedData(message, from: peer, now: now, run: &run, resent: true)
             if admitted { statistics.repaired += 1 }
             let key = DuplicateFilter.StreamKey(origin: message.origin, incarnation: message.originIncarnation, topology: message.topology)
-            guard let entries = repair.relayed[key], let state = topologies[message.topology] else { continue }
+            guard let entries = repair.relayed[key] else { continue }
+            let state = topologies[message.topology]
             var forwarded = message
             forwarded.hops &+= 1
             guard forwarded.hops < configuration.hopLimit else { continue }
@@ -205,14 +212,13 @@ extension Router {
                 requesters.formUnion(entry.requesters)
             }
             for requester in requesters where requester != peer && peers[requester] != nil {
-                // Not filtered by the asker's interest as this node knows it: that may be
-                // older than the request (interest is paced), and the asker filters.
-                let distributed = admitted && state.engaged.contains(requester) && state.remote[requester]?.matches(message.topic) == true
+                let distributed = admitted && state?.engaged.contains(requester) == true && state?.remote[requester]?.matches(message.topic) == true
                 if !distributed {
                     batches[requester, default: []].append(forwarded)
                 }
             }
         }
+        endRun(&run, now: now)
         for (requester, batch) in batches.sorted(by: { $0.key < $1.key }) {
             send(.repairData(batch), to: requester, now: now)
             statistics.repairResent += UInt64(batch.count)
