@@ -7,10 +7,9 @@
 /// is no longer sent to it: it would only be an echo. A sub-machine of ``Router`` that owns
 /// this state and reports its next deadline.
 struct FloodPacer: Sendable {
-    /// One peer's schedule: the theoretical time of its next frame (the algorithm's TAT),
-    /// and the origins waiting for a frame.
+    /// One peer's schedule and the origins waiting for a frame.
     private struct Lane: Sendable {
-        var schedule: Instant = .zero
+        var rate = CellRate()
         var waiting: Set<NodeID> = []
     }
 
@@ -30,11 +29,11 @@ struct FloodPacer: Sendable {
     /// to ``wait(_:for:)``.
     mutating func sendsNow(to peer: NodeID, at now: Instant) -> Bool {
         guard let index = lanes.index(forKey: peer) else {
-            lanes[peer] = Lane(schedule: now + pacing)
+            lanes[peer] = Lane(rate: CellRate(schedule: now + pacing))
             return true
         }
-        guard lanes.values[index].waiting.isEmpty, let schedule = allowed(lanes.values[index], now) else { return false }
-        lanes.values[index].schedule = schedule
+        guard lanes.values[index].waiting.isEmpty, nextFrame(lanes.values[index]) <= now else { return false }
+        lanes.values[index].rate.spend(1, at: now, pacing: pacing)
         return true
     }
 
@@ -70,12 +69,12 @@ struct FloodPacer: Sendable {
         var taken: [(peer: NodeID, origins: [NodeID])] = []
         for peer in lanes.keys.sorted() where !lanes[peer]!.waiting.isEmpty {
             let index = lanes.index(forKey: peer)!
-            guard let schedule = allowed(lanes.values[index], now) else {
-                let next = nextFrame(lanes.values[index])
+            let next = nextFrame(lanes.values[index])
+            guard next <= now else {
                 nextDeadline = min(nextDeadline ?? next, next)
                 continue
             }
-            lanes.values[index].schedule = schedule
+            lanes.values[index].rate.spend(1, at: now, pacing: pacing)
             let origins = lanes.values[index].waiting.sorted()
             lanes.values[index].waiting = []
             taken.append((peer, origins))
@@ -90,13 +89,6 @@ struct FloodPacer: Sendable {
 
     /// When the schedule of `lane` allows its next frame.
     private func nextFrame(_ lane: Lane) -> Instant {
-        lane.schedule - pacing * (burst - 1)
-    }
-
-    /// The schedule after one more frame of `lane` at `now`, or nil when the burst
-    /// allowance is used up.
-    private func allowed(_ lane: Lane, _ now: Instant) -> Instant? {
-        guard nextFrame(lane) <= now else { return nil }
-        return max(lane.schedule, now) + pacing
+        lane.rate.turn(for: 1, pacing: pacing, burst: burst)
     }
 }

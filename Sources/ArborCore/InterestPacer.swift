@@ -7,10 +7,9 @@
 /// router when its turn comes, so changes made meanwhile go as one update. A sub-machine of
 /// ``Router`` that owns this state and reports its next deadline.
 struct InterestPacer: Sendable {
-    /// One peer's schedule: the theoretical time of its next update (the algorithm's TAT),
-    /// and the topologies waiting for their turn.
+    /// One peer's schedule and the topologies waiting for their turn.
     private struct Lane: Sendable {
-        var schedule: Instant = .zero
+        var rate = CellRate()
         var waiting = TopologyQueue()
     }
 
@@ -33,7 +32,7 @@ struct InterestPacer: Sendable {
     mutating func sendsNow(to peer: NodeID, at now: Instant) -> Bool {
         let index = lane(of: peer)
         guard lanes.values[index].waiting.isEmpty, allowance(lanes.values[index], now) > 0 else { return false }
-        lanes.values[index].schedule = max(lanes.values[index].schedule, now) + pacing
+        lanes.values[index].rate.spend(1, at: now, pacing: pacing)
         return true
     }
 
@@ -58,7 +57,7 @@ struct InterestPacer: Sendable {
         for peer in lanes.keys.sorted() where !lanes[peer]!.waiting.isEmpty {
             let index = lanes.index(forKey: peer)!
             let names = lanes.values[index].waiting.takeFirst(allowance(lanes.values[index], now))
-            lanes.values[index].schedule = max(lanes.values[index].schedule, now) + pacing * names.count
+            lanes.values[index].rate.spend(names.count, at: now, pacing: pacing)
             if !names.isEmpty {
                 taken.append((peer, names))
             }
@@ -86,18 +85,13 @@ struct InterestPacer: Sendable {
 
     /// How many updates the schedule of `lane` allows at `now`.
     private func allowance(_ lane: Lane, _ now: Instant) -> Int {
-        let interval = max(1, pacing.nanoseconds)
-        // Allowed while the theoretical arrival time is at most `burst - 1` intervals ahead of now.
-        let ahead = lane.schedule.nanoseconds - now.nanoseconds
-        if ahead <= 0 { return burst }
-        let slack = Int64(burst - 1) * interval - ahead
-        return slack < 0 ? 0 : Int(slack / interval) + 1
+        lane.rate.allowance(at: now, pacing: pacing, burst: burst)
     }
 
     /// When the schedule of `lane` lets its next batch of waiting updates go: `batch` of
     /// them, or all that wait if fewer.
     private func nextTurn(_ lane: Lane) -> Instant {
         let count = max(1, min(lane.waiting.count, batch))
-        return lane.schedule - pacing * (burst - count)
+        return lane.rate.turn(for: count, pacing: pacing, burst: burst)
     }
 }

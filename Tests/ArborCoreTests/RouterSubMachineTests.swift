@@ -134,6 +134,24 @@ import Testing
         #expect(switches.nextDeadline == nil)
     }
 
+    @Test func theCellRateAllowsABurstThenOneSendPerInterval() {
+        let pacing = Duration.milliseconds(10)
+        var rate = CellRate()
+        #expect(rate.allowance(at: at(100), pacing: pacing, burst: 3) == 3)
+        rate.spend(3, at: at(100), pacing: pacing)
+        // Three sends at 100 ms: the schedule is 30 ms ahead, two intervals past the burst's.
+        #expect(rate.schedule == at(130))
+        #expect(rate.allowance(at: at(100), pacing: pacing, burst: 3) == 0)
+        #expect(rate.allowance(at: at(110), pacing: pacing, burst: 3) == 1)
+        #expect(rate.allowance(at: at(125), pacing: pacing, burst: 3) == 2)
+        #expect(rate.turn(for: 1, pacing: pacing, burst: 3) == at(110))
+        #expect(rate.turn(for: 3, pacing: pacing, burst: 3) == at(130))
+        // Idle time is not saved up beyond the burst.
+        #expect(rate.allowance(at: at(1000), pacing: pacing, burst: 3) == 3)
+        rate.spend(1, at: at(1000), pacing: pacing)
+        #expect(rate.schedule == at(1010))
+    }
+
     @Test func floodFramesGoInABurstThenWaitAndGoTogetherOncePerInterval() {
         var pacing = configuration
         pacing.floodPacing = .milliseconds(5)
