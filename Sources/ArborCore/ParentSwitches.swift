@@ -12,7 +12,9 @@
 ///   Once the old parent delivered a sequence at or past that first one, the two ways
 ///   overlap for that stream: everything before came the old way, everything after comes
 ///   the new way. When every stream overlaps, or ``RouterConfiguration/switchOverlapLimit``
-///   passed, the old parent is told `leave`.
+///   passed, the old parent is told `leave`, and each stream's span that only the old way
+///   carried (``OldWaySpan``) is asked of the new way: the old way may have lost some of it
+///   before the switch, repairing it for itself when the switch kept this node from asking.
 /// - The parent side: a neighbour that stops being this node's child while it is still
 ///   linked and has not told this node `leave` stays engaged (a *former child*) until it
 ///   does, or the same limit passes.
@@ -26,6 +28,8 @@ struct ParentSwitches: Sendable {
 
     /// One stream heard from the old parent before the switch.
     struct Watch: Sendable {
+        /// The highest sequence this node had of the stream when the switch began.
+        var atSwitch: UInt64
         /// The highest sequence the old parent delivered.
         var oldHighest: UInt64
         /// The first sequence another neighbour delivered since the switch.
@@ -99,7 +103,7 @@ struct ParentSwitches: Sendable {
         guard !streams.isEmpty || upward, overlaps.count < maximum else { return false }
         var watched: [DuplicateFilter.StreamKey: Watch] = [:]
         for stream in streams.prefix(Self.maximumTrackedStreams) {
-            watched[stream.key] = Watch(oldHighest: stream.highest)
+            watched[stream.key] = Watch(atSwitch: stream.highest, oldHighest: stream.highest)
         }
         let overlap = Overlap(
             old: old, parent: parent, until: now + limit, streams: watched,
@@ -108,6 +112,27 @@ struct ParentSwitches: Sendable {
         overlaps[name] = overlap
         note(overlap.until)
         return true
+    }
+
+    /// A span of a stream that only the old way carried during an overlap that ended: from
+    /// one past the highest sequence this node had when the switch began to one before the
+    /// first the new way delivered (or, where the new way never showed, the highest the old
+    /// way delivered). The old way delivered it, or lost it in the fault that moved this
+    /// node: the old parent may have been asking for it itself, an answer it may never get
+    /// (a relay of its request can leave the tree, and a node that leaves the tree asks no
+    /// more), and the switch kept this node from asking (``covers(_:)``).
+    struct OldWaySpan: Equatable, Sendable {
+        var key: DuplicateFilter.StreamKey
+        var first: UInt64
+        var last: UInt64
+    }
+
+    /// Ends the overlap of `name` once every stream's two ways overlap (``takeFinished()``);
+    /// returns the spans only the old way carried, to be asked of the new way.
+    mutating func finish(_ name: TopologyName) -> [OldWaySpan] {
+        guard let overlap = overlaps[name] else { return [] }
+        end(name)
+        return Self.oldWaySpans(overlap)
     }
 
     /// Ends the overlap of `name` (the old parent is pruned, failed, left, or chosen
@@ -175,16 +200,19 @@ struct ParentSwitches: Sendable {
     }
 
     /// Ends the overlaps and former children whose limit passed at `now`; returns their
-    /// topologies (to be refreshed), and those of them whose overlap ended before every
-    /// stream's new way showed (to be asked for by repair).
-    mutating func expired(at now: Instant) -> (names: [TopologyName], unmerged: [TopologyName]) {
-        guard let due = nextDeadline, due <= now else { return ([], []) }
+    /// topologies (to be refreshed), those of them whose overlap ended before every
+    /// stream's new way showed (to be asked for by repair), and the spans only the old
+    /// ways of the ended overlaps carried (to be asked of the new ways).
+    mutating func expired(at now: Instant) -> (names: [TopologyName], unmerged: [TopologyName], spans: [OldWaySpan]) {
+        guard let due = nextDeadline, due <= now else { return ([], [], []) }
         var names = Set<TopologyName>()
         var unmerged: [TopologyName] = []
+        var spans: [OldWaySpan] = []
         var next: Instant?
         for (name, overlap) in overlaps {
             if overlap.until <= now {
                 names.insert(name)
+                spans += Self.oldWaySpans(overlap)
                 if end(name) { unmerged.append(name) }
             } else {
                 next = min(next ?? overlap.until, overlap.until)
@@ -202,7 +230,19 @@ struct ParentSwitches: Sendable {
             for until in remaining.values { next = min(next ?? until, until) }
         }
         nextDeadline = next
-        return (names.sorted(), unmerged.sorted())
+        return (names.sorted(), unmerged.sorted(), spans.sorted { ($0.key.topology, $0.key.origin, $0.key.incarnation) < ($1.key.topology, $1.key.origin, $1.key.incarnation) })
+    }
+
+    /// The spans of `overlap`'s streams that only its old way carried (``OldWaySpan``).
+    private static func oldWaySpans(_ overlap: Overlap) -> [OldWaySpan] {
+        var spans: [OldWaySpan] = []
+        for (key, watch) in overlap.streams where watch.atSwitch < .max {
+            let end = watch.newFirst.map { $0 &- 1 } ?? watch.oldHighest
+            if end > watch.atSwitch {
+                spans.append(OldWaySpan(key: key, first: watch.atSwitch + 1, last: end))
+            }
+        }
+        return spans.sorted { ($0.key.origin, $0.key.incarnation) < ($1.key.origin, $1.key.incarnation) }
     }
 
     private mutating func note(_ until: Instant) {

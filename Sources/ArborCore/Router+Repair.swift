@@ -16,9 +16,10 @@
 /// on the way failed): what was held is delivered after a GAP for the sequences before it.
 struct RepairState: Sendable {
     var buffer: RepairBuffer
-    /// Requests passed toward the origin for neighbours, per stream: the first sequence
-    /// asked for, who asked, and until when answers are passed to them.
-    var relayed: [DuplicateFilter.StreamKey: [(first: UInt64, requesters: Set<NodeID>, until: Instant)]] = [:]
+    /// Requests passed toward the origin for neighbours, per stream: the span asked for
+    /// (requests for different spans are passed on and answered apart, even from the same
+    /// first sequence), who asked, and until when answers are passed to them.
+    var relayed: [DuplicateFilter.StreamKey: [(first: UInt64, last: UInt64, requesters: Set<NodeID>, until: Instant)]] = [:]
     /// Requests from neighbours not engaged yet in the topology: answered (or passed on)
     /// once they are, so that what the answer does not cover follows as live data.
     var deferred: [(request: RepairRequest, peer: NodeID, until: Instant)] = []
@@ -34,9 +35,10 @@ struct RepairState: Sendable {
     /// Streams being repaired for local subscribers.
     var holds: [DuplicateFilter.StreamKey: RepairHold] = [:]
     /// This node's own requests not answered yet, per stream (with local subscribers or
-    /// not: a relay's loss is its subtree's): the first sequence asked for, when the
-    /// request is sent again, and when the wait ends.
-    var asked: [DuplicateFilter.StreamKey: (first: UInt64, retryAt: Instant, until: Instant)] = [:]
+    /// not: a relay's loss is its subtree's): the span asked for (to the end of the stream
+    /// after a reroute; a bounded one after a parent switch), when the request is sent
+    /// again, and when the wait ends.
+    var asked: [DuplicateFilter.StreamKey: (first: UInt64, last: UInt64, retryAt: Instant, until: Instant)] = [:]
     /// No deadline of `relayed`, `holds`, `asked`, `deferred` or `resends` is earlier.
     var dueAt: Instant?
 }
@@ -125,7 +127,7 @@ extension Router {
             send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
             statistics.repairRequests += 1
             repair.buffer.expect(key, from: toward)
-            repair.asked[key] = (first, now + repairRetryInterval, now + configuration.repairTimeout)
+            repair.asked[key] = (first, .max, now + repairRetryInterval, now + configuration.repairTimeout)
             noteRepairDeadline(now + repairRetryInterval)
             if subscribed {
                 let until = now + configuration.repairTimeout
@@ -133,6 +135,32 @@ extension Router {
                 repair.holds[key, default: RepairHold(first: first, until: until, holdUntil: holdUntil)].until = until
                 repair.holds[key]!.unanswered = false
                 noteRepairDeadline(repair.holds[key]!.holding ? repair.holds[key]!.holdUntil : until)
+            }
+        }
+    }
+
+    /// A parent switch ended (docs/architecture.md, "Make before break"): asks the new way
+    /// (the connected neighbour toward each origin) for the spans only the old way carried
+    /// (``ParentSwitches/OldWaySpan``), at most one bounded request per stream, sent again
+    /// like any other until its END. What the old way delivered comes twice and the
+    /// duplicate filter drops it; what it lost arrives after newer messages (no hold: the
+    /// newer ones were delivered during the overlap). A stream already being asked for
+    /// from the span's start or before is left to that request.
+    mutating func askNewWay(for spans: [ParentSwitches.OldWaySpan], now: Instant) {
+        for span in spans where span.key.origin != id && span.first <= span.last {
+            let key = span.key
+            guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
+                state.engaged.contains(toward), state.remote[toward] != nil
+            else { continue }
+            if let asked = repair.asked[key], asked.first <= span.first, asked.last >= span.last { continue }
+            // An END from the same first would end that hold's wait: it is asked from there anyway.
+            if let hold = repair.holds[key], hold.first <= span.first { continue }
+            let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: span.first, last: span.last)
+            send(.repairRequest(request), to: toward, now: now)
+            statistics.repairRequests += 1
+            if repair.asked[key] == nil {
+                repair.asked[key] = (span.first, span.last, now + repairRetryInterval, now + configuration.repairTimeout)
+                noteRepairDeadline(now + repairRetryInterval)
             }
         }
     }
@@ -177,11 +205,11 @@ extension Router {
             return
         }
         let until = now + configuration.repairTimeout
-        if let index = repair.relayed[key]?.firstIndex(where: { $0.first == request.first }) {
+        if let index = repair.relayed[key]?.firstIndex(where: { $0.first == request.first && $0.last == request.last }) {
             repair.relayed[key]![index].requesters.insert(peer)
             repair.relayed[key]![index].until = until
         } else {
-            repair.relayed[key, default: []].append((request.first, [peer], until))
+            repair.relayed[key, default: []].append((request.first, request.last, [peer], until))
         }
         noteRepairDeadline(until)
         send(.repairRequest(request), to: toward, now: now)
@@ -208,7 +236,7 @@ extension Router {
             forwarded.hops &+= 1
             guard forwarded.hops < configuration.hopLimit else { continue }
             var requesters = Set<NodeID>()
-            for entry in entries where message.sequence >= entry.first {
+            for entry in entries where message.sequence >= entry.first && message.sequence <= entry.last {
                 requesters.formUnion(entry.requesters)
             }
             for requester in requesters where requester != peer && peers[requester] != nil {
@@ -229,7 +257,12 @@ extension Router {
     /// this node, and ends this node's own wait (a GAP for what was no longer held).
     mutating func receivedRepairEnd(_ end: RepairEnd, from peer: NodeID, now: Instant) {
         let key = DuplicateFilter.StreamKey(origin: end.origin, incarnation: end.originIncarnation, topology: end.topology)
-        if let index = repair.relayed[key]?.firstIndex(where: { $0.first == end.first }) {
+        // The END of a request from `first` to the end of the stream says where the stream
+        // ended at the origin, below the request's `last`: the entry asked for exactly the
+        // END's span is the one answered, else one asked for more from the same first.
+        if let index = repair.relayed[key]?.firstIndex(where: { $0.first == end.first && $0.last == end.last })
+            ?? repair.relayed[key]?.firstIndex(where: { $0.first == end.first && $0.last > end.last })
+        {
             let entry = repair.relayed[key]!.remove(at: index)
             if repair.relayed[key]!.isEmpty { repair.relayed[key] = nil }
             for requester in entry.requesters.sorted() where requester != peer {
@@ -275,7 +308,7 @@ extension Router {
                 repair.asked[key] = nil
             } else if entry.retryAt <= now {
                 repair.asked[key]!.retryAt = now + repairRetryInterval
-                askAgain(key, from: entry.first, now: now)
+                askAgain(key, from: entry.first, through: entry.last, now: now)
             }
         }
         repair.resends = repair.resends.filter { $0.value.until > now }
@@ -333,17 +366,17 @@ extension Router {
 
     // MARK: - Private
 
-    /// Sends this node's request for `key` from `first` on again, no answer having come:
+    /// Sends this node's request for `key` from `first` through `last` again, no answer having come:
     /// to the neighbour now on the way toward the origin, if it is connected (else the
     /// next refresh that connects one asks it). The relays on the way pass it on along
     /// their current way (the one that lost it has moved off the failed link), and the
     /// origin's node answers it like the first: the duplicate filter drops what arrives
     /// twice, and the first END ends the wait.
-    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, from first: UInt64, now: Instant) {
+    private mutating func askAgain(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64, now: Instant) {
         guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
             state.engaged.contains(toward), state.remote[toward] != nil
         else { return }
-        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)
+        let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: last)
         send(.repairRequest(request), to: toward, now: now)
         statistics.repairRequests += 1
         statistics.repairRetries += 1

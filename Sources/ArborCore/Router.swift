@@ -170,10 +170,12 @@ public struct Router {
         }
         if !switches.finished.isEmpty {
             // The new way carries every stream: the old parent goes (not mid-event, while
-            // data runs hold the topology's engaged neighbours).
+            // data runs hold the topology's engaged neighbours), and the new way is asked
+            // for what only the old one carried.
             for name in switches.takeFinished() {
-                switches.end(name)
+                let spans = switches.finish(name)
                 refresh(name, now: now)
+                askNewWay(for: spans, now: now)
             }
         }
         floodOwnRecord(now)
@@ -258,6 +260,7 @@ public struct Router {
         for name in expired.names {
             refresh(name, now: now)
         }
+        askNewWay(for: expired.spans, now: now)
     }
 
     /// The first heartbeat instant after `now` on the grid of ``RouterConfiguration/heartbeatPhase``.

@@ -105,9 +105,13 @@ import Testing
         switches.arrived(second, sequence: 21, from: new)
         let finished = switches.takeFinished()
         #expect(finished == [name])
-        switches.end(name)
+        // What only the old way carried is asked of the new way: past what this node had at
+        // the switch, before the new way's first (none where the new way came first).
+        let spans = switches.finish(name)
+        #expect(spans == [ParentSwitches.OldWaySpan(key: first, first: 11, last: 12)])
         #expect(!switches.watching)
-        // A switch nobody confirms ends at its limit, unmerged.
+        // A switch nobody confirms ends at its limit, unmerged: the old way's span runs to
+        // the highest it delivered.
         let again = switches.switched(name, from: old, to: new, streams: [(first, UInt64(30))], upward: false, now: at(2_000))
         #expect(again)
         switches.arrived(first, sequence: 31, from: old)
@@ -115,6 +119,7 @@ import Testing
         #expect(before.names.isEmpty)
         let expired = switches.expired(at: at(3_000))
         #expect(expired.names == [name] && expired.unmerged == [name])
+        #expect(expired.spans == [ParentSwitches.OldWaySpan(key: first, first: 31, last: 31)])
         #expect(!switches.watching)
     }
 
