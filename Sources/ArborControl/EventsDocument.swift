@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/events?after=SEQ[&wait=SECONDS]`: the node's recent events, oldest first.
 ///
 /// Follow mode is a long poll: with `wait`, a request that finds no event after `after`
@@ -9,11 +11,13 @@ public struct EventsDocument: Codable, Hashable, Sendable {
     public var next: UInt64
     /// Events after `after` that the node no longer keeps (it keeps the most recent ones).
     public var missed: UInt64
+}
 
-    public init(events: [EventDocument], next: UInt64, missed: UInt64) {
-        self.events = events
-        self.next = next
-        self.missed = missed
+extension EventsDocument {
+    /// The events kept after `after`, with the sequence numbers of the oldest event kept
+    /// and of the newest so far.
+    public init(events: [EventDocument], after: UInt64, oldestKept: UInt64, newest: UInt64) {
+        self.init(events: events, next: newest, missed: oldestKept > after + 1 ? oldestKept - after - 1 : 0)
     }
 }
 
@@ -42,22 +46,6 @@ public struct EventDocument: Codable, Hashable, Sendable {
     public var before: RouteStateDocument?
     public var after: RouteStateDocument?
 
-    public init(
-        seq: UInt64, time: String, instantMs: Double, type: String, peer: String? = nil, peerId: String? = nil,
-        reason: String? = nil, topology: String? = nil, before: RouteStateDocument? = nil, after: RouteStateDocument? = nil
-    ) {
-        self.seq = seq
-        self.time = time
-        self.instantMs = instantMs
-        self.type = type
-        self.peer = peer
-        self.peerId = peerId
-        self.reason = reason
-        self.topology = topology
-        self.before = before
-        self.after = after
-    }
-
     /// Writes the fields of its type only, `before` and `after` of a route change even when
     /// `null`.
     public func encode(to encoder: any Encoder) throws {
@@ -84,12 +72,64 @@ public struct RouteStateDocument: Codable, Hashable, Sendable {
     @Nullable public var parent: String?
     public var treeNeighbors: [String]
     public var engaged: [String]
+}
 
-    public init(root: String, rootReason: String, parent: String?, treeNeighbors: [String], engaged: [String]) {
-        self.root = root
-        self.rootReason = rootReason
-        self.parent = parent
-        self.treeNeighbors = treeNeighbors
-        self.engaged = engaged
+extension RouterView {
+    /// One event: observation `observation` of the router, the `seq`th the node recorded,
+    /// at `instant` of its monotonic clock and `wallClock` (nanoseconds since the Unix epoch).
+    public func event(seq: UInt64, instant: Instant, wallClock: Int64, _ observation: Router.Observation) -> EventDocument {
+        var document = EventDocument(
+            seq: seq,
+            time: Timestamp.iso8601(unixNanoseconds: wallClock),
+            instantMs: Timestamp.milliseconds(.nanoseconds(instant.nanoseconds)),
+            type: ""
+        )
+        switch observation {
+        case .peerUp(let peer, let name):
+            document.type = "peer_up"
+            document.peer = name
+            document.peerId = peer.description
+        case .peerDown(let peer, let name, let reason):
+            document.type = "peer_down"
+            document.peer = name
+            document.peerId = peer.description
+            document.reason = reason
+        case .routeChanged(let topology, let before, let after):
+            document.type = "route_changed"
+            document.topology = topology.rawValue
+            document.before = before.map(routeState)
+            document.after = after.map(routeState)
+        case .recordExpired(let node, let name):
+            document.type = "record_expired"
+            document.peer = name
+            document.peerId = node.description
+        case .definitionConflict(let topology, let definitions):
+            document.type = "definition_conflict"
+            document.topology = topology.rawValue
+            document.reason = "\(definitions.count) different definitions at version \(definitions.first?.version ?? 0); one is used deterministically: give the file a higher version"
+        case .nameConflict(let name, let claimants):
+            document.type = "name_conflict"
+            document.peer = name
+            document.reason = "claimed by \(claimants.map(\.short).joined(separator: ", ")): give each node its own name"
+        case .definitionsReloaded(let changed):
+            document.type = "definitions_reloaded"
+            document.reason = changed.isEmpty ? "no definition changed" : "changed: " + changed.map(\.rawValue).joined(separator: ", ")
+        case .definitionsRefused(let errors):
+            document.type = "reload_refused"
+            document.reason = "\(errors.count) error(s), the definitions in force kept: " + errors.joined(separator: "; ")
+        }
+        return document
+    }
+
+    /// Names are resolved now, from the current graph (a node that has since been
+    /// forgotten shows as its short id).
+    private func routeState(_ summary: RouteSummary) -> RouteStateDocument {
+        RouteStateDocument(
+            root: name(of: summary.root),
+            rootReason: summary.rootReason.name,
+            parent: summary.parent.map(name(of:)),
+            treeNeighbors: names(summary.treeNeighbors).sorted(),
+            engaged: names(summary.engaged).sorted()
+        )
     }
 }

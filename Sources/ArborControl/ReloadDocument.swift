@@ -14,13 +14,17 @@ public struct ReloadDocument: Codable, Hashable, Sendable {
     /// Located errors, `file:line:col: error: message`; any refuses the reload.
     public var errors: [String]
     public var warnings: [String]
+}
 
-    public init(reloaded: Bool, files: [String], definitions: [String], changed: [String], errors: [String], warnings: [String]) {
-        self.reloaded = reloaded
-        self.files = files
-        self.definitions = definitions
-        self.changed = changed
-        self.errors = errors
-        self.warnings = warnings
+extension ReloadDocument {
+    /// The definitions of `files` replaced the ones loaded before; `changed` names the
+    /// topologies whose definition that added, changed or removed.
+    public static func reloaded(files: [String], definitions: [String], changed: [String], warnings: [String]) -> ReloadDocument {
+        ReloadDocument(reloaded: true, files: files, definitions: definitions, changed: changed, errors: [], warnings: warnings)
+    }
+
+    /// Refused for `errors`: nothing changed.
+    public static func refused(files: [String], definitions: [String], errors: [String], warnings: [String]) -> ReloadDocument {
+        ReloadDocument(reloaded: false, files: files, definitions: definitions, changed: [], errors: errors, warnings: warnings)
     }
 }

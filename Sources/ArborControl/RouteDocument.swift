@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/routes/{topology}`, and one element of `GET /v1/routes` (a JSON array): this
 /// node's place in a topology's tree and the interest it exchanges, as the router holds them.
 public struct RouteDocument: Codable, Hashable, Sendable {
@@ -20,22 +22,6 @@ public struct RouteDocument: Codable, Hashable, Sendable {
     public var neighbors: [RouteNeighborDocument]
     /// Per prefix: where a message whose topic is exactly that prefix goes from here.
     public var nextHops: [NextHopDocument]
-
-    public init(
-        topology: String, held: Bool, root: String?, rootReason: String?, parent: String?, treeNeighbors: [String],
-        engaged: [String], localInterest: [TopicJSON], neighbors: [RouteNeighborDocument], nextHops: [NextHopDocument]
-    ) {
-        self.topology = topology
-        self.held = held
-        self.root = root
-        self.rootReason = rootReason
-        self.parent = parent
-        self.treeNeighbors = treeNeighbors
-        self.engaged = engaged
-        self.localInterest = localInterest
-        self.neighbors = neighbors
-        self.nextHops = nextHops
-    }
 }
 
 /// A neighbour in a ``RouteDocument``.
@@ -51,16 +37,6 @@ public struct RouteNeighborDocument: Codable, Hashable, Sendable {
     @Nullable public var interestHeld: [TopicJSON]?
     /// The interest this node last told it; `null` when it is not engaged.
     @Nullable public var interestSent: [TopicJSON]?
-
-    public init(name: String, id: String, role: String, linkUp: Bool, engaged: Bool, interestHeld: [TopicJSON]?, interestSent: [TopicJSON]?) {
-        self.name = name
-        self.id = id
-        self.role = role
-        self.linkUp = linkUp
-        self.engaged = engaged
-        self.interestHeld = interestHeld
-        self.interestSent = interestSent
-    }
 }
 
 /// One row of the next-hop table: a message whose topic is `prefix` goes to `via` (engaged
@@ -69,10 +45,65 @@ public struct NextHopDocument: Codable, Hashable, Sendable {
     public var prefix: TopicJSON
     public var via: [String]
     public var local: Bool
+}
 
-    public init(prefix: TopicJSON, via: [String], local: Bool) {
-        self.prefix = prefix
-        self.via = via
-        self.local = local
+extension RouterView {
+    /// `GET /v1/routes`: the route of every topology held here or declared.
+    public func routes() -> [RouteDocument] {
+        allTopologies().map(route)
+    }
+
+    /// `GET /v1/routes/{topology}`.
+    public func route(_ topology: TopologyName) -> RouteDocument {
+        let state = router.topologies[topology]
+        let route = place(in: topology)
+        let engaged = state?.engaged ?? []
+        var neighborIDs = Set(route?.treeNeighbors ?? [])
+        if let state {
+            neighborIDs.formUnion(state.remote.keys)
+            neighborIDs.formUnion(state.sent.keys)
+        }
+        let neighbors = neighborIDs.sorted { name(of: $0) < name(of: $1) }.map { id in
+            let role = id == route?.parent ? "parent" : route?.treeNeighbors.contains(id) == true ? "child" : "none"
+            return RouteNeighborDocument(
+                name: name(of: id),
+                id: id.description,
+                role: role,
+                linkUp: router.peers[id] != nil,
+                engaged: engaged.contains(id),
+                interestHeld: state?.remote[id].map(Self.topics),
+                interestSent: state?.sent[id].map(Self.topics)
+            )
+        }
+        return RouteDocument(
+            topology: topology.rawValue,
+            held: state != nil,
+            root: route.map { name(of: $0.root) },
+            rootReason: route.map(\.rootReason.name),
+            parent: route?.parent.map(name(of:)),
+            treeNeighbors: names(route?.treeNeighbors ?? []).sorted(),
+            engaged: names(engaged).sorted(),
+            localInterest: state.map { Self.topics($0.localInterest.aggregated) } ?? [],
+            neighbors: neighbors,
+            nextHops: state.map(nextHops) ?? []
+        )
+    }
+
+    /// One row per prefix wanted here or by an engaged neighbour: where a message whose
+    /// topic is exactly that prefix goes, decided as the router decides (engaged neighbours
+    /// whose held interest matches, and local subscribers).
+    private func nextHops(_ state: TopologyState) -> [NextHopDocument] {
+        var prefixes = Set(state.localInterest.all)
+        for neighbor in state.engaged {
+            prefixes.formUnion(state.remote[neighbor]?.prefixes ?? [])
+        }
+        return prefixes.sorted().map { prefix in
+            let via = state.engaged.filter { state.remote[$0]?.matches(prefix) == true }
+            return NextHopDocument(
+                prefix: TopicJSON(prefix.bytes),
+                via: names(via).sorted(),
+                local: state.localInterest.matches(prefix)
+            )
+        }
     }
 }

@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/stats`: the node's counters since it started. `/metrics` exports the same
 /// numbers to Prometheus.
 public struct StatsDocument: Codable, Hashable, Sendable {
@@ -40,39 +42,6 @@ public struct StatsDocument: Codable, Hashable, Sendable {
     public var clients: Int
     public var topologies: [TopologyTrafficDocument]
     public var peers: [PeerTrafficDocument]
-
-    public init(
-        published: UInt64, dataReceived: UInt64, dataForwarded: UInt64, delivered: UInt64, dropped: DropCountsDocument,
-        reroutes: UInt64, recomputations: UInt64, recordsReceived: UInt64, recordsInstalled: UInt64,
-        interestMessagesSent: UInt64, protocolErrors: UInt64, malformedFrames: UInt64, peerLinksRefused: UInt64,
-        identitiesNotProven: UInt64, realmFailures: UInt64 = 0, unauthenticRecords: UInt64, slowConsumersDropped: UInt64, failovers: FailoverDocument, repair: RepairDocument = RepairDocument(), peersUp: Int, subscriptions: Int, clients: Int,
-        topologies: [TopologyTrafficDocument], peers: [PeerTrafficDocument]
-    ) {
-        self.published = published
-        self.dataReceived = dataReceived
-        self.dataForwarded = dataForwarded
-        self.delivered = delivered
-        self.dropped = dropped
-        self.reroutes = reroutes
-        self.recomputations = recomputations
-        self.recordsReceived = recordsReceived
-        self.recordsInstalled = recordsInstalled
-        self.interestMessagesSent = interestMessagesSent
-        self.protocolErrors = protocolErrors
-        self.malformedFrames = malformedFrames
-        self.peerLinksRefused = peerLinksRefused
-        self.identitiesNotProven = identitiesNotProven
-        self.realmFailures = realmFailures
-        self.unauthenticRecords = unauthenticRecords
-        self.slowConsumersDropped = slowConsumersDropped
-        self.failovers = failovers
-        self.repair = repair
-        self.peersUp = peersUp
-        self.subscriptions = subscriptions
-        self.clients = clients
-        self.topologies = topologies
-        self.peers = peers
-    }
 }
 
 /// Messages not passed on, by cause.
@@ -91,16 +60,6 @@ public struct DropCountsDocument: Codable, Hashable, Sendable {
     public var noRoute: UInt64
     /// Not written because the receiving application or peer link had stopped reading.
     public var slowConsumer: UInt64
-
-    public init(duplicate: UInt64, hopLimit: UInt64, noInterest: UInt64, oversize: UInt64, notPermitted: UInt64, noRoute: UInt64, slowConsumer: UInt64) {
-        self.duplicate = duplicate
-        self.hopLimit = hopLimit
-        self.noInterest = noInterest
-        self.oversize = oversize
-        self.notPermitted = notPermitted
-        self.noRoute = noRoute
-        self.slowConsumer = slowConsumer
-    }
 
     /// Every cause with its count, in document order.
     public var all: [(cause: String, count: UInt64)] {
@@ -126,18 +85,6 @@ public struct RepairDocument: Codable, Hashable, Sendable {
     public var gaps: UInt64
     /// Messages in those spans.
     public var lost: UInt64
-
-    public init(
-        requests: UInt64 = 0, retries: UInt64 = 0, resent: UInt64 = 0, repaired: UInt64 = 0, gaps: UInt64 = 0,
-        lost: UInt64 = 0
-    ) {
-        self.requests = requests
-        self.retries = retries
-        self.resent = resent
-        self.repaired = repaired
-        self.gaps = gaps
-        self.lost = lost
-    }
 }
 
 public struct FailoverDocument: Codable, Hashable, Sendable {
@@ -145,12 +92,6 @@ public struct FailoverDocument: Codable, Hashable, Sendable {
     /// Of the most recent one; `null` before the first.
     @Nullable public var lastMs: Double?
     @Nullable public var maximumMs: Double?
-
-    public init(count: UInt64, lastMs: Double?, maximumMs: Double?) {
-        self.count = count
-        self.lastMs = lastMs
-        self.maximumMs = maximumMs
-    }
 }
 
 /// Data messages of one topology. In: received from peers plus published here. Out: copies
@@ -165,16 +106,6 @@ public struct TopologyTrafficDocument: Codable, Hashable, Sendable {
     public var published: UInt64
     /// The local part of `messages_out`.
     public var delivered: UInt64
-
-    public init(name: String, messagesIn: UInt64, bytesIn: UInt64, messagesOut: UInt64, bytesOut: UInt64, published: UInt64, delivered: UInt64) {
-        self.name = name
-        self.messagesIn = messagesIn
-        self.bytesIn = bytesIn
-        self.messagesOut = messagesOut
-        self.bytesOut = bytesOut
-        self.published = published
-        self.delivered = delivered
-    }
 }
 
 /// Traffic with one peer over every link to it since the node started. Messages are data
@@ -198,5 +129,82 @@ public struct PeerTrafficDocument: Codable, Hashable, Sendable {
         self.bytesOut = bytesOut
         self.framesIn = framesIn
         self.framesOut = framesOut
+    }
+}
+
+extension TopologyTrafficDocument {
+    /// Messages and bytes of one direction of a topology's traffic.
+    public typealias Flow = (messages: UInt64, bytes: UInt64)
+
+    /// The traffic of topology `name`: in is what was `received` from peers plus what was
+    /// `published` here, out what was `forwarded` to peers plus what was `delivered` here.
+    public init(name: String, received: Flow, published: Flow, forwarded: Flow, delivered: Flow) {
+        self.init(
+            name: name,
+            messagesIn: received.messages &+ published.messages,
+            bytesIn: received.bytes &+ published.bytes,
+            messagesOut: forwarded.messages &+ delivered.messages,
+            bytesOut: forwarded.bytes &+ delivered.bytes,
+            published: published.messages,
+            delivered: delivered.messages
+        )
+    }
+}
+
+extension RouterView {
+    /// `GET /v1/stats` as far as the router knows it: its counters, the peers up and the
+    /// local subscriptions. The counters the node keeps itself (malformed frames, refused
+    /// links, realm failures, unauthentic records, slow consumers), its clients and its
+    /// traffic per topology and per peer are zero and empty here: the node fills them in.
+    public func stats() -> StatsDocument {
+        let counters = router.statistics
+        let dropped = DropCountsDocument(
+            duplicate: counters.dropped[.duplicate, default: 0],
+            hopLimit: counters.dropped[.hopLimit, default: 0],
+            noInterest: counters.dropped[.noInterest, default: 0],
+            oversize: counters.dropped[.oversize, default: 0],
+            notPermitted: counters.dropped[.notPermitted, default: 0],
+            noRoute: counters.dropped[.noRoute, default: 0],
+            slowConsumer: 0
+        )
+        return StatsDocument(
+            published: counters.published,
+            dataReceived: counters.dataReceived,
+            dataForwarded: counters.dataForwarded,
+            delivered: counters.delivered,
+            dropped: dropped,
+            reroutes: counters.routeChanges,
+            recomputations: counters.recomputations,
+            recordsReceived: counters.recordsReceived,
+            recordsInstalled: counters.recordsInstalled,
+            interestMessagesSent: counters.interestMessagesSent,
+            protocolErrors: counters.protocolErrors,
+            malformedFrames: 0,
+            peerLinksRefused: 0,
+            identitiesNotProven: 0,
+            realmFailures: 0,
+            unauthenticRecords: 0,
+            slowConsumersDropped: 0,
+            failovers: FailoverDocument(
+                count: counters.failovers,
+                lastMs: counters.lastFailover.map(Timestamp.milliseconds),
+                maximumMs: counters.longestFailover.map(Timestamp.milliseconds)
+            ),
+            repair: RepairDocument(
+                requests: counters.repairRequests,
+                retries: counters.repairRetries,
+                resent: counters.repairResent,
+                repaired: counters.repaired,
+                gaps: counters.gapsReported,
+                lost: counters.messagesLost
+            ),
+            peersUp: router.peers.count,
+            subscriptions: router.topologies.values.reduce(0) { total, state in
+                total + state.members.values.reduce(0) { $0 + $1.distinctCount }
+            },
+            clients: 0,
+            topologies: [],
+            peers: []
+        )
     }
 }

@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/status`: who this node is and how it is set up.
 public struct StatusDocument: Codable, Hashable, Sendable {
     /// The node id, 32 hexadecimal digits.
@@ -28,44 +30,6 @@ public struct StatusDocument: Codable, Hashable, Sendable {
     public var topologies: Int
     /// Applications connected to the client socket.
     public var clients: Int
-
-    public init(
-        id: String,
-        name: String,
-        realm: String,
-        realmSecret: Bool,
-        incarnation: UInt64,
-        startedAt: String,
-        uptimeSeconds: Double,
-        listen: String,
-        runDir: String,
-        clientSocket: String,
-        controlSocket: String,
-        metrics: String?,
-        discovery: [DiscoveryDocument],
-        peersUp: Int,
-        nodesKnown: Int,
-        topologies: Int,
-        clients: Int
-    ) {
-        self.id = id
-        self.name = name
-        self.realm = realm
-        self.realmSecret = realmSecret
-        self.incarnation = incarnation
-        self.startedAt = startedAt
-        self.uptimeSeconds = uptimeSeconds
-        self.listen = listen
-        self.runDir = runDir
-        self.clientSocket = clientSocket
-        self.controlSocket = controlSocket
-        self.metrics = metrics
-        self.discovery = discovery
-        self.peersUp = peersUp
-        self.nodesKnown = nodesKnown
-        self.topologies = topologies
-        self.clients = clients
-    }
 }
 
 /// One discovery backend in `/v1/status`.
@@ -81,5 +45,36 @@ public struct DiscoveryDocument: Codable, Hashable, Sendable {
         self.backend = backend
         self.state = state
         self.detail = detail
+    }
+}
+
+extension RouterView {
+    /// `GET /v1/status`: who the router is and what it knows, with what only the node knows:
+    /// its realm, when it started (wall clock) and for how long it has run, where it listens,
+    /// its run directory and client socket, its metrics endpoint, its discovery backends and
+    /// its clients.
+    public func status(
+        realm: String, realmSecret: Bool, startedAt: String, uptime: Duration, listen: String, runDir: String,
+        clientSocket: String, metrics: String?, discovery: [DiscoveryDocument], clients: Int
+    ) -> StatusDocument {
+        StatusDocument(
+            id: router.id.description,
+            name: router.name,
+            realm: realm,
+            realmSecret: realmSecret,
+            incarnation: router.configuration.incarnation,
+            startedAt: startedAt,
+            uptimeSeconds: Timestamp.seconds(uptime),
+            listen: listen,
+            runDir: runDir,
+            clientSocket: clientSocket,
+            controlSocket: runDir + "/" + ControlAPI.socketName,
+            metrics: metrics,
+            discovery: discovery,
+            peersUp: router.peers.count,
+            nodesKnown: router.database.count,
+            topologies: router.topologies.count,
+            clients: clients
+        )
     }
 }

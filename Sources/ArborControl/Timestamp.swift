@@ -1,6 +1,18 @@
-/// Wall-clock times in control API documents: ISO 8601 in UTC with milliseconds,
-/// `2026-11-27T08:15:02.123Z`.
+import ArborCore
+
+/// Times in control API documents: wall-clock times ISO 8601 in UTC with milliseconds,
+/// `2026-11-27T08:15:02.123Z`; durations in milliseconds or seconds.
 public enum Timestamp {
+    /// Milliseconds of a duration, to the microsecond.
+    public static func milliseconds(_ duration: Duration) -> Double {
+        (duration.milliseconds * 1000).rounded() / 1000
+    }
+
+    /// Seconds of a duration, to the millisecond.
+    public static func seconds(_ duration: Duration) -> Double {
+        duration.milliseconds.rounded() / 1000
+    }
+
     /// Formats nanoseconds since the Unix epoch (proleptic Gregorian calendar, UTC).
     public static func iso8601(unixNanoseconds: Int64) -> String {
         let milliseconds = unixNanoseconds / 1_000_000

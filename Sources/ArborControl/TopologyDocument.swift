@@ -1,3 +1,5 @@
+import ArborCore
+
 /// One element of `GET /v1/topologies` (a JSON array): a topology this node keeps state
 /// for or knows a definition of.
 public struct TopologyDocument: Codable, Hashable, Sendable {
@@ -28,25 +30,35 @@ public struct TopologyDocument: Codable, Hashable, Sendable {
     public var subscriptions: Int
     /// Tree neighbours interest is exchanged with.
     public var engaged: [String]
+}
 
-    public init(
-        name: String, source: String, version: UInt64?, description: String?, loadedHere: Bool, held: Bool,
-        root: String?, rootReason: String?, parent: String?, members: Int, subscribers: Int, publishers: Int,
-        subscriptions: Int, engaged: [String]
-    ) {
-        self.name = name
-        self.source = source
-        self.version = version
-        self.description = description
-        self.loadedHere = loadedHere
-        self.held = held
-        self.root = root
-        self.rootReason = rootReason
-        self.parent = parent
-        self.members = members
-        self.subscribers = subscribers
-        self.publishers = publishers
-        self.subscriptions = subscriptions
-        self.engaged = engaged
+extension RouterView {
+    /// `GET /v1/topologies`: every topology held here or declared, in name order;
+    /// `publishers` counts the local applications that published to one.
+    public func topologies(publishers: (TopologyName) -> Int) -> [TopologyDocument] {
+        allTopologies().map { topology($0, publishers: publishers($0)) }
+    }
+
+    private func topology(_ topology: TopologyName, publishers: Int) -> TopologyDocument {
+        let definition = router.graph.definitions[topology]
+        let state = router.topologies[topology]
+        let route = place(in: topology)
+        let members = state?.members ?? [:]
+        return TopologyDocument(
+            name: topology.rawValue,
+            source: definition == nil ? "implicit" : "file",
+            version: definition?.version,
+            description: definition?.description,
+            loadedHere: router.configuration.definitions.contains { $0.name == topology },
+            held: state != nil,
+            root: route.map { name(of: $0.root) },
+            rootReason: route.map(\.rootReason.name),
+            parent: route?.parent.map(name(of:)),
+            members: members.count,
+            subscribers: members.values.filter { !$0.isEmpty }.count,
+            publishers: publishers,
+            subscriptions: members.values.reduce(0) { $0 + $1.distinctCount },
+            engaged: names(state?.engaged ?? []).sorted()
+        )
     }
 }

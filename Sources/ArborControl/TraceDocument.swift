@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/trace/{topology}?topic=…`: where a message published here with this topic
 /// would go, as far as this node can know.
 ///
@@ -25,21 +27,6 @@ public struct TraceDocument: Codable, Hashable, Sendable {
     public var destinations: [TraceDestinationDocument]
     /// What this trace can and cannot know, in words.
     public var note: String
-
-    public init(
-        topology: String, topic: TopicJSON, from: String, held: Bool, root: String?, localSubscribers: Int,
-        hops: [TraceHopDocument], destinations: [TraceDestinationDocument], note: String
-    ) {
-        self.topology = topology
-        self.topic = topic
-        self.from = from
-        self.held = held
-        self.root = root
-        self.localSubscribers = localSubscribers
-        self.hops = hops
-        self.destinations = destinations
-        self.note = note
-    }
 }
 
 /// One tree edge in a trace, directed away from the node that traced.
@@ -58,14 +45,6 @@ public struct TraceHopDocument: Codable, Hashable, Sendable {
     @Nullable public var interest: [TopicJSON]?
     /// The elements of `interest` that match the topic.
     @Nullable public var matched: [TopicJSON]?
-
-    public init(from: String, to: String, state: String, interest: [TopicJSON]?, matched: [TopicJSON]?) {
-        self.from = from
-        self.to = to
-        self.state = state
-        self.interest = interest
-        self.matched = matched
-    }
 }
 
 /// A node a traced message reaches or may reach.
@@ -78,11 +57,57 @@ public struct TraceDestinationDocument: Codable, Hashable, Sendable {
     /// `yes` when a matching subscriber there is known (a local one, or a first hop that is
     /// a leaf and wants the topic), otherwise `maybe`.
     public var subscriber: String
+}
 
-    public init(node: String, path: [String], reach: String, subscriber: String) {
-        self.node = node
-        self.path = path
-        self.reach = reach
-        self.subscriber = subscriber
+extension RouterView {
+    /// `GET /v1/trace/{topology}?topic=…`.
+    public func trace(_ name: TopologyName, topic: Topic) -> TraceDocument {
+        let graph = router.graph
+        let state = router.topologies[name]
+        let topicJSON = TopicJSON(topic.bytes)
+        guard let trace = router.trace(topic, in: name, cache: cache) else {
+            return TraceDocument(
+                topology: name.rawValue, topic: topicJSON, from: router.name, held: state != nil, root: nil,
+                localSubscribers: 0, hops: [], destinations: [],
+                note: "This node may not carry \(name): it has no place in the tree, and a publication here is refused."
+            )
+        }
+        let label = { (index: Int32) in graph.names[Int(index)] }
+        let hops = trace.hops.map { hop in
+            TraceHopDocument(
+                from: label(hop.from),
+                to: label(hop.to),
+                state: hop.state.rawValue,
+                interest: hop.interest.map(Self.topics),
+                matched: hop.matched.map { $0.map { TopicJSON($0.bytes) } }
+            )
+        }
+        let destinations = trace.destinations.map { destination in
+            TraceDestinationDocument(
+                node: label(destination.node),
+                path: destination.path.map(label),
+                reach: destination.certain ? "certain" : "possible",
+                subscriber: destination.knownSubscriber ? "yes" : "maybe"
+            )
+        }
+        return TraceDocument(
+            topology: name.rawValue,
+            topic: topicJSON,
+            from: router.name,
+            held: state != nil,
+            root: label(trace.root),
+            localSubscribers: trace.localSubscribers,
+            hops: hops,
+            destinations: destinations,
+            note: Self.traceNote(held: state != nil)
+        )
+    }
+
+    private static func traceNote(held: Bool) -> String {
+        let limits = "Beyond the first hops each node forwards by interest only it holds: 'unknown' edges and 'possible' destinations are where the message may go, not where it will; run the trace on a first hop to follow its decision."
+        guard held else {
+            return "This node holds no state for the topology, so it knows no interest: a publication here would first join the tree through its parent and be held briefly for the parent's interest. " + limits
+        }
+        return "First hops are this node's own forwarding decision: engaged neighbours whose interest, as they told it, matches the topic. A first hop that is a leaf of the tree and wants the topic has a matching subscriber. " + limits
     }
 }

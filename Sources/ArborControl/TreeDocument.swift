@@ -1,3 +1,5 @@
+import ArborCore
+
 /// `GET /v1/tree/{topology}`: the whole tree of a topology as this node computes it, with
 /// the same function its router routes by, from the graph its routes were last computed on.
 public struct TreeDocument: Codable, Hashable, Sendable {
@@ -12,19 +14,6 @@ public struct TreeDocument: Codable, Hashable, Sendable {
     public var links: [TreeLinkDocument]
     /// Nodes that may carry the topology but are cut off from the root's side.
     public var unreachable: [String]
-
-    public init(
-        topology: String, computedBy: String, root: String?, rootReason: String?, nodes: [TreeNodeDocument],
-        links: [TreeLinkDocument], unreachable: [String]
-    ) {
-        self.topology = topology
-        self.computedBy = computedBy
-        self.root = root
-        self.rootReason = rootReason
-        self.nodes = nodes
-        self.links = links
-        self.unreachable = unreachable
-    }
 }
 
 /// A node on the tree.
@@ -38,15 +27,6 @@ public struct TreeNodeDocument: Codable, Hashable, Sendable {
     /// Links from the root.
     public var depth: Int
     public var children: [String]
-
-    public init(name: String, id: String, parent: String?, cost: UInt64, depth: Int, children: [String]) {
-        self.name = name
-        self.id = id
-        self.parent = parent
-        self.cost = cost
-        self.depth = depth
-        self.children = children
-    }
 }
 
 /// A link the topology may use.
@@ -64,5 +44,60 @@ public struct TreeLinkDocument: Codable, Hashable, Sendable {
         self.nodes = nodes
         self.cost = cost
         self.state = state
+    }
+}
+
+extension RouterView {
+    /// `GET /v1/tree/{topology}`.
+    public func tree(_ name: TopologyName) -> TreeDocument {
+        let graph = router.graph
+        guard let planned = plannedTree(name) else {
+            return TreeDocument(topology: name.rawValue, computedBy: router.name, root: nil, rootReason: nil, nodes: [], links: [], unreachable: [])
+        }
+        let tree = planned.tree
+        let label = { (index: Int32) in graph.names[Int(index)] }
+        var nodes: [TreeNodeDocument] = []
+        func walk(_ node: Int32, depth: Int) {
+            let children = tree.children(of: node).sorted { label($0) < label($1) }
+            nodes.append(
+                TreeNodeDocument(
+                    name: label(node),
+                    id: graph.ids[Int(node)].description,
+                    parent: tree.parent(of: node).map(label),
+                    cost: tree.distances[Int(node)],
+                    depth: depth,
+                    children: children.map(label)
+                )
+            )
+            for child in children {
+                walk(child, depth: depth + 1)
+            }
+        }
+        walk(tree.root, depth: 0)
+
+        var links: [TreeLinkDocument] = []
+        var unreachable: [String] = []
+        for node in 0..<Int32(graph.count) where planned.topology.eligible[Int(node)] {
+            if !tree.contains(node) {
+                unreachable.append(label(node))
+            }
+            for edge in graph.neighbors(of: node) {
+                let other = graph.targets[edge]
+                let cost = planned.topology.edgeCosts[edge]
+                guard other > node, cost > 0 else { continue }
+                let onTree = tree.parent(of: other) == node || tree.parent(of: node) == other
+                links.append(TreeLinkDocument(nodes: [label(node), label(other)].sorted(), cost: cost, state: onTree ? "tree" : "unused"))
+            }
+        }
+        links.sort { $0.nodes.lexicographicallyPrecedes($1.nodes) }
+        return TreeDocument(
+            topology: name.rawValue,
+            computedBy: router.name,
+            root: label(planned.root.index),
+            rootReason: planned.root.reason.name,
+            nodes: nodes,
+            links: links,
+            unreachable: unreachable.sorted()
+        )
     }
 }

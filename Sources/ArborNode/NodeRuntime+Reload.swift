@@ -23,10 +23,10 @@ extension NodeRuntime {
         let names = loaded.definitions.map(\.name.rawValue)
         guard errors.isEmpty else {
             record(.definitionsRefused(errors: Array(errors.prefix(Self.reloadErrorsInEvent))))
-            return ReloadDocument(reloaded: false, files: loaded.files, definitions: names, changed: [], errors: errors, warnings: warnings)
+            return .refused(files: loaded.files, definitions: names, errors: errors, warnings: warnings)
         }
         let changed = Router.changedNames(from: router.ownDefinitions, to: loaded.definitions)
         handle(.loadDefinitions(loaded.definitions))
-        return ReloadDocument(reloaded: true, files: loaded.files, definitions: names, changed: changed.map(\.rawValue), errors: [], warnings: warnings)
+        return .reloaded(files: loaded.files, definitions: names, changed: changed.map(\.rawValue), warnings: warnings)
     }
 }

@@ -1,4 +1,4 @@
-import ArborControl
+@testable import ArborControl
 import Foundation
 import Testing
 

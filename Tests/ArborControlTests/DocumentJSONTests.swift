@@ -1,4 +1,4 @@
-import ArborControl
+@testable import ArborControl
 import ArborTestSupport
 import Foundation
 import Testing

@@ -41,14 +41,14 @@ struct ControlEndpoints {
         case .topologies:
             answer(.json(view.topologies()))
         case .routes:
-            answer(.json(view.routes()))
+            answer(.json(view.routerView.routes()))
         case .route:
-            answer(.json(view.route(try view.knownTopology(topology ?? ""))))
+            answer(.json(view.routerView.route(try view.knownTopology(topology ?? ""))))
         case .tree:
-            answer(.json(view.tree(try view.knownTopology(topology ?? ""))))
+            answer(.json(view.routerView.tree(try view.knownTopology(topology ?? ""))))
         case .trace:
             let name = try view.knownTopology(topology ?? "")
-            answer(.json(view.trace(name, topic: try topic(of: request))))
+            answer(.json(view.routerView.trace(name, topic: try topic(of: request))))
         case .events:
             let after = try request.unsigned("after") ?? 0
             guard let wait = try request.unsigned("wait"), wait > 0 else {

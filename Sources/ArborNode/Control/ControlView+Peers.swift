@@ -23,9 +23,9 @@ extension ControlView {
                     address: link?.remoteAddress ?? "?",
                     incarnation: state.incarnation,
                     cost: state.cost,
-                    rttMs: state.roundTrip.map(Self.milliseconds),
-                    upSeconds: Self.seconds(now - state.connectedAt),
-                    lastHeardMsAgo: Self.milliseconds(now - state.lastHeard),
+                    rttMs: state.roundTrip.map(Timestamp.milliseconds),
+                    upSeconds: Timestamp.seconds(now - state.connectedAt),
+                    lastHeardMsAgo: Timestamp.milliseconds(now - state.lastHeard),
                     framesIn: link?.counters.counts.framesIn ?? 0,
                     framesOut: link?.counters.counts.framesOut ?? 0,
                     bytesIn: link?.counters.counts.bytesIn ?? 0,
@@ -55,7 +55,7 @@ extension ControlView {
     /// A peer this node dials and has no link to.
     private func unlinked(peer: NodeID?, state: String, found: PeerOrigin, address: OverlayAddress) -> PeerDocument {
         PeerDocument(
-            name: peer.map(name(of:)),
+            name: peer.map(routerView.name(of:)),
             id: peer?.description,
             state: state,
             found: found.rawValue,

@@ -7,23 +7,16 @@ extension ControlView {
     /// `GET /v1/status`.
     func status() -> StatusDocument {
         let configuration = runtime.configuration
-        return StatusDocument(
-            id: router.id.description,
-            name: router.name,
+        return routerView.status(
             realm: configuration.realm,
             realmSecret: configuration.realmKey != nil,
-            incarnation: configuration.router.incarnation,
             startedAt: Timestamp.iso8601(unixNanoseconds: runtime.clock.wallOrigin),
-            uptimeSeconds: Self.seconds(runtime.clock.now - Instant.zero),
+            uptime: runtime.clock.now - Instant.zero,
             listen: runtime.listenAddress,
             runDir: configuration.runDirectory,
             clientSocket: configuration.runDirectory + "/" + ClientProtocol.socketName,
-            controlSocket: configuration.runDirectory + "/" + ControlAPI.socketName,
             metrics: runtime.metricsAddress,
             discovery: discoveryBackends(),
-            peersUp: router.peers.count,
-            nodesKnown: router.database.count,
-            topologies: router.topologies.count,
             clients: runtime.clients.count
         )
     }
