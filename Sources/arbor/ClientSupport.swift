@@ -22,6 +22,26 @@ struct RunDirectoryOption: ParsableArguments {
     var path: String?
 }
 
+/// What `arbor pub` and `arbor sub` connect with: `--run-dir`, and `--name`, the client
+/// name the node logs.
+struct ClientOptions: ParsableArguments {
+    @OptionGroup
+    var runDirectory: RunDirectoryOption
+
+    @Option(help: ArgumentHelp("The client name the node logs (default: arbor-pub or arbor-sub, after the command).", valueName: "name"))
+    var name: String?
+
+    /// Connects to the node, as `--name` or else `defaultName`; a failure ends the process
+    /// through `reporter`.
+    func connect(defaultName: String, reporter: FailureReporter) async -> ClientConnection {
+        do {
+            return try await ClientConnection.connect(runDirectory: runDirectory.path, name: name ?? defaultName)
+        } catch {
+            reporter.fail(error.description)
+        }
+    }
+}
+
 /// Validates a topology name for a command line, with the reason when it is not one.
 func topologyArgument(_ text: String) throws -> TopologyName {
     do {

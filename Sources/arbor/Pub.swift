@@ -46,10 +46,7 @@ struct Pub: AsyncParsableCommand {
     var size: Int?
 
     @OptionGroup
-    var runDirectory: RunDirectoryOption
-
-    @Option(help: ArgumentHelp("The client name the node logs.", valueName: "name"))
-    var name = "arbor-pub"
+    var connection: ClientOptions
 
     func validate() throws {
         _ = try topologyArgument(topology)
@@ -67,12 +64,7 @@ struct Pub: AsyncParsableCommand {
         let topology = try topologyArgument(self.topology)
         let topic = Topic(self.topic)
         let reporter = FailureReporter(command: "arbor pub")
-        let client: ClientConnection
-        do {
-            client = try await ClientConnection.connect(runDirectory: runDirectory.path, name: name)
-        } catch {
-            reporter.fail(error.description)
-        }
+        let client = await connection.connect(defaultName: "arbor-pub", reporter: reporter)
 
         // The node reports refusals of unacknowledged messages as events; stop at the first.
         let watcher = Task {

@@ -41,10 +41,7 @@ struct Sub: AsyncParsableCommand {
     var quiet = false
 
     @OptionGroup
-    var runDirectory: RunDirectoryOption
-
-    @Option(help: ArgumentHelp("The client name the node logs.", valueName: "name"))
-    var name = "arbor-sub"
+    var connection: ClientOptions
 
     func validate() throws {
         _ = try topologyArgument(topology)
@@ -60,12 +57,7 @@ struct Sub: AsyncParsableCommand {
     func run() async throws {
         let topology = try topologyArgument(self.topology)
         let reporter = FailureReporter(command: "arbor sub")
-        let client: ClientConnection
-        do {
-            client = try await ClientConnection.connect(runDirectory: runDirectory.path, name: name)
-        } catch {
-            reporter.fail(error.description)
-        }
+        let client = await connection.connect(defaultName: "arbor-sub", reporter: reporter)
 
         // Events are read while the subscriptions are made, so none waits on the other.
         let prefixes = self.prefixes.map { Topic($0) }
