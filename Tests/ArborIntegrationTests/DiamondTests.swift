@@ -15,9 +15,7 @@ extension MultiProcess {
     struct DiamondTests {
         @Test("c's AAPL subscriber gets every AAPL message from a and no MSFT; MSFT never leaves a", .timeLimit(.minutes(2)))
         func onlyMatchingMessagesTravel() async throws {
-            try await Cluster.withRunning(.diamond) { cluster in
-                let flow = try await DiamondFlow(cluster)
-                defer { flow.close() }
+            try await DiamondFlow.withRunning { cluster, flow in
                 let (subscription, publisher) = (flow.subscription, flow.publisher)
                 // Probes published while waiting may still be on their way: the counters are read
                 // only once no data moves any more, so that only the measured messages count.
@@ -91,13 +89,8 @@ extension MultiProcess {
 
         @Test("kill -9 of b1 mid-stream: delivery resumes through b2, never a duplicate", .timeLimit(.minutes(2)))
         func crashOfTheCarryingRelay() async throws {
-            try await Cluster.withRunning(.diamond) { cluster in
-                let run = try await StreamRun(cluster)
-                defer { run.close() }
-
-                let faultAt = ContinuousClock.now
-                cluster["b1"].send(SIGKILL)
-                try await cluster.waitForParent(of: "c", toBe: "b2", timeout: .seconds(5))
+            try await StreamRun.withRunning { cluster, run in
+                let faultAt = try await run.signalCarryingRelay(SIGKILL, cluster)
                 try await Task.sleep(for: .seconds(1.5))
                 let report = try await run.finish(faultAt: faultAt)
 
@@ -119,13 +112,8 @@ extension MultiProcess {
 
         @Test("kill -STOP of b1: heartbeats detect it and c reroutes; kill -CONT: b1 rejoins, no duplicate", .timeLimit(.minutes(2)))
         func silentRelay() async throws {
-            try await Cluster.withRunning(.diamond) { cluster in
-                let run = try await StreamRun(cluster)
-                defer { run.close() }
-
-                let faultAt = ContinuousClock.now
-                cluster["b1"].send(SIGSTOP)
-                try await cluster.waitForParent(of: "c", toBe: "b2", timeout: .seconds(5))
+            try await StreamRun.withRunning { cluster, run in
+                let faultAt = try await run.signalCarryingRelay(SIGSTOP, cluster)
                 let reroutedAt = ContinuousClock.now
                 // Detected by silence: a and c close their links to b1 for missed heartbeats (c may
                 // reroute before its own timeout, on a's news that the a-b1 link is gone).
@@ -234,7 +222,7 @@ extension MultiProcess {
 
 /// Where the diamond's tests start: a subscriber to AAPL on c and a publisher on a, with
 /// AAPL messages flowing from one to the other.
-struct DiamondFlow: Sendable {
+struct DiamondFlow: DiamondFixture, Sendable {
     let subscription: any Subscription
     let publisher: any Publisher
 
@@ -261,21 +249,52 @@ struct DiamondFlow: Sendable {
     }
 }
 
+/// What a test of the diamond sets up on the started cluster, and closes after.
+protocol DiamondFixture {
+    /// `cluster` must be started.
+    init(_ cluster: Cluster) async throws
+    func close()
+}
+
+extension DiamondFixture {
+    /// Runs `body` on the diamond, started, with this set up on it; closes it after.
+    static func withRunning(_ body: (Cluster, Self) async throws -> Void) async throws {
+        try await Cluster.withRunning(.diamond) { cluster in
+            let fixture = try await Self(cluster)
+            defer { fixture.close() }
+            try await body(cluster, fixture)
+        }
+    }
+}
+
 /// The common shape of the fault tests: a ``DiamondFlow`` streaming AAPL (500 msg/s unless
 /// told otherwise) through b1, running for a second before the fault.
-final class StreamRun: @unchecked Sendable {
+final class StreamRun: DiamondFixture, @unchecked Sendable {
     let flow: DiamondFlow
     var subscription: any Subscription { flow.subscription }
     var publisher: any Publisher { flow.publisher }
     let stream: MessageStream
 
+    convenience init(_ cluster: Cluster) async throws {
+        try await self.init(cluster, rate: 500)
+    }
+
     /// `cluster` must be started.
-    init(_ cluster: Cluster, rate: Int = 500) async throws {
+    init(_ cluster: Cluster, rate: Int) async throws {
         flow = try await DiamondFlow(cluster)
         try await cluster.waitForParent(of: "c", toBe: "b1")
         stream = MessageStream(publisher: flow.publisher, topic: "AAPL", tag: "s", rate: rate)
         stream.start()
         try await Task.sleep(for: .seconds(1))
+    }
+
+    /// Sends `signal` to b1, the relay the stream goes through, and waits until c's parent
+    /// is b2; returns when the signal was sent.
+    func signalCarryingRelay(_ signal: Int32, _ cluster: Cluster) async throws -> ContinuousClock.Instant {
+        let sentAt = ContinuousClock.now
+        cluster["b1"].send(signal)
+        try await cluster.waitForParent(of: "c", toBe: "b2", timeout: .seconds(5))
+        return sentAt
     }
 
     /// Stops the stream, waits until the subscriber has what will come, and reports.

@@ -15,9 +15,7 @@ extension MultiProcess {
     struct ReloadTests {
         @Test("root a -> c in the file, SIGHUP: every node's tree moves to root c; no link or client dropped", .timeLimit(.minutes(2)))
         func changedRootMovesTheTree() async throws {
-            try await Cluster.withRunning(.diamond) { cluster in
-                let flow = try await DiamondFlow(cluster)
-                defer { flow.close() }
+            try await DiamondFlow.withRunning { cluster, flow in
                 let (subscription, publisher) = (flow.subscription, flow.publisher)
                 #expect(cluster.parent(of: "a") == "(root)")
                 #expect(cluster.parent(of: "c") == "b1")

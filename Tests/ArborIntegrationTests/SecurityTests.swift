@@ -17,45 +17,45 @@ extension MultiProcess {
         /// the attacker gets the node's handshake (and proof) and nothing of the overlay.
         @Test("(a) impersonating c at b1 is refused; c's link and its subscriber are unaffected", .timeLimit(.minutes(2)))
         func impersonation() async throws {
-            let target = try await Target.start(.diamond)
-            defer { target.close() }
-            let cluster = target.cluster
-            let (b1, c) = (cluster["b1"], cluster["c"])
-            let victim = try handshake(ofNodeOnPort: c.port)
-            let victimKey = try #require(victim.extensionValue(HandshakeExtension.publicKeyTag))
-            let attackAt = ContinuousClock.now
-            var answers: [[PeerFrame]] = []
-            for publicKey in [nil, victimKey] {
-                let mallory = try FakePeer(
-                    port: b1.port,
-                    claiming: victim.node,
-                    publicKey: publicKey,
-                    name: "c",
-                    incarnation: victim.incarnation + 1_000
-                )
-                defer { mallory.close() }
-                var frames: [PeerFrame] = []
-                if let reply = try mallory.prove() { frames.append(reply) }
-                frames += try mallory.drain()
-                answers.append(frames)
-            }
-            for frames in answers {
-                let reject = frames.compactMap { frame -> HandshakeReject? in
-                    if case .handshakeReject(let reject) = frame { return reject }
-                    return nil
+            try await Target.withRunning(.diamond) { target in
+                let cluster = target.cluster
+                let (b1, c) = (cluster["b1"], cluster["c"])
+                let victim = try handshake(ofNodeOnPort: c.port)
+                let victimKey = try #require(victim.extensionValue(HandshakeExtension.publicKeyTag))
+                let attackAt = ContinuousClock.now
+                var answers: [[PeerFrame]] = []
+                for publicKey in [nil, victimKey] {
+                    let mallory = try FakePeer(
+                        port: b1.port,
+                        claiming: victim.node,
+                        publicKey: publicKey,
+                        name: "c",
+                        incarnation: victim.incarnation + 1_000
+                    )
+                    defer { mallory.close() }
+                    var frames: [PeerFrame] = []
+                    if let reply = try mallory.prove() { frames.append(reply) }
+                    frames += try mallory.drain()
+                    answers.append(frames)
                 }
-                #expect(reject.map(\.reason) == [.identityNotProven], "answered \(frames.map(\.type))")
-                #expect(!frames.contains { if case .message = $0 { true } else { false } }, "the impersonator got overlay messages: \(frames.map(\.type))")
+                for frames in answers {
+                    let reject = frames.compactMap { frame -> HandshakeReject? in
+                        if case .handshakeReject(let reject) = frame { return reject }
+                        return nil
+                    }
+                    #expect(reject.map(\.reason) == [.identityNotProven], "answered \(frames.map(\.type))")
+                    #expect(!frames.contains { if case .message = $0 { true } else { false } }, "the impersonator got overlay messages: \(frames.map(\.type))")
+                }
+                #expect(b1.lines(containing: "node id not proven").count >= 2, "\(b1.tail())")
+                #expect(try cluster.peerIsUp("b1", "c"))
+                #expect(cluster.parent(of: "c") == "b1")
+                let report = try await target.finish(attackAt: attackAt)
+                #expect(cluster.stats("b1")?["identities_not_proven"] == 2)
+                // c's key is readable by its service's user only.
+                let attributes = try FileManager.default.attributesOfItem(atPath: c.stateDirectory + "/node-key")
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+                print("impersonation of c at b1: \(report)")
             }
-            #expect(b1.lines(containing: "node id not proven").count >= 2, "\(b1.tail())")
-            #expect(try cluster.peerIsUp("b1", "c"))
-            #expect(cluster.parent(of: "c") == "b1")
-            let report = try await target.finish(attackAt: attackAt)
-            #expect(cluster.stats("b1")?["identities_not_proven"] == 2)
-            // c's key is readable by its service's user only.
-            let attributes = try FileManager.default.attributesOfItem(atPath: c.stateDirectory + "/node-key")
-            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-            print("impersonation of c at b1: \(report)")
         }
 
         /// (b) A peer with a key of its own links to a, then sends records for c's id (at the
@@ -64,36 +64,36 @@ extension MultiProcess {
         /// last version: all dropped and counted, a stays up, the stream goes on.
         @Test("(b) forged records and flushes for other nodes' ids are dropped; the node stays up", .timeLimit(.minutes(2)))
         func forgedRecords() async throws {
-            let target = try await Target.start(.diamond)
-            defer { target.close() }
-            let cluster = target.cluster
-            let a = cluster["a"]
-            let c = try handshake(ofNodeOnPort: cluster["c"].port)
-            let b1 = try handshake(ofNodeOnPort: cluster["b1"].port)
-            let mallory = try FakePeer(port: a.port, name: "mallory")
-            defer { mallory.close() }
-            try mallory.link()
-            let notary = RecordNotary(key: mallory.key)
-            var top = LinkStateRecord(origin: c.node, name: "c", incarnation: .max, sequence: .max, links: [])
-            top.seal = notary.seal(top)
-            var copiedKey = LinkStateRecord(origin: c.node, name: "c", incarnation: c.incarnation + 1, sequence: 1, links: [])
-            copiedKey.seal = notary.seal(copiedKey)
-            copiedKey.seal!.publicKey = try #require(c.extensionValue(HandshakeExtension.publicKeyTag))
-            let unsealed = LinkStateRecord(origin: b1.node, name: "b1", incarnation: .max, sequence: .max, links: [])
-            let flush = RecordVersion(origin: c.node, incarnation: .max, sequence: .max, seal: top.seal)
-            let attackAt = ContinuousClock.now
-            for _ in 0..<3 {
-                try mallory.send(.message(.linkState([top, copiedKey, unsealed])))
-                try mallory.send(.message(.flush([flush])))
+            try await Target.withRunning(.diamond) { target in
+                let cluster = target.cluster
+                let a = cluster["a"]
+                let c = try handshake(ofNodeOnPort: cluster["c"].port)
+                let b1 = try handshake(ofNodeOnPort: cluster["b1"].port)
+                let mallory = try FakePeer(port: a.port, name: "mallory")
+                defer { mallory.close() }
+                try mallory.link()
+                let notary = RecordNotary(key: mallory.key)
+                var top = LinkStateRecord(origin: c.node, name: "c", incarnation: .max, sequence: .max, links: [])
+                top.seal = notary.seal(top)
+                var copiedKey = LinkStateRecord(origin: c.node, name: "c", incarnation: c.incarnation + 1, sequence: 1, links: [])
+                copiedKey.seal = notary.seal(copiedKey)
+                copiedKey.seal!.publicKey = try #require(c.extensionValue(HandshakeExtension.publicKeyTag))
+                let unsealed = LinkStateRecord(origin: b1.node, name: "b1", incarnation: .max, sequence: .max, links: [])
+                let flush = RecordVersion(origin: c.node, incarnation: .max, sequence: .max, seal: top.seal)
+                let attackAt = ContinuousClock.now
+                for _ in 0..<3 {
+                    try mallory.send(.message(.linkState([top, copiedKey, unsealed])))
+                    try mallory.send(.message(.flush([flush])))
+                }
+                #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["unauthentic_records"] ?? 0) >= 12 })
+                let report = try await target.finish(attackAt: attackAt)
+                for name in cluster.spec.nodes {
+                    #expect(cluster[name].isRunning, "\(name)\n\(cluster[name].tail())")
+                }
+                #expect(cluster.parent(of: "c") == "b1")
+                #expect(!a.lines(containing: "without a valid seal").isEmpty)
+                print("forged records at a: \(cluster.stats("a")?["unauthentic_records"] ?? 0) dropped; \(report)")
             }
-            #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["unauthentic_records"] ?? 0) >= 12 })
-            let report = try await target.finish(attackAt: attackAt)
-            for name in cluster.spec.nodes {
-                #expect(cluster[name].isRunning, "\(name)\n\(cluster[name].tail())")
-            }
-            #expect(cluster.parent(of: "c") == "b1")
-            #expect(!a.lines(containing: "without a valid seal").isEmpty)
-            print("forged records at a: \(cluster.stats("a")?["unauthentic_records"] ?? 0) dropped; \(report)")
         }
 
         /// (c) A peer with a key of its own links to a and floods its own (authentic) record
@@ -102,33 +102,33 @@ extension MultiProcess {
         /// is still permitted and the stream goes on.
         @Test("(c) a definition with a huge version and publishers [mallory] does not take over", .timeLimit(.minutes(2)))
         func forgedDefinition() async throws {
-            let target = try await Target.start(.diamond)
-            defer { target.close() }
-            let cluster = target.cluster
-            let a = cluster["a"]
-            let aID = try handshake(ofNodeOnPort: a.port).node
-            let mallory = try FakePeer(port: a.port, name: "mallory")
-            defer { mallory.close() }
-            try mallory.link()
-            let name = TopologyName(cluster.spec.name)!
-            let takeovers = [1 << 63, UInt64(UInt32.max)].map {
-                TopologyDefinition(name: name, version: $0, description: "mine now", publishers: ["mallory"])
+            try await Target.withRunning(.diamond) { target in
+                let cluster = target.cluster
+                let a = cluster["a"]
+                let aID = try handshake(ofNodeOnPort: a.port).node
+                let mallory = try FakePeer(port: a.port, name: "mallory")
+                defer { mallory.close() }
+                try mallory.link()
+                let name = TopologyName(cluster.spec.name)!
+                let takeovers = [1 << 63, UInt64(UInt32.max)].map {
+                    TopologyDefinition(name: name, version: $0, description: "mine now", publishers: ["mallory"])
+                }
+                let installedBefore = cluster.stats("a")?["records_installed"] ?? 0
+                let attackAt = ContinuousClock.now
+                try mallory.send(.message(.linkState([mallory.ownRecord(sequence: 1, links: [Link(neighbor: aID, cost: 1)], definitions: takeovers)])))
+                #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["records_installed"] ?? 0) > installedBefore })
+                try await Task.sleep(for: .seconds(1))
+                let report = try await target.finish(attackAt: attackAt)
+                for node in cluster.spec.nodes {
+                    let api = try #require(ControlAPI.available(on: cluster[node]))
+                    let topologies = try #require(try api.get("/v1/topologies") as? [[String: Any]])
+                    let diamond = topologies.first { ($0["name"] as? String) == cluster.spec.name }
+                    #expect((diamond?["version"] as? NSNumber)?.intValue == 1, "\(node): \(String(describing: diamond))")
+                    #expect(diamond?["description"] as? String != "mine now")
+                }
+                #expect(cluster.stats("a")?["unauthentic_records"] == 0)
+                print("definition takeover at a: \(report)")
             }
-            let installedBefore = cluster.stats("a")?["records_installed"] ?? 0
-            let attackAt = ContinuousClock.now
-            try mallory.send(.message(.linkState([mallory.ownRecord(sequence: 1, links: [Link(neighbor: aID, cost: 1)], definitions: takeovers)])))
-            #expect(await eventually(timeout: .seconds(10)) { (cluster.stats("a")?["records_installed"] ?? 0) > installedBefore })
-            try await Task.sleep(for: .seconds(1))
-            let report = try await target.finish(attackAt: attackAt)
-            for node in cluster.spec.nodes {
-                let api = try #require(ControlAPI.available(on: cluster[node]))
-                let topologies = try #require(try api.get("/v1/topologies") as? [[String: Any]])
-                let diamond = topologies.first { ($0["name"] as? String) == cluster.spec.name }
-                #expect((diamond?["version"] as? NSNumber)?.intValue == 1, "\(node): \(String(describing: diamond))")
-                #expect(diamond?["description"] as? String != "mine now")
-            }
-            #expect(cluster.stats("a")?["unauthentic_records"] == 0)
-            print("definition takeover at a: \(report)")
         }
 
         /// (d) In a topology whose file lists `publishers: [a]`, a linked peer that is not a
@@ -138,35 +138,35 @@ extension MultiProcess {
         func nonPublisher() async throws {
             var spec = TopologySpec.diamond
             spec.publishers = ["a"]
-            let target = try await Target.start(spec)
-            defer { target.close() }
-            let (cluster, run) = (target.cluster, target.run)
-            let c = cluster["c"]
-            let cID = try handshake(ofNodeOnPort: c.port).node
-            let mallory = try FakePeer(port: c.port, name: "mallory")
-            defer { mallory.close() }
-            try mallory.link()
-            try mallory.send(.message(.linkState([mallory.ownRecord(sequence: 1, links: [Link(neighbor: cID, cost: 1)])])))
-            let before = try #require(cluster.stats("c"))
-            let attackAt = ContinuousClock.now
-            let count = 50
-            for sequence in 1...count {
-                try mallory.send(.message(.data(DataMessage(
-                    topology: TopologyName(spec.name)!,
-                    origin: mallory.key.id,
-                    originIncarnation: 1,
-                    sequence: UInt64(sequence),
-                    hops: 0,
-                    topic: Topic("AAPL"),
-                    payload: Array("mallory:\(sequence)".utf8)
-                ))))
+            try await Target.withRunning(spec) { target in
+                let (cluster, run) = (target.cluster, target.run)
+                let c = cluster["c"]
+                let cID = try handshake(ofNodeOnPort: c.port).node
+                let mallory = try FakePeer(port: c.port, name: "mallory")
+                defer { mallory.close() }
+                try mallory.link()
+                try mallory.send(.message(.linkState([mallory.ownRecord(sequence: 1, links: [Link(neighbor: cID, cost: 1)])])))
+                let before = try #require(cluster.stats("c"))
+                let attackAt = ContinuousClock.now
+                let count = 50
+                for sequence in 1...count {
+                    try mallory.send(.message(.data(DataMessage(
+                        topology: TopologyName(spec.name)!,
+                        origin: mallory.key.id,
+                        originIncarnation: 1,
+                        sequence: UInt64(sequence),
+                        hops: 0,
+                        topic: Topic("AAPL"),
+                        payload: Array("mallory:\(sequence)".utf8)
+                    ))))
+                }
+                #expect(await eventually(timeout: .seconds(10)) {
+                    (cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) >= count
+                }, "\(c.tail())")
+                let report = try await target.finish(attackAt: attackAt)
+                #expect(!run.subscription.messages.contains { $0.payloadText.hasPrefix("mallory:") })
+                print("non-publisher at c: \(cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) dropped; \(report)")
             }
-            #expect(await eventually(timeout: .seconds(10)) {
-                (cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) >= count
-            }, "\(c.tail())")
-            let report = try await target.finish(attackAt: attackAt)
-            #expect(!run.subscription.messages.contains { $0.payloadText.hasPrefix("mallory:") })
-            print("non-publisher at c: \(cluster.stats("c")?.since(before)["dropped.not_permitted"] ?? 0) dropped; \(report)")
         }
 
         /// A live topology under attack: its nodes, and a 200 msg/s stream from a to a
@@ -198,6 +198,13 @@ extension MultiProcess {
             func close() {
                 run.close()
                 cluster.teardown()
+            }
+
+            /// Runs `body` on `spec`'s topology under attack; closes it after.
+            static func withRunning(_ spec: TopologySpec, _ body: (Target) async throws -> Void) async throws {
+                let target = try await start(spec)
+                defer { target.close() }
+                try await body(target)
             }
         }
     }
