@@ -81,6 +81,9 @@ public struct RepairDocument: Codable, Hashable, Sendable {
     public var resent: UInt64
     /// Messages that reached this node by repair and were new here.
     public var repaired: UInt64
+    /// Of those, messages delivered to local subscribers after newer messages of their
+    /// stream (the answer came after the hold): the only out-of-order deliveries.
+    public var late: UInt64
     /// GAPs: spans of a stream reported lost to local subscribers (one per span).
     public var gaps: UInt64
     /// Messages in those spans.
@@ -195,6 +198,7 @@ extension RouterView {
                 retries: counters.repairRetries,
                 resent: counters.repairResent,
                 repaired: counters.repaired,
+                late: counters.repairedLate,
                 gaps: counters.gapsReported,
                 lost: counters.messagesLost
             ),

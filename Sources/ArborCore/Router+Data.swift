@@ -221,6 +221,9 @@ extension Router {
             // A parent switch is under way: where the old and new ways of the stream meet.
             switches.arrived(key, sequence: message.sequence, from: peer)
         }
+        // A resent message older than one admitted already reaches local subscribers after it
+        // unless a repair hold keeps the newer one back (counted in `distribute`).
+        let behind = resent && message.sequence < duplicates.highest(key)
         let admission = duplicates.admission(key, sequence: message.sequence)
         guard admission != .seen else {
             statistics.drop(.duplicate)
@@ -229,7 +232,7 @@ extension Router {
         var forwarded = message
         forwarded.hops += 1
         noteAdmitted(forwarded, key: key, from: peer, now: now)
-        distribute(forwarded, in: &run!, deliveringLocally: admission == .new, now: now)
+        distribute(forwarded, in: &run!, deliveringLocally: admission == .new, behind: behind, now: now)
         return true
     }
 
@@ -237,8 +240,10 @@ extension Router {
     /// false: a message older than its stream's start here, which they must not get after
     /// newer ones) and for matching engaged neighbours other than the run's source; they
     /// get it when the targets change or the run ends. Returns whether anyone will.
+    /// `behind`: a resent message older than one of its stream admitted before; delivered
+    /// at once (not held), it counts as ``RouterStatistics/repairedLate``.
     @discardableResult
-    private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, now: Instant) -> Bool {
+    private mutating func distribute(_ message: DataMessage, in run: inout DataRun, deliveringLocally: Bool = true, behind: Bool = false, now: Instant) -> Bool {
         if let previous = run.target(message.topic) {
             handOut(previous, now: now)
         }
@@ -258,6 +263,7 @@ extension Router {
             } else if !run.clients.isEmpty {
                 run.deliver(message)
                 statistics.delivered += UInt64(run.clients.count)
+                if behind { statistics.repairedLate += 1 }
                 reached = true
             }
         }

@@ -36,6 +36,11 @@ public struct RouterStatistics: Sendable, Equatable {
     public var repairResent: UInt64 = 0
     /// Messages that arrived in REPAIR_DATA and were new here.
     public var repaired: UInt64 = 0
+    /// Of those, messages delivered to local subscribers after newer messages of their
+    /// stream: the answer came after the hold ended (``RouterConfiguration/repairHoldLimit``),
+    /// or it brought the span only the old way carried after a parent switch. The only way
+    /// a subscriber gets one origin's messages out of order.
+    public var repairedLate: UInt64 = 0
     /// Spans reported lost to local subscribers (one per span, however many subscribers).
     public var gapsReported: UInt64 = 0
     /// Sequences in those spans.

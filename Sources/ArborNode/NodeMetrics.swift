@@ -58,6 +58,7 @@ final class NodeMetrics: @unchecked Sendable {
         count("arbor_repair_retries_total", stats.repair.retries)
         count("arbor_messages_resent_total", stats.repair.resent)
         count("arbor_messages_repaired_total", stats.repair.repaired)
+        count("arbor_messages_repaired_late_total", stats.repair.late)
         count("arbor_gaps_total", stats.repair.gaps)
         count("arbor_messages_lost_total", stats.repair.lost)
         count("arbor_route_recomputations_total", stats.recomputations)

@@ -16,7 +16,7 @@ struct Stats: DocumentCommand {
             failover += " (last \(Formatting.milliseconds(last)), longest \(Formatting.milliseconds(maximum)))"
         }
         out += "routing    reroutes \(stats.reroutes), recomputations \(stats.recomputations), \(failover)\n"
-        out += "repair     requests \(stats.repair.requests) (retries \(stats.repair.retries)), resent \(stats.repair.resent), repaired \(stats.repair.repaired), gaps \(stats.repair.gaps) (\(stats.repair.lost) lost)\n"
+        out += "repair     requests \(stats.repair.requests) (retries \(stats.repair.retries)), resent \(stats.repair.resent), repaired \(stats.repair.repaired) (late \(stats.repair.late)), gaps \(stats.repair.gaps) (\(stats.repair.lost) lost)\n"
         out += "links      peers up \(stats.peersUp), records received \(stats.recordsReceived), installed \(stats.recordsInstalled), interest messages sent \(stats.interestMessagesSent)\n"
         out += "errors     protocol \(stats.protocolErrors), malformed frames \(stats.malformedFrames), links refused \(stats.peerLinksRefused) (id not proven \(stats.identitiesNotProven)), realm failures \(stats.realmFailures), unauthentic records \(stats.unauthenticRecords), slow consumers cut \(stats.slowConsumersDropped)\n"
         out += "local      clients \(stats.clients), subscriptions \(stats.subscriptions)\n"

@@ -108,7 +108,7 @@ enum DocumentSamples {
             protocolErrors: 17, malformedFrames: 18, peerLinksRefused: 19, identitiesNotProven: 20, realmFailures: 21,
             unauthenticRecords: 22, slowConsumersDropped: 23,
             failovers: FailoverDocument(count: 1, lastMs: 2.5, maximumMs: nil),
-            repair: RepairDocument(requests: 1, retries: 6, resent: 2, repaired: 3, gaps: 4, lost: 5),
+            repair: RepairDocument(requests: 1, retries: 6, resent: 2, repaired: 3, late: 7, gaps: 4, lost: 5),
             peersUp: 24, subscriptions: 25, clients: 26,
             topologies: [TopologyTrafficDocument(name: "t", messagesIn: 1, bytesIn: 2, messagesOut: 3, bytesOut: 4, published: 5, delivered: 6)],
             peers: [PeerTrafficDocument(name: "b", id: "ff", messagesIn: 1, messagesOut: 2, bytesIn: 3, bytesOut: 4, framesIn: 5, framesOut: 6)]
