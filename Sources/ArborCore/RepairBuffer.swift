@@ -15,17 +15,18 @@ import DequeModule
 /// a message over a quarter of that gets a segment of its own size), and an entry per
 /// message (its stream, sequence, arrival and where its bytes lie) goes into one queue in
 /// the same order. Keeping a message costs a copy of its bytes and an entry; evicting one
-/// drops the entry, and a segment none of whose messages is held any more goes (one is kept
-/// for the next): no heap object per message, and the payloads a client's read brought are
-/// freed at once rather than held for seconds. Growing takes one more segment and never
-/// moves what is held: a single byte ring grown by doubling copied everything it held at
-/// each doubling, which stalled the publisher's node for 1-7 ms at a time while a new
-/// publisher's buffer filled up (docs/benchmarks.md, "p99 at 1,000 msg/s").
+/// drops the entry, and a segment none of whose messages is held any more is kept for
+/// reuse (spares beyond one are freed one per sweep): no heap object per message, and the
+/// payloads a client's read brought are freed at once rather than held for seconds.
+/// Growing takes one more segment and never moves what is held: a single byte ring grown
+/// by doubling copied everything it held at each doubling, which stalled the publisher's
+/// node for 1-2 ms at a time while a new publisher's buffer filled up (docs/benchmarks.md,
+/// "p99 at 1,000 msg/s").
 struct RepairBuffer: Sendable {
     /// Bytes counted per message beside its payload and topic (the message's fields and
     /// the buffer's bookkeeping; what an entry takes is less, so the entries and the bytes
     /// held stay within ``maximumBytes``; the segments add what is unused at their ends,
-    /// under a quarter of each, and the spare).
+    /// under a quarter of each, and the spares).
     static let entryOverhead = 96
 
     /// Bytes per segment of the store.
@@ -74,8 +75,11 @@ struct RepairBuffer: Sendable {
     /// The number of `segments.first`, and how much of `segments.last` is used.
     private var firstSegment = 0
     private var lastUsed = 0
-    /// An emptied segment of ``segmentSize`` kept for the next one needed.
-    private var spare: [UInt8]?
+    /// Emptied segments of ``segmentSize`` kept for the next ones needed; beyond one, one
+    /// is freed per sweep (``evict(_:)``), so that a burst's segments go back gradually and
+    /// not all at once in the steps that evict the burst (each free of a segment is a
+    /// `munmap`, and dozens of them in a row stalled the node for milliseconds).
+    private var spares: [[UInt8]] = []
     private(set) var bytes = 0
     private var nextSweep: Instant = .zero
 
@@ -170,6 +174,9 @@ struct RepairBuffer: Sendable {
         }
         if now >= nextSweep {
             nextSweep = now + maximumAge
+            if spares.count > 1 {
+                spares.removeLast()
+            }
             for (key, slot) in slots where streams[slot].heldCount == 0 && now - streams[slot].lastArrival > streamMemory {
                 slots[key] = nil
                 freeSlots.append(slot)
@@ -217,8 +224,8 @@ struct RepairBuffer: Sendable {
         let keep = entries.first?.segment ?? firstSegment + segments.count
         while firstSegment < keep, let segment = segments.popFirst() {
             firstSegment += 1
-            if spare == nil, segment.count == Self.segmentSize {
-                spare = segment
+            if segment.count == Self.segmentSize {
+                spares.append(segment)
             }
         }
         if segments.isEmpty {
@@ -231,8 +238,7 @@ struct RepairBuffer: Sendable {
     private mutating func store(_ topic: [UInt8], _ payload: [UInt8]) -> (segment: Int, offset: Int) {
         let count = topic.count + payload.count
         if segments.isEmpty || segments[segments.count - 1].count - lastUsed < count {
-            if count <= Self.segmentSize / 4, let reused = spare {
-                spare = nil
+            if count <= Self.segmentSize / 4, let reused = spares.popLast() {
                 segments.append(reused)
             } else {
                 let size = count <= Self.segmentSize / 4 ? Self.segmentSize : count
