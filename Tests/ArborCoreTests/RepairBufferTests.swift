@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    @Test func resentMessagesAreTheMessagesPublishedAfterTheRingWrapped() {
+    @Test func resentMessagesAreTheNewestPublishedOnesAfterEvictions() {
         let bytes = 4_000
         var router = origin(publishing: 500, bufferBytes: bytes)
         let request = RepairRequest(topology: topology, origin: me, originIncarnation: 1, first: 1, last: .max)
