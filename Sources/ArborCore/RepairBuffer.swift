@@ -77,8 +77,8 @@ struct RepairBuffer: Sendable {
     private var lastUsed = 0
     /// Emptied segments of ``segmentSize`` kept for the next ones needed; beyond one, one
     /// is freed per sweep (``evict(_:)``), so that a burst's segments go back gradually and
-    /// not all at once in the steps that evict the burst (each free of a segment is a
-    /// `munmap`, and dozens of them in a row stalled the node for milliseconds).
+    /// not all at once in the steps that evict the burst (freeing a segment can be a
+    /// `munmap`, and a 16 MiB burst is 64 of them).
     private var spares: [[UInt8]] = []
     private(set) var bytes = 0
     private var nextSweep: Instant = .zero
