@@ -13,6 +13,8 @@
  *             latency     --rate R messages per second for --seconds S
  *     options --size BYTES (payload, at least 16; default 100) --topic T (default quotes)
  *             --topology NAME (arbor; default chain) --batch N (messages per write, 256)
+ *             --dump FILE: one line per message: index, send time, each subscriber's
+ *             arrival time (CLOCK_MONOTONIC ns, 0 for none), for timelines of the latency
  *   bench-peers-client zmq-proxy FRONT BACK
  *             an XSUB/XPUB proxy (zmq_proxy): XSUB on FRONT, XPUB binds BACK; FRONT is
  *             "bind:ENDPOINT" or "connect:ENDPOINT" (the XPUB of the proxy before it).
@@ -56,6 +58,8 @@ static uint64_t count = 1000000;
 static int batch = 256;
 static atomic_int stopping;
 static void *zctx;
+static const char *dump_path;
+static uint64_t *sent_at; /* send time (ns) per index, with --dump only */
 
 static uint64_t now_ns(void) {
     struct timespec t;
@@ -105,6 +109,7 @@ struct sub {
     arbor_client *ac;    /* arbor */
     uint8_t *copies;     /* per index */
     uint64_t *latency;   /* ns per arrival (first copies), received entries */
+    uint64_t *by_index;  /* arrival time (ns) per index, with --dump only */
     uint64_t received, duplicates;
     atomic_int ready;
     atomic_uint_fast64_t progress; /* received, for the main thread */
@@ -128,6 +133,7 @@ static void deliver(struct sub *s, const uint8_t *payload, size_t len) {
         return;
     }
     s->latency[s->received++] = now - sent;
+    if (s->by_index) s->by_index[index] = now;
     s->last_arrival = now;
     atomic_store_explicit(&s->progress, s->received, memory_order_relaxed);
 }
@@ -232,7 +238,8 @@ static void *arbor_reader(void *arg) {
 static void open_sub(struct sub *s) {
     s->copies = calloc(count, 1);
     s->latency = malloc(count * sizeof(uint64_t));
-    if (!s->copies || !s->latency) die("out of memory");
+    if (dump_path) s->by_index = calloc(count, sizeof(uint64_t));
+    if (!s->copies || !s->latency || (dump_path && !s->by_index)) die("out of memory");
     void *(*reader)(void *) = NULL;
     if (sys == NATS) {
         nats_open(s, topic);
@@ -328,6 +335,7 @@ static void publish(uint64_t index) {
     uint64_t t = now_ns();
     memcpy(frame + payload_at, &index, 8);
     memcpy(frame + payload_at + 8, &t, 8);
+    if (sent_at && index < count) sent_at[index] = t;
     if (sys == ZMQ) {
         while (zmq_send(pub_zsock, frame, frame_len, 0) < 0)
             if (zmq_errno() != EINTR) die("zmq_send failed");
@@ -386,11 +394,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(o, "--topic")) topic = v;
         else if (!strcmp(o, "--topology")) topology = v;
         else if (!strcmp(o, "--batch")) batch = atoi(v);
+        else if (!strcmp(o, "--dump")) dump_path = v;
         else die("unknown option");
     }
     if (!pub || !nsubs || size < 16 || size > (1 << 20) || batch < 1 || !rate || rate > 1000000) die("bad arguments");
     if (latency_mode) count = rate * seconds;
     if (sys == ZMQ) zctx = zmq_ctx_new();
+    if (dump_path && !(sent_at = calloc(count, sizeof(uint64_t)))) die("out of memory");
     for (int i = 0; i < nsubs; i++) open_sub(&subs[i]);
     open_pub(pub);
 
@@ -443,6 +453,17 @@ int main(int argc, char **argv) {
         duplicates += subs[i].duplicates;
         if (subs[i].last_arrival > last) last = subs[i].last_arrival;
         if (subs[i].error[0]) fprintf(stderr, "subscriber %d: %s\n", i, subs[i].error);
+    }
+    if (dump_path) {
+        /* index, send time, then each subscriber's arrival time (CLOCK_MONOTONIC ns; 0: none) */
+        FILE *f = fopen(dump_path, "w");
+        if (!f) die("cannot open the --dump file");
+        for (uint64_t i = 0; i < count; i++) {
+            fprintf(f, "%llu %llu", (unsigned long long)i, (unsigned long long)sent_at[i]);
+            for (int j = 0; j < nsubs; j++) fprintf(f, " %llu", (unsigned long long)subs[j].by_index[i]);
+            fputc('\n', f);
+        }
+        fclose(f);
     }
     uint64_t *lat = malloc((received ? received : 1) * sizeof(uint64_t));
     for (int i = 0; i < nsubs; i++) {

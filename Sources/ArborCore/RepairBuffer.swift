@@ -11,23 +11,34 @@ import DequeModule
 /// it. A stream silent for ``streamMemory`` is forgotten at the next sweep.
 ///
 /// Storage: the topic and payload bytes of every held message are copied, in admission
-/// order, into one byte ring (grown by doubling up to ``maximumBytes``, never shrunk), and
-/// an entry per message (its stream, sequence, arrival and where its bytes lie) goes into
-/// one queue in the same order. Keeping a message costs a copy of its bytes and an entry;
-/// evicting one advances the ring's start and drops the entry: no heap object per message,
-/// and the payloads a client's read brought are freed at once rather than held for seconds.
+/// order, into segments of ``segmentSize`` bytes (each message's bytes within one segment;
+/// a message over a quarter of that gets a segment of its own size), and an entry per
+/// message (its stream, sequence, arrival and where its bytes lie) goes into one queue in
+/// the same order. Keeping a message costs a copy of its bytes and an entry; evicting one
+/// drops the entry, and a segment none of whose messages is held any more is kept for
+/// reuse (spares beyond one are freed one per sweep): no heap object per message, and the
+/// payloads a client's read brought are freed at once rather than held for seconds.
+/// Growing takes one more segment and never moves what is held: a single byte ring grown
+/// by doubling copied everything it held at each doubling, which stalled the publisher's
+/// node for 1-2 ms at a time while a new publisher's buffer filled up (docs/benchmarks.md,
+/// "p99 at 1,000 msg/s").
 struct RepairBuffer: Sendable {
     /// Bytes counted per message beside its payload and topic (the message's fields and
-    /// the buffer's bookkeeping; what an entry takes is less, so the ring and the entries
-    /// stay within ``maximumBytes`` plus the entries' queue).
+    /// the buffer's bookkeeping; what an entry takes is less, so the entries and the bytes
+    /// held stay within ``maximumBytes``; the segments add what is unused at their ends,
+    /// under a quarter of each, and the spares).
     static let entryOverhead = 96
 
-    /// One held message: its bytes are the ring's `start..<start + topicCount + payloadCount`
-    /// (positions counted from the ring's creation, taken modulo its size).
+    /// Bytes per segment of the store.
+    static let segmentSize = 1 << 18
+
+    /// One held message: its bytes are `offset..<offset + topicCount + payloadCount` of
+    /// segment number `segment` (numbered from the buffer's creation).
     private struct Entry: Sendable {
         var sequence: UInt64
         var arrival: Instant
-        var start: Int
+        var segment: Int
+        var offset: Int
         var payloadCount: UInt32
         var topicCount: UInt32
         /// The index of the message's stream in ``RepairBuffer/streams``.
@@ -59,10 +70,16 @@ struct RepairBuffer: Sendable {
     private var lastSlot: Int?
     /// Every held message in admission order: the front is the oldest of all streams.
     private var entries: Deque<Entry> = []
-    private var ring: [UInt8] = []
-    /// Where the oldest held message's bytes start and the next message's will.
-    private var ringStart = 0
-    private var ringEnd = 0
+    /// The segments from the oldest held message's to the newest's, in order.
+    private var segments: Deque<[UInt8]> = []
+    /// The number of `segments.first`, and how much of `segments.last` is used.
+    private var firstSegment = 0
+    private var lastUsed = 0
+    /// Emptied segments of ``segmentSize`` kept for the next ones needed; beyond one, one
+    /// is freed per sweep (``evict(_:)``), so that a burst's segments go back gradually and
+    /// not all at once in the steps that evict the burst (freeing a segment can be a
+    /// `munmap`, and a 16 MiB burst is 64 of them).
+    private var spares: [[UInt8]] = []
     private(set) var bytes = 0
     private var nextSweep: Instant = .zero
 
@@ -92,13 +109,11 @@ struct RepairBuffer: Sendable {
                 while bytes + size > maximumBytes {
                     removeOldest()
                 }
+                let (segment, offset) = store(message.topic.bytes, message.payload)
                 let entry = Entry(
-                    sequence: message.sequence, arrival: now, start: ringEnd, payloadCount: UInt32(payloadCount),
+                    sequence: message.sequence, arrival: now, segment: segment, offset: offset, payloadCount: UInt32(payloadCount),
                     topicCount: UInt32(topicCount), stream: UInt32(slot), hops: message.hops
                 )
-                reserve(entry.byteCount)
-                write(message.topic.bytes)
-                write(message.payload)
                 entries.append(entry)
                 bytes += size
                 streams[slot].heldCount += 1
@@ -159,6 +174,9 @@ struct RepairBuffer: Sendable {
         }
         if now >= nextSweep {
             nextSweep = now + maximumAge
+            if spares.count > 1 {
+                spares.removeLast()
+            }
             for (key, slot) in slots where streams[slot].heldCount == 0 && now - streams[slot].lastArrival > streamMemory {
                 slots[key] = nil
                 freeSlots.append(slot)
@@ -202,51 +220,46 @@ struct RepairBuffer: Sendable {
         let oldest = entries.removeFirst()
         bytes -= oldest.size
         streams[Int(oldest.stream)].heldCount -= 1
-        ringStart += oldest.byteCount
-        if entries.isEmpty {
-            ringStart = 0
-            ringEnd = 0
-        }
-    }
-
-    /// Grows the ring so that `count` more bytes fit beside the held ones.
-    private mutating func reserve(_ count: Int) {
-        let needed = ringEnd - ringStart + count
-        guard needed > ring.count else { return }
-        var size = max(ring.count, 1 << 16)
-        while size < needed {
-            size *= 2
-        }
-        var grown = [UInt8](repeating: 0, count: min(size, max(maximumBytes, needed)))
-        let held = read(from: ringStart, count: ringEnd - ringStart)
-        ring = []
-        swap(&ring, &grown)
-        let end = ringEnd
-        ringEnd = ringStart
-        write(held)
-        precondition(ringEnd == end)
-    }
-
-    private mutating func write(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        let at = ringEnd % ring.count
-        let first = min(bytes.count, ring.count - at)
-        ring.withUnsafeMutableBytes { ring in
-            bytes.withUnsafeBytes { bytes in
-                ring.baseAddress!.advanced(by: at).copyMemory(from: bytes.baseAddress!, byteCount: first)
-                if first < bytes.count {
-                    ring.baseAddress!.copyMemory(from: bytes.baseAddress!.advanced(by: first), byteCount: bytes.count - first)
-                }
+        // The segments before the oldest held message's go.
+        let keep = entries.first?.segment ?? firstSegment + segments.count
+        while firstSegment < keep, let segment = segments.popFirst() {
+            firstSegment += 1
+            if segment.count == Self.segmentSize {
+                spares.append(segment)
             }
         }
-        ringEnd += bytes.count
+        if segments.isEmpty {
+            lastUsed = 0
+        }
     }
 
-    private func read(from start: Int, count: Int) -> [UInt8] {
-        guard count > 0 else { return [] }
-        let at = start % ring.count
-        let first = min(count, ring.count - at)
-        return Array(ring[at..<(at + first)]) + ring[0..<(count - first)]
+    /// Copies `topic` and `payload` after the newest held message's bytes, in a new segment
+    /// when the last one has no room; returns the segment's number and where they start.
+    private mutating func store(_ topic: [UInt8], _ payload: [UInt8]) -> (segment: Int, offset: Int) {
+        let count = topic.count + payload.count
+        if segments.isEmpty || segments[segments.count - 1].count - lastUsed < count {
+            if count <= Self.segmentSize / 4, let reused = spares.popLast() {
+                segments.append(reused)
+            } else {
+                let size = count <= Self.segmentSize / 4 ? Self.segmentSize : count
+                // Not zeroed: only what is written here is ever read.
+                segments.append([UInt8](unsafeUninitializedCapacity: size) { _, initialized in initialized = size })
+            }
+            lastUsed = 0
+        }
+        let offset = lastUsed
+        segments[segments.count - 1].withUnsafeMutableBytes { segment in
+            segment.baseAddress!.advanced(by: offset).copyMemory(from: topic, byteCount: topic.count)
+            segment.baseAddress!.advanced(by: offset + topic.count).copyMemory(from: payload, byteCount: payload.count)
+        }
+        lastUsed += count
+        return (firstSegment + segments.count - 1, offset)
+    }
+
+    /// `count` bytes of `entry`'s, from its `from`th on.
+    private func read(_ entry: Entry, from: Int, count: Int) -> [UInt8] {
+        let start = entry.offset + from
+        return Array(segments[entry.segment - firstSegment][start..<(start + count)])
     }
 
     private func message(_ entry: Entry) -> DataMessage {
@@ -257,8 +270,8 @@ struct RepairBuffer: Sendable {
             originIncarnation: key.incarnation,
             sequence: entry.sequence,
             hops: entry.hops,
-            topic: Topic(read(from: entry.start, count: Int(entry.topicCount))),
-            payload: read(from: entry.start + Int(entry.topicCount), count: Int(entry.payloadCount))
+            topic: Topic(read(entry, from: 0, count: Int(entry.topicCount))),
+            payload: read(entry, from: Int(entry.topicCount), count: Int(entry.payloadCount))
         )
     }
 }
