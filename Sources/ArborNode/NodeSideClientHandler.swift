@@ -10,11 +10,13 @@ import NIOCore
 /// pass through the pipeline. Every response and message for the application goes through
 /// its ``FrameOutbox``.
 ///
-/// Bounded work: at most ``NodeConfiguration/clientRequestsPerTurn`` requests are handled
-/// per event-loop turn. Beyond that the handler stops reading from the socket (the
-/// application feels backpressure) and takes up the rest a millisecond later, once the
-/// event loop has been back to its sockets and timers: peer links, heartbeats and other
-/// clients never wait behind one client's burst.
+/// Bounded work: requests are handled in slices of ``NodeConfiguration/clientRequestsPerTurn``,
+/// further slices only while the event-loop turn is within its budget
+/// (``NodeConfiguration/deferredWorkPerTurn``, ``EventLoopTurns``). Beyond that the handler
+/// stops reading from the socket (the application feels backpressure) and takes up the
+/// rest a millisecond later, once the event loop has been back to its sockets and timers:
+/// peer links, heartbeats and other clients never wait longer than the budget behind one
+/// client's burst.
 ///
 /// Push-back: while the runtime holds the client back (it publishes to a push-back
 /// topology whose local subscriber does not keep up, ``ClientReadControl``), no request is
@@ -72,15 +74,29 @@ final class NodeSideClientHandler: ChannelInboundHandler {
         decode(appending: unwrapInboundIn(data), limit: budget, context: context)
     }
 
-    /// Handles up to `limit` complete requests of what is unread plus `received`; broken
-    /// framing ends decoding for good and is reported like a pipeline error. Leaves the
-    /// rest for a later turn when the limit is reached, and for when the hold ends while
-    /// the client is held back (unless `evenIfHeldBack`).
+    /// Handles the complete requests of what is unread plus `received`, in slices of
+    /// `limit`: the first at once, each further one while the event-loop turn is within its
+    /// budget (``EventLoopTurns``); broken framing ends decoding for good and is reported
+    /// like a pipeline error. Leaves the rest for a later turn when the turn is over its
+    /// budget, and for when the hold ends while the client is held back (unless
+    /// `evenIfHeldBack`).
+    ///
+    /// The slices follow the turn's budget rather than ending the read at `limit`: waiting
+    /// for a timer after every `limit` requests left the loop idle while the application
+    /// was blocked writing (a publisher's node handled 256 publications a millisecond,
+    /// docs/benchmarks.md, issue 12).
     private func decode(appending received: ByteBuffer, limit: Int, evenIfHeldBack: Bool = false, context: ChannelHandlerContext) {
         guard var bytes = requests.take(appending: received) else { return }
         var handled = 0
         do {
-            while handled < limit, evenIfHeldBack || !reading.heldBack, let request = try requests.next(from: &bytes) {
+            while evenIfHeldBack || !reading.heldBack {
+                if handled == limit {
+                    guard bytes.readableBytes > 0 else { break }
+                    handOverPublications()
+                    guard runtime.turns.mayRunDeferredWork() else { break }
+                    handled = 0
+                }
+                guard let request = try requests.next(from: &bytes) else { break }
                 handled += 1
                 if requests.isDecoding {
                     self.received(request, context: context)
