@@ -33,9 +33,9 @@ public struct NodeConfiguration: Sendable {
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
     /// Requests of one client handled in one slice: a read's requests go in slices of this
-    /// many while the event-loop turn is within ``deferredWorkPerTurn``; the rest wait for
-    /// the next turn, after the loop has served sockets and timers (see
-    /// ``NodeSideClientHandler``). Also the topologies a departed client leaves per turn.
+    /// many for at most half of ``deferredWorkPerTurn``; the rest wait for the next turn,
+    /// after the loop has served sockets and timers (see ``NodeSideClientHandler``). Also
+    /// the topologies a departed client leaves per turn.
     public var clientRequestsPerTurn: Int = 256
     /// Most messages of one peer handed to the router in one step. A read of a link can
     /// hold thousands (interest for as many topologies); they go in steps of this many
