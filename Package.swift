@@ -14,6 +14,13 @@ func collections(_ module: String) -> Target.Dependency {
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 
+/// The modules a relayed message passes through (decoder, router step, outbox) are built
+/// without dynamic exclusivity checks in release: each access to a class's stored
+/// property on the data path cost a runtime check, 4-5 % of a relay's CPU
+/// (docs/benchmarks.md, issue 12, branch relay3). Debug builds, which the tests run, keep
+/// the checks, so a conflicting access is still caught there.
+let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "Arbor",
     platforms: [.macOS(.v14)],
@@ -43,7 +50,8 @@ let package = Package(
     targets: [
         .target(
             name: "ArborCore",
-            dependencies: [collections("HashTreeCollections"), collections("DequeModule")]
+            dependencies: [collections("HashTreeCollections"), collections("DequeModule")],
+            swiftSettings: dataPath
         ),
         .target(
             name: "ArborTopology",
@@ -51,7 +59,8 @@ let package = Package(
         ),
         .target(
             name: "ArborWire",
-            dependencies: ["ArborCore"] + nio("NIOCore")
+            dependencies: ["ArborCore"] + nio("NIOCore"),
+            swiftSettings: dataPath
         ),
         // Node keys, handshake proofs, record seals (Ed25519 through swift-crypto), realm
         // secrets and the realm link's records (X25519, HKDF, ChaCha20-Poly1305): the only
@@ -68,7 +77,8 @@ let package = Package(
                 "ArborCore", "ArborWire", "ArborTopology", "ArborDiscovery", "ArborControl", "ArborTrust", logging,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ] + nio("NIOCore", "NIOPosix", "NIOHTTP1", "NIOConcurrencyHelpers")
+            ] + nio("NIOCore", "NIOPosix", "NIOHTTP1", "NIOConcurrencyHelpers"),
+            swiftSettings: dataPath
         ),
         .target(
             name: "ArborClient",

@@ -32,8 +32,10 @@ public struct NodeConfiguration: Sendable {
     public var clientOutputLimit: Int = 8 << 20
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
-    /// Most requests of one client handled per event-loop turn; the rest wait for the
-    /// next turn, after the loop has served sockets and timers (see ``NodeSideClientHandler``).
+    /// Requests of one client handled in one slice: a read's requests go in slices of this
+    /// many for at most half of ``deferredWorkPerTurn``; the rest wait for the next turn,
+    /// after the loop has served sockets and timers (see ``NodeSideClientHandler``). Also
+    /// the topologies a departed client leaves per turn.
     public var clientRequestsPerTurn: Int = 256
     /// Most messages of one peer handed to the router in one step. A read of a link can
     /// hold thousands (interest for as many topologies); they go in steps of this many

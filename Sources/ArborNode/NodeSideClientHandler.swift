@@ -10,11 +10,12 @@ import NIOCore
 /// pass through the pipeline. Every response and message for the application goes through
 /// its ``FrameOutbox``.
 ///
-/// Bounded work: at most ``NodeConfiguration/clientRequestsPerTurn`` requests are handled
-/// per event-loop turn. Beyond that the handler stops reading from the socket (the
-/// application feels backpressure) and takes up the rest a millisecond later, once the
-/// event loop has been back to its sockets and timers: peer links, heartbeats and other
-/// clients never wait behind one client's burst.
+/// Bounded work: requests are handled in slices of ``NodeConfiguration/clientRequestsPerTurn``,
+/// further slices of a read only for half of ``NodeConfiguration/deferredWorkPerTurn``
+/// after its first. Beyond that the handler stops reading from the socket (the application
+/// feels backpressure) and takes up the rest a millisecond later, once the event loop has
+/// been back to its sockets and timers: peer links, heartbeats and other clients wait a
+/// few milliseconds at most behind one client's burst.
 ///
 /// Push-back: while the runtime holds the client back (it publishes to a push-back
 /// topology whose local subscriber does not keep up, ``ClientReadControl``), no request is
@@ -50,6 +51,9 @@ final class NodeSideClientHandler: ChannelInboundHandler {
     }
 
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
+    /// How long one read's further slices of requests may run: half the turn's budget for
+    /// deferred work, so that the router's timer, run after the reads, finds the rest.
+    private var sliceTime: TimeAmount { .nanoseconds(runtime.configuration.deferredWorkPerTurn.nanoseconds / 2) }
     /// Unacknowledged publications read and not yet handed to the runtime: they go in one
     /// router step, at the end of the read, before any other request, or once they hold
     /// ``publicationBatchBytes`` (so a hold-back starting meanwhile stops reading soon).
@@ -72,15 +76,37 @@ final class NodeSideClientHandler: ChannelInboundHandler {
         decode(appending: unwrapInboundIn(data), limit: budget, context: context)
     }
 
-    /// Handles up to `limit` complete requests of what is unread plus `received`; broken
-    /// framing ends decoding for good and is reported like a pipeline error. Leaves the
-    /// rest for a later turn when the limit is reached, and for when the hold ends while
-    /// the client is held back (unless `evenIfHeldBack`).
+    /// Handles the complete requests of what is unread plus `received`, in slices of
+    /// `limit`: the first at once, each further one while this call has run for less than
+    /// ``sliceTime``; broken framing ends decoding for good and is reported like a pipeline
+    /// error. Leaves the rest for a later turn when the time is up, and for when the hold
+    /// ends while the client is held back (unless `evenIfHeldBack`).
+    ///
+    /// The slices follow one another rather than ending the read at `limit`: waiting for a
+    /// timer after every `limit` requests left the loop idle while the application was
+    /// blocked writing (a publisher's node handled 256 publications a millisecond,
+    /// docs/benchmarks.md, issue 12). They are timed per call, not against the turn's
+    /// budget (``EventLoopTurns``): a client that always has requests waiting would spend
+    /// the budget of every turn while the loop reads its socket, before the router's timer
+    /// runs, and the timer, put off turn after turn, would send no heartbeat.
     private func decode(appending received: ByteBuffer, limit: Int, evenIfHeldBack: Bool = false, context: ChannelHandlerContext) {
         guard var bytes = requests.take(appending: received) else { return }
         var handled = 0
+        var started: NIODeadline?
         do {
-            while handled < limit, evenIfHeldBack || !reading.heldBack, let request = try requests.next(from: &bytes) {
+            while evenIfHeldBack || !reading.heldBack {
+                if handled == limit {
+                    guard bytes.readableBytes > 0 else { break }
+                    handOverPublications()
+                    let now = NIODeadline.now()
+                    if started == nil {
+                        started = now
+                    } else if let started, now - started >= sliceTime {
+                        break
+                    }
+                    handled = 0
+                }
+                guard let request = try requests.next(from: &bytes) else { break }
                 handled += 1
                 if requests.isDecoding {
                     self.received(request, context: context)
