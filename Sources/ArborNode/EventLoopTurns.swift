@@ -28,6 +28,9 @@ final class EventLoopTurns: NIOEventLoopMetricsDelegate, @unchecked Sendable {
     private var firstDeferredWork = NIODeadline.uptimeNanoseconds(0)
     /// Slices put off to a later turn so far (for the statistics).
     private(set) var yields: UInt64 = 0
+    /// Turns completed so far: a slice put off in one turn knows, when it comes up again,
+    /// whether the loop has polled its sockets since (the number changed).
+    var completedTurns: UInt64 { completed }
 
     init(budget: TimeAmount) {
         self.budget = budget

@@ -72,6 +72,8 @@ final class NodeRuntime: @unchecked Sendable {
     var peerHandlerFactory: (@Sendable (Channel, OverlayConnection) -> EventLoopFuture<Void>)?
     private var nextClientID: ClientID = 1
     private var wakeTask: Scheduled<Void>?
+    /// The turn in which the router's wake was first put off for want of budget, until it runs.
+    private var wakePutOff: UInt64?
     /// Outboxes that got frames this tick (each with `awaitsFlush` set).
     private var needsFlush: [any FlushableOutbox] = []
     /// The buffers every outbox of this loop encodes into, reused once written.
@@ -271,15 +273,21 @@ final class NodeRuntime: @unchecked Sendable {
     /// Wakes the router at `deadline`, or once the loop has polled its sockets if the turn
     /// is over its budget then (``EventLoopTurns``): its timers run refresh slices and
     /// paced floods, and judge the peers' liveness, which must not happen before their
-    /// frames were read.
+    /// frames were read. Put off once, the wake runs after the next poll whatever the
+    /// budget: busy links' reads spend the budget of every turn before the loop's tasks
+    /// run, and a wake put off turn after turn sent no heartbeats, so that the peers
+    /// declared this node dead (docs/benchmarks.md, issue 12, branch relay3).
     private func armWake(at deadline: NIODeadline) {
         wakeTask?.cancel()
         wakeTask = eventLoop.scheduleTask(deadline: deadline) { [self] in
             wakeTask = nil
-            guard turns.mayRunDeferredWork() else {
+            let polledSincePutOff = wakePutOff.map { $0 != turns.completedTurns } ?? false
+            guard polledSincePutOff || turns.mayRunDeferredWork() else {
+                if wakePutOff == nil { wakePutOff = turns.completedTurns }
                 armWake(at: .now() + .milliseconds(1))
                 return
             }
+            wakePutOff = nil
             handle(.timer)
         }
     }
