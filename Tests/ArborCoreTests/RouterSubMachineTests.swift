@@ -57,6 +57,64 @@ import Testing
         #expect(schedule.nextDeadline == nil)
     }
 
+    /// A recomputation that took in a flood's worth of changed records makes the next
+    /// waits longer (at least the usual maximum, doubling up to the flood maximum); one that
+    /// took in a failure's few records keeps the usual ramp, and a quiet hold resets both.
+    @Test func aFloodOfChangesStretchesTheWaitsAndAFewChangesDoNot() {
+        var configuration = configuration
+        configuration.recomputeFloodChanges = 32
+        configuration.recomputeFloodMaximumDelay = .milliseconds(32)
+        var schedule = RecomputationSchedule(configuration)
+        func waits(_ changes: [Int], from start: Instant) -> (waits: [Duration], end: Instant) {
+            var waits: [Duration] = []
+            var now = start
+            for count in changes {
+                schedule.request(now, changes: count)
+                let due = schedule.nextDeadline!
+                waits.append(due - now)
+                #expect(schedule.due(at: due) == .recomputation)
+                schedule.recomputed(due)
+                now = due
+            }
+            return (waits, now)
+        }
+        let few = waits([2, 2, 2, 2, 2], from: at(0))
+        #expect(few.waits == [.milliseconds(1), .milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(8)])
+        let flood = waits([500, 500, 500, 500, 3], from: few.end + .milliseconds(200))
+        #expect(flood.waits == [.milliseconds(1), .milliseconds(8), .milliseconds(16), .milliseconds(32), .milliseconds(32)])
+        // The last recomputation took in 3 changes: the flood is over, the usual ramp caps.
+        let after = waits([3], from: flood.end)
+        #expect(after.waits == [.milliseconds(8)])
+    }
+
+    /// Nodes outside this node's component age from when they were first seen outside:
+    /// a node seen outside at two checks keeps its first instant, one that came back (or
+    /// whose record was installed again) is forgotten, and a node numbered anew by a later
+    /// graph (another node's record gone) is still found.
+    @Test func unreachableNodesAgeFromWhenTheyWereFirstSeenOutside() {
+        func id(_ n: UInt64) -> NodeID { NodeID(high: 0, low: n) }
+        func graph(_ nodes: [UInt64], links: [(UInt64, UInt64)]) -> Graph {
+            Graph(records: nodes.map { node in
+                let neighbors = links.compactMap { $0.0 == node ? $0.1 : $0.1 == node ? $0.0 : nil }.sorted()
+                return LinkStateRecord(origin: id(node), name: "n\(node)", incarnation: 1, sequence: 1, links: neighbors.map { Link(neighbor: id($0), cost: 1) })
+            })
+        }
+        var configuration = configuration
+        configuration.recordGracePeriod = .seconds(60)
+        var tracker = ReachabilityTracker(configuration)
+        // 1 and 2 together; 3, 4 and 5 cut off.
+        tracker.track(graph([1, 2, 3, 4, 5], links: [(1, 2), (3, 4)]), me: id(1), now: at(0))
+        #expect(!tracker.expiryDue(at(59_999)))
+        // 5 joins this side, 6 appears outside, 2's record is gone (the numbering shifts).
+        tracker.track(graph([1, 3, 4, 5, 6], links: [(1, 5), (3, 4)]), me: id(1), now: at(30_000))
+        tracker.forget(id(4))
+        #expect(tracker.expiryDue(at(60_000)))
+        #expect(tracker.takeExpired(at(60_000)) == [id(3)])
+        #expect(tracker.takeExpired(at(89_999)).isEmpty)
+        #expect(tracker.takeExpired(at(90_000)) == [id(6)])
+        #expect(!tracker.expiryDue(at(200_000)))
+    }
+
     @Test func theOwnRecordFloodsAtMostOncePerHold() {
         var hold = OriginationHold(configuration)
         let step8 = hold.floods(at: at(0))
