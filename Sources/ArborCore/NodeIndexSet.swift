@@ -19,6 +19,15 @@ public struct NodeIndexSet: Sendable, Equatable {
         count += 1
     }
 
+    /// Removes `index`, if held.
+    public mutating func remove(_ index: Int32) {
+        let word = Int(index) >> 6
+        let bit = UInt64(1) << (UInt64(index) & 63)
+        guard index >= 0, word < words.count, words[word] & bit != 0 else { return }
+        words[word] &= ~bit
+        count -= 1
+    }
+
     public func contains(_ index: Int32) -> Bool {
         let word = Int(index) >> 6
         return word < words.count && words[word] & (UInt64(1) << (UInt64(index) & 63)) != 0

@@ -6,13 +6,20 @@
 struct ReachabilityTracker: Sendable {
     private let interval: Duration
     private let grace: Duration
-    /// Nodes outside this node's component, and since when.
-    private(set) var unreachableSince: [NodeID: Instant] = [:]
-    /// No entry of `unreachableSince` is earlier (one may be later: an entry removed when its
-    /// node came back leaves this in place, and waking early is harmless). Kept so that a
-    /// wake-up request does not cost a pass over thousands of unreachable nodes.
+    /// Nodes outside this node's component, and since when: batches of the nodes first
+    /// noted at one instant, each a set of indices into `numbering`. During a partition of
+    /// a large overlay every node tracks thousands of others; a hashed entry of a node id
+    /// and an instant per node was most of the simulator's memory (some 800 MB of 10,000
+    /// routers while 1,000 of them were cut off), a bit per node is 1.25 KB.
+    private var batches: [(since: Instant, nodes: NodeIndexSet)] = []
+    /// The node ids of the graph tracked last, in index order (ascending): the graph's own
+    /// array, shared with it. Empty while nothing is tracked.
+    private var numbering: [NodeID] = []
+    /// No batch is earlier (one may be later: a batch emptied when its nodes came back
+    /// leaves this in place, and waking early is harmless). Kept so that a wake-up request
+    /// does not cost a pass over the batches.
     private var earliest: Instant?
-    /// When, and on which graph, `unreachableSince` was last brought up to date.
+    /// When, and on which graph, the batches were last brought up to date.
     private var trackedAt: Instant?
     private(set) var trackedDigest: DatabaseDigest?
     /// When the graph is to be looked at again.
@@ -52,30 +59,65 @@ struct ReachabilityTracker: Sendable {
         return true
     }
 
-    /// Brings `unreachableSince` up to date with `graph`, seen from node `me`: nodes outside
-    /// its component are noted with `now` (unless noted earlier), the others forgotten.
+    /// Brings the unreachable nodes up to date with `graph`, seen from node `me`: nodes
+    /// outside its component are noted with `now` (unless noted earlier), the others
+    /// forgotten.
     mutating func track(_ graph: Graph, me id: NodeID, now: Instant) {
         trackedAt = now
         trackedDigest = graph.digest
         guard let me = graph.index(of: id) else { return }
         let mine = graph.components[Int(me)]
-        for node in unreachableSince.keys {
-            if let index = graph.index(of: node), graph.components[Int(index)] != mine { continue }
-            unreachableSince[node] = nil
-        }
-        for component in graph.componentRoots where component != mine {
-            for member in graph.members(ofComponent: component) where unreachableSince[graph.ids[Int(member)]] == nil {
-                unreachableSince[graph.ids[Int(member)]] = now
+        let sameNumbering = numbering == graph.ids
+        var kept: [(since: Instant, nodes: NodeIndexSet)] = []
+        var noted = NodeIndexSet(capacity: graph.count)
+        for batch in batches {
+            var nodes = NodeIndexSet(capacity: graph.count)
+            for old in batch.nodes.sorted {
+                guard let index = sameNumbering ? old : graph.index(of: numbering[Int(old)]),
+                    graph.components[Int(index)] != mine
+                else { continue }
+                nodes.insert(index)
+                noted.insert(index)
+            }
+            if nodes.count > 0 {
+                kept.append((batch.since, nodes))
             }
         }
-        earliest = unreachableSince.values.min()
+        var fresh = NodeIndexSet(capacity: graph.count)
+        for component in graph.componentRoots where component != mine {
+            for member in graph.members(ofComponent: component) where !noted.contains(member) {
+                fresh.insert(member)
+            }
+        }
+        if fresh.count > 0 {
+            kept.append((now, fresh))
+        }
+        batches = kept
+        numbering = batches.isEmpty ? [] : graph.ids
+        earliest = batches.map(\.since).min()
     }
 
     /// `node` is reachable again, or its record is gone.
     mutating func forget(_ node: NodeID) {
-        if !unreachableSince.isEmpty {
-            unreachableSince[node] = nil
+        guard !batches.isEmpty, let index = position(of: node) else { return }
+        for position in batches.indices {
+            batches[position].nodes.remove(index)
         }
+    }
+
+    /// The index of `node` in `numbering`, by binary search (ids ascend).
+    private func position(of node: NodeID) -> Int32? {
+        var low = 0
+        var high = numbering.count
+        while low < high {
+            let middle = (low + high) / 2
+            if numbering[middle] < node {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < numbering.count && numbering[low] == node ? Int32(low) : nil
     }
 
     /// Whether some node may have been unreachable for the grace period at `now`.
@@ -86,12 +128,17 @@ struct ReachabilityTracker: Sendable {
 
     /// The nodes unreachable for the grace period at `now`, in id order, no longer tracked.
     mutating func takeExpired(_ now: Instant) -> [NodeID] {
-        var expired: [NodeID] = []
-        for (node, since) in unreachableSince.sorted(by: { $0.key < $1.key }) where now - since >= grace {
-            unreachableSince[node] = nil
-            expired.append(node)
+        var expired: [Int32] = []
+        batches.removeAll { batch in
+            guard now - batch.since >= grace else { return false }
+            expired += batch.nodes.sorted
+            return true
         }
-        earliest = unreachableSince.values.min()
-        return expired
+        let nodes = expired.sorted().map { numbering[Int($0)] }
+        if batches.isEmpty {
+            numbering = []
+        }
+        earliest = batches.map(\.since).min()
+        return nodes
     }
 }

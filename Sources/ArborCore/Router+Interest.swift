@@ -62,7 +62,13 @@ extension Router {
         var children: [NodeID] = []
         var route: RouteSummary?
         var tree: ShortestPathTree?
-        if let me = graph.index(of: id), let planned = cache.tree(for: name, in: graph, seenFrom: me) {
+        if state.routeDigest == graph.digest {
+            // The place planned on this graph before: the parent is the same, so no
+            // switch starts (the one use of the tree below).
+            route = state.route
+            parent = route?.parent
+            children = route?.treeNeighbors.filter { $0 != parent } ?? []
+        } else if let me = graph.index(of: id), let planned = cache.tree(for: name, in: graph, seenFrom: me) {
             tree = planned.tree
             parent = planned.tree.parent(of: me).map { graph.ids[Int($0)] }
             children = planned.tree.children(of: me).map { graph.ids[Int($0)] }
@@ -117,6 +123,7 @@ extension Router {
             tellInterest(name, &state, to: neighbor, now: now)
         }
         state.route = route
+        state.routeDigest = graph.digest
         if route != before {
             statistics.routeChanges += 1
             lastRouteChange = now

@@ -15,6 +15,11 @@ public struct TopologyState: Sendable {
     public internal(set) var engaged: [NodeID] = []
     /// This node's place in the tree, `nil` when it has none (not eligible, no graph yet).
     public internal(set) var route: RouteSummary?
+    /// Digest of the graph `route` was planned on: a refresh on the same graph (interest
+    /// from a neighbour, a slice of a pass) has the same place in the tree and needs no
+    /// tree (in a simulator's flood the shared cache has long dropped it, and deriving it
+    /// again was a third of the trees computed).
+    var routeDigest: DatabaseDigest?
     /// Local publications waiting for the parent's first interest, with their deadline.
     var held: [(message: DataMessage, until: Instant)] = []
     /// While set, the node stays on the tree although no local member is left.

@@ -57,6 +57,34 @@ import Testing
         #expect(schedule.nextDeadline == nil)
     }
 
+    /// Nodes outside this node's component age from when they were first seen outside:
+    /// a node seen outside at two checks keeps its first instant, one that came back (or
+    /// whose record was installed again) is forgotten, and a node numbered anew by a later
+    /// graph (another node's record gone) is still found.
+    @Test func unreachableNodesAgeFromWhenTheyWereFirstSeenOutside() {
+        func id(_ n: UInt64) -> NodeID { NodeID(high: 0, low: n) }
+        func graph(_ nodes: [UInt64], links: [(UInt64, UInt64)]) -> Graph {
+            Graph(records: nodes.map { node in
+                let neighbors = links.compactMap { $0.0 == node ? $0.1 : $0.1 == node ? $0.0 : nil }.sorted()
+                return LinkStateRecord(origin: id(node), name: "n\(node)", incarnation: 1, sequence: 1, links: neighbors.map { Link(neighbor: id($0), cost: 1) })
+            })
+        }
+        var configuration = configuration
+        configuration.recordGracePeriod = .seconds(60)
+        var tracker = ReachabilityTracker(configuration)
+        // 1 and 2 together; 3, 4 and 5 cut off.
+        tracker.track(graph([1, 2, 3, 4, 5], links: [(1, 2), (3, 4)]), me: id(1), now: at(0))
+        #expect(!tracker.expiryDue(at(59_999)))
+        // 5 joins this side, 6 appears outside, 2's record is gone (the numbering shifts).
+        tracker.track(graph([1, 3, 4, 5, 6], links: [(1, 5), (3, 4)]), me: id(1), now: at(30_000))
+        tracker.forget(id(4))
+        #expect(tracker.expiryDue(at(60_000)))
+        #expect(tracker.takeExpired(at(60_000)) == [id(3)])
+        #expect(tracker.takeExpired(at(89_999)).isEmpty)
+        #expect(tracker.takeExpired(at(90_000)) == [id(6)])
+        #expect(!tracker.expiryDue(at(200_000)))
+    }
+
     @Test func theOwnRecordFloodsAtMostOncePerHold() {
         var hold = OriginationHold(configuration)
         let step8 = hold.floods(at: at(0))
