@@ -466,16 +466,7 @@ public final class Graph: Sendable {
     /// ascending order when the records' links are (as every router sends them); a record
     /// with links out of order can only lose links, the same way on every node.
     static func position(of target: Int32, in targets: [Int32], from: Int, to: Int) -> Int? {
-        var low = from
-        var high = to
-        while low < high {
-            let middle = (low + high) / 2
-            if targets[middle] < target {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
+        let low = targets[from..<to].partitionPoint { $0 < target }
         return low < to && targets[low] == target ? low : nil
     }
 

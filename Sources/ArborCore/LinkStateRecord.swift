@@ -192,16 +192,7 @@ public struct LinkStateRecord: Hashable, Sendable {
 
     /// Cost this record advertises toward `neighbor`, if it lists a link to it.
     public func cost(to neighbor: NodeID) -> UInt32? {
-        var low = 0
-        var high = links.count
-        while low < high {
-            let middle = (low + high) / 2
-            if links[middle].neighbor < neighbor {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
+        let low = links.partitionPoint { $0.neighbor < neighbor }
         return low < links.count && links[low].neighbor == neighbor ? links[low].cost : nil
     }
 

@@ -106,12 +106,7 @@ struct OverlayRing: Sendable {
     private func neighbors(in entries: [OverlayView.RingEntry], ring: Int, isEligible: (NodeID) -> Bool) -> Neighbors {
         guard !entries.isEmpty else { return Neighbors() }
         let mine = Self.position(of: center, ring: ring)
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].position < mine { low = middle + 1 } else { high = middle }
-        }
+        let low = entries.partitionPoint { $0.position < mine }
         var result = Neighbors()
         let count = entries.count
         for step in 0..<count {

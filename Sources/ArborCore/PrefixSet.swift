@@ -31,16 +31,7 @@ public struct PrefixSet: Hashable, Sendable, CustomStringConvertible {
     /// Whether some element is a prefix of `topic`. In an aggregated sorted set the only
     /// candidate is the greatest element not above `topic`, found by binary search.
     public func matches(_ topic: Topic) -> Bool {
-        var low = 0
-        var high = prefixes.count
-        while low < high {
-            let middle = (low + high) / 2
-            if topic < prefixes[middle] {
-                high = middle
-            } else {
-                low = middle + 1
-            }
-        }
+        let low = prefixes.partitionPoint { !(topic < $0) }
         return low > 0 && prefixes[low - 1].isPrefix(of: topic)
     }
 

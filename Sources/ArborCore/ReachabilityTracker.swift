@@ -107,16 +107,7 @@ struct ReachabilityTracker: Sendable {
 
     /// The index of `node` in `numbering`, by binary search (ids ascend).
     private func position(of node: NodeID) -> Int32? {
-        var low = 0
-        var high = numbering.count
-        while low < high {
-            let middle = (low + high) / 2
-            if numbering[middle] < node {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
+        let low = numbering.partitionPoint { $0 < node }
         return low < numbering.count && numbering[low] == node ? Int32(low) : nil
     }
 
