@@ -256,7 +256,7 @@ extension Router {
     /// The origin's answer is complete: passed back to the neighbours that asked through
     /// this node, and ends this node's own wait (a GAP for what was no longer held). An
     /// answer to the end of the stream that came by a neighbour no longer on this node's
-    /// way toward the origin asks that way for what follows it (``askWayAfterAnswer(_:key:from:now:)``).
+    /// way toward the origin asks the way it has now for what follows (``askWayAfterAnswer(_:key:from:now:)``).
     mutating func receivedRepairEnd(_ end: RepairEnd, from peer: NodeID, now: Instant) {
         let key = DuplicateFilter.StreamKey(origin: end.origin, incarnation: end.originIncarnation, topology: end.topology)
         var openEnded = false
