@@ -5,6 +5,9 @@
 /// A recomputation waits `recomputeDelay` after the change that asked for it; while changes
 /// keep coming (one less than `recomputeHold` after the last recomputation) each further
 /// wait doubles, up to `recomputeMaximumDelay` (SPF throttling). A pass of more than
+/// A recomputation that took in `recomputeFloodChanges` changed records or more marks a
+/// flood: while changes keep coming after it, the waits go on doubling from at least
+/// `recomputeMaximumDelay` up to `recomputeFloodMaximumDelay`. A pass of more than
 /// `refreshesPerStep` topologies is cut into slices, one per `refreshSliceDelay`; a
 /// recomputation waits for the pass under way to end, so that every topology is refreshed
 /// at most one pass after a change.
@@ -20,6 +23,9 @@ struct RecomputationSchedule: Sendable {
     private(set) var recomputeAt: Instant?
     private var lastRecompute: Instant?
     private var currentDelay: Duration = .zero
+    /// Records changed since the last recomputation, and how many that one took in.
+    private var changesSinceRecomputation = 0
+    private var changesAtLastRecomputation = 0
     /// Topologies still to refresh in the pass under way, from `cursor` on.
     private var pass: [TopologyName] = []
     private var cursor = 0
@@ -32,12 +38,18 @@ struct RecomputationSchedule: Sendable {
     /// The earliest instant something is due.
     var nextDeadline: Instant? { refreshDueAt ?? recomputeAt }
 
-    /// Asks for a recomputation after the current throttling delay, unless one is due.
-    mutating func request(_ now: Instant) {
+    /// Asks for a recomputation after the current throttling delay, unless one is due;
+    /// `changes` records (installed or dropped) changed since the last request.
+    mutating func request(_ now: Instant, changes: Int = 0) {
+        changesSinceRecomputation += changes
         guard recomputeAt == nil else { return }
         var delay = configuration.recomputeDelay
         if let last = lastRecompute, now - last < configuration.recomputeHold {
-            delay = min(max(currentDelay * 2, delay), configuration.recomputeMaximumDelay)
+            if changesAtLastRecomputation >= configuration.recomputeFloodChanges {
+                delay = min(max(currentDelay * 2, configuration.recomputeMaximumDelay), configuration.recomputeFloodMaximumDelay)
+            } else {
+                delay = min(max(currentDelay * 2, delay), configuration.recomputeMaximumDelay)
+            }
         }
         currentDelay = delay
         recomputeAt = now + delay
@@ -56,6 +68,8 @@ struct RecomputationSchedule: Sendable {
     /// The router recomputes at `now`.
     mutating func recomputed(_ now: Instant) {
         lastRecompute = now
+        changesAtLastRecomputation = changesSinceRecomputation
+        changesSinceRecomputation = 0
     }
 
     /// Starts a pass over `topologies` (in refresh order); returns whether its first slice

@@ -34,7 +34,7 @@ extension Router {
         for peer in peers.keys.sorted() {
             forward(.flush(withdrawn), origins: withdrawn.map(\.origin), to: peer, now: now)
         }
-        scheduleRecompute(now)
+        scheduleRecompute(now, changes: withdrawn.count)
     }
 
     /// Applies flushes from `peer`: each version held (or an older one) is removed,
@@ -65,7 +65,7 @@ extension Router {
         for other in peers.keys.sorted() where other != peer {
             forward(.flush(withdrawn), origins: withdrawn.map(\.origin), to: other, now: now)
         }
-        scheduleRecompute(now)
+        scheduleRecompute(now, changes: withdrawn.count)
     }
 
     /// Removes the record of `version`'s origin, if held, and remembers the flush.

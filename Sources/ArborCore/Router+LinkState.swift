@@ -21,7 +21,7 @@ extension Router {
         database.apply(ownRecord)
         noteChanged(id)
         origination.recordChanged()
-        scheduleRecompute(now)
+        scheduleRecompute(now, changes: 1)
     }
 
     /// Signs this node's record as it is now, when the node has a key.
@@ -102,7 +102,7 @@ extension Router {
         for other in peers.keys.sorted() where other != peer {
             forward(.linkState(installed), origins: origins, to: other, now: now)
         }
-        scheduleRecompute(now)
+        scheduleRecompute(now, changes: installed.count)
     }
 
     /// Sends `message` (records or flushes of `origins`) to `peer` now while the peer's

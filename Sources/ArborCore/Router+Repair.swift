@@ -254,9 +254,12 @@ extension Router {
     }
 
     /// The origin's answer is complete: passed back to the neighbours that asked through
-    /// this node, and ends this node's own wait (a GAP for what was no longer held).
+    /// this node, and ends this node's own wait (a GAP for what was no longer held). An
+    /// answer to the end of the stream that came by a neighbour no longer on this node's
+    /// way toward the origin asks the way it has now for what follows (``askWayAfterAnswer(_:key:from:now:)``).
     mutating func receivedRepairEnd(_ end: RepairEnd, from peer: NodeID, now: Instant) {
         let key = DuplicateFilter.StreamKey(origin: end.origin, incarnation: end.originIncarnation, topology: end.topology)
+        var openEnded = false
         // The END of a request from `first` to the end of the stream says where the stream
         // ended at the origin, below the request's `last`: the entry asked for exactly the
         // END's span is the one answered, else one asked for more from the same first.
@@ -268,13 +271,44 @@ extension Router {
             for requester in entry.requesters.sorted() where requester != peer {
                 send(.repairEnd(end), to: requester, now: now)
             }
+            openEnded = entry.last == .max
         }
-        if repair.asked[key]?.first == end.first {
+        if let asked = repair.asked[key], asked.first == end.first {
             repair.asked[key] = nil
+            openEnded = openEnded || asked.last == .max
+        }
+        if openEnded {
+            askWayAfterAnswer(end, key: key, from: peer, now: now)
         }
         guard let hold = repair.holds[key], hold.first == end.first else { return }
         let upper = min(end.kept &- 1, end.last)
         finishHold(key, lost: end.kept > end.first && upper >= end.first ? end.first...upper : nil)
+    }
+
+    /// The answer to a request to the end of the stream (this node's, or one it relayed)
+    /// came from `peer`, which is no longer this node's way toward the origin: this node
+    /// moved while the request was out. What the origin published after the answer comes
+    /// as live data along the way this node has now, and that way may have been grafted
+    /// only after some of it passed the point where it joins the tree; nobody else asks
+    /// for it (the askers behind this node have their END, and their route did not change;
+    /// this node had not heard the stream when the new way connected, if the answer
+    /// brought it its first messages). So this node asks the way it has now, if connected,
+    /// from one past the answer's last message to the end of the stream, as its own
+    /// request (sent again like any until its END); what it receives goes on to the
+    /// engaged neighbours that want it, the askers among them. Not while a parent switch
+    /// watches the stream: the old parent carries it until the new way does.
+    private mutating func askWayAfterAnswer(_ end: RepairEnd, key: DuplicateFilter.StreamKey, from peer: NodeID, now: Instant) {
+        guard key.origin != id, end.last < .max, let state = topologies[key.topology],
+            let toward = neighbor(toward: key.origin, in: key.topology), toward != peer,
+            state.engaged.contains(toward), state.remote[toward] != nil, !switches.covers(key)
+        else { return }
+        let first = end.last + 1
+        if let asked = repair.asked[key], asked.first <= first, asked.last == .max { return }
+        send(.repairRequest(RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
+        statistics.repairRequests += 1
+        repair.buffer.expect(key, from: toward)
+        repair.asked[key] = (first, .max, now + repairRetryInterval, now + configuration.repairTimeout)
+        noteRepairDeadline(now + repairRetryInterval)
     }
 
     /// Holds `message` back from local subscribers while its stream is being repaired;

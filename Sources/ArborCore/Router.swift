@@ -224,8 +224,8 @@ public struct Router {
     }
 
     /// Schedules a recomputation after the current throttling delay, unless one is due.
-    mutating func scheduleRecompute(_ now: Instant) {
-        recomputation.request(now)
+    mutating func scheduleRecompute(_ now: Instant, changes: Int = 0) {
+        recomputation.request(now, changes: changes)
     }
 
     private mutating func timerFired(_ now: Instant) {

@@ -30,6 +30,14 @@ public struct RouterConfiguration: Sendable {
     /// each further wait doubles, up to `recomputeMaximumDelay` (SPF throttling).
     public var recomputeMaximumDelay: Duration = .milliseconds(50)
     public var recomputeHold: Duration = .milliseconds(100)
+    /// A recomputation that took in at least `recomputeFloodChanges` changed records marks
+    /// a flood (a partition, a heal, a new link's whole database): while changes keep
+    /// coming after it, each further wait is at least `recomputeMaximumDelay` and doubles
+    /// up to `recomputeFloodMaximumDelay`. Routes computed in the middle of a flood last
+    /// only until its next records, and each costs a graph build and its trees; a single
+    /// failure's few records stay below the threshold, so its reroute waits no longer.
+    public var recomputeFloodChanges: Int = 32
+    public var recomputeFloodMaximumDelay: Duration = .milliseconds(200)
     /// Reachability (for ageing out records) is rechecked this often while the database
     /// changes and no topology forces a recomputation anyway.
     /// Records are kept for a whole grace period, so a check every few seconds is enough; a

@@ -57,6 +57,36 @@ import Testing
         #expect(schedule.nextDeadline == nil)
     }
 
+    /// A recomputation that took in a flood's worth of changed records makes the next
+    /// waits longer (at least the usual maximum, doubling up to the flood maximum); one that
+    /// took in a failure's few records keeps the usual ramp, and a quiet hold resets both.
+    @Test func aFloodOfChangesStretchesTheWaitsAndAFewChangesDoNot() {
+        var configuration = configuration
+        configuration.recomputeFloodChanges = 32
+        configuration.recomputeFloodMaximumDelay = .milliseconds(32)
+        var schedule = RecomputationSchedule(configuration)
+        func waits(_ changes: [Int], from start: Instant) -> (waits: [Duration], end: Instant) {
+            var waits: [Duration] = []
+            var now = start
+            for count in changes {
+                schedule.request(now, changes: count)
+                let due = schedule.nextDeadline!
+                waits.append(due - now)
+                #expect(schedule.due(at: due) == .recomputation)
+                schedule.recomputed(due)
+                now = due
+            }
+            return (waits, now)
+        }
+        let few = waits([2, 2, 2, 2, 2], from: at(0))
+        #expect(few.waits == [.milliseconds(1), .milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(8)])
+        let flood = waits([500, 500, 500, 500, 3], from: few.end + .milliseconds(200))
+        #expect(flood.waits == [.milliseconds(1), .milliseconds(8), .milliseconds(16), .milliseconds(32), .milliseconds(32)])
+        // The last recomputation took in 3 changes: the flood is over, the usual ramp caps.
+        let after = waits([3], from: flood.end)
+        #expect(after.waits == [.milliseconds(8)])
+    }
+
     /// Nodes outside this node's component age from when they were first seen outside:
     /// a node seen outside at two checks keeps its first instant, one that came back (or
     /// whose record was installed again) is forgotten, and a node numbered anew by a later
