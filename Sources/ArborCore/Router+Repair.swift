@@ -124,11 +124,7 @@ extension Router {
                 !switches.covers(key)
             else { continue }
             let first = repair.holds[key]?.first ?? highest + 1
-            send(.repairRequest(RepairRequest(topology: name, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
-            statistics.repairRequests += 1
-            repair.buffer.expect(key, from: toward)
-            repair.asked[key] = (first, .max, now + repairRetryInterval, now + configuration.repairTimeout)
-            noteRepairDeadline(now + repairRetryInterval)
+            ask(key, from: first, toward: toward, now: now)
             if subscribed {
                 let until = now + configuration.repairTimeout
                 let holdUntil = now + min(configuration.repairHoldLimit, configuration.repairTimeout)
@@ -149,9 +145,7 @@ extension Router {
     mutating func askNewWay(for spans: [ParentSwitches.OldWaySpan], now: Instant) {
         for span in spans where span.key.origin != id && span.first <= span.last {
             let key = span.key
-            guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
-                state.engaged.contains(toward), state.remote[toward] != nil
-            else { continue }
+            guard let toward = connectedWay(for: key) else { continue }
             if let asked = repair.asked[key], asked.first <= span.first, asked.last >= span.last { continue }
             // An END from the same first would end that hold's wait: it is asked from there anyway.
             if let hold = repair.holds[key], hold.first <= span.first { continue }
@@ -298,17 +292,30 @@ extension Router {
     /// engaged neighbours that want it, the askers among them. Not while a parent switch
     /// watches the stream: the old parent carries it until the new way does.
     private mutating func askWayAfterAnswer(_ end: RepairEnd, key: DuplicateFilter.StreamKey, from peer: NodeID, now: Instant) {
-        guard key.origin != id, end.last < .max, let state = topologies[key.topology],
-            let toward = neighbor(toward: key.origin, in: key.topology), toward != peer,
-            state.engaged.contains(toward), state.remote[toward] != nil, !switches.covers(key)
+        guard key.origin != id, end.last < .max, let toward = connectedWay(for: key), toward != peer, !switches.covers(key)
         else { return }
         let first = end.last + 1
         if let asked = repair.asked[key], asked.first <= first, asked.last == .max { return }
+        ask(key, from: first, toward: toward, now: now)
+    }
+
+    /// Asks `toward` for `key`'s stream from `first` to its end, as this node's own request:
+    /// sent again each ``Router/repairRetryInterval`` until its END or the wait's end.
+    private mutating func ask(_ key: DuplicateFilter.StreamKey, from first: UInt64, toward: NodeID, now: Instant) {
         send(.repairRequest(RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: .max)), to: toward, now: now)
         statistics.repairRequests += 1
         repair.buffer.expect(key, from: toward)
         repair.asked[key] = (first, .max, now + repairRetryInterval, now + configuration.repairTimeout)
         noteRepairDeadline(now + repairRetryInterval)
+    }
+
+    /// The neighbour toward `key`'s origin when this node is engaged with it and it told
+    /// this node its interest (so it forwards the stream here): where requests go.
+    private func connectedWay(for key: DuplicateFilter.StreamKey) -> NodeID? {
+        guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
+            state.engaged.contains(toward), state.remote[toward] != nil
+        else { return nil }
+        return toward
     }
 
     /// Holds `message` back from local subscribers while its stream is being repaired;
@@ -407,9 +414,7 @@ extension Router {
     /// origin's node answers it like the first: the duplicate filter drops what arrives
     /// twice, and the first END ends the wait.
     private mutating func askAgain(_ key: DuplicateFilter.StreamKey, from first: UInt64, through last: UInt64, now: Instant) {
-        guard let state = topologies[key.topology], let toward = neighbor(toward: key.origin, in: key.topology),
-            state.engaged.contains(toward), state.remote[toward] != nil
-        else { return }
+        guard let toward = connectedWay(for: key) else { return }
         let request = RepairRequest(topology: key.topology, origin: key.origin, originIncarnation: key.incarnation, first: first, last: last)
         send(.repairRequest(request), to: toward, now: now)
         statistics.repairRequests += 1
