@@ -363,7 +363,15 @@ public final class Simulator {
     // MARK: - Running
 
     /// Handles every event due up to `deadline`, then sets the clock to it.
+    ///
+    /// With ``threads`` above 1, events are handled a window at a time, their routers
+    /// stepped on that many threads (see ``runWindows(until:)``): the same run, event for
+    /// event, as with one thread.
     public func run(until deadline: Instant) {
+        if threads > 1, windowLength > .zero {
+            runWindows(until: deadline)
+            return
+        }
         while let next = queue.min, next.time <= deadline {
             handleNext()
         }
