@@ -83,12 +83,17 @@ extension Simulator {
         for work in works {
             windowWork[work.node] = -1
         }
-        step(works, before: bound)
+        step(works, before: bound, inParallel: order.count >= Simulator.smallestParallelWindow)
         replay(order, of: works, before: bound)
     }
 
-    /// Step 2: every node's events on its router, on up to ``threads`` threads.
-    private func step(_ works: [NodeWork], before bound: Instant) {
+    /// Windows of fewer events are stepped on the main thread alone: waking the workers
+    /// costs more than it saves (tens of microseconds a window, more on a loaded machine).
+    static let smallestParallelWindow = 64
+
+    /// Step 2: every node's events on its router, on up to ``threads`` threads if
+    /// `inParallel`, else on the main thread.
+    private func step(_ works: [NodeWork], before bound: Instant, inParallel: Bool) {
         routers.withUnsafeMutableBufferPointer { routers in
             wakeRequests.withUnsafeMutableBufferPointer { wakeRequests in
                 sharedDigests.withUnsafeMutableBufferPointer { sharedDigests in
@@ -102,8 +107,8 @@ extension Simulator {
                                 bound: bound, ids: ids, indexByID: indexByID, alive: alive, connections: connections,
                                 sharingQuiet: sharingQuiet, nodes: nodes
                             )
-                            let workers = min(threads, works.count)
-                            if workers < 2 || works.count < 4 {
+                            let workers = inParallel ? min(threads, works.count) : 1
+                            if workers < 2 {
                                 for work in works {
                                     context.step(work)
                                 }
@@ -350,22 +355,31 @@ struct WindowContext: @unchecked Sendable {
     /// node's bookkeeping; a settled database is returned to share, not shared.
     private func apply(_ node: Int, at time: Instant, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) -> WindowOutcome {
         guard alive[node] else { return WindowOutcome() }
-        var outcome = WindowOutcome(handled: true)
-        let digest = nodes.routers[node]!.database.digest
-        let routeChange = nodes.routers[node]!.lastRouteChange
-        outcome.actions = body(&nodes.routers[node]!)
-        let newDigest = nodes.routers[node]!.database.digest
+        // In place, as ``Simulator/inspect(_:_:)``: reading a router out of the buffer
+        // would copy it.
+        let (actions, digest, newDigest, routeChange) = withRouter(node) { router in
+            let digest = router.database.digest
+            let routeChange = router.lastRouteChange
+            let actions = body(&router)
+            return (actions, digest, router.database.digest, routeChange != router.lastRouteChange)
+        }
+        var outcome = WindowOutcome(handled: true, actions: actions)
         if newDigest != digest {
             nodes.databaseChangedAt[node] = time
             nodes.sharedDigests[node] = nil
         } else if offeringDatabase, nodes.sharedDigests[node] != newDigest, time - nodes.databaseChangedAt[node] >= sharingQuiet {
-            outcome.offered = nodes.routers[node]!.database
+            outcome.offered = withRouter(node) { $0.database }
             nodes.sharedDigests[node] = newDigest
         }
-        if newDigest != digest || routeChange != nodes.routers[node]!.lastRouteChange {
+        if newDigest != digest || routeChange {
             nodes.lastChange[node] = time
         }
         return outcome
+    }
+
+    /// Runs `body` on the router of the live `node` in place.
+    private func withRouter<Result>(_ node: Int, _ body: (inout Router) -> Result) -> Result {
+        body(&nodes.routers[node]!)
     }
 }
 
