@@ -91,8 +91,8 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Bytes of messages a client may leave unread before it is cut off as a slow consumer (a push-back topology holds its publishers back at this mark and cuts off at four times it).")
     var clientOutputLimit = 8 << 20
 
-    @Option(help: "Kernel send buffer (SO_SNDBUF) of each client.sock connection in bytes; 0: the system's default (208 KiB on Linux).")
-    var clientSendBuffer = 0
+    @Option(help: "Kernel send buffer (SO_SNDBUF) of each client.sock connection in bytes (the kernel doubles it, capped by net.core.wmem_max); 0: the system's default (208 KiB on Linux).")
+    var clientSendBuffer = 1 << 20
 
     @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
     var peerOutputLimit = 64 << 20
