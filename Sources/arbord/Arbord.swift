@@ -92,7 +92,7 @@ struct Arbord: AsyncParsableCommand {
     var clientOutputLimit = 8 << 20
 
     @Option(help: "Kernel send buffer (SO_SNDBUF) of each client.sock connection in bytes (the kernel doubles it, capped by net.core.wmem_max); 0: the system's default (208 KiB on Linux).")
-    var clientSendBuffer = 1 << 20
+    var clientSendBuffer = 0
 
     @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
     var peerOutputLimit = 64 << 20
