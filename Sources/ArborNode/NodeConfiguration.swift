@@ -32,6 +32,12 @@ public struct NodeConfiguration: Sendable {
     public var clientOutputLimit: Int = 8 << 20
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
+    /// The kernel send buffer (`SO_SNDBUF`) of each client.sock connection, in bytes; 0
+    /// leaves the system's default (`net.core.wmem_default`, 208 KiB on Linux). The kernel
+    /// doubles the value and caps it at `net.core.wmem_max`. 1 MiB spared a busy node the
+    /// refused writes (`EAGAIN`) to a fast subscriber and some CPU, but did not raise the
+    /// chain's throughput (docs/benchmarks.md, issue 12): not the default.
+    public var clientSendBuffer: Int = 0
     /// Requests of one client handled in one slice: a read's requests go in slices of this
     /// many for at most half of ``deferredWorkPerTurn``; the rest wait for the next turn,
     /// after the loop has served sockets and timers (see ``NodeSideClientHandler``). Also

@@ -110,6 +110,9 @@ public final class RunningNode: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
+                        if configuration.clientSendBuffer > 0 {
+                            try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.clientSendBuffer))
+                        }
                         let outbox = FrameOutbox(clientChannel: channel, buffers: runtime.outputBuffers, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
                             NodeSideClientHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)

@@ -91,6 +91,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Bytes of messages a client may leave unread before it is cut off as a slow consumer (a push-back topology holds its publishers back at this mark and cuts off at four times it).")
     var clientOutputLimit = 8 << 20
 
+    @Option(help: "Kernel send buffer (SO_SNDBUF) of each client.sock connection in bytes (the kernel doubles it, capped by net.core.wmem_max); 0: the system's default (208 KiB on Linux).")
+    var clientSendBuffer = 0
+
     @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
     var peerOutputLimit = 64 << 20
 
@@ -132,6 +135,7 @@ struct Arbord: AsyncParsableCommand {
         try require(maxMessageSize, in: 1...(64 << 20), "--max-message-size")
         try require(clientOutputLimit, in: (64 << 10)...(4 << 30), "--client-output-limit")
         try require(peerOutputLimit, in: (1 << 20)...(4 << 30), "--peer-output-limit")
+        try require(clientSendBuffer, in: 0...(1 << 30), "--client-send-buffer")
         guard OverlayAddress(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
         }
@@ -251,6 +255,7 @@ struct Arbord: AsyncParsableCommand {
         configuration.maximumClients = maxClients
         configuration.clientOutputLimit = clientOutputLimit
         configuration.peerOutputLimit = peerOutputLimit
+        configuration.clientSendBuffer = clientSendBuffer
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
         configuration.metricsEndpoint = metrics.flatMap { OverlayAddress(parsing: $0, defaultPort: 0, allowingPortZero: true) }
