@@ -20,6 +20,8 @@ public struct LinkStateDatabase: Sendable {
     private var pages: [[LinkStateRecord?]] = []
     public private(set) var count = 0
     public private(set) var digest = DatabaseDigest()
+    /// Counts renumberings, so that a ``Lookup`` made before one is not used after it.
+    private var numbering: UInt64 = 0
 
     public init() {}
 
@@ -55,27 +57,91 @@ public struct LinkStateDatabase: Sendable {
             digest.toggle(record)
             return .installed
         }
-        let page = Int(slot) / LinkStateDatabase.pageSize
-        let position = Int(slot) % LinkStateDatabase.pageSize
-        if let current = pages[page][position] {
-            // The same stored record (a simulator passes one copy through every router, a
-            // flood brings it again from another neighbour): known, without reading it.
-            if current.isIdentical(to: record) {
-                return .known
+        let current = held(at: slot)
+        let verdict = Self.verdict(on: record, holding: current)
+        if verdict == .installed {
+            install(record, at: slot, replacing: current)
+        }
+        return verdict
+    }
+
+    /// What ``look(up:)`` found for one record: the slot of its origin (`-1` when the
+    /// origin has none), the record held there (by identity) and the verdict against it.
+    struct Lookup: Sendable {
+        fileprivate let slot: Int32
+        fileprivate let held: ObjectIdentifier?
+        fileprivate let numbering: UInt64
+        fileprivate let verdict: Verdict
+    }
+
+    /// The verdict ``apply(_:)`` would give each of `records` against the database as it is
+    /// now: the first of two passes over a frame of records, the second being
+    /// ``apply(_:as:)`` on each in order. The lookups of one pass do not wait for each other:
+    /// with thousands of databases in one process (the simulator) the slot, its page and
+    /// the record held are cache misses, and a pass that only reads lets the processor have
+    /// many of them under way at once; a record at a time, each waited for the next.
+    func look(up records: [LinkStateRecord]) -> [Lookup] {
+        var found: [Lookup] = []
+        found.reserveCapacity(records.count)
+        for record in records {
+            guard let slot = slots[record.origin] else {
+                found.append(Lookup(slot: -1, held: nil, numbering: numbering, verdict: .installed))
+                continue
             }
-            if record.isNewer(than: current) {
-                digest.toggle(current)
-            } else if current.isNewer(than: record) {
-                return .older
-            } else {
-                return .known
-            }
+            let current = held(at: slot)
+            found.append(
+                Lookup(slot: slot, held: current?.identity, numbering: numbering, verdict: Self.verdict(on: record, holding: current)))
+        }
+        return found
+    }
+
+    /// Offers `record` as ``apply(_:)`` does, `lookup` being what ``look(up:)`` found for it.
+    /// The verdict found holds unless the slot's record changed since (an earlier record of
+    /// the same frame, of the same origin, replaced it) or the slots were renumbered; then
+    /// the record is offered anew.
+    @discardableResult
+    mutating func apply(_ record: LinkStateRecord, as lookup: Lookup) -> Verdict {
+        guard lookup.slot >= 0, lookup.numbering == numbering else { return apply(record) }
+        let current = held(at: lookup.slot)
+        guard current?.identity == lookup.held else { return apply(record) }
+        if lookup.verdict == .installed {
+            install(record, at: lookup.slot, replacing: current)
+        }
+        return lookup.verdict
+    }
+
+    /// The verdict on `record` when `current` is held for its origin.
+    private static func verdict(on record: LinkStateRecord, holding current: LinkStateRecord?) -> Verdict {
+        guard let current else { return .installed }
+        // The same stored record (a simulator passes one copy through every router, a
+        // flood brings it again from another neighbour): known, without reading it.
+        if current.isIdentical(to: record) {
+            return .known
+        }
+        if record.isNewer(than: current) {
+            return .installed
+        }
+        return current.isNewer(than: record) ? .older : .known
+    }
+
+    /// The record in `slot`, read without bounds checks (slots come from `slots`, whose
+    /// every value has its page): each check read a header, another cache miss per lookup.
+    private func held(at slot: Int32) -> LinkStateRecord? {
+        let (page, position) = (Int(slot) / LinkStateDatabase.pageSize, Int(slot) % LinkStateDatabase.pageSize)
+        return pages.withUnsafeBufferPointer { pages in
+            pages[page].withUnsafeBufferPointer { $0[position] }
+        }
+    }
+
+    /// Puts `record` in `slot` in place of `current`.
+    private mutating func install(_ record: LinkStateRecord, at slot: Int32, replacing current: LinkStateRecord?) {
+        if let current {
+            digest.toggle(current)
         } else {
             count += 1
         }
-        pages[page][position] = record
+        pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize] = record
         digest.toggle(record)
-        return .installed
     }
 
     /// Drops the record of `origin` (aged out); returns whether one was held.
@@ -96,7 +162,7 @@ public struct LinkStateDatabase: Sendable {
 
     public subscript(origin: NodeID) -> LinkStateRecord? {
         guard let slot = slots[origin] else { return nil }
-        return pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize]
+        return held(at: slot)
     }
 
     /// Every record, in no particular order.
@@ -111,6 +177,20 @@ public struct LinkStateDatabase: Sendable {
         return all
     }
 
+    /// The version of every record held but those of `excluded`, ascending by origin:
+    /// read in place (``records`` would copy every record, a retain and a release each).
+    public func versions(excluding excluded: NodeID) -> [RecordVersion] {
+        var versions: [RecordVersion] = []
+        versions.reserveCapacity(count)
+        for page in pages {
+            for case let record? in page where record.origin != excluded {
+                versions.append(record.version)
+            }
+        }
+        versions.sort { $0.origin < $1.origin }
+        return versions
+    }
+
     /// Gives the records held new slots, without the empty ones.
     private mutating func renumber() {
         let held = records
@@ -118,6 +198,7 @@ public struct LinkStateDatabase: Sendable {
         pages = []
         count = 0
         digest = DatabaseDigest()
+        numbering += 1
         for record in held {
             apply(record)
         }

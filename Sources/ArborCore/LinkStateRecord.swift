@@ -172,6 +172,11 @@ public struct LinkStateRecord: Hashable, Sendable {
         storage === other.storage
     }
 
+    /// The stored record's identity: equal for identical records (``isIdentical(to:)``).
+    var identity: ObjectIdentifier {
+        ObjectIdentifier(storage)
+    }
+
     public static func == (lhs: LinkStateRecord, rhs: LinkStateRecord) -> Bool {
         if lhs.storage === rhs.storage { return true }
         let (a, b) = (lhs.storage, rhs.storage)

@@ -97,9 +97,18 @@ struct ReachabilityTracker: Sendable {
         earliest = batches.map(\.since).min()
     }
 
-    /// `node` is reachable again, or its record is gone.
-    mutating func forget(_ node: NodeID) {
-        guard !batches.isEmpty, let index = position(of: node) else { return }
+    /// `node` is reachable again, or its record is gone. `hint` is where the caller found
+    /// it in the router's graph: most often the tracked graph's numbering, then no search.
+    mutating func forget(_ node: NodeID, hint: Int32? = nil) {
+        guard !batches.isEmpty else { return }
+        let index: Int32
+        if let hint, hint >= 0, Int(hint) < numbering.count, numbering[Int(hint)] == node {
+            index = hint
+        } else if let found = position(of: node) {
+            index = found
+        } else {
+            return
+        }
         for position in batches.indices {
             batches[position].nodes.remove(index)
         }

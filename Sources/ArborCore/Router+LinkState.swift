@@ -63,8 +63,9 @@ extension Router {
         var installed: [LinkStateRecord] = []
         var stale: [RecordVersion] = []
         let senderHasPending = floodPacer.isWaiting(for: peer)
-        for record in records {
-            statistics.recordsReceived += 1
+        statistics.recordsReceived += UInt64(records.count)
+        let lookups = database.look(up: records)
+        for (record, lookup) in zip(records, lookups) {
             if record.origin == id {
                 // A record of ours from an earlier life or session: outnumber it. An exact
                 // copy of our current record is only an echo (a relay that heard it from
@@ -83,24 +84,23 @@ extension Router {
                 }
                 flushed[record.origin] = nil
             }
-            let verdict = database.apply(record)
+            let verdict = database.apply(record, as: lookup)
             if verdict == .installed {
                 installed.append(record)
-                noteChanged(record.origin)
-                reachability.forget(record.origin)
+                let index = noteChanged(record.origin)
+                reachability.forget(record.origin, hint: index)
             }
             if verdict != .older, senderHasPending {
                 floodPacer.peerHolds(record.origin, peer: peer)
             }
         }
         if !stale.isEmpty {
-            forward(.flush(stale), origins: stale.map(\.origin), to: peer, now: now)
+            forward(.flush(stale), origins: stale.lazy.map(\.origin), to: peer, now: now)
         }
         guard !installed.isEmpty else { return }
         statistics.recordsInstalled += UInt64(installed.count)
-        let origins = installed.map(\.origin)
         for other in peers.keys.sorted() where other != peer {
-            forward(.linkState(installed), origins: origins, to: other, now: now)
+            forward(.linkState(installed), origins: installed.lazy.map(\.origin), to: other, now: now)
         }
         scheduleRecompute(now, changes: installed.count)
     }
@@ -108,7 +108,7 @@ extension Router {
     /// Sends `message` (records or flushes of `origins`) to `peer` now while the peer's
     /// flood pacing allows a frame, else notes the origins for the next frame it allows
     /// (``FloodPacer``).
-    mutating func forward(_ message: PeerMessage, origins: [NodeID], to peer: NodeID, now: Instant) {
+    mutating func forward(_ message: PeerMessage, origins: some Sequence<NodeID>, to peer: NodeID, now: Instant) {
         guard peers[peer] != nil else { return }
         if floodPacer.sendsNow(to: peer, at: now) {
             send(message, to: peer, now: now)
@@ -199,17 +199,21 @@ extension Router {
         reportConflicts()
     }
 
-    /// Notes that the record of `origin` was installed or dropped (see `changedSinceGraph`).
-    mutating func noteChanged(_ origin: NodeID) {
-        guard changedSinceGraph != nil else { return }
+    /// Notes that the record of `origin` was installed or dropped (see `changedSinceGraph`);
+    /// returns the origin's index in the graph when it was looked up.
+    @discardableResult
+    mutating func noteChanged(_ origin: NodeID) -> Int32? {
+        guard changedSinceGraph != nil else { return nil }
         if changedSinceGraph!.count >= max(16, database.count / 2) {
             changedSinceGraph = nil
         } else if let index = graph.index(of: origin) {
             changedSinceGraph!.insert(index)
+            return index
         } else {
             // A new origin: the next build numbers the nodes anew.
             changedSinceGraph = nil
         }
+        return nil
     }
 
     private mutating func reportConflicts() {

@@ -10,12 +10,7 @@
 extension Router {
     /// Sends `peer` the version of every record this node holds but its own.
     mutating func sendSummary(to peer: NodeID, now: Instant) {
-        var versions: [RecordVersion] = []
-        versions.reserveCapacity(database.count)
-        for record in database.records where record.origin != id {
-            versions.append(record.version)
-        }
-        versions.sort { $0.origin < $1.origin }
+        let versions = database.versions(excluding: id)
         send(versions, inFramesOf: configuration.versionsPerFrame, to: peer, now: now, as: PeerMessage.summary)
     }
 
