@@ -88,9 +88,16 @@ public struct LinkStateDatabase: Sendable {
                 found.append(Lookup(slot: -1, held: nil, numbering: numbering, verdict: .installed))
                 continue
             }
-            let current = held(at: slot)
+            guard let current = held(at: slot) else {
+                found.append(Lookup(slot: slot, held: nil, numbering: numbering, verdict: .installed))
+                continue
+            }
+            // By versions alone, even for the record held (equal versions: known): no branch
+            // waits on a miss, so the next record's lookups start meanwhile.
+            let newer = record.isNewer(than: current)
+            let older = current.isNewer(than: record)
             found.append(
-                Lookup(slot: slot, held: current?.identity, numbering: numbering, verdict: Self.verdict(on: record, holding: current)))
+                Lookup(slot: slot, held: current.identity, numbering: numbering, verdict: newer ? .installed : older ? .older : .known))
         }
         return found
     }
