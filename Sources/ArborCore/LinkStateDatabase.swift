@@ -20,8 +20,6 @@ public struct LinkStateDatabase: Sendable {
     private var pages: [[LinkStateRecord?]] = []
     public private(set) var count = 0
     public private(set) var digest = DatabaseDigest()
-    /// Counts renumberings, so that a ``Lookup`` made before one is not used after it.
-    private var numbering: UInt64 = 0
 
     public init() {}
 
@@ -57,78 +55,25 @@ public struct LinkStateDatabase: Sendable {
             digest.toggle(record)
             return .installed
         }
-        let current = held(at: slot)
-        let verdict = Self.verdict(on: record, holding: current)
-        if verdict == .installed {
-            install(record, at: slot, replacing: current)
-        }
-        return verdict
-    }
-
-    /// What ``look(up:)`` found for one record: the slot of its origin (`-1` when the
-    /// origin has none), the record held there (by identity) and the verdict against it.
-    struct Lookup: Sendable {
-        fileprivate let slot: Int32
-        fileprivate let held: ObjectIdentifier?
-        fileprivate let numbering: UInt64
-        fileprivate let verdict: Verdict
-    }
-
-    /// The verdict ``apply(_:)`` would give each of `records` against the database as it is
-    /// now: the first of two passes over a frame of records, the second being
-    /// ``apply(_:as:)`` on each in order. The lookups of one pass do not wait for each other:
-    /// with thousands of databases in one process (the simulator) the slot, its page and
-    /// the record held are cache misses, and a pass that only reads lets the processor have
-    /// many of them under way at once; a record at a time, each waited for the next.
-    func look(up records: [LinkStateRecord]) -> [Lookup] {
-        var found: [Lookup] = []
-        found.reserveCapacity(records.count)
-        for record in records {
-            guard let slot = slots[record.origin] else {
-                found.append(Lookup(slot: -1, held: nil, numbering: numbering, verdict: .installed))
-                continue
+        if let current = held(at: slot) {
+            // The same stored record (a simulator passes one copy through every router, a
+            // flood brings it again from another neighbour): known, without reading it.
+            if current.isIdentical(to: record) {
+                return .known
             }
-            guard let current = held(at: slot) else {
-                found.append(Lookup(slot: slot, held: nil, numbering: numbering, verdict: .installed))
-                continue
+            if record.isNewer(than: current) {
+                digest.toggle(current)
+            } else if current.isNewer(than: record) {
+                return .older
+            } else {
+                return .known
             }
-            // By versions alone, even for the record held (equal versions: known): no branch
-            // waits on a miss, so the next record's lookups start meanwhile.
-            let newer = record.isNewer(than: current)
-            let older = current.isNewer(than: record)
-            found.append(
-                Lookup(slot: slot, held: current.identity, numbering: numbering, verdict: newer ? .installed : older ? .older : .known))
+        } else {
+            count += 1
         }
-        return found
-    }
-
-    /// Offers `record` as ``apply(_:)`` does, `lookup` being what ``look(up:)`` found for it.
-    /// The verdict found holds unless the slot's record changed since (an earlier record of
-    /// the same frame, of the same origin, replaced it) or the slots were renumbered; then
-    /// the record is offered anew.
-    @discardableResult
-    mutating func apply(_ record: LinkStateRecord, as lookup: Lookup) -> Verdict {
-        guard lookup.slot >= 0, lookup.numbering == numbering else { return apply(record) }
-        let current = held(at: lookup.slot)
-        guard current?.identity == lookup.held else { return apply(record) }
-        if lookup.verdict == .installed {
-            install(record, at: lookup.slot, replacing: current)
-        }
-        return lookup.verdict
-    }
-
-    /// The verdict on `record` when `current` is held for its origin.
-    private static func verdict(on record: LinkStateRecord, holding current: LinkStateRecord?) -> Verdict {
-        guard let current else { return .installed }
-        // The same stored record (a simulator passes one copy through every router, a
-        // flood brings it again from another neighbour): known, without reading it.
-        if current.isIdentical(to: record) {
-            return .known
-        }
-        if record.isNewer(than: current) {
-            return .installed
-        }
-        return current.isNewer(than: record) ? .older : .known
+        pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize] = record
+        digest.toggle(record)
+        return .installed
     }
 
     /// The record in `slot`, read without bounds checks (slots come from `slots`, whose
@@ -138,17 +83,6 @@ public struct LinkStateDatabase: Sendable {
         return pages.withUnsafeBufferPointer { pages in
             pages[page].withUnsafeBufferPointer { $0[position] }
         }
-    }
-
-    /// Puts `record` in `slot` in place of `current`.
-    private mutating func install(_ record: LinkStateRecord, at slot: Int32, replacing current: LinkStateRecord?) {
-        if let current {
-            digest.toggle(current)
-        } else {
-            count += 1
-        }
-        pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize] = record
-        digest.toggle(record)
     }
 
     /// Drops the record of `origin` (aged out); returns whether one was held.
@@ -205,7 +139,6 @@ public struct LinkStateDatabase: Sendable {
         pages = []
         count = 0
         digest = DatabaseDigest()
-        numbering += 1
         for record in held {
             apply(record)
         }

@@ -10,15 +10,19 @@
 /// once per content, when the record is made or changed.
 public struct LinkStateRecord: Hashable, Sendable {
     /// Mutated only while uniquely referenced, hence safe to share across threads.
+    ///
+    /// The fields a database reads for every record received (origin, version, fingerprint)
+    /// come first, next to the object's header: with thousands of databases in one process
+    /// a record's fields are a cache miss, and one line holds all four.
     private final class Storage: @unchecked Sendable {
         var origin: NodeID
-        var name: String
         var incarnation: UInt64
         var sequence: UInt64
+        var fingerprint: (UInt64, UInt64) = (0, 0)
+        var name: String
         var links: [Link]
         var definitions: [TopologyDefinition]
         var addresses: [OverlayAddress]
-        var fingerprint: (UInt64, UInt64) = (0, 0)
         /// The origin's seal over this content; not part of the content (nor of the
         /// fingerprint): any change of content drops it.
         var seal: RecordSeal?

@@ -64,8 +64,7 @@ extension Router {
         var stale: [RecordVersion] = []
         let senderHasPending = floodPacer.isWaiting(for: peer)
         statistics.recordsReceived += UInt64(records.count)
-        let lookups = database.look(up: records)
-        for (record, lookup) in zip(records, lookups) {
+        for record in records {
             if record.origin == id {
                 // A record of ours from an earlier life or session: outnumber it. An exact
                 // copy of our current record is only an echo (a relay that heard it from
@@ -84,7 +83,7 @@ extension Router {
                 }
                 flushed[record.origin] = nil
             }
-            let verdict = database.apply(record, as: lookup)
+            let verdict = database.apply(record)
             if verdict == .installed {
                 installed.append(record)
                 let index = noteChanged(record.origin)
