@@ -61,6 +61,9 @@ func record(_ id: UInt64, _ neighbors: [UInt64: UInt32], incarnation: UInt64 = 1
                 #expect(database[node(id)] == expected[node(id)])
             }
             #expect(database.digest == LinkStateDatabase(expected.values).digest)
+            // A summary: every version but the excluded origin's, ascending by origin.
+            let summary = expected.values.filter { $0.origin != node(wave) }.map(\.version).sorted { $0.origin < $1.origin }
+            #expect(database.versions(excluding: node(wave)) == summary)
         }
     }
 

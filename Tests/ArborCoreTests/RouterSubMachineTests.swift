@@ -90,7 +90,7 @@ import Testing
     /// Nodes outside this node's component age from when they were first seen outside:
     /// a node seen outside at two checks keeps its first instant, one that came back (or
     /// whose record was installed again) is forgotten, and a node numbered anew by a later
-    /// graph (another node's record gone) is still found.
+    /// graph (another node's record gone) is still found, whatever index the caller offers.
     @Test func unreachableNodesAgeFromWhenTheyWereFirstSeenOutside() {
         func id(_ n: UInt64) -> NodeID { NodeID(high: 0, low: n) }
         func graph(_ nodes: [UInt64], links: [(UInt64, UInt64)]) -> Graph {
@@ -107,7 +107,9 @@ import Testing
         #expect(!tracker.expiryDue(at(59_999)))
         // 5 joins this side, 6 appears outside, 2's record is gone (the numbering shifts).
         tracker.track(graph([1, 3, 4, 5, 6], links: [(1, 5), (3, 4)]), me: id(1), now: at(30_000))
-        tracker.forget(id(4))
+        // A hint that is another node's index (3's here: a graph numbered otherwise) is
+        // not taken for 4's.
+        tracker.forget(id(4), hint: 1)
         #expect(tracker.expiryDue(at(60_000)))
         #expect(tracker.takeExpired(at(60_000)) == [id(3)])
         #expect(tracker.takeExpired(at(89_999)).isEmpty)
