@@ -76,13 +76,9 @@ public struct LinkStateDatabase: Sendable {
         return .installed
     }
 
-    /// The record in `slot`, read without bounds checks (slots come from `slots`, whose
-    /// every value has its page): each check read a header, another cache miss per lookup.
+    /// The record in `slot` (slots come from `slots`, whose every value has its page).
     private func held(at slot: Int32) -> LinkStateRecord? {
-        let (page, position) = (Int(slot) / LinkStateDatabase.pageSize, Int(slot) % LinkStateDatabase.pageSize)
-        return pages.withUnsafeBufferPointer { pages in
-            pages[page].withUnsafeBufferPointer { $0[position] }
-        }
+        pages[Int(slot) / LinkStateDatabase.pageSize][Int(slot) % LinkStateDatabase.pageSize]
     }
 
     /// Drops the record of `origin` (aged out); returns whether one was held.
