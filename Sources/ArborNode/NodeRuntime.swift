@@ -215,9 +215,8 @@ final class NodeRuntime: @unchecked Sendable {
                 markForFlush(link.outbox)
             case .forward(let messages, let peer):
                 guard let first = messages.first, let link = peerLink(peer) else { continue }
-                // Each message one DATA frame (counted here, once per run, not by the outbox).
+                // Counted here, once per run (the frames, DATA or DATA_RUN, by the outbox).
                 link.counters.counts.messagesOut &+= UInt64(messages.count)
-                link.counters.counts.framesOut &+= UInt64(messages.count)
                 // A run's messages are of one topology.
                 traffic.count(&run, topology: first.topology)
                 for message in messages {

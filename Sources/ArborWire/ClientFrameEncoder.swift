@@ -87,7 +87,7 @@ public struct ClientFrameEncoder: Sendable {
                 payloadCount: message.payloadCount, into: &buffer
             ) {
                 if let received = message.received {
-                    $0.receivedPayload(received)
+                    $0.payload(of: received)
                 } else {
                     $0.payload(message.payload)
                 }
