@@ -33,7 +33,7 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     /// Appends the frame that carries `messages[index]` on this channel (DATA or DATA_RUN
     /// to a peer, with the messages after it that the frame carries too; MESSAGE to a
     /// client), straight from the messages; returns the index of the next message to write.
-    private let encodeMessages: ([DataMessage], Int, inout ByteBuffer) throws -> Int
+    private var encodeMessages: ([DataMessage], Int, inout ByteBuffer) throws -> Int
     /// Which frames ``unwrittenCount`` counts; `nil`: none (no write is tracked).
     private let counts: ((Frame) -> Bool)?
     private var pending: ByteBuffer?
@@ -222,9 +222,10 @@ protocol FlushableOutbox: AnyObject {
 extension FrameOutbox where Frame == PeerFrame {
     /// The outbox of a peer link: frames counted in `counters` as they are queued; link
     /// state and repair data too large for one frame leave as several
-    /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one.
+    /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one. Data leaves as DATA
+    /// until ``writeDataRuns(maximumFrameLength:counters:)``.
     convenience init(peerChannel channel: Channel, buffers: OutputBuffers, maximumFrameLength: Int, counters: LinkCounters) {
-        let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength)
+        let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength, writesRuns: false)
         self.init(
             channel: channel, buffers: buffers,
             encode: { frame, buffer in
@@ -235,13 +236,24 @@ extension FrameOutbox where Frame == PeerFrame {
                 }
                 counters.counts.framesOut &+= 1
             },
-            // Messages counted by the runtime per run (``NodeRuntime``'s `forward`), frames here.
-            encodeMessages: { messages, index, buffer in
-                let next = try encoder.encode(data: messages, from: index, into: &buffer)
-                counters.counts.framesOut &+= 1
-                return next
-            }
+            encodeMessages: Self.peerData(encoder, counters: counters)
         )
+    }
+
+    /// From now on a forwarded run's messages leave in DATA_RUN frames where they continue
+    /// one stream: the peer's handshake said that it reads them (``HandshakeExtension/dataRunsTag``).
+    func writeDataRuns(maximumFrameLength: Int, counters: LinkCounters) {
+        encodeMessages = Self.peerData(PeerFrameEncoder(maximumFrameLength: maximumFrameLength, writesRuns: true), counters: counters)
+    }
+
+    /// Writes the frame of the data messages from an index on with `encoder`. Messages are
+    /// counted by the runtime per run (``NodeRuntime``'s `forward`), frames here.
+    private static func peerData(_ encoder: PeerFrameEncoder, counters: LinkCounters) -> ([DataMessage], Int, inout ByteBuffer) throws -> Int {
+        { messages, index, buffer in
+            let next = try encoder.encode(data: messages, from: index, into: &buffer)
+            counters.counts.framesOut &+= 1
+            return next
+        }
     }
 }
 

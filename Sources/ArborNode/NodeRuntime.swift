@@ -144,7 +144,8 @@ final class NodeRuntime: @unchecked Sendable {
             maximumFrameLength: UInt32(WireLimits.maximumFrameLength(forMessageSize: configuration.maximumMessageSize)),
             name: configuration.router.name,
             realm: configuration.realm,
-            addresses: []
+            addresses: [],
+            extensions: [HandshakeExtension(tag: HandshakeExtension.dataRunsTag, value: [])]
         )
         turns.slowTurn = { [unowned self] wall, usage, tasks in
             logLimited(.warning, "slow-turn", "an event-loop turn took \(wall.nanoseconds / 1_000_000) ms (\(usage.cpu.nanoseconds / 1_000_000) ms of CPU, \(usage.voluntarySwitches) waits, \(usage.involuntarySwitches) preemptions, \(tasks) tasks): the sockets waited meanwhile")

@@ -238,6 +238,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
         switch runtime.connectionHandshaken(connection, handshake) {
         case .established(let peer):
             state = .established(peer, name: handshake.name)
+            if handshake.extensionValue(HandshakeExtension.dataRunsTag) != nil {
+                outbox.writeDataRuns(maximumFrameLength: frames.decoder.maximumFrameLength, counters: counters)
+            }
         case .refused:
             state = .closed
         }

@@ -6,9 +6,13 @@ public struct PeerFrameEncoder: Sendable {
     /// Longest frame to produce: the `maximumFrameLength` the peer announced in its
     /// handshake (before that, ``WireLimits/defaultMaximumFrameLength``).
     public var maximumFrameLength: Int
+    /// Whether ``encode(data:from:into:)`` writes DATA_RUN frames: the peer announced that it
+    /// reads them (``HandshakeExtension/dataRunsTag``). Otherwise every message leaves as DATA.
+    public var writesRuns: Bool
 
-    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
+    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength, writesRuns: Bool = true) {
         self.maximumFrameLength = maximumFrameLength
+        self.writesRuns = writesRuns
     }
 
     /// Appends `frame` to `buffer`.
@@ -96,9 +100,14 @@ public struct PeerFrameEncoder: Sendable {
     ///   ``WireLimits/maximumRunBodySize`` bytes and ``WireLimits/maximumRunCount``
     ///   messages; a message that continues nothing leaves as DATA (``encode(data:into:)``).
     ///
-    /// Throws, leaving `buffer` as it was, as ``encode(_:into:)`` does.
+    /// Without ``writesRuns``, every message leaves as DATA. Throws, leaving `buffer` as it
+    /// was, as ``encode(_:into:)`` does.
     public func encode(data messages: [DataMessage], from start: Int, into buffer: inout ByteBuffer) throws(WireError) -> Int {
         let first = messages[start]
+        guard writesRuns else {
+            try encode(data: first, into: &buffer)
+            return start + 1
+        }
         if let received = first.body as? ReceivedDataFrame, received.type == PeerProtocol.dataRunType,
             first.index == 0, isWhole(received, in: messages, from: start),
             received.body.readableBytes < maximumFrameLength

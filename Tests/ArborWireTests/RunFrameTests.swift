@@ -88,7 +88,7 @@ struct RunFrameTests {
         }
     }
 
-    @Test("only consecutive messages of one stream share a frame: a gap, another origin or another hop count starts a new one")
+    @Test("only consecutive messages of one stream share a frame: a gap, another origin or another hop count starts a new one; without the peer's data-runs extension none do")
     func runsEndWhereTheStreamDoes() throws {
         var random = RandomValues(seed: 0x6A9)
         let topic = Topic(Array("AAPL".utf8))
@@ -105,6 +105,19 @@ struct RunFrameTests {
             #expect(written == frames)
             #expect(try decodedMessages(bytes) == messages)
         }
+        // To a peer that did not announce DATA_RUN, each message leaves as DATA.
+        var plain = ByteBuffer()
+        var index = 0
+        while index < a.count {
+            index = try PeerFrameEncoder(writesRuns: false).encode(data: a, from: index, into: &plain)
+        }
+        var plainDecoder = PeerFrameDecoder(phase: .established)
+        var frames = 0
+        while case .message(.data(let message))? = try plainDecoder.next(from: &plain) {
+            #expect(message.index == 0)
+            frames += 1
+        }
+        #expect(frames == a.count)
         // A message alone leaves as DATA.
         let (single, written) = try encodedRuns([a[0]])
         #expect(written == 1)
