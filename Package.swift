@@ -23,7 +23,7 @@ let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"],
 
 let package = Package(
     name: "Arbor",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborTopology", targets: ["ArborTopology"]),

@@ -25,7 +25,10 @@
  * JSON object: received counts every subscriber's first copies, duplicates their extra
  * copies, lost = count x subscribers - received; msgs_per_s = received / (last arrival -
  * first send); publish_s = time to write everything; latency percentiles (µs) over all
- * arrivals. Exit status 1 when a message was lost or duplicated.
+ * arrivals; the client's own CPU per message (µs) while measuring: pub_cpu_us the publisher
+ * thread's per message sent, sub_cpu_us the reader threads' per message received,
+ * client_cpu_us the whole process's (ZeroMQ's I/O threads too) per message received.
+ * Exit status 1 when a message was lost or duplicated.
  * Build: cc -O2 -pthread bench-peers-client.c -Iclib/include libarbor.a -lzmq */
 #define _GNU_SOURCE
 #include <arbor.h>
@@ -40,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +69,21 @@ static uint64_t now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* CPU time of the calling thread (ns). */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* CPU time of the whole process, every thread (ZeroMQ's I/O threads too) (ns). */
+static uint64_t process_cpu_ns(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return ((uint64_t)u.ru_utime.tv_sec + (uint64_t)u.ru_stime.tv_sec) * 1000000000u +
+           ((uint64_t)u.ru_utime.tv_usec + (uint64_t)u.ru_stime.tv_usec) * 1000u;
 }
 
 static void die(const char *what) {
@@ -114,6 +133,7 @@ struct sub {
     atomic_int ready;
     atomic_uint_fast64_t progress; /* received, for the main thread */
     uint64_t last_arrival;
+    uint64_t cpu_start_ns, cpu_ns; /* the reader thread's CPU time when measuring began, when it ended */
     char error[160];
 };
 
@@ -199,6 +219,7 @@ static void *nats_reader(void *arg) {
         if (at == 0 && have == READ_BUFFER) die("a NATS message larger than the read buffer");
     }
     free(buf);
+    s->cpu_ns = thread_cpu_ns();
     return NULL;
 }
 
@@ -216,6 +237,7 @@ static void *zmq_reader(void *arg) {
         if ((size_t)n > skip) deliver(s, buf + skip, (size_t)n - skip);
     }
     free(buf);
+    s->cpu_ns = thread_cpu_ns();
     return NULL;
 }
 
@@ -232,6 +254,7 @@ static void *arbor_reader(void *arg) {
         if (ev.type == ARBOR_EVENT_MESSAGE) deliver(s, ev.payload, ev.payload_len);
         else if (ev.type == ARBOR_EVENT_GAP) snprintf(s->error, sizeof s->error, "GAP event");
     }
+    s->cpu_ns = thread_cpu_ns();
     return NULL;
 }
 
@@ -417,7 +440,13 @@ int main(int argc, char **argv) {
     }
     usleep(200000);
 
-    uint64_t begin = now_ns();
+    uint64_t begin = now_ns(), pub_cpu = thread_cpu_ns(), process_cpu = process_cpu_ns(), sub_cpu = 0;
+    for (int i = 0; i < nsubs; i++) {
+        clockid_t clock;
+        struct timespec t = { 0, 0 };
+        if (pthread_getcpuclockid(subs[i].thread, &clock) == 0) clock_gettime(clock, &t);
+        subs[i].cpu_start_ns = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+    }
     if (latency_mode) {
         uint64_t interval = 1000000000u / rate;
         for (uint64_t i = 0; i < count; i++) {
@@ -433,6 +462,7 @@ int main(int argc, char **argv) {
         flush_out();
     }
     uint64_t published = now_ns();
+    pub_cpu = thread_cpu_ns() - pub_cpu;
 
     /* Until every subscriber has everything, or nothing new for 3 s. */
     uint64_t last_total = 0, last_change = now_ns(), want = count * (uint64_t)nsubs;
@@ -451,6 +481,7 @@ int main(int argc, char **argv) {
         pthread_join(subs[i].thread, NULL);
         received += subs[i].received;
         duplicates += subs[i].duplicates;
+        sub_cpu += subs[i].cpu_ns - subs[i].cpu_start_ns;
         if (subs[i].last_arrival > last) last = subs[i].last_arrival;
         if (subs[i].error[0]) fprintf(stderr, "subscriber %d: %s\n", i, subs[i].error);
     }
@@ -465,6 +496,7 @@ int main(int argc, char **argv) {
         }
         fclose(f);
     }
+    process_cpu = process_cpu_ns() - process_cpu;
     uint64_t *lat = malloc((received ? received : 1) * sizeof(uint64_t));
     for (int i = 0; i < nsubs; i++) {
         memcpy(lat + nlat, subs[i].latency, subs[i].received * sizeof(uint64_t));
@@ -475,11 +507,14 @@ int main(int argc, char **argv) {
     double secs = last > begin ? (double)(last - begin) / 1e9 : 0;
     printf("{\"system\":\"%s\",\"mode\":\"%s\",\"size\":%zu,\"count\":%llu,\"subscribers\":%d,\"received\":%llu,"
            "\"lost\":%llu,\"duplicates\":%llu,\"seconds\":%.4f,\"publish_s\":%.4f,\"msgs_per_s\":%.1f,"
-           "\"rate\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+           "\"rate\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,"
+           "\"pub_cpu_us\":%.3f,\"sub_cpu_us\":%.3f,\"client_cpu_us\":%.3f}\n",
            argv[1], argv[2], size, (unsigned long long)count, nsubs, (unsigned long long)received,
            (unsigned long long)(want - received), (unsigned long long)duplicates, secs,
            (double)(published - begin) / 1e9, secs > 0 ? (double)received / secs : 0.0,
-           (unsigned long long)(latency_mode ? rate : 0), PCT(0.5), PCT(0.99), nlat ? (double)lat[nlat - 1] / 1e3 : 0.0);
+           (unsigned long long)(latency_mode ? rate : 0), PCT(0.5), PCT(0.99), nlat ? (double)lat[nlat - 1] / 1e3 : 0.0,
+           (double)pub_cpu / 1e3 / (double)(count ? count : 1), (double)sub_cpu / 1e3 / (double)(received ? received : 1),
+           (double)process_cpu / 1e3 / (double)(received ? received : 1));
     fflush(stdout);
     _exit(received == want && duplicates == 0 ? 0 : 1);
 }

@@ -27,6 +27,9 @@ struct DataRun {
     let awaitsParent: Bool
     /// The latest origin checked against ``restricted`` and the answer.
     var checkedOrigin: (origin: NodeID, permitted: Bool)?
+    /// For a run of this node's own publications: where ``Router/nextSequence`` keeps the
+    /// topology's next sequence, looked up once per run (the run's publications add no key).
+    var sequenceIndex: Dictionary<TopologyName, UInt64>.Index?
     /// The topic the targets below are for.
     private(set) var topic: Topic?
     /// Whether the local subscriptions match ``topic``.

@@ -17,6 +17,39 @@ public struct OverlayAddress: Hashable, Sendable, Comparable, CustomStringConver
         isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Parses `host:port`, `[v6addr]:port`, or a bare host (a name, an IPv4 address, or an
+    /// IPv6 address without brackets) when `defaultPort` is given. `nil` for anything else
+    /// or a port outside 1...65535 (0...65535 with `allowingPortZero`, for an address to
+    /// listen on: the system picks the port). The one parser of addresses that operators
+    /// write (`--peer`, `--listen`, `--metrics`) and that discovery resolves.
+    public init?(parsing text: some StringProtocol, defaultPort: Int? = nil, allowingPortZero: Bool = false) {
+        let text = Substring(text)
+        let host: Substring
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                portText = rest.dropFirst()
+            }
+        } else if let colon = text.firstIndex(of: ":"), text.lastIndex(of: ":") == colon {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            host = text
+        }
+        let port: Int?
+        if let portText {
+            port = Int(portText)
+        } else {
+            port = defaultPort
+        }
+        guard !host.isEmpty, let port, ((allowingPortZero ? 0 : 1)...65535).contains(port) else { return nil }
+        self.init(host: String(host), port: port)
+    }
+
     /// IPv4 (and names) before IPv6, then by host text, then by port.
     public static func < (lhs: OverlayAddress, rhs: OverlayAddress) -> Bool {
         (lhs.isIPv6 ? 1 : 0, lhs.host, lhs.port) < (rhs.isIPv6 ? 1 : 0, rhs.host, rhs.port)

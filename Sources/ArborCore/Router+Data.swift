@@ -73,14 +73,15 @@ extension Router {
             actions.append(.reject(client, .messageTooLarge(size: payload.count, limit: run!.limit)))
             return
         }
-        let sequence: UInt64
-        if let index = nextSequence.index(forKey: name) {
-            sequence = nextSequence.values[index]
-            nextSequence.values[index] = sequence + 1
-        } else {
-            sequence = 1
-            nextSequence[name] = 2
+        if run!.sequenceIndex == nil {
+            if nextSequence[name] == nil {
+                nextSequence[name] = 1
+            }
+            run!.sequenceIndex = nextSequence.index(forKey: name)
         }
+        let index = run!.sequenceIndex!
+        let sequence = nextSequence.values[index]
+        nextSequence.values[index] = sequence + 1
         let message = DataMessage(
             topology: name,
             origin: id,

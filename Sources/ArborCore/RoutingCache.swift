@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Memoises the pure computations of routing: the graph of a database, the allowed
 /// subgraph of a topology, root choices and trees. Keys are content digests, so a result is
 /// reused whenever the inputs are equal: across topologies sharing a link policy and root,
@@ -5,7 +7,14 @@
 /// (the simulator shares one cache among all its routers and says so in its report).
 ///
 /// Bounded: each table keeps its most recent `capacity` entries.
-public final class RoutingCache {
+///
+/// Safe to share between threads (the simulator's workers step routers of one cache at
+/// once): the tables sit behind one lock, held only to look up and to insert, never while
+/// a graph or a tree is computed. Two threads missing the same key at once both compute
+/// it, and the second insert keeps the first result: a cache changes how much work is
+/// done, never a result, since every entry is a pure function of its key. What a cache
+/// holds, and so its hit and computation counters, then depends on the threads' timing.
+public final class RoutingCache: Sendable {
     /// Counters of work done and avoided.
     public struct Statistics: Sendable {
         public var graphBuilds = 0
@@ -18,30 +27,46 @@ public final class RoutingCache {
         public var treeHits = 0
     }
 
-    public private(set) var statistics = Statistics()
+    /// Wraps a tree computation; see ``treeTimer``.
+    public typealias TreeTimer = @Sendable (() -> ShortestPathTree) -> ShortestPathTree
+
+    public var statistics: Statistics {
+        state.withLock { $0.statistics }
+    }
 
     /// Wraps every tree computation; the simulator uses it to time them with a real clock
-    /// (the core itself never reads one).
-    public var treeTimer: ((() -> ShortestPathTree) -> ShortestPathTree)?
+    /// (the core itself never reads one). Called on the thread that computes the tree.
+    public var treeTimer: TreeTimer? {
+        get { state.withLock { $0.treeTimer } }
+        set { state.withLock { $0.treeTimer = newValue } }
+    }
 
-    private let capacity: Int
-    /// The most recently built graph: the next build reuses its numbering when it can.
-    private var lastGraph: Graph?
-    private var graphs: BoundedTable<DatabaseDigest, Graph>
-    private var topologyGraphs: BoundedTable<PolicyKey, TopologyGraph>
-    private var roots: BoundedTable<RootKey, TopologyGraph.RootChoice?>
-    private var trees: BoundedTable<TreeKey, ShortestPathTree>
-    /// The latest tree of each policy and root (by id), with the subgraph it was computed
-    /// over: a tree for another graph of the same nodes starts from there.
-    private var latestTrees: BoundedTable<LatestTreeKey, (topology: TopologyGraph, tree: ShortestPathTree)>
+    private let state: Mutex<State>
+
+    private struct State {
+        var statistics = Statistics()
+        var treeTimer: TreeTimer?
+        /// The most recently built graph: the next build reuses its numbering when it can.
+        var lastGraph: Graph?
+        var graphs: BoundedTable<DatabaseDigest, Graph>
+        var topologyGraphs: BoundedTable<PolicyKey, TopologyGraph>
+        var roots: BoundedTable<RootKey, TopologyGraph.RootChoice?>
+        var trees: BoundedTable<TreeKey, ShortestPathTree>
+        /// The latest tree of each policy and root (by id), with the subgraph it was computed
+        /// over: a tree for another graph of the same nodes starts from there.
+        var latestTrees: BoundedTable<LatestTreeKey, (topology: TopologyGraph, tree: ShortestPathTree)>
+    }
 
     public init(capacity: Int = 64) {
-        self.capacity = capacity
-        graphs = BoundedTable(capacity: max(4, capacity / 4))
-        topologyGraphs = BoundedTable(capacity: capacity)
-        roots = BoundedTable(capacity: capacity * 4)
-        trees = BoundedTable(capacity: capacity * 2)
-        latestTrees = BoundedTable(capacity: capacity)
+        state = Mutex(
+            State(
+                graphs: BoundedTable(capacity: max(4, capacity / 4)),
+                topologyGraphs: BoundedTable(capacity: capacity),
+                roots: BoundedTable(capacity: capacity * 4),
+                trees: BoundedTable(capacity: capacity * 2),
+                latestTrees: BoundedTable(capacity: capacity)
+            )
+        )
     }
 
     /// The tree of topology `name` as node `member` of `graph` computes it: the allowed
@@ -66,26 +91,37 @@ public final class RoutingCache {
     /// `changed` every origin installed or dropped since (by its index in `base`), a build
     /// reads only those records.
     public func graph(of database: LinkStateDatabase, patching base: Graph?, changed: NodeIndexSet?) -> Graph {
-        if let graph = graphs[database.digest] {
-            return graph
+        let (cached, lastGraph) = state.withLock { ($0.graphs[database.digest], $0.lastGraph) }
+        if let cached {
+            return cached
         }
         let patched = base.flatMap { base in changed.flatMap { Graph(database, patching: base, changedIndices: $0) } }
         let graph = patched ?? Graph(database, reusing: lastGraph)
-        lastGraph = graph
-        statistics.graphBuilds += 1
-        graphs[database.digest] = graph
-        return graph
+        return state.withLock { state in
+            state.statistics.graphBuilds += 1
+            if let earlier = state.graphs[database.digest] {
+                return earlier
+            }
+            state.lastGraph = graph
+            state.graphs[database.digest] = graph
+            return graph
+        }
     }
 
     /// The subgraph `definition` allows (`nil`: an implicit topology) in the graph of `digest`.
     public func topologyGraph(_ graph: Graph, digest: DatabaseDigest, definition: TopologyDefinition?) -> TopologyGraph {
         let key = PolicyKey(digest: digest, policy: definition?.linkPolicyDigest)
-        if let topologyGraph = topologyGraphs[key] {
+        if let topologyGraph = state.withLock({ $0.topologyGraphs[key] }) {
             return topologyGraph
         }
         let topologyGraph = TopologyGraph(graph: graph, definition: definition)
-        topologyGraphs[key] = topologyGraph
-        return topologyGraph
+        return state.withLock { state in
+            if let earlier = state.topologyGraphs[key] {
+                return earlier
+            }
+            state.topologyGraphs[key] = topologyGraph
+            return topologyGraph
+        }
     }
 
     /// The root of `name`, declared by `definition`, seen from node `member`.
@@ -102,11 +138,11 @@ public final class RoutingCache {
             name: name,
             component: topology.components[Int(member)]
         )
-        if let choice = roots[key] {
+        if let choice = state.withLock({ $0.roots[key] }) {
             return choice
         }
         let choice = topology.root(of: name, definition: definition, forComponentOf: member)
-        roots[key] = choice
+        state.withLock { $0.roots[key] = choice }
         return choice
     }
 
@@ -115,12 +151,19 @@ public final class RoutingCache {
     /// else by Dijkstra over the whole topology.
     public func tree(_ topology: TopologyGraph, digest: DatabaseDigest, root: Int32) -> ShortestPathTree {
         let key = TreeKey(digest: digest, policy: topology.policy, root: root)
-        if let tree = trees[key] {
-            statistics.treeHits += 1
-            return tree
-        }
         let latestKey = LatestTreeKey(policy: topology.policy, root: topology.graph.ids[Int(root)])
-        let latest = latestTrees[latestKey]
+        let lookup = state.withLock { state -> TreeLookup in
+            if let tree = state.trees[key] {
+                state.statistics.treeHits += 1
+                return TreeLookup(cached: tree)
+            }
+            return TreeLookup(latest: state.latestTrees[latestKey], timer: state.treeTimer)
+        }
+        if let cached = lookup.cached {
+            return cached
+        }
+        let latest = lookup.latest
+        let treeTimer = lookup.timer
         var unchanged: Bool?
         let compute = {
             if let latest, latest.tree.root == root, let derived = latest.tree.derived(over: latest.topology, for: topology) {
@@ -130,15 +173,27 @@ public final class RoutingCache {
             return ShortestPathTree(topology, root: root)
         }
         let tree = treeTimer.map { $0(compute) } ?? compute()
-        statistics.treeComputations += 1
-        switch unchanged {
-        case true?: statistics.treeReuses += 1
-        case false?: statistics.treeRepairs += 1
-        case nil: break
+        return state.withLock { state in
+            state.statistics.treeComputations += 1
+            switch unchanged {
+            case true?: state.statistics.treeReuses += 1
+            case false?: state.statistics.treeRepairs += 1
+            case nil: break
+            }
+            if let earlier = state.trees[key] {
+                return earlier
+            }
+            state.trees[key] = tree
+            state.latestTrees[latestKey] = (topology, tree)
+            return tree
         }
-        trees[key] = tree
-        latestTrees[latestKey] = (topology, tree)
-        return tree
+    }
+
+    /// A tree found in the cache, or what computing it starts from.
+    private struct TreeLookup: Sendable {
+        var cached: ShortestPathTree?
+        var latest: (topology: TopologyGraph, tree: ShortestPathTree)?
+        var timer: TreeTimer?
     }
 
     private struct PolicyKey: Hashable {

@@ -145,41 +145,6 @@ public struct StaticPeer: Hashable, Sendable, CustomStringConvertible {
 /// discovery reports peers at and the overlay machine dials.
 public typealias PeerAddress = OverlayAddress
 
-extension OverlayAddress {
-    /// Parses `host:port`, `[v6addr]:port`, or a bare host (or bare IPv6 address) when
-    /// `defaultPort` is given. `nil` for anything else, or a port outside 1...65535.
-    public init?(parsing text: some StringProtocol, defaultPort: Int? = nil) {
-        let text = String(text)
-        var host: Substring
-        var portText: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return nil }
-                portText = rest.dropFirst()
-            }
-        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        } else {
-            host = text[...]  // a bare name, IPv4 address, or IPv6 address without brackets
-        }
-        guard !host.isEmpty else { return nil }
-        let port: Int
-        if let portText {
-            guard let parsed = Int(portText) else { return nil }
-            port = parsed
-        } else {
-            guard let defaultPort else { return nil }
-            port = defaultPort
-        }
-        guard (1...65535).contains(port) else { return nil }
-        self.init(host: String(host), port: port)
-    }
-}
-
 /// An inclusive range of peer protocol versions, published as "min-max".
 public struct ProtocolVersionRange: Hashable, Sendable, CustomStringConvertible {
     public let min: UInt16

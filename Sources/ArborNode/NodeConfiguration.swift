@@ -21,17 +21,23 @@ public struct NodeConfiguration: Sendable {
     public var listenHost: String
     public var listenPort: Int
     /// Peers to dial, as host and port (from `--peer` and topology files).
-    public var staticPeers: [PeerEndpoint]
+    public var staticPeers: [OverlayAddress]
     /// Directory of `client.sock` and `control.sock` (both mode 0660).
     public var runDirectory: String
     /// Where to serve Prometheus metrics over HTTP (`GET /metrics`); `nil`: not served.
-    public var metricsEndpoint: PeerEndpoint?
+    public var metricsEndpoint: OverlayAddress?
     /// Largest message accepted; frames are limited accordingly.
     public var maximumMessageSize: Int
     /// Per-client output beyond which a client that does not read is cut off.
     public var clientOutputLimit: Int = 8 << 20
     /// Per-link output beyond which a peer that does not read is cut off.
     public var peerOutputLimit: Int = 64 << 20
+    /// The kernel send buffer (`SO_SNDBUF`) of each client.sock connection, in bytes; 0
+    /// leaves the system's default (`net.core.wmem_default`, 208 KiB on Linux). The kernel
+    /// doubles the value and caps it at `net.core.wmem_max`. 1 MiB spared a busy node the
+    /// refused writes (`EAGAIN`) to a fast subscriber and some CPU, but did not raise the
+    /// chain's throughput (docs/benchmarks.md, issue 12): not the default.
+    public var clientSendBuffer: Int = 0
     /// Requests of one client handled in one slice: a read's requests go in slices of this
     /// many for at most half of ``deferredWorkPerTurn``; the rest wait for the next turn,
     /// after the loop has served sockets and timers (see ``NodeSideClientHandler``). Also
@@ -78,7 +84,7 @@ public struct NodeConfiguration: Sendable {
         realm: String,
         listenHost: String,
         listenPort: Int,
-        staticPeers: [PeerEndpoint],
+        staticPeers: [OverlayAddress],
         runDirectory: String,
         maximumMessageSize: Int,
         key: NodeKey
@@ -92,45 +98,5 @@ public struct NodeConfiguration: Sendable {
         self.staticPeers = staticPeers
         self.runDirectory = runDirectory
         self.maximumMessageSize = maximumMessageSize
-    }
-}
-
-/// A host and port: a peer to dial, or an address to listen on.
-public struct PeerEndpoint: Hashable, Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `host:port`, `[v6]:port` or `host` (default port). Port 0 is accepted only
-    /// for addresses to listen on (`allowingPortZero`: the system picks a port).
-    public init?(parsing text: String, defaultPort: Int, allowingPortZero: Bool = false) {
-        let lowest = allowingPortZero ? 0 : 1
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if rest.isEmpty {
-                port = defaultPort
-            } else {
-                guard rest.hasPrefix(":"), let value = Int(rest.dropFirst()), (lowest...65535).contains(value) else { return nil }
-                port = value
-            }
-        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
-            host = String(text[..<colon])
-            guard let value = Int(text[text.index(after: colon)...]), (lowest...65535).contains(value) else { return nil }
-            port = value
-        } else {
-            host = text
-            port = defaultPort
-        }
-        if host.isEmpty { return nil }
-    }
-
-    public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

@@ -386,7 +386,7 @@ final class NodeRuntime: @unchecked Sendable {
     /// `host:port` of a socket address (`[v6]:port` for IPv6), without NIO's decorations.
     static func hostAndPort(_ address: SocketAddress) -> String {
         guard let host = address.ipAddress, let port = address.port else { return address.description }
-        return PeerEndpoint(host: host, port: port).description
+        return OverlayAddress(host: host, port: port).description
     }
 
     // MARK: - Peers

@@ -29,7 +29,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
 
     private let runtime: NodeRuntime
     private let outbox: FrameOutbox<ClientResponse>
-    private var requests: FrameStream<ClientFrameDecoder.Requests>
+    private var requests: FrameStream<ClientFrameDecoder.NodeRequests>
     private let connection: UInt64
     private var client: ClientID?
     private let reading = ClientReadControl()
@@ -47,7 +47,7 @@ final class NodeSideClientHandler: ChannelInboundHandler {
         frameDeadline = ConnectionDeadline(runtime: runtime, logKey: "client-frame-timeout")
         self.outbox = outbox
         self.connection = connection
-        requests = FrameStream(ClientFrameDecoder.Requests(maximumFrameLength: maximumFrameLength))
+        requests = FrameStream(ClientFrameDecoder.NodeRequests(maximumFrameLength: maximumFrameLength))
     }
 
     private var budget: Int { runtime.configuration.clientRequestsPerTurn }
@@ -106,9 +106,15 @@ final class NodeSideClientHandler: ChannelInboundHandler {
                     }
                     handled = 0
                 }
-                guard let request = try requests.next(from: &bytes) else { break }
+                guard let inbound = try requests.next(from: &bytes) else { break }
                 handled += 1
-                if requests.isDecoding {
+                guard requests.isDecoding else { continue }
+                switch inbound {
+                case .publication(let publication) where client != nil:
+                    publish(publication)
+                case .publication(let publication):
+                    self.received(.success(.publish(id: 0, topology: publication.topology, topic: publication.topic, payload: publication.payload)), context: context)
+                case .request(let request):
                     self.received(request, context: context)
                 }
             }
@@ -213,16 +219,17 @@ final class NodeSideClientHandler: ChannelInboundHandler {
                 runtime.respond(.error(id: request.id, code: .helloRequired, text: "send HELLO first"), on: outbox)
                 return
             }
-            if case .publish(0, let topology, let topic, let payload) = request {
-                publications.append(Router.Publication(topology: topology, topic: topic, payload: payload))
-                publicationBytes += payload.count + topic.bytes.count
-                if publicationBytes >= Self.publicationBatchBytes {
-                    handOverPublications()
-                }
-                return
-            }
             handOverPublications()
             runtime.clientRequest(request, from: client)
+        }
+    }
+
+    /// Queues an unacknowledged publication of the identified client for the read's router step.
+    private func publish(_ publication: Router.Publication) {
+        publicationBytes += publication.payload.count + publication.topic.bytes.count
+        publications.append(publication)
+        if publicationBytes >= Self.publicationBatchBytes {
+            handOverPublications()
         }
     }
 

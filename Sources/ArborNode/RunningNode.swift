@@ -86,7 +86,7 @@ public final class RunningNode: Sendable {
         }
         boundPort.withLockedValue { $0 = listener.localAddress?.port }
         channels.withLockedValue { $0.append(listener) }
-        let listenAddress = PeerEndpoint(host: configuration.listenHost, port: listener.localAddress?.port ?? configuration.listenPort)
+        let listenAddress = OverlayAddress(host: configuration.listenHost, port: listener.localAddress?.port ?? configuration.listenPort)
         try await runtime.eventLoop.submit { runtime.listenAddress = listenAddress.description }.get()
 
         let socketPath = clientSocketPath
@@ -110,6 +110,9 @@ public final class RunningNode: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let number = try runtime.acceptClientConnection(channel, tellsRefusal: true) else { return }
+                        if configuration.clientSendBuffer > 0 {
+                            try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.clientSendBuffer))
+                        }
                         let outbox = FrameOutbox(clientChannel: channel, buffers: runtime.outputBuffers, maximumFrameLength: frameLimit)
                         try channel.pipeline.syncOperations.addHandler(
                             NodeSideClientHandler(runtime: runtime, outbox: outbox, connection: number, maximumFrameLength: frameLimit)
@@ -249,7 +252,7 @@ public final class RunningNode: Sendable {
         channels.withLockedValue { $0.append(listener) }
         let port = listener.localAddress?.port ?? endpoint.port
         boundMetricsPort.withLockedValue { $0 = port }
-        let address = PeerEndpoint(host: endpoint.host, port: port).description
+        let address = OverlayAddress(host: endpoint.host, port: port).description
         try await runtime.eventLoop.submit { runtime.metricsAddress = address }.get()
     }
 

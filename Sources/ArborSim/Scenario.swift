@@ -1,4 +1,5 @@
 import ArborCore
+import Synchronization
 
 /// A random scenario: an overlay, topologies with subscribers and publishers, and a series
 /// of faults. After each fault the overlay is left to settle; then convergence is checked
@@ -33,6 +34,8 @@ public struct Scenario {
         /// wall time so far, events, graph builds); `nil`: silent.
         public var progress: (@Sendable (String) -> Void)?
         public var parameters = SimulationParameters()
+        /// Threads that step the routers (``Simulator/threads``): the run is the same.
+        public var threads = 1
 
         public init() {}
     }
@@ -61,7 +64,8 @@ public struct Scenario {
             names: names,
             links: Scenario.randomOverlay(nodes: configuration.nodes, degree: configuration.degree, using: &generator),
             parameters: configuration.parameters,
-            seed: configuration.seed &+ 1
+            seed: configuration.seed &+ 1,
+            threads: configuration.threads
         )
     }
 
@@ -94,11 +98,7 @@ public struct Scenario {
         simulator.cache.treeTimer = { compute in
             var tree: ShortestPathTree?
             let elapsed = clock.measure { tree = compute() }
-            let microseconds = Double(elapsed.nanoseconds) / 1_000
-            times.samples.append(microseconds)
-            if tree!.parents.count * 10 >= overlaySize * 9 {
-                times.fullOverlaySamples.append(microseconds)
-            }
+            times.add(Double(elapsed.nanoseconds) / 1_000, full: tree!.parents.count * 10 >= overlaySize * 9)
             return tree!
         }
         func progress(_ what: String) {
@@ -136,10 +136,11 @@ public struct Scenario {
         report.recordsOriginated = counts.originated
         report.treeComputations = simulator.cache.statistics.treeComputations
         report.treeCacheHits = simulator.cache.statistics.treeHits
-        let sorted = times.samples.sorted()
+        let (samples, fullOverlaySamples) = times.samples
+        let sorted = samples.sorted()
         report.treeComputeMicrosecondsP50 = ScenarioReport.percentile(sorted, 0.50)
         report.treeComputeMicrosecondsP99 = ScenarioReport.percentile(sorted, 0.99)
-        let full = times.fullOverlaySamples.sorted()
+        let full = fullOverlaySamples.sorted()
         report.fullTreeComputeMicrosecondsP50 = ScenarioReport.percentile(full, 0.50)
         report.fullTreeComputeMicrosecondsP99 = ScenarioReport.percentile(full, 0.99)
         report.wallSeconds = Double((clock.now - started).nanoseconds) / 1e9
@@ -443,11 +444,24 @@ public struct Scenario {
     }
 }
 
-/// Collects tree computation times from inside the routing cache's timer hook.
-final class TimingSink {
-    var samples: [Double] = []
-    /// Times of trees over at least 90% of the overlay (the worst case).
-    var fullOverlaySamples: [Double] = []
+/// Collects tree computation times from inside the routing cache's timer hook, which the
+/// simulator's worker threads call at once.
+final class TimingSink: Sendable {
+    /// Every time, and the times of trees over at least 90% of the overlay (the worst case).
+    private let collected = Mutex<(all: [Double], fullOverlay: [Double])>(([], []))
+
+    var samples: (all: [Double], fullOverlay: [Double]) {
+        collected.withLock { $0 }
+    }
+
+    func add(_ microseconds: Double, full: Bool) {
+        collected.withLock {
+            $0.all.append(microseconds)
+            if full {
+                $0.fullOverlay.append(microseconds)
+            }
+        }
+    }
 }
 
 extension Fault {

@@ -18,25 +18,27 @@ public final class Simulator {
     public let names: [String]
     /// Physical neighbours of each node.
     public let adjacency: [[Int]]
-    public private(set) var now: Instant = .zero
+    public internal(set) var now: Instant = .zero
     /// The router of each node; `nil` while the node is dead.
     ///
     /// Reading an element copies a whole router (a retain of each of its tables); the
     /// simulator's own paths test ``isAlive(_:)`` and reach a router in place instead
     /// (see ``inspect(_:_:)``), which at 10,000 nodes was a fifth of a run's time.
-    public private(set) var routers: [Router?]
+    public internal(set) var routers: [Router?]
     /// Whether each node's router is running (`routers[node] != nil`, without the copy).
-    private var alive: [Bool]
+    var alive: [Bool]
     /// Link-state records received, installed and originated by routers since killed.
     private var retiredRecordCounts = RecordCounts()
     public var ledger = Ledger()
     /// Links currently cut.
     public private(set) var cutLinks: Set<LinkKey> = []
     /// Events handled so far.
-    public private(set) var eventsProcessed = 0
+    public internal(set) var eventsProcessed = 0
     /// When each node's database or routes last changed.
-    public private(set) var lastChange: [Instant]
+    public internal(set) var lastChange: [Instant]
     public let cache: RoutingCache
+    /// Threads that step routers (see ``run(until:)``); 1: one at a time, on the caller's.
+    public let threads: Int
 
     var generator: SeededGenerator
     var incarnations: [UInt64]
@@ -50,6 +52,9 @@ public final class Simulator {
     var freeEventSlots: [Int32] = []
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
+    /// Per node, its share's index in the window being handled, -1 outside one (see
+    /// ``runWindows(until:)``).
+    var windowWork: [Int32]
     /// One copy per recent database content, adopted by every router that reaches it.
     var canonicalDatabases = BoundedDatabaseTable(capacity: 4_096)
     /// Per node, the digest of the canonical copy its database is (adopted or offered):
@@ -93,15 +98,19 @@ public final class Simulator {
     }
 
     /// Nodes named `names` (node `i` is `names[i]`), joined by `links`. Node ids are drawn
-    /// from `seed` unless given in `ids`.
+    /// from `seed` unless given in `ids`. With `threads` above 1, ``run(until:)`` steps
+    /// routers on that many threads; the run is the same.
     public init(
         names: [String],
         links: [LinkKey],
         ids givenIDs: [NodeID]? = nil,
         parameters: SimulationParameters = SimulationParameters(),
-        seed: UInt64
+        seed: UInt64,
+        threads: Int = 1
     ) {
+        precondition(threads >= 1, "at least one thread")
         self.parameters = parameters
+        self.threads = threads
         generator = SeededGenerator(seed: seed)
         var ids: [NodeID] = []
         for _ in names {
@@ -127,6 +136,7 @@ public final class Simulator {
         alive = Array(repeating: false, count: names.count)
         incarnations = Array(repeating: 1, count: names.count)
         wakeRequests = Array(repeating: nil, count: names.count)
+        windowWork = Array(repeating: -1, count: names.count)
         sharedDigests = Array(repeating: nil, count: names.count)
         databaseChangedAt = Array(repeating: .zero, count: names.count)
         lastChange = Array(repeating: .zero, count: names.count)
@@ -282,7 +292,7 @@ public final class Simulator {
     /// `node`'s end of `link` closes; the other end hears of it one latency later, or when
     /// a cut path returns. Returns whether that end was up.
     @discardableResult
-    private func close(_ link: LinkKey, at node: Int) -> Bool {
+    func close(_ link: LinkKey, at node: Int) -> Bool {
         guard connections[link]!.isUp(at: node, of: link) else { return false }
         connections[link]!.setUp(false, at: node, of: link)
         connections[link]!.stalled.removeAll()
@@ -353,24 +363,43 @@ public final class Simulator {
     // MARK: - Running
 
     /// Handles every event due up to `deadline`, then sets the clock to it.
+    ///
+    /// With ``threads`` above 1, events are handled a window at a time, their routers
+    /// stepped on that many threads (see ``runWindows(until:)``): the same run, event for
+    /// event, as with one thread.
     public func run(until deadline: Instant) {
+        if threads > 1, windowLength > .zero {
+            runWindows(until: deadline)
+            return
+        }
         while let next = queue.min, next.time <= deadline {
-            let event = queue.removeMin()
-            now = event.time
-            eventsProcessed += 1
-            let kind = eventKinds[Int(event.slot)]!
-            eventKinds[Int(event.slot)] = nil
-            freeEventSlots.append(event.slot)
-            handle(kind)
+            handleNext()
         }
         now = max(now, deadline)
+    }
+
+    /// Takes the next event off the queue and handles it.
+    func handleNext() {
+        let event = queue.removeMin()
+        now = event.time
+        eventsProcessed += 1
+        let kind = takeKind(of: event)
+        handle(kind)
+    }
+
+    /// What `event`, just taken off the queue, does; its slot is freed.
+    func takeKind(of event: ScheduledEvent) -> ScheduledEvent.Kind {
+        let kind = eventKinds[Int(event.slot)]!
+        eventKinds[Int(event.slot)] = nil
+        freeEventSlots.append(event.slot)
+        return kind
     }
 
     public func run(for duration: Duration) {
         run(until: now + duration)
     }
 
-    private func handle(_ kind: ScheduledEvent.Kind) {
+    func handle(_ kind: ScheduledEvent.Kind) {
         switch kind {
         case .frame(let from, let to, let epoch, let message):
             let link = LinkKey(from, to)
@@ -449,7 +478,9 @@ public final class Simulator {
         carryOut(actions, of: node)
     }
 
-    private func carryOut(_ actions: [Router.Action], of node: Int) {
+    /// Carries out `actions` of `node`. A wake-up is scheduled, unless `wake` is given: the
+    /// parallel engine passes one for wake-ups the node's worker already handled.
+    func carryOut(_ actions: [Router.Action], of node: Int, wake: ((Instant) -> Void)? = nil) {
         for action in actions {
             switch action {
             case .send(let message, let peerID):
@@ -473,8 +504,12 @@ public final class Simulator {
                     scheduleDial(link)
                 }
             case .wakeUp(let time):
-                wakeRequests[node] = time
-                schedule(.wake(node: node, time), at: time)
+                if let wake {
+                    wake(time)
+                } else {
+                    wakeRequests[node] = time
+                    schedule(.wake(node: node, time), at: time)
+                }
             case .observe:
                 break
             }
@@ -520,7 +555,7 @@ public final class Simulator {
         alive[link.a] && alive[link.b] && !cutLinks.contains(link)
     }
 
-    private func scheduleDial(_ link: LinkKey) {
+    func scheduleDial(_ link: LinkKey) {
         let connection = connections[link]!
         guard canConnect(link), !(connection.upAtA && connection.upAtB), !connection.dialing else { return }
         connections[link]!.dialing = true
@@ -528,7 +563,7 @@ public final class Simulator {
         schedule(.dial(link), at: now + parameters.redialDelay + .nanoseconds(jitter))
     }
 
-    private func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
+    func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
         scheduled += 1
         let slot: Int32
         if let free = freeEventSlots.popLast() {

@@ -82,16 +82,49 @@ public struct ClientFrameDecoder: Sendable {
             let topology = try reader.topologyName("topology")
             request = .unsubscribe(id: id, topology: topology, prefix: try reader.topic("prefix"))
         case .publish:
-            let topology = try reader.topologyName("topology", recent: &recent.topology)
-            let topic = try reader.topic("topic", recent: &recent.topic)
-            let payload = try reader.prefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
-            request = .publish(id: id, topology: topology, topic: topic, payload: payload)
+            let publication = try publication(reader: &reader, recent: &recent)
+            request = .publish(id: id, topology: publication.topology, topic: publication.topic, payload: publication.payload)
         case .ping:
             request = .ping(id: id)
         case .welcome, .ok, .error, .message, .gap, .pong:
             throw .unknownFrameType(type)
         }
         return request
+    }
+
+    /// The fields of a PUBLISH after its request id.
+    private static func publication(reader: inout WireReader, recent: inout RecentDataFields) throws(WireError) -> Router.Publication {
+        let topology = try reader.topologyName("topology", recent: &recent.topology)
+        let topic = try reader.topic("topic", recent: &recent.topic)
+        let payload = try reader.prefixedBytes("payload", length: UInt32.self, limit: Int(UInt32.max))
+        return Router.Publication(topology: topology, topic: topic, payload: payload)
+    }
+
+    /// ``nextRequest(from:recent:)`` with a PUBLISH of request id 0 taken apart: it comes as
+    /// the ``Router/Publication`` the router takes, no request value made for it (a
+    /// publisher's node reads hundreds of thousands a second). Checked as any request.
+    func nextInbound(
+        from buffer: inout ByteBuffer,
+        recent: inout RecentDataFields
+    ) throws(WireError) -> NodeInbound? {
+        guard let (type, body) = try Framing.nextFrame(from: &buffer, limit: maximumFrameLength, admit: { _ in })
+        else { return nil }
+        do throws(WireError) {
+            return try body.readFrameBody(type: type) { (reader) throws(WireError) -> NodeInbound in
+                guard type == ClientFrameType.publish.rawValue else {
+                    return .request(.success(try ClientFrameDecoder.request(type: type, reader: &reader, recent: &recent)))
+                }
+                let id = try reader.integer("request id", as: UInt32.self)
+                let publication = try ClientFrameDecoder.publication(reader: &reader, recent: &recent)
+                guard id == 0 else {
+                    return .request(.success(.publish(id: id, topology: publication.topology, topic: publication.topic, payload: publication.payload)))
+                }
+                return .publication(publication)
+            }
+        } catch {
+            let id = body.getInteger(at: body.readerIndex, as: UInt32.self)
+            return .request(.failure(MalformedClientRequest(id: id, type: type, error: error)))
+        }
     }
 
     static func response(type: UInt8, body: ByteBuffer) throws(WireError) -> ClientResponse {

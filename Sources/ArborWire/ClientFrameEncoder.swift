@@ -52,7 +52,19 @@ public struct ClientFrameEncoder: Sendable {
     /// Appends the MESSAGE frame of `message`, the bytes that encoding
     /// `.message(DeliveredMessage(message))` appends: a delivered run's messages are
     /// written with this, no response value made per message.
+    ///
+    /// A message that arrived alone in a DATA frame (``ReceivedDataFrame``) is written from
+    /// it: a MESSAGE body is a DATA body without its hop count, so the frame is the received
+    /// bytes in two copies, no field encoded again (every field was checked when the DATA
+    /// frame was decoded). A message of a DATA_RUN is written field by field, its payload
+    /// copied from the received body.
     public func encode(message: DataMessage, into buffer: inout ByteBuffer) throws(WireError) {
+        if let received = message.body as? ReceivedDataFrame, received.type == PeerFrameType.data.rawValue {
+            try Framing.writeSized(
+                type: ClientFrameType.message.rawValue, bodySize: received.body.readableBytes - 1, into: &buffer, limit: maximumFrameLength
+            ) { $0.delivered(received) }
+            return
+        }
         try writeMessage(
             message.origin, message.originIncarnation, message.sequence, message.topology, message.topic,
             payloadCount: message.payloadCount, into: &buffer
@@ -123,5 +135,15 @@ public struct ClientFrameEncoder: Sendable {
             throw .fieldTooLong(field: "topic", length: topic.bytes.count, limit: WireLimits.maximumTopicLength)
         }
         return 2 + topic.bytes.count
+    }
+}
+
+extension RawWriter {
+    /// The MESSAGE body of a received DATA body: the body without its hop count.
+    mutating func delivered(_ received: ReceivedDataFrame) {
+        received.body.withUnsafeReadableBytes { body in
+            bytes(UnsafeRawBufferPointer(rebasing: body[..<ReceivedDataFrame.hopsOffset]))
+            bytes(UnsafeRawBufferPointer(rebasing: body[(ReceivedDataFrame.hopsOffset + 1)...]))
+        }
     }
 }

@@ -39,6 +39,14 @@ public enum ClientRequest: Hashable, Sendable {
     }
 }
 
+/// What a node reads from an application (``ClientFrameDecoder/NodeRequests``).
+public enum NodeInbound: Sendable {
+    /// A PUBLISH of request id 0 (no OK wanted): what the router takes of it.
+    case publication(Router.Publication)
+    /// Any other request, or a request frame that arrived whole but does not decode.
+    case request(Result<ClientRequest, MalformedClientRequest>)
+}
+
 /// A request frame that arrived whole but could not be decoded. The connection stays
 /// usable (its framing is intact): the node answers with ``response`` and goes on.
 public struct MalformedClientRequest: Error, Equatable, Sendable {

@@ -82,6 +82,24 @@ extension ClientFrameDecoder {
 
     /// The node's end of the client protocol: requests.
     public typealias Requests = Reading<ClientNodeEnd>
+
+    /// The node's end of the client protocol as its connection handler reads it: requests,
+    /// with unacknowledged publications apart (``NodeInbound``).
+    public struct NodeRequests: FrameDecoding {
+        public var decoder: ClientFrameDecoder
+        /// The last PUBLISH's topology name and topic: a publisher's requests repeat them.
+        var recent = RecentDataFields()
+
+        public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
+            decoder = ClientFrameDecoder(maximumFrameLength: maximumFrameLength)
+        }
+
+        public var maximumFrameLength: Int { decoder.maximumFrameLength }
+
+        public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> NodeInbound? {
+            try decoder.nextInbound(from: &buffer, recent: &recent)
+        }
+    }
     /// The application's end of the client protocol: responses and events.
     public typealias Responses = Reading<ClientApplicationEnd>
 }

@@ -92,7 +92,7 @@ extension WireReader {
         let realm = try nodeName("realm")
         // The smallest address is a host kind, an empty name and a port.
         let addresses = try list("addresses", count: UInt8.self, limit: PeerProtocol.maximumAddresses, minimumElementSize: 4) {
-            (reader) throws(WireError) in try reader.peerAddress()
+            (reader) throws(WireError) in try reader.handshakeAddress()
         }
         let extensions = try list("extensions", count: UInt8.self, limit: PeerProtocol.maximumExtensions, minimumElementSize: 4) {
             (reader) throws(WireError) in
@@ -112,7 +112,7 @@ extension WireReader {
         )
     }
 
-    private mutating func peerAddress() throws(WireError) -> PeerAddress {
+    private mutating func handshakeAddress() throws(WireError) -> HandshakeAddress {
         let kind = try integer("address kind", as: UInt8.self)
         switch kind {
         case AddressKind.ipv4:

@@ -19,7 +19,7 @@ public struct Handshake: Hashable, Sendable {
     /// different realms refuse each other.
     public var realm: String
     /// Where the sender accepts peer links, at most ``PeerProtocol/maximumAddresses``.
-    public var addresses: [PeerAddress]
+    public var addresses: [HandshakeAddress]
     /// Room for capabilities and authentication: version 2 defines the sender's nonce and
     /// public key (``HandshakeExtension/nonceTag``, ``HandshakeExtension/publicKeyTag``);
     /// a receiver ignores tags it does not know.
@@ -32,7 +32,7 @@ public struct Handshake: Hashable, Sendable {
         maximumFrameLength: UInt32 = UInt32(WireLimits.defaultMaximumFrameLength),
         name: String,
         realm: String,
-        addresses: [PeerAddress] = [],
+        addresses: [HandshakeAddress] = [],
         extensions: [HandshakeExtension] = []
     ) {
         self.versions = versions
@@ -77,8 +77,9 @@ public enum HandshakeOutcome: Hashable, Sendable {
     case reject(HandshakeReject)
 }
 
-/// An address a node accepts peer links on.
-public enum PeerAddress: Hashable, Sendable, CustomStringConvertible {
+/// An address a node accepts peer links on, as a handshake carries it (ArborDiscovery's
+/// `PeerAddress` is the resolved host and port that the overlay machine dials).
+public enum HandshakeAddress: Hashable, Sendable, CustomStringConvertible {
     /// An IPv4 address, most significant byte first (`0x7f000001` is 127.0.0.1).
     case ipv4(UInt32, port: UInt16)
     /// An IPv6 address as two 64-bit halves, most significant first.

@@ -40,6 +40,8 @@ struct ArborSimCommand: ParsableCommand {
     @Option(help: "random: routers over a random sparse graph of --degree; lan: every node discovers every other (as mDNS does) and the overlay link machine picks the links (no routers; reports degree, diameter and links changed per fault).")
     var overlay: OverlayMode = .random
     @Option(help: "With --overlay lan: the most links a node keeps.") var maxLinks = 8
+    @Option(help: "Threads that step the routers (default: the machine's active processors; 1: one event at a time). The report is the same but for wall-clock fields and the routing cache's counters.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     enum StartMode: String, ExpressibleByArgument {
         case cold, warm
@@ -57,6 +59,7 @@ struct ArborSimCommand: ParsableCommand {
         guard maximumPartition >= 1 else { throw ValidationError("--maximum-partition must be at least 1") }
         guard settleMs >= 500 else { throw ValidationError("--settle-ms must be at least 500 (silent failures take 300 ms to detect)") }
         guard maxLinks >= 3 else { throw ValidationError("--max-links must be at least 3") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -82,6 +85,7 @@ struct ArborSimCommand: ParsableCommand {
         configuration.coldStart = start.map { $0 == .cold }
         configuration.settle = .milliseconds(settleMs)
         configuration.maximumPartition = maximumPartition
+        configuration.threads = threads
         if let originationHoldMs {
             configuration.parameters.originationHold = .milliseconds(originationHoldMs)
         }

@@ -91,6 +91,9 @@ struct Arbord: AsyncParsableCommand {
     @Option(help: "Bytes of messages a client may leave unread before it is cut off as a slow consumer (a push-back topology holds its publishers back at this mark and cuts off at four times it).")
     var clientOutputLimit = 8 << 20
 
+    @Option(help: "Kernel send buffer (SO_SNDBUF) of each client.sock connection in bytes (the kernel doubles it, capped by net.core.wmem_max); 0: the system's default (208 KiB on Linux).")
+    var clientSendBuffer = 0
+
     @Option(help: "Bytes of output a peer link may leave unwritten (its peer not reading) before the link is closed as slow.")
     var peerOutputLimit = 64 << 20
 
@@ -132,13 +135,14 @@ struct Arbord: AsyncParsableCommand {
         try require(maxMessageSize, in: 1...(64 << 20), "--max-message-size")
         try require(clientOutputLimit, in: (64 << 10)...(4 << 30), "--client-output-limit")
         try require(peerOutputLimit, in: (1 << 20)...(4 << 30), "--peer-output-limit")
-        guard PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
+        try require(clientSendBuffer, in: 0...(1 << 30), "--client-send-buffer")
+        guard OverlayAddress(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT")
         }
-        for peer in peers where PeerEndpoint(parsing: peer, defaultPort: Int(PeerProtocol.defaultPort)) == nil {
+        for peer in peers where OverlayAddress(parsing: peer, defaultPort: Int(PeerProtocol.defaultPort)) == nil {
             throw ValidationError("--peer \(peer): expected HOST:PORT")
         }
-        if let metrics, !metrics.contains(":") || PeerEndpoint(parsing: metrics, defaultPort: 0, allowingPortZero: true) == nil {
+        if let metrics, !metrics.contains(":") || OverlayAddress(parsing: metrics, defaultPort: 0, allowingPortZero: true) == nil {
             throw ValidationError("--metrics \(metrics): expected HOST:PORT, like 127.0.0.1:9464")
         }
     }
@@ -199,7 +203,7 @@ struct Arbord: AsyncParsableCommand {
 
         var definitions: [TopologyDefinition] = []
         var spEndpoints: [TopologyName: SPSettings] = [:]
-        var staticPeers = peers.compactMap { PeerEndpoint(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
+        var staticPeers = peers.compactMap { OverlayAddress(parsing: $0, defaultPort: Int(PeerProtocol.defaultPort)) }
         if !topologies.isEmpty {
             let loaded = TopologyFile.load(paths: topologies)
             for diagnostic in loaded.diagnostics {
@@ -212,7 +216,7 @@ struct Arbord: AsyncParsableCommand {
             definitions = loaded.definitions
             spEndpoints = loaded.spSettings
             for (node, addresses) in loaded.staticAddresses.sorted(by: { $0.key < $1.key }) where node != nodeName {
-                staticPeers += addresses.map { PeerEndpoint(host: $0.host, port: Int($0.port)) }
+                staticPeers += addresses.map { OverlayAddress(host: $0.host, port: Int($0.port)) }
             }
         }
 
@@ -229,8 +233,8 @@ struct Arbord: AsyncParsableCommand {
         router.repairBufferBytes = repairBufferBytes
         router.repairBufferAge = .milliseconds(repairBufferMs)
         router.repairTimeout = .milliseconds(repairTimeoutMs)
-        let listenEndpoint = PeerEndpoint(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
-        var seen = Set<PeerEndpoint>()
+        let listenEndpoint = OverlayAddress(parsing: listen, defaultPort: Int(PeerProtocol.defaultPort), allowingPortZero: true)!
+        var seen = Set<OverlayAddress>()
         if discovery == .none {
             staticPeers = []
         }
@@ -251,9 +255,10 @@ struct Arbord: AsyncParsableCommand {
         configuration.maximumClients = maxClients
         configuration.clientOutputLimit = clientOutputLimit
         configuration.peerOutputLimit = peerOutputLimit
+        configuration.clientSendBuffer = clientSendBuffer
         configuration.frameTimeout = .milliseconds(Int64(frameTimeoutMs))
         configuration.httpRequestTimeout = .milliseconds(Int64(httpTimeoutMs))
-        configuration.metricsEndpoint = metrics.flatMap { PeerEndpoint(parsing: $0, defaultPort: 0, allowingPortZero: true) }
+        configuration.metricsEndpoint = metrics.flatMap { OverlayAddress(parsing: $0, defaultPort: 0, allowingPortZero: true) }
         if discovery == .avahi {
             configuration.discovery = AvahiDiscovery(logger: logger)
         }

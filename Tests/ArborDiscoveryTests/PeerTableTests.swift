@@ -195,6 +195,13 @@ struct ServiceRecordTests {
         #expect(PeerAddress(parsing: "host:0") == nil)
         #expect(PeerAddress(parsing: "host:x") == nil)
         #expect(PeerAddress(parsing: ":7000") == nil)
+        #expect(PeerAddress(parsing: "host:65536") == nil)
+        #expect(PeerAddress(parsing: "[fe80::1]x") == nil)
+        #expect(PeerAddress(parsing: "[fe80::1") == nil)
+        // An address to listen on may ask the system for a port; a default port is no port.
+        #expect(PeerAddress(parsing: "198.18.0.1:0", allowingPortZero: true) == PeerAddress(host: "198.18.0.1", port: 0))
+        #expect(PeerAddress(parsing: "[::]", defaultPort: 7450, allowingPortZero: true) == PeerAddress(host: "::", port: 7450))
+        #expect(PeerAddress(parsing: "host:x", defaultPort: 7450) == nil)
         #expect(PeerAddress(host: "fe80::1", port: 7000).description == "[fe80::1]:7000")
         let sorted = [PeerAddress(host: "fe80::1", port: 1), PeerAddress(host: "198.19.0.12", port: 1),
                       PeerAddress(host: "198.19.0.11", port: 1)].sorted()

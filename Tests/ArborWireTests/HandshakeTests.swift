@@ -46,9 +46,9 @@ struct HandshakeTests {
 
     @Test("addresses print as host:port")
     func addresses() {
-        #expect(PeerAddress.ipv4(0xc612_0001, port: 7450).description == "198.18.0.1:7450")
-        #expect(PeerAddress.ipv6(high: 0x2001_0db8_0000_0000, low: 1, port: 7450).description == "[2001:db8:0:0:0:0:0:1]:7450")
-        #expect(PeerAddress.host("bank-1.local", port: 7450).description == "bank-1.local:7450")
+        #expect(HandshakeAddress.ipv4(0xc612_0001, port: 7450).description == "198.18.0.1:7450")
+        #expect(HandshakeAddress.ipv6(high: 0x2001_0db8_0000_0000, low: 1, port: 7450).description == "[2001:db8:0:0:0:0:0:1]:7450")
+        #expect(HandshakeAddress.host("bank-1.local", port: 7450).description == "bank-1.local:7450")
     }
 
     @Test("unknown reject reasons and error codes survive a round trip with a readable name")

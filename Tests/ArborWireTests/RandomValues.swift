@@ -135,7 +135,7 @@ struct RandomValues {
         }
     }
 
-    mutating func address() -> PeerAddress {
+    mutating func address() -> HandshakeAddress {
         switch int(0...2) {
         case 0: return .ipv4(u32(), port: u16())
         case 1: return .ipv6(high: u64(), low: u64(), port: u16())

@@ -179,6 +179,62 @@ struct RelayPathTests {
         #expect(stream.readableBytes == 0)
     }
 
+    @Test("a node's reading of a client gives each unacknowledged PUBLISH as the publication sent, other requests as before, and refuses a malformed PUBLISH of id 0 alone (300 requests)")
+    func unacknowledgedPublicationsComeApart() throws {
+        var random = RandomValues(seed: 0x9B2)
+        var stream = ByteBuffer()
+        var sent: [ClientRequest] = []
+        var topology = random.topologyName()
+        var topic = random.topic()
+        for index in 0..<300 {
+            switch random.int(0...3) {
+            case 0: topology = random.topologyName()
+            case 1: topic = random.topic()
+            default: break
+            }
+            // Mostly id 0 (no OK wanted), as a fast publisher sends; some with an id, some PINGs.
+            let request: ClientRequest =
+                index % 7 == 3 ? .ping(id: UInt32(index))
+                : .publish(id: index % 5 == 0 ? UInt32(index) : 0, topology: topology, topic: topic, payload: random.bytes(random.int(0...40)))
+            sent.append(request)
+            var frame = try encoded(request)
+            stream.writeBuffer(&frame)
+            if index == 150 {
+                // A malformed PUBLISH of id 0 (topology name in capitals) between them is refused alone.
+                var bad = try encoded(.publish(id: 0, topology: topology, topic: topic, payload: [1])).bytes
+                bad[4 + 1 + 4 + 1] = UInt8(ascii: "Q")
+                stream.writeBytes(bad)
+            }
+        }
+        var reading = ClientFrameDecoder.NodeRequests()
+        for (index, expected) in sent.enumerated() {
+            switch try reading.next(from: &stream) {
+            case .publication(let publication):
+                #expect(ClientRequest.publish(id: 0, topology: publication.topology, topic: publication.topic, payload: publication.payload) == expected)
+            case .request(let request):
+                #expect(request == .success(expected))
+                if case .publish(0, _, _, _) = expected {
+                    Issue.record("an unacknowledged PUBLISH came as a request")
+                }
+            case nil:
+                Issue.record("request \(index) did not decode")
+            }
+            if index == 150 {
+                guard case .request(.failure(let refused)) = try reading.next(from: &stream) else {
+                    Issue.record("a malformed PUBLISH of id 0 was accepted")
+                    return
+                }
+                #expect(refused.id == 0)
+                guard case .error(0, .malformedRequest, _) = refused.response else {
+                    Issue.record("refused with \(refused.response), not a malformed-request ERROR")
+                    return
+                }
+            }
+        }
+        #expect(stream.readableBytes == 0)
+        #expect(try reading.next(from: &stream) == nil)
+    }
+
     @Test("a DATA frame whose topology name differs from the previous frame's only in case is refused")
     func repeatedNameIsStillChecked() throws {
         let good = DataMessage(

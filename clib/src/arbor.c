@@ -9,6 +9,7 @@
 #include "arbor.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,8 +220,10 @@ static int queue(arbor_client *c, uint8_t type, uint32_t id, const char *topolog
 /* ------------------------------------------------------------------ reading -- */
 
 /* The next complete frame from the socket (type + body at *frame, *len bytes), waiting
- * until `deadline` (a now_ms() value; < 0: no limit). ARBOR_E_TIMEOUT when none came. */
-static int read_frame(arbor_client *c, double deadline, const uint8_t **frame, uint32_t *len) {
+ * until `*deadline` (a now_ms() value; < 0: no limit; NAN: `timeout_ms` from the first
+ * wait, which sets it: a frame already received costs no clock reading). ARBOR_E_TIMEOUT
+ * when none came. */
+static int read_frame(arbor_client *c, double *deadline, int timeout_ms, const uint8_t **frame, uint32_t *len) {
     struct buffer *b = &c->in;
     for (;;) {
         size_t have = b->len - b->off;
@@ -237,8 +240,9 @@ static int read_frame(arbor_client *c, double deadline, const uint8_t **frame, u
             }
         }
         int wait = -1;
-        if (deadline >= 0) {
-            double left = deadline - now_ms();
+        if (isnan(*deadline)) *deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        if (*deadline >= 0) {
+            double left = *deadline - now_ms();
             wait = left <= 0 ? 0 : (int)(left + 0.999);
         }
         struct pollfd pfd = { c->fd, POLLIN, 0 };
@@ -330,7 +334,7 @@ static int await_answer(arbor_client *c, uint32_t id, double deadline, const uin
     for (;;) {
         const uint8_t *frame;
         uint32_t len;
-        int s = read_frame(c, deadline, &frame, &len);
+        int s = read_frame(c, &deadline, -1, &frame, &len);
         if (s) return s;
         uint8_t type = frame[0];
         if (type == MESSAGE || type == GAP || type == ERROR) {
@@ -538,11 +542,11 @@ int arbor_next_event(arbor_client *c, arbor_event *ev, int timeout_ms) {
     if (c->broken) return c->broken;
     int s = send_out(c);
     if (s) return s;
-    double deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    double deadline = NAN;
     for (;;) {
         const uint8_t *frame;
         uint32_t len;
-        if ((s = read_frame(c, deadline, &frame, &len))) return s;
+        if ((s = read_frame(c, &deadline, timeout_ms, &frame, &len))) return s;
         if (frame[0] != MESSAGE && frame[0] != GAP && frame[0] != ERROR) continue;
         if ((s = decode_event(c, frame, len, ev))) return s;
         if (ev->type == ARBOR_EVENT_ERROR) note_unsolicited(c, ev);

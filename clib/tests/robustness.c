@@ -105,8 +105,6 @@ int main(int argc, char **argv) {
     }
     check("random frames end in a status, never a crash", survived, NULL);
 
-    arbor_connect_path(path, "stop", &c);
-    arbor_close(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
