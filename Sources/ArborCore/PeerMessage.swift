@@ -42,66 +42,114 @@ public enum InterestUpdate: Hashable, Sendable {
     case leave
 }
 
-/// The encoded form of a message as it arrived from a peer, kept by the layer that decoded
-/// it (the wire layer: a view of the receive buffer, not a copy), so that the node forwards
-/// and delivers the message from those bytes without copying its payload out or encoding it
-/// again. The core never looks inside; it only carries the form along with the message.
-public protocol EncodedDataMessage: AnyObject, Sendable {
-    /// Bytes of the payload.
-    var payloadCount: Int { get }
-    /// A copy of the payload's bytes.
-    func payloadBytes() -> [UInt8]
+/// The fields of a published message but its hop count, shared by copies of the message.
+///
+/// This class itself holds one message and its payload (a message published here, or
+/// changed, or detached from the bytes it arrived in). The layer that decodes frames
+/// subclasses it to keep the messages decoded from one frame (one DATA frame, or a
+/// DATA_RUN frame: consecutive messages of one stream) as ONE object with the frame's bytes,
+/// a message being the object and its ``DataMessage/index``: their topics and payloads stay
+/// in the receive buffer, and the node forwards and delivers them from those bytes. The
+/// core never looks at the bytes; it reads the fields through this class.
+///
+/// Immutable once made, hence `@unchecked Sendable` (subclasses must keep it so).
+open class DataMessageBody: @unchecked Sendable {
+    public let topology: TopologyName
+    public let origin: NodeID
+    /// Incarnation of the origin when it published; a restart starts a new sequence space.
+    public let originIncarnation: UInt64
+    /// Sequence of the message at index 0; the message at index `i` has `firstSequence + i`
+    /// (a subclass holding several messages checks that this does not overflow).
+    public let firstSequence: UInt64
+    /// Topic of the message at index 0 (and of every message, unless a subclass says otherwise).
+    public let firstTopic: Topic
+    private let storedPayload: [UInt8]
+
+    /// One message holding its payload.
+    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, sequence: UInt64, topic: Topic, payload: [UInt8]) {
+        self.topology = topology
+        self.origin = origin
+        self.originIncarnation = originIncarnation
+        firstSequence = sequence
+        firstTopic = topic
+        storedPayload = payload
+    }
+
+    /// For subclasses, whose messages' payloads they keep themselves.
+    public init(topology: TopologyName, origin: NodeID, originIncarnation: UInt64, firstSequence: UInt64, firstTopic: Topic) {
+        self.topology = topology
+        self.origin = origin
+        self.originIncarnation = originIncarnation
+        self.firstSequence = firstSequence
+        self.firstTopic = firstTopic
+        storedPayload = []
+    }
+
+    /// Messages held: indexes `0..<count`.
+    open var count: Int { 1 }
+
+    /// Topic of the message at `index`.
+    open func topic(at index: Int) -> Topic { firstTopic }
+
+    /// Bytes of the payload of the message at `index`, without copying them.
+    open func payloadCount(at index: Int) -> Int { storedPayload.count }
+
+    /// A copy of the payload of the message at `index`.
+    open func payloadBytes(at index: Int) -> [UInt8] { storedPayload }
+
+    /// Whether this is a message of its own, holding its payload (not a decoding layer's form).
+    public final var holdsPayload: Bool { type(of: self) == DataMessageBody.self }
 }
 
 /// A published message.
 ///
-/// A message decoded from a peer may carry its ``encoded`` form. It stays attached while
-/// only ``hops`` changes (what a relay does): the form's other fields are the message's, and
-/// the hop count is written anew on the way out. Changing any other field detaches it (the
+/// A message decoded from a peer keeps the decoding layer's form (a subclass of
+/// ``DataMessageBody`` shared by the messages of one frame). It stays attached while only
+/// ``hops`` changes (what a relay does): the form's other fields are the message's, and the
+/// hop count is written anew on the way out. Changing any other field detaches it (the
 /// payload is copied out first), so the form never disagrees with the message.
 public struct DataMessage: Hashable, Sendable, CustomReflectable {
     /// Links crossed so far; the message is dropped when it reaches the hop limit.
     public var hops: UInt8
-    /// The other fields, shared by copies: a copy of a message (into an event, an action, a
-    /// frame to encode) costs one reference count, not one per field. Replaced, never
-    /// changed, while shared (``edit(_:)``).
-    private var body: Body
+    /// Position of this message in ``body``.
+    private var position: UInt32
+    /// The other fields, shared by copies and by the messages decoded from one frame: a
+    /// copy of a message (into an event, an action, a frame to encode) costs one reference
+    /// count, not one per field. Replaced, never changed.
+    public private(set) var body: DataMessageBody
+
+    /// Position of this message among those ``body`` holds.
+    public var index: Int { Int(position) }
 
     public var topology: TopologyName {
         get { body.topology }
-        set { edit { $0.topology = newValue } }
+        set { replaceBody(topology: newValue) }
     }
     public var origin: NodeID {
         get { body.origin }
-        set { edit { $0.origin = newValue } }
+        set { replaceBody(origin: newValue) }
     }
     /// Incarnation of the origin when it published; a restart starts a new sequence space.
     public var originIncarnation: UInt64 {
         get { body.originIncarnation }
-        set { edit { $0.originIncarnation = newValue } }
+        set { replaceBody(originIncarnation: newValue) }
     }
     /// Per (origin, incarnation, topology), starting at 1 and increasing by one.
     public var sequence: UInt64 {
-        get { body.sequence }
-        set { edit { $0.sequence = newValue } }
+        get { body.firstSequence &+ UInt64(position) }
+        set { replaceBody(sequence: newValue) }
     }
     public var topic: Topic {
-        get { body.topic }
-        set { edit { $0.topic = newValue } }
+        get { position == 0 ? body.firstTopic : body.topic(at: Int(position)) }
+        set { replaceBody(topic: newValue) }
     }
-    /// The payload (copied out of the ``encoded`` form when there is one).
+    /// The payload (copied out of the decoding layer's form when there is one).
     public var payload: [UInt8] {
-        get { body.encoded?.payloadBytes() ?? body.storedPayload }
-        set {
-            unshare()
-            body.storedPayload = newValue
-            body.encoded = nil
-        }
+        get { body.payloadBytes(at: Int(position)) }
+        set { replaceBody(payload: newValue) }
     }
     /// Bytes of the payload, without copying them.
-    public var payloadCount: Int { body.encoded?.payloadCount ?? body.storedPayload.count }
-    /// The bytes this message arrived as, when the decoding layer kept them.
-    public var encoded: (any EncodedDataMessage)? { body.encoded }
+    public var payloadCount: Int { body.payloadCount(at: Int(position)) }
 
     public init(
         topology: TopologyName,
@@ -113,48 +161,40 @@ public struct DataMessage: Hashable, Sendable, CustomReflectable {
         payload: [UInt8]
     ) {
         self.hops = hops
-        body = Body(
-            topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence,
-            topic: topic, encoded: nil, storedPayload: payload
+        position = 0
+        body = DataMessageBody(
+            topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence, topic: topic, payload: payload
         )
     }
 
-    /// A message whose payload stays in `encoded`, the form it was decoded from (whose
-    /// other fields are these).
-    public init(
-        topology: TopologyName,
-        origin: NodeID,
-        originIncarnation: UInt64,
-        sequence: UInt64,
-        hops: UInt8,
-        topic: Topic,
-        encoded: any EncodedDataMessage
-    ) {
+    /// Message `index` of `body` (a decoding layer's form), with `hops`.
+    public init(_ body: DataMessageBody, index: Int, hops: UInt8) {
+        precondition(index >= 0 && index < body.count, "message \(index) of \(body.count)")
         self.hops = hops
-        body = Body(
-            topology: topology, origin: origin, originIncarnation: originIncarnation, sequence: sequence,
-            topic: topic, encoded: encoded, storedPayload: []
-        )
+        position = UInt32(index)
+        self.body = body
     }
 
     /// The same message holding its payload itself: what to keep for longer than a router
-    /// step (an encoded form can hold on to a whole receive buffer).
+    /// step (a decoding layer's form can hold on to a whole receive buffer).
     public var detached: DataMessage {
-        guard body.encoded != nil else { return self }
+        guard !body.holdsPayload else { return self }
         var copy = self
-        copy.edit { _ in }
+        copy.replaceBody()
         return copy
     }
 
-    /// Changes a field other than ``hops`` in a body of this message's own, detaching the
-    /// encoded form (its payload copied out first) so it never disagrees with the message.
-    private mutating func edit(_ change: (Body) -> Void) {
-        unshare()
-        if let form = body.encoded {
-            body.storedPayload = form.payloadBytes()
-            body.encoded = nil
-        }
-        change(body)
+    /// Makes ``body`` a message of its own with these fields (the others as they are).
+    private mutating func replaceBody(
+        topology: TopologyName? = nil, origin: NodeID? = nil, originIncarnation: UInt64? = nil, sequence: UInt64? = nil,
+        topic: Topic? = nil, payload: [UInt8]? = nil
+    ) {
+        body = DataMessageBody(
+            topology: topology ?? self.topology, origin: origin ?? self.origin,
+            originIncarnation: originIncarnation ?? self.originIncarnation, sequence: sequence ?? self.sequence,
+            topic: topic ?? self.topic, payload: payload ?? self.payload
+        )
+        position = 0
     }
 
     /// Its fields, as a struct holding them shows (in test failures, `dump`).
@@ -163,41 +203,6 @@ public struct DataMessage: Hashable, Sendable, CustomReflectable {
             "topology": topology, "origin": origin, "originIncarnation": originIncarnation, "sequence": sequence,
             "hops": hops, "topic": topic, "payloadCount": payloadCount,
         ])
-    }
-
-    /// Makes ``body`` this message's alone.
-    private mutating func unshare() {
-        if !isKnownUniquelyReferenced(&body) {
-            body = Body(
-                topology: body.topology, origin: body.origin, originIncarnation: body.originIncarnation,
-                sequence: body.sequence, topic: body.topic, encoded: body.encoded, storedPayload: body.storedPayload
-            )
-        }
-    }
-
-    /// A message's fields but the hop count. Only changed while one message holds it
-    /// (``unshare()``), hence `@unchecked Sendable`.
-    private final class Body: @unchecked Sendable {
-        var topology: TopologyName
-        var origin: NodeID
-        var originIncarnation: UInt64
-        var sequence: UInt64
-        var topic: Topic
-        var encoded: (any EncodedDataMessage)?
-        var storedPayload: [UInt8]
-
-        init(
-            topology: TopologyName, origin: NodeID, originIncarnation: UInt64, sequence: UInt64, topic: Topic,
-            encoded: (any EncodedDataMessage)?, storedPayload: [UInt8]
-        ) {
-            self.topology = topology
-            self.origin = origin
-            self.originIncarnation = originIncarnation
-            self.sequence = sequence
-            self.topic = topic
-            self.encoded = encoded
-            self.storedPayload = storedPayload
-        }
     }
 
     public static func == (a: DataMessage, b: DataMessage) -> Bool {

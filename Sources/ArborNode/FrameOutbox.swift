@@ -30,9 +30,10 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     /// Where buffers are taken from and remembered once handed to the channel.
     private let buffers: OutputBuffers
     private let encode: (Frame, inout ByteBuffer) throws -> Void
-    /// Appends the frame that carries a data message on this channel (DATA to a peer,
-    /// MESSAGE to a client), straight from the message.
-    private let encodeMessage: (DataMessage, inout ByteBuffer) throws -> Void
+    /// Appends the frame that carries `messages[index]` on this channel (DATA or DATA_RUN
+    /// to a peer, with the messages after it that the frame carries too; MESSAGE to a
+    /// client), straight from the messages; returns the index of the next message to write.
+    private var encodeMessages: ([DataMessage], Int, inout ByteBuffer) throws -> Int
     /// Which frames ``unwrittenCount`` counts; `nil`: none (no write is tracked).
     private let counts: ((Frame) -> Bool)?
     private var pending: ByteBuffer?
@@ -47,21 +48,33 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     var unwrittenBytes: Int { (pending?.readableBytes ?? 0) + handedBytes }
     private var handedBytes = 0
 
-    /// `encode` appends one frame to the buffer, `encodeMessage` the frame of one data
-    /// message (``enqueue(messages:)``), which must be the bytes `encode` writes for it;
+    /// `encode` appends one frame to the buffer, `encodeMessages` the frame of one or more
+    /// data messages (``enqueue(messages:)``), which must carry them as `encode` would;
     /// what either wrote before throwing is discarded. Frames for which `counts` is true
     /// are counted until written (``unwrittenCount``), and so are data messages when
     /// `counts` is given.
     init(
         channel: Channel, buffers: OutputBuffers, counts: ((Frame) -> Bool)? = nil,
         encode: @escaping (Frame, inout ByteBuffer) throws -> Void,
-        encodeMessage: @escaping (DataMessage, inout ByteBuffer) throws -> Void
+        encodeMessages: @escaping ([DataMessage], Int, inout ByteBuffer) throws -> Int
     ) {
         self.channel = channel
         self.buffers = buffers
         self.counts = counts
         self.encode = encode
-        self.encodeMessage = encodeMessage
+        self.encodeMessages = encodeMessages
+    }
+
+    /// `encodeMessage` appends the frame of one data message.
+    convenience init(
+        channel: Channel, buffers: OutputBuffers, counts: ((Frame) -> Bool)? = nil,
+        encode: @escaping (Frame, inout ByteBuffer) throws -> Void,
+        encodeMessage: @escaping (DataMessage, inout ByteBuffer) throws -> Void
+    ) {
+        self.init(channel: channel, buffers: buffers, counts: counts, encode: encode) { messages, index, buffer in
+            try encodeMessage(messages[index], &buffer)
+            return index + 1
+        }
     }
 
     /// Hands `buffer` to the channel, tracking its counted frames until written.
@@ -100,10 +113,37 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     }
 
     /// Encodes the frames of `messages` (a forwarded or delivered run) behind the frames
-    /// already queued, in order, each straight from its message.
+    /// already queued, in order, straight from the messages (on a peer link, a frame may
+    /// carry several).
     func enqueue(messages: [DataMessage]) {
         let counted = counts != nil
-        enqueue(messages, counted: { _ in counted }, encode: encodeMessage)
+        guard !failed else { return }
+        var buffer = pending
+        pending = nil
+        var index = 0
+        while index < messages.count {
+            if buffer == nil {
+                buffer = buffers.take(Self.chunkSize, allocator: channel.allocator)
+            }
+            let start = buffer!.writerIndex
+            let written: Int
+            do {
+                written = try encodeMessages(messages, index, &buffer!)
+            } catch {
+                fail(error, discardingFrom: start, of: buffer!)
+                return
+            }
+            if counted {
+                pendingCount += written - index
+                unwrittenCount += written - index
+            }
+            index = written
+            if buffer!.readableBytes >= Self.chunkSize {
+                _ = write(buffer!)
+                buffer = nil
+            }
+        }
+        pending = buffer
     }
 
     private func enqueue<Items: Sequence>(
@@ -122,12 +162,7 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
             do {
                 try encode(item, &buffer!)
             } catch {
-                failed = true
-                buffer!.moveWriterIndex(to: start)
-                if buffer!.readableBytes > 0 {
-                    _ = write(buffer!)
-                }
-                channel.pipeline.fireErrorCaught(error)
+                fail(error, discardingFrom: start, of: buffer!)
                 return
             }
             if counted(item) {
@@ -140,6 +175,18 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
             }
         }
         pending = buffer
+    }
+
+    /// A frame did not encode: what was queued before it goes, nothing more is queued, and
+    /// the error goes to the pipeline.
+    private func fail(_ error: any Error, discardingFrom start: Int, of buffer: ByteBuffer) {
+        failed = true
+        var buffer = buffer
+        buffer.moveWriterIndex(to: start)
+        if buffer.readableBytes > 0 {
+            _ = write(buffer)
+        }
+        channel.pipeline.fireErrorCaught(error)
     }
 
     /// Hands the queued frames to the channel and flushes it.
@@ -175,9 +222,10 @@ protocol FlushableOutbox: AnyObject {
 extension FrameOutbox where Frame == PeerFrame {
     /// The outbox of a peer link: frames counted in `counters` as they are queued; link
     /// state and repair data too large for one frame leave as several
-    /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one.
+    /// (``PeerFrameEncoder/encode(splitting:into:)``), counted as one. Data leaves as DATA
+    /// until ``writeDataRuns(maximumFrameLength:counters:)``.
     convenience init(peerChannel channel: Channel, buffers: OutputBuffers, maximumFrameLength: Int, counters: LinkCounters) {
-        let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength)
+        let encoder = PeerFrameEncoder(maximumFrameLength: maximumFrameLength, writesRuns: false)
         self.init(
             channel: channel, buffers: buffers,
             encode: { frame, buffer in
@@ -188,9 +236,24 @@ extension FrameOutbox where Frame == PeerFrame {
                 }
                 counters.counts.framesOut &+= 1
             },
-            // Counted by the runtime per run (``NodeRuntime``'s `forward`).
-            encodeMessage: { message, buffer in try encoder.encode(data: message, into: &buffer) }
+            encodeMessages: Self.peerData(encoder, counters: counters)
         )
+    }
+
+    /// From now on a forwarded run's messages leave in DATA_RUN frames where they continue
+    /// one stream: the peer's handshake said that it reads them (``HandshakeExtension/dataRunsTag``).
+    func writeDataRuns(maximumFrameLength: Int, counters: LinkCounters) {
+        encodeMessages = Self.peerData(PeerFrameEncoder(maximumFrameLength: maximumFrameLength, writesRuns: true), counters: counters)
+    }
+
+    /// Writes the frame of the data messages from an index on with `encoder`. Messages are
+    /// counted by the runtime per run (``NodeRuntime``'s `forward`), frames here.
+    private static func peerData(_ encoder: PeerFrameEncoder, counters: LinkCounters) -> ([DataMessage], Int, inout ByteBuffer) throws -> Int {
+        { messages, index, buffer in
+            let next = try encoder.encode(data: messages, from: index, into: &buffer)
+            counters.counts.framesOut &+= 1
+            return next
+        }
     }
 }
 

@@ -144,7 +144,8 @@ final class NodeRuntime: @unchecked Sendable {
             maximumFrameLength: UInt32(WireLimits.maximumFrameLength(forMessageSize: configuration.maximumMessageSize)),
             name: configuration.router.name,
             realm: configuration.realm,
-            addresses: []
+            addresses: [],
+            extensions: [HandshakeExtension(tag: HandshakeExtension.dataRunsTag, value: [])]
         )
         turns.slowTurn = { [unowned self] wall, usage, tasks in
             logLimited(.warning, "slow-turn", "an event-loop turn took \(wall.nanoseconds / 1_000_000) ms (\(usage.cpu.nanoseconds / 1_000_000) ms of CPU, \(usage.voluntarySwitches) waits, \(usage.involuntarySwitches) preemptions, \(tasks) tasks): the sockets waited meanwhile")
@@ -215,9 +216,8 @@ final class NodeRuntime: @unchecked Sendable {
                 markForFlush(link.outbox)
             case .forward(let messages, let peer):
                 guard let first = messages.first, let link = peerLink(peer) else { continue }
-                // Each message one DATA frame (counted here, once per run, not by the outbox).
+                // Counted here, once per run (the frames, DATA or DATA_RUN, by the outbox).
                 link.counters.counts.messagesOut &+= UInt64(messages.count)
-                link.counters.counts.framesOut &+= UInt64(messages.count)
                 // A run's messages are of one topology.
                 traffic.count(&run, topology: first.topology)
                 for message in messages {

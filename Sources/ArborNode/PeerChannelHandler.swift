@@ -40,7 +40,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     /// The handshake sent on this connection: the node's, with a nonce of its own.
     private let ownHandshake: Handshake
     /// Messages of the current read, not yet handed to the runtime, in the steps they
-    /// will be handed over in (each of at most `messagesPerStep`; the last one filling).
+    /// will be handed over in (each of at most `messagesPerStep`, or to the end of the
+    /// DATA_RUN frame that reached it; the last one filling).
     private var arrived: [[PeerMessage]] = []
     /// A step's array, emptied after the runtime took its messages, for the next step.
     private var spareStep: [PeerMessage] = []
@@ -87,7 +88,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
         defer { counters.counts.framesIn &+= count }
         do {
             while let frame = try frames.next(from: &bytes) {
-                count &+= 1
+                // A DATA_RUN's later messages come without a frame of their own.
+                if case .message(.data(let message)) = frame, message.index > 0 {} else { count &+= 1 }
                 if frames.isDecoding {
                     received(frame, context: context)
                 }
@@ -105,7 +107,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private func received(_ frame: PeerFrame, context: ChannelHandlerContext) {
         // The busy case first, without copying the state.
         if case .message(let message) = frame, case .established = state {
-            if arrived.isEmpty || arrived[arrived.count - 1].count >= messagesPerStep {
+            // A step ends at a frame: the messages of a DATA_RUN (all but the first with an
+            // index above 0) go to the router together, so that a neighbour that wants them
+            // all gets the received frame.
+            if arrived.isEmpty
+                || (arrived[arrived.count - 1].count >= messagesPerStep && !Self.continuesFrame(message))
+            {
                 var step: [PeerMessage] = []
                 swap(&step, &spareStep)
                 step.reserveCapacity(messagesPerStep)
@@ -143,6 +150,13 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.warning("closing link to \(remote(context)): unexpected \(frame.type) frame")
             close(context)
         }
+    }
+
+    /// Whether `message` is a later message of the DATA_RUN frame before it.
+    @inline(__always)
+    private static func continuesFrame(_ message: PeerMessage) -> Bool {
+        if case .data(let data) = message { return data.index > 0 }
+        return false
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -224,6 +238,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
         switch runtime.connectionHandshaken(connection, handshake) {
         case .established(let peer):
             state = .established(peer, name: handshake.name)
+            if handshake.extensionValue(HandshakeExtension.dataRunsTag) != nil {
+                outbox.writeDataRuns(maximumFrameLength: frames.decoder.maximumFrameLength, counters: counters)
+            }
         case .refused:
             state = .closed
         }

@@ -53,12 +53,13 @@ public struct ClientFrameEncoder: Sendable {
     /// `.message(DeliveredMessage(message))` appends: a delivered run's messages are
     /// written with this, no response value made per message.
     ///
-    /// A message that still has the DATA frame it arrived in (``ReceivedDataMessage``) is
-    /// written from it: a MESSAGE body is a DATA body without its hop count, so the frame
-    /// is the received bytes in two copies, no field encoded again (every field was checked
-    /// when the DATA frame was decoded).
+    /// A message that arrived alone in a DATA frame (``ReceivedDataFrame``) is written from
+    /// it: a MESSAGE body is a DATA body without its hop count, so the frame is the received
+    /// bytes in two copies, no field encoded again (every field was checked when the DATA
+    /// frame was decoded). A message of a DATA_RUN is written field by field, its payload
+    /// copied from the received body.
     public func encode(message: DataMessage, into buffer: inout ByteBuffer) throws(WireError) {
-        if let received = message.encoded as? ReceivedDataMessage {
+        if let received = message.body as? ReceivedDataFrame, received.type == PeerFrameType.data.rawValue {
             try Framing.writeSized(
                 type: ClientFrameType.message.rawValue, bodySize: received.body.readableBytes - 1, into: &buffer, limit: maximumFrameLength
             ) { $0.delivered(received) }
@@ -98,7 +99,7 @@ public struct ClientFrameEncoder: Sendable {
                 payloadCount: message.payloadCount, into: &buffer
             ) {
                 if let received = message.received {
-                    $0.receivedPayload(received)
+                    $0.payload(of: received)
                 } else {
                     $0.payload(message.payload)
                 }
@@ -139,10 +140,10 @@ public struct ClientFrameEncoder: Sendable {
 
 extension RawWriter {
     /// The MESSAGE body of a received DATA body: the body without its hop count.
-    mutating func delivered(_ received: ReceivedDataMessage) {
+    mutating func delivered(_ received: ReceivedDataFrame) {
         received.body.withUnsafeReadableBytes { body in
-            bytes(UnsafeRawBufferPointer(rebasing: body[..<ReceivedDataMessage.hopsOffset]))
-            bytes(UnsafeRawBufferPointer(rebasing: body[(ReceivedDataMessage.hopsOffset + 1)...]))
+            bytes(UnsafeRawBufferPointer(rebasing: body[..<ReceivedDataFrame.hopsOffset]))
+            bytes(UnsafeRawBufferPointer(rebasing: body[(ReceivedDataFrame.hopsOffset + 1)...]))
         }
     }
 }

@@ -35,7 +35,7 @@ public struct DeliveredMessage: Hashable, Sendable {
     public var topic: Topic
     /// The payload (copied out of the received frame when the message still has it).
     public var payload: [UInt8] {
-        get { received?.payloadBytes() ?? storedPayload }
+        get { received?.payload ?? storedPayload }
         set {
             storedPayload = newValue
             received = nil
@@ -43,8 +43,9 @@ public struct DeliveredMessage: Hashable, Sendable {
     }
     /// Bytes of the payload, without copying them.
     public var payloadCount: Int { received?.payloadCount ?? storedPayload.count }
-    /// The DATA frame a routed message arrived in, whose payload the encoder copies from.
-    private(set) var received: ReceivedDataMessage?
+    /// The routed message, when it still holds the frame it arrived in (whose payload the
+    /// encoder copies from).
+    private(set) var received: DataMessage?
     private var storedPayload: [UInt8]
 
     public init(
@@ -66,7 +67,7 @@ public struct DeliveredMessage: Hashable, Sendable {
     /// The delivery of a routed message (its hop count stays behind); its payload is not
     /// copied when the message still holds the frame it arrived in.
     public init(_ message: DataMessage) {
-        let received = message.encoded as? ReceivedDataMessage
+        let received = message.body is ReceivedDataFrame ? message : nil
         self.init(
             topology: message.topology,
             origin: message.origin,

@@ -126,6 +126,9 @@ public struct HandshakeExtension: Hashable, Sendable {
     public static let nonceTag: UInt16 = 1
     /// The sender's Ed25519 public key, 32 bytes; its SHA-256 begins with the node id.
     public static let publicKeyTag: UInt16 = 2
+    /// Empty: the sender reads DATA_RUN frames (``PeerProtocol/dataRunType``); a peer sends
+    /// it them only then.
+    public static let dataRunsTag: UInt16 = 3
 }
 
 extension Handshake {

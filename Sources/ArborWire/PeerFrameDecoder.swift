@@ -20,6 +20,9 @@ public struct PeerFrameDecoder: Sendable {
     /// The topology and topic of the last DATA frame, reused by the next one that repeats
     /// their bytes (``RecentDataFields``).
     private var recent = RecentDataFields()
+    /// The DATA_RUN frame whose messages are being handed out, one per ``next(from:)``, the
+    /// index of the next one and their hop count.
+    private var run: (frame: ReceivedDataFrame, next: Int, hops: UInt8)?
 
     /// `phase` is `.established` only where the handshake was read by other means.
     public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength, phase: Phase = .awaitingHandshake) {
@@ -28,15 +31,24 @@ public struct PeerFrameDecoder: Sendable {
     }
 
     /// Takes the next complete frame off `buffer`; `nil`, consuming nothing, until it has
-    /// fully arrived.
+    /// fully arrived. A DATA_RUN frame is checked whole, then handed out as one
+    /// `.message(.data(_))` per message, in order, the later ones without reading `buffer`.
     ///
     /// An oversized length, an unknown or out-of-phase type is refused as soon as its bytes
     /// are there, before the body arrives; nothing is allocated from a length or a count that
     /// the bytes at hand cannot back. After a throw the connection is unusable: close it.
     public mutating func next(from buffer: inout ByteBuffer) throws(WireError) -> PeerFrame? {
+        if let (frame, index, hops) = run {
+            run = index + 1 < frame.count ? (frame, index + 1, hops) : nil
+            return .message(.data(DataMessage(frame, index: index, hops: hops)))
+        }
         let awaitingHandshake = phase == .awaitingHandshake
         let limit = awaitingHandshake ? Swift.min(maximumFrameLength, PeerProtocol.handshakeFrameLimit) : maximumFrameLength
         let next = try Framing.nextFrame(from: &buffer, limit: limit) { type throws(WireError) in
+            if type == PeerProtocol.dataRunType {
+                guard !awaitingHandshake else { throw .unexpectedFrame(type: type, expected: "a handshake") }
+                return
+            }
             guard let known = PeerFrameType(rawValue: type) else {
                 throw awaitingHandshake && type == PeerProtocol.realmHelloType ? .realmSecretRequired : .unknownFrameType(type)
             }
@@ -57,6 +69,13 @@ public struct PeerFrameDecoder: Sendable {
                 .message(.data(try reader.dataMessage(keeping: body, recent: &recent)))
             }
         }
+        if type == PeerProtocol.dataRunType {
+            let (frame, hops) = try body.readFrameBody(type: type) { (reader) throws(WireError) in
+                try reader.dataRun(keeping: body, recent: &recent)
+            }
+            run = frame.count > 1 ? (frame, 1, hops) : nil
+            return .message(.data(DataMessage(frame, index: 0, hops: hops)))
+        }
         let frame = try PeerFrameDecoder.frame(type: type, body: body)
         if case .handshake = frame {
             phase = .established
@@ -64,8 +83,9 @@ public struct PeerFrameDecoder: Sendable {
         return frame
     }
 
-    /// Decodes one frame body; every field is checked and the body must end with the last one.
-    /// A DATA frame's message keeps `body` (a slice of the receive buffer) as its encoded form.
+    /// Decodes one frame body but DATA_RUN's; every field is checked and the body must end
+    /// with the last one. A DATA frame's message keeps `body` (a slice of the receive buffer)
+    /// as its encoded form.
     static func frame(type: UInt8, body: ByteBuffer) throws(WireError) -> PeerFrame {
         try body.readFrameBody(type: type) { (reader) throws(WireError) -> PeerFrame in
             try frame(type: type, body: body, reader: &reader)

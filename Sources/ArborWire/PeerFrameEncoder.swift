@@ -6,9 +6,13 @@ public struct PeerFrameEncoder: Sendable {
     /// Longest frame to produce: the `maximumFrameLength` the peer announced in its
     /// handshake (before that, ``WireLimits/defaultMaximumFrameLength``).
     public var maximumFrameLength: Int
+    /// Whether ``encode(data:from:into:)`` writes DATA_RUN frames: the peer announced that it
+    /// reads them (``HandshakeExtension/dataRunsTag``). Otherwise every message leaves as DATA.
+    public var writesRuns: Bool
 
-    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength) {
+    public init(maximumFrameLength: Int = WireLimits.defaultMaximumFrameLength, writesRuns: Bool = true) {
         self.maximumFrameLength = maximumFrameLength
+        self.writesRuns = writesRuns
     }
 
     /// Appends `frame` to `buffer`.
@@ -16,7 +20,7 @@ public struct PeerFrameEncoder: Sendable {
     /// Throws, leaving `buffer` as it was, when a field is over its protocol limit or the
     /// frame would be longer than ``maximumFrameLength``: the peer would refuse it, so it is
     /// never sent. A DATA frame is written in one pass after one capacity check (a message
-    /// that holds its received bytes, ``ReceivedDataMessage``, as those bytes with the hop
+    /// that is a whole received DATA frame, ``ReceivedDataFrame``, as its bytes with the hop
     /// count rewritten); the others field by field.
     public func encode(_ frame: PeerFrame, into buffer: inout ByteBuffer) throws(WireError) {
         switch frame {
@@ -68,11 +72,10 @@ public struct PeerFrameEncoder: Sendable {
     }
 
     /// Appends the DATA frame of `message`, as ``encode(_:into:)`` appends
-    /// `.message(.data(message))`: a forwarded run's messages are written with this, no
-    /// frame value made per message.
+    /// `.message(.data(message))`.
     public func encode(data message: DataMessage, into buffer: inout ByteBuffer) throws(WireError) {
         let type = PeerFrameType.data.rawValue
-        if let received = message.encoded as? ReceivedDataMessage {
+        if let received = message.body as? ReceivedDataFrame, received.type == type {
             // Forwarded as received: the body copied, the hop count rewritten.
             try Framing.writeSized(type: type, bodySize: received.body.readableBytes, into: &buffer, limit: maximumFrameLength) {
                 $0.relayed(received, hops: message.hops)
@@ -83,6 +86,107 @@ public struct PeerFrameEncoder: Sendable {
         try Framing.writeSized(type: type, bodySize: size, into: &buffer, limit: maximumFrameLength) {
             $0.dataMessage(message)
         }
+    }
+
+    /// Appends the frame that carries `messages[start]` and as many of the messages after
+    /// it as one frame can, and returns the index of the first message not written: a
+    /// forwarded run's messages are written with this, no frame value made per message.
+    ///
+    /// - The messages of a whole received DATA_RUN frame, in order (what a relay forwards
+    ///   when its neighbour wants all of them), leave as that frame's bytes with the hop
+    ///   count rewritten.
+    /// - Otherwise the messages that continue one stream (origin, incarnation, topology, the
+    ///   next sequence each, one hop count) leave as one DATA_RUN frame of at most
+    ///   ``WireLimits/maximumRunBodySize`` bytes and ``WireLimits/maximumRunCount``
+    ///   messages; a message that continues nothing leaves as DATA (``encode(data:into:)``).
+    ///
+    /// Without ``writesRuns``, every message leaves as DATA. Throws, leaving `buffer` as it
+    /// was, as ``encode(_:into:)`` does.
+    public func encode(data messages: [DataMessage], from start: Int, into buffer: inout ByteBuffer) throws(WireError) -> Int {
+        let first = messages[start]
+        guard writesRuns else {
+            try encode(data: first, into: &buffer)
+            return start + 1
+        }
+        if let received = first.body as? ReceivedDataFrame, received.type == PeerProtocol.dataRunType,
+            first.index == 0, isWhole(received, in: messages, from: start),
+            received.body.readableBytes < maximumFrameLength
+        {
+            try Framing.writeSized(
+                type: PeerProtocol.dataRunType, bodySize: received.body.readableBytes, into: &buffer, limit: maximumFrameLength
+            ) {
+                $0.relayed(received, hops: first.hops)
+            }
+            return start + received.count
+        }
+        let topologySize = first.topology.rawValue.utf8.count
+        let fixedSize = 16 + 8 + 8 + 1 + 1 + topologySize + 2
+        let bodyLimit = Swift.min(WireLimits.maximumRunBodySize, maximumFrameLength - 1)
+        var size = fixedSize + (try runElementSize(first, repeating: nil))
+        var end = start + 1
+        while end < messages.count, end - start < WireLimits.maximumRunCount {
+            let next = messages[end]
+            let previous = messages[end - 1]
+            guard next.hops == first.hops, previous.sequence != UInt64.max, next.sequence == previous.sequence + 1,
+                next.body === first.body
+                    || (next.origin == first.origin && next.originIncarnation == first.originIncarnation
+                        && next.topology == first.topology)
+            else { break }
+            let added = try runElementSize(next, repeating: previous)
+            guard size + added <= bodyLimit else { break }
+            size += added
+            end += 1
+        }
+        guard end - start > 1 else {
+            try encode(data: first, into: &buffer)
+            return start + 1
+        }
+        try Framing.writeSized(type: PeerProtocol.dataRunType, bodySize: size, into: &buffer, limit: maximumFrameLength) { writer in
+            writer.nodeID(first.origin)
+            writer.integer(first.originIncarnation)
+            writer.integer(first.sequence)
+            writer.integer(first.hops)
+            writer.topologyName(first.topology)
+            writer.integer(UInt16(end - start))
+            var previous: Topic?
+            for index in start..<end {
+                let message = messages[index]
+                let topic = message.topic
+                if let previous, previous == topic {
+                    writer.integer(WireLimits.repeatedTopic)
+                } else {
+                    writer.topic(topic)
+                }
+                previous = topic
+                writer.payload(of: message)
+            }
+        }
+        return end
+    }
+
+    /// Whether `messages` from `start` on begin with every message of `frame`, in order,
+    /// with one hop count.
+    private func isWhole(_ frame: ReceivedDataFrame, in messages: [DataMessage], from start: Int) -> Bool {
+        let count = frame.count
+        guard messages.count - start >= count else { return false }
+        let hops = messages[start].hops
+        for offset in 1..<count {
+            let message = messages[start + offset]
+            guard message.body === frame, message.index == offset, message.hops == hops else { return false }
+        }
+        return true
+    }
+
+    /// Bytes `message` takes in a DATA_RUN after `previous` (topic, or its repetition, and
+    /// payload), after checking its topic against the protocol limit.
+    private func runElementSize(_ message: DataMessage, repeating previous: DataMessage?) throws(WireError) -> Int {
+        let topic = message.topic
+        let payload = 4 + message.payloadCount
+        if let previous, previous.topic == topic { return 2 + payload }
+        guard topic.bytes.count <= WireLimits.maximumTopicLength else {
+            throw .fieldTooLong(field: "topic", length: topic.bytes.count, limit: WireLimits.maximumTopicLength)
+        }
+        return 2 + topic.bytes.count + payload
     }
 
     private func write(

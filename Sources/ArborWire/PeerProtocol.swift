@@ -21,6 +21,11 @@ public enum PeerProtocol {
     /// (docs/peer-protocol.md, "Realm links"; ArborTrust's `RealmHandshake`). It is no
     /// peer frame: a node without a secret refuses it as such (``WireError/realmSecretRequired``).
     public static let realmHelloType: UInt8 = 0x04
+    /// The type byte of DATA_RUN: consecutive messages of one stream in one frame
+    /// (docs/peer-protocol.md, "DATA_RUN"). No ``PeerFrame`` of its own: its messages
+    /// decode as that many `.message(.data(_))`, and the encoder writes it for a forwarded
+    /// run's messages (``PeerFrameEncoder/encode(data:from:into:)``).
+    public static let dataRunType: UInt8 = 0x1B
 
     /// The version two peers speak: the highest in both ranges, `nil` when they do not overlap.
     public static func negotiate(_ local: ClosedRange<UInt16>, _ remote: ClosedRange<UInt16>) -> UInt16? {

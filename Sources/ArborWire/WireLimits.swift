@@ -14,6 +14,14 @@ public enum WireLimits {
     public static let defaultMaximumFrameLength = maximumFrameLength(forMessageSize: defaultMaximumMessageSize)
     /// Longest topic or subscription prefix, in bytes.
     public static let maximumTopicLength = 1024
+    /// The topic length of a DATA_RUN message that repeats the previous message's topic
+    /// (no bytes follow it): a length no topic can have.
+    public static let repeatedTopic: UInt16 = 0xFFFF
+    /// Most messages in a DATA_RUN frame (its 2-byte count).
+    public static let maximumRunCount = Int(UInt16.max)
+    /// Largest body of a DATA_RUN frame a node writes (it accepts any up to its frame
+    /// limit): a run longer than this leaves as several frames.
+    public static let maximumRunBodySize = 64 << 10
     /// Longest node name, realm, client name or host name, in UTF-8 bytes.
     public static let maximumNameLength = 255
     /// Longest human-readable text (reject reasons, error texts), in UTF-8 bytes.

@@ -131,6 +131,20 @@ struct WireReader {
         return read
     }
 
+    /// The topic of a DATA_RUN message after the first: `previous` when its length is
+    /// ``WireLimits/repeatedTopic``, otherwise read as ``topic(_:recent:)`` reads it.
+    mutating func runTopic(repeating previous: Topic, recent: inout Topic?) throws(WireError) -> Topic {
+        guard remaining >= 2 else {
+            throw .truncated(field: "topic", needed: 2, available: remaining)
+        }
+        let length = UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+        if UInt16(bigEndian: length) == WireLimits.repeatedTopic {
+            offset += 2
+            return previous
+        }
+        return try topic("topic", recent: &recent)
+    }
+
     /// Whether `known` holds exactly the bytes of `read` (one comparison of memory: the
     /// check that repeats for every frame of a stream).
     @inline(__always)
