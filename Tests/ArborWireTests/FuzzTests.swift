@@ -19,7 +19,7 @@ struct FuzzTests {
                 let length = UInt32(bytes.count - 4)
                 bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: length.bigEndian, Array.init))
                 bytes[4] = random.bool()
-                    ? PeerFrameType.allCases.randomElement(using: &random.generator)!.rawValue
+                    ? (PeerFrameType.allCases.map(\.rawValue) + [PeerProtocol.dataRunType]).randomElement(using: &random.generator)!
                     : ClientFrameType.allCases.randomElement(using: &random.generator)!.rawValue
             }
             try feedEverywhere(bytes)

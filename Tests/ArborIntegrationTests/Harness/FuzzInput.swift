@@ -105,7 +105,7 @@ struct FuzzInput {
 
     /// One connection's worth of bytes for a peer port.
     mutating func peerCase() -> [UInt8] {
-        connectionCase(frameTypes: PeerFrameType.allCases.map(\.rawValue), frames: 1...5) { input, _ in
+        connectionCase(frameTypes: PeerFrameType.allCases.map(\.rawValue) + [PeerProtocol.dataRunType], frames: 1...5) { input, _ in
             // A handshake (mutated when it is all there is).
             Self.encoded { try PeerFrameEncoder().encode(.handshake(input.handshake()), into: &$0) }
         } frame: { input in
