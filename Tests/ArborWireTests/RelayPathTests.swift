@@ -143,27 +143,8 @@ struct RelayPathTests {
 
     @Test("a node's client decoder reading PUBLISH requests that repeat and change topology and topic decodes each as sent (300 requests)")
     func consecutivePublicationsDecodeAsSent() throws {
-        var random = RandomValues(seed: 0x9B1)
-        var stream = ByteBuffer()
-        var sent: [ClientRequest] = []
-        var topology = random.topologyName()
-        var topic = random.topic()
-        for id in 0..<300 {
-            switch random.int(0...3) {
-            case 0: topology = random.topologyName()
-            case 1: topic = random.topic()
-            default: break
-            }
-            let request = ClientRequest.publish(id: UInt32(id), topology: topology, topic: topic, payload: random.bytes(20))
-            sent.append(request)
-            var frame = try encoded(request)
-            stream.writeBuffer(&frame)
-            if id == 150 {
-                // A malformed PUBLISH (topology name in capitals) between them is refused alone.
-                var bad = try encoded(.publish(id: 9_999, topology: topology, topic: topic, payload: [])).bytes
-                bad[4 + 1 + 4 + 1] = UInt8(ascii: "Q")
-                stream.writeBytes(bad)
-            }
+        var (stream, sent) = try requestStream(seed: 0x9B1, malformedID: 9_999) { id, topology, topic, random in
+            .publish(id: UInt32(id), topology: topology, topic: topic, payload: random.bytes(20))
         }
         var decoder = ClientFrameDecoder.Requests()
         for (index, expected) in sent.enumerated() {
@@ -181,30 +162,10 @@ struct RelayPathTests {
 
     @Test("a node's reading of a client gives each unacknowledged PUBLISH as the publication sent, other requests as before, and refuses a malformed PUBLISH of id 0 alone (300 requests)")
     func unacknowledgedPublicationsComeApart() throws {
-        var random = RandomValues(seed: 0x9B2)
-        var stream = ByteBuffer()
-        var sent: [ClientRequest] = []
-        var topology = random.topologyName()
-        var topic = random.topic()
-        for index in 0..<300 {
-            switch random.int(0...3) {
-            case 0: topology = random.topologyName()
-            case 1: topic = random.topic()
-            default: break
-            }
-            // Mostly id 0 (no OK wanted), as a fast publisher sends; some with an id, some PINGs.
-            let request: ClientRequest =
-                index % 7 == 3 ? .ping(id: UInt32(index))
+        // Mostly id 0 (no OK wanted), as a fast publisher sends; some with an id, some PINGs.
+        var (stream, sent) = try requestStream(seed: 0x9B2, malformedID: 0) { index, topology, topic, random in
+            index % 7 == 3 ? .ping(id: UInt32(index))
                 : .publish(id: index % 5 == 0 ? UInt32(index) : 0, topology: topology, topic: topic, payload: random.bytes(random.int(0...40)))
-            sent.append(request)
-            var frame = try encoded(request)
-            stream.writeBuffer(&frame)
-            if index == 150 {
-                // A malformed PUBLISH of id 0 (topology name in capitals) between them is refused alone.
-                var bad = try encoded(.publish(id: 0, topology: topology, topic: topic, payload: [1])).bytes
-                bad[4 + 1 + 4 + 1] = UInt8(ascii: "Q")
-                stream.writeBytes(bad)
-            }
         }
         var reading = ClientFrameDecoder.NodeRequests()
         for (index, expected) in sent.enumerated() {
@@ -233,6 +194,38 @@ struct RelayPathTests {
         }
         #expect(stream.readableBytes == 0)
         #expect(try reading.next(from: &stream) == nil)
+    }
+
+    /// 300 client requests (`request(index, topology, topic, &random)`) written one after
+    /// the other, their topology and topic changing now and then as a publisher's do, with a
+    /// malformed PUBLISH of id `malformedID` (topology name in capitals) after request 150;
+    /// and the requests sent, without the malformed one.
+    private func requestStream(
+        seed: UInt64, malformedID: UInt32,
+        _ request: (Int, TopologyName, Topic, inout RandomValues) -> ClientRequest
+    ) throws -> (ByteBuffer, [ClientRequest]) {
+        var random = RandomValues(seed: seed)
+        var stream = ByteBuffer()
+        var sent: [ClientRequest] = []
+        var topology = random.topologyName()
+        var topic = random.topic()
+        for index in 0..<300 {
+            switch random.int(0...3) {
+            case 0: topology = random.topologyName()
+            case 1: topic = random.topic()
+            default: break
+            }
+            let next = request(index, topology, topic, &random)
+            sent.append(next)
+            var frame = try encoded(next)
+            stream.writeBuffer(&frame)
+            if index == 150 {
+                var bad = try encoded(.publish(id: malformedID, topology: topology, topic: topic, payload: [1])).bytes
+                bad[4 + 1 + 4 + 1] = UInt8(ascii: "Q")
+                stream.writeBytes(bad)
+            }
+        }
+        return (stream, sent)
     }
 
     @Test("a DATA frame whose topology name differs from the previous frame's only in case is refused")
