@@ -102,14 +102,11 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
 
     /// Encodes `frame` behind the frames already queued.
     func enqueue(_ frame: Frame) {
-        enqueue(contentsOf: CollectionOfOne(frame))
-    }
-
-    /// Encodes `frames` behind the frames already queued, in order, as that many
-    /// ``enqueue(_:)`` would: a run of frames takes the buffer once.
-    func enqueue(contentsOf frames: some Sequence<Frame>) {
-        let counts = counts
-        enqueue(frames, counted: { counts?($0) ?? false }, encode: encode)
+        let counted = counts?(frame) ?? false
+        enqueueFrames(of: CollectionOfOne(frame)) { frames, index, buffer in
+            try encode(frames[index], &buffer)
+            return (frames.index(after: index), counted ? 1 : 0)
+        }
     }
 
     /// Encodes the frames of `messages` (a forwarded or delivered run) behind the frames
@@ -117,58 +114,39 @@ final class FrameOutbox<Frame>: FlushableOutbox, @unchecked Sendable {
     /// carry several).
     func enqueue(messages: [DataMessage]) {
         let counted = counts != nil
-        guard !failed else { return }
-        var buffer = pending
-        pending = nil
-        var index = 0
-        while index < messages.count {
-            if buffer == nil {
-                buffer = buffers.take(Self.chunkSize, allocator: channel.allocator)
-            }
-            let start = buffer!.writerIndex
-            let written: Int
-            do {
-                written = try encodeMessages(messages, index, &buffer!)
-            } catch {
-                fail(error, discardingFrom: start, of: buffer!)
-                return
-            }
-            if counted {
-                pendingCount += written - index
-                unwrittenCount += written - index
-            }
-            index = written
-            if buffer!.readableBytes >= Self.chunkSize {
-                _ = write(buffer!)
-                buffer = nil
-            }
+        enqueueFrames(of: messages) { messages, index, buffer in
+            let next = try encodeMessages(messages, index, &buffer)
+            return (next, counted ? next - index : 0)
         }
-        pending = buffer
     }
 
-    private func enqueue<Items: Sequence>(
-        _ items: Items,
-        counted: (Items.Element) -> Bool,
-        encode: (Items.Element, inout ByteBuffer) throws -> Void
+    /// Encodes `items` behind the frames already queued, in order, in the outbox's buffer
+    /// (taken once for a run of frames, handed to the channel whenever it reaches
+    /// ``chunkSize``): `encodeFrame` appends the frame that starts at an index and returns
+    /// the index after the items it carried and how many of them are counted.
+    private func enqueueFrames<Items: Collection>(
+        of items: Items,
+        _ encodeFrame: (Items, Items.Index, inout ByteBuffer) throws -> (next: Items.Index, counted: Int)
     ) {
         guard !failed else { return }
         var buffer = pending
         pending = nil
-        for item in items {
+        var index = items.startIndex
+        while index < items.endIndex {
             if buffer == nil {
                 buffer = buffers.take(Self.chunkSize, allocator: channel.allocator)
             }
             let start = buffer!.writerIndex
+            let written: (next: Items.Index, counted: Int)
             do {
-                try encode(item, &buffer!)
+                written = try encodeFrame(items, index, &buffer!)
             } catch {
                 fail(error, discardingFrom: start, of: buffer!)
                 return
             }
-            if counted(item) {
-                pendingCount += 1
-                unwrittenCount += 1
-            }
+            pendingCount += written.counted
+            unwrittenCount += written.counted
+            index = written.next
             if buffer!.readableBytes >= Self.chunkSize {
                 _ = write(buffer!)
                 buffer = nil
