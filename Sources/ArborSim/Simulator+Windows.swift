@@ -161,16 +161,8 @@ extension Simulator {
             if case .closeNotice(let to, let from, _) = kind {
                 connections[LinkKey(from, to)]!.setUp(false, at: to, of: LinkKey(from, to))
             }
-            if let offered = outcome.offered {
-                if let shared = canonicalDatabases[offered.digest] {
-                    // The node's own later events in this window may have changed its
-                    // database since: adopt only an identical one (same records either way).
-                    if inspect(work.node, { $0.database.digest }) == offered.digest {
-                        inspect(work.node) { $0.adoptIdenticalDatabase(shared) }
-                    }
-                } else {
-                    canonicalDatabases.insert(offered)
-                }
+            if let settled = outcome.offered {
+                share(settled, of: work.node)
             }
             carryOut(outcome.actions, of: work.node) { time in
                 guard time < bound else {
@@ -352,34 +344,17 @@ struct WindowContext: @unchecked Sendable {
     }
 
     /// ``Simulator/apply(_:offeringDatabase:_:)`` on a worker: the router's step and the
-    /// node's bookkeeping; a settled database is returned to share, not shared.
+    /// node's bookkeeping (``Simulator/step(_:at:offeringDatabase:sharingQuiet:sharedDigest:databaseChangedAt:lastChange:_:)``,
+    /// in place: reading a router out of the buffer would copy it); a settled database is
+    /// returned to share, not shared.
     private func apply(_ node: Int, at time: Instant, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) -> WindowOutcome {
         guard alive[node] else { return WindowOutcome() }
-        // In place, as ``Simulator/inspect(_:_:)``: reading a router out of the buffer
-        // would copy it.
-        let (actions, digest, newDigest, routeChange) = withRouter(node) { router in
-            let digest = router.database.digest
-            let routeChange = router.lastRouteChange
-            let actions = body(&router)
-            return (actions, digest, router.database.digest, routeChange != router.lastRouteChange)
-        }
-        var outcome = WindowOutcome(handled: true, actions: actions)
-        if newDigest != digest {
-            nodes.databaseChangedAt[node] = time
-            nodes.sharedDigests[node] = nil
-        } else if offeringDatabase, nodes.sharedDigests[node] != newDigest, time - nodes.databaseChangedAt[node] >= sharingQuiet {
-            outcome.offered = withRouter(node) { $0.database }
-            nodes.sharedDigests[node] = newDigest
-        }
-        if newDigest != digest || routeChange {
-            nodes.lastChange[node] = time
-        }
-        return outcome
-    }
-
-    /// Runs `body` on the router of the live `node` in place.
-    private func withRouter<Result>(_ node: Int, _ body: (inout Router) -> Result) -> Result {
-        body(&nodes.routers[node]!)
+        let (actions, settled) = Simulator.step(
+            &nodes.routers[node]!, at: time, offeringDatabase: offeringDatabase, sharingQuiet: sharingQuiet,
+            sharedDigest: &nodes.sharedDigests[node], databaseChangedAt: &nodes.databaseChangedAt[node],
+            lastChange: &nodes.lastChange[node], body
+        )
+        return WindowOutcome(handled: true, actions: actions, offered: settled)
     }
 }
 

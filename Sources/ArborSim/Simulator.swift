@@ -455,27 +455,57 @@ public final class Simulator {
     /// one others reach.
     func apply(_ node: Int, offeringDatabase: Bool = false, _ body: (inout Router) -> [Router.Action]) {
         guard alive[node] else { return }
-        let (actions, digest, newDigest, routeChange) = inspect(node) { router in
-            let digest = router.database.digest
-            let routeChange = router.lastRouteChange
-            let actions = body(&router)
-            return (actions, digest, router.database.digest, routeChange != router.lastRouteChange)
-        }
-        if newDigest != digest {
-            databaseChangedAt[node] = now
-            sharedDigests[node] = nil
-        } else if offeringDatabase, sharedDigests[node] != newDigest, now - databaseChangedAt[node] >= sharingQuiet {
-            if let shared = canonicalDatabases[newDigest] {
-                inspect(node) { $0.adoptIdenticalDatabase(shared) }
-            } else {
-                canonicalDatabases.insert(inspect(node) { $0.database })
-            }
-            sharedDigests[node] = newDigest
-        }
-        if newDigest != digest || routeChange {
-            lastChange[node] = now
+        let (actions, settled) = Simulator.step(
+            &routers[node]!, at: now, offeringDatabase: offeringDatabase, sharingQuiet: sharingQuiet,
+            sharedDigest: &sharedDigests[node], databaseChangedAt: &databaseChangedAt[node], lastChange: &lastChange[node], body
+        )
+        if let settled {
+            share(settled, of: node)
         }
         carryOut(actions, of: node)
+    }
+
+    /// A router's step and its node's bookkeeping, the same in either engine: when the
+    /// node's database last changed, whether it is still the shared copy, when its database
+    /// or routes last changed. Returns the actions and, on a timer event
+    /// (`offeringDatabase`) of a database unchanged for `sharingQuiet` that is not the
+    /// shared copy yet, that database, for ``share(_:of:)`` (the table is the main
+    /// thread's); the node counts as sharing it from then on.
+    static func step(
+        _ router: inout Router, at time: Instant, offeringDatabase: Bool, sharingQuiet: Duration,
+        sharedDigest: inout DatabaseDigest?, databaseChangedAt: inout Instant, lastChange: inout Instant,
+        _ body: (inout Router) -> [Router.Action]
+    ) -> (actions: [Router.Action], settled: LinkStateDatabase?) {
+        let digest = router.database.digest
+        let routeChange = router.lastRouteChange
+        let actions = body(&router)
+        let newDigest = router.database.digest
+        var settled: LinkStateDatabase?
+        if newDigest != digest {
+            databaseChangedAt = time
+            sharedDigest = nil
+        } else if offeringDatabase, sharedDigest != newDigest, time - databaseChangedAt >= sharingQuiet {
+            settled = router.database
+            sharedDigest = newDigest
+        }
+        if newDigest != digest || routeChange != router.lastRouteChange {
+            lastChange = time
+        }
+        return (actions, settled)
+    }
+
+    /// `node` adopts the canonical copy of `settled`'s content, or offers `settled` as that
+    /// copy. A copy is adopted only while the node's database is still that content (in the
+    /// parallel engine the node's later events of a window may have changed it since; the
+    /// records are the same either way).
+    func share(_ settled: LinkStateDatabase, of node: Int) {
+        if let shared = canonicalDatabases[settled.digest] {
+            if inspect(node, { $0.database.digest }) == settled.digest {
+                inspect(node) { $0.adoptIdenticalDatabase(shared) }
+            }
+        } else {
+            canonicalDatabases.insert(settled)
+        }
     }
 
     /// Carries out `actions` of `node`. A wake-up is scheduled, unless `wake` is given: the
