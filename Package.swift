@@ -86,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "ArborSim",
-            dependencies: ["ArborCore", collections("HeapModule")]
+            dependencies: ["ArborCore", collections("HeapModule"), collections("DequeModule")]
         ),
         .executableTarget(
             name: "arbor",
@@ -103,7 +103,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "arbor-sim",
-            dependencies: ["ArborSim", "ArborCore", argumentParser]
+            dependencies: ["ArborSim", "ArborCore", argumentParser],
+            // mimalloc (Debian's libmimalloc-dev) replaces the C library's malloc for the whole
+            // process, by ELF interposition: a threaded run allocates on one thread and frees on
+            // another, which glibc's arenas serve slowly (docs/benchmarks.md, issue 10).
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
         // libavahi-client, through pkg-config; see Sources/CAvahiClient/shim.h.
         .systemLibrary(

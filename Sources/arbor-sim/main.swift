@@ -2,13 +2,6 @@ import ArborSim
 import ArgumentParser
 import Foundation
 
-#if os(Linux)
-/// glibc's `mallopt` (malloc.h, which the Glibc module does not export).
-@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-/// `M_MMAP_THRESHOLD` of malloc.h.
-private let mallocMmapThreshold: Int32 = -3
-#endif
-
 /// Runs a random simulated scenario and prints one JSON report as the last line.
 @main
 struct ArborSimCommand: ParsableCommand {
@@ -63,14 +56,6 @@ struct ArborSimCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Arrays of 64 KiB and more (a 10,000-node graph's rows, a tree's distances) get
-        // pages of their own, returned when freed. Left to glibc, the threshold rises to
-        // the largest array freed, and thousands of graphs and trees built and dropped per
-        // second leave a fragmented heap: at 10,000 nodes a sixth of a partition's heal
-        // went to malloc's search for free chunks, and freed rows stayed resident.
-        #if os(Linux)
-        _ = mallopt(mallocMmapThreshold, 64 * 1024)
-        #endif
         if overlay == .lan {
             try runLAN()
             return
