@@ -51,7 +51,7 @@ extension Simulator {
     /// Handles the events queued before `limit`, up to the first dial.
     private func runWindow(before limit: Instant) {
         var bound = limit
-        var order: [WindowEntry] = []
+        var events: [WindowEvent] = []
         var works: [NodeWork] = []
         while let next = queue.min, next.time < bound {
             if case .dial = eventKinds[Int(next.slot)]! {
@@ -77,14 +77,50 @@ extension Simulator {
                 windowWork[node] = work
                 works.append(NodeWork(node: node))
             }
-            works[Int(work)].events.append(WindowEvent(time: event.time, kind: kind, records: records))
-            order.append(WindowEntry(time: event.time, order: event.order, work: work, index: Int32(works[Int(work)].events.count - 1)))
+            works[Int(work)].count += 1
+            events.append(WindowEvent(time: event.time, order: event.order, work: work, kind: kind, records: records))
         }
         for work in works {
             windowWork[work.node] = -1
         }
-        step(works, before: bound, inParallel: order.count >= Simulator.smallestParallelWindow)
-        replay(order, of: works, before: bound)
+        let byNode = Simulator.groupByNode(events, into: &works)
+        var outcomes = [WindowOutcome](repeating: WindowOutcome(), count: events.count)
+        var wakeOutcomes = [[WindowOutcome]](repeating: [], count: works.count)
+        step(
+            WindowEvents(events: events, byNode: byNode, works: works), before: bound,
+            outcomes: &outcomes, wakeOutcomes: &wakeOutcomes, inParallel: events.count >= Simulator.smallestParallelWindow
+        )
+        replay(events, outcomes: outcomes, wakeOutcomes: wakeOutcomes, of: works, before: bound)
+        discard(WindowLeftovers(events: events, outcomes: outcomes, wakeOutcomes: wakeOutcomes))
+    }
+
+    /// The window's events grouped by node, each node's in order: indices into `events`, the
+    /// events of `works[w]` at `works[w].start ..< works[w].start + works[w].count`.
+    private static func groupByNode(_ events: [WindowEvent], into works: inout [NodeWork]) -> [Int32] {
+        var start: Int32 = 0
+        for index in works.indices {
+            works[index].start = start
+            start += works[index].count
+        }
+        var next = works.map(\.start)
+        var byNode = [Int32](repeating: 0, count: events.count)
+        for (index, event) in events.enumerated() {
+            let work = Int(event.work)
+            byNode[Int(next[work])] = Int32(index)
+            next[work] += 1
+        }
+        return byNode
+    }
+
+    /// Releases what a handled window leaves (events, actions, offered databases: one object
+    /// release for each of hundreds of thousands in a flood) on ``discarding``, not on the
+    /// main thread: that thread is the run's critical path, while the workers' cores idle
+    /// through its replay. Nothing reads them after ``replay(_:outcomes:wakeOutcomes:of:before:)``,
+    /// and no ArborCore type has a `deinit`, so when they are freed changes nothing in the run.
+    private func discard(_ leftovers: consuming WindowLeftovers) {
+        discarding.async { [leftovers] in
+            withExtendedLifetime(leftovers) {}
+        }
     }
 
     /// Windows of fewer events are stepped on the main thread alone: waking the workers
@@ -92,34 +128,44 @@ extension Simulator {
     static let smallestParallelWindow = 64
 
     /// Step 2: every node's events on its router, on up to ``threads`` threads if
-    /// `inParallel`, else on the main thread.
-    private func step(_ works: [NodeWork], before bound: Instant, inParallel: Bool) {
+    /// `inParallel`, else on the main thread; what each event did goes to `outcomes` (by
+    /// event) and `wakeOutcomes` (by work).
+    private func step(
+        _ window: WindowEvents, before bound: Instant, outcomes: inout [WindowOutcome],
+        wakeOutcomes: inout [[WindowOutcome]], inParallel: Bool
+    ) {
         routers.withUnsafeMutableBufferPointer { routers in
             wakeRequests.withUnsafeMutableBufferPointer { wakeRequests in
                 sharedDigests.withUnsafeMutableBufferPointer { sharedDigests in
                     databaseChangedAt.withUnsafeMutableBufferPointer { databaseChangedAt in
                         lastChange.withUnsafeMutableBufferPointer { lastChange in
-                            let nodes = NodeSlots(
-                                routers: routers, wakeRequests: wakeRequests, sharedDigests: sharedDigests,
-                                databaseChangedAt: databaseChangedAt, lastChange: lastChange
-                            )
-                            let context = WindowContext(
-                                bound: bound, ids: ids, indexByID: indexByID, alive: alive, connections: connections,
-                                sharingQuiet: sharingQuiet, nodes: nodes
-                            )
-                            let workers = inParallel ? min(threads, works.count) : 1
-                            if workers < 2 {
-                                for work in works {
-                                    context.step(work)
-                                }
-                                return
-                            }
-                            let next = WorkCounter()
-                            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                                while true {
-                                    let index = next.take()
-                                    guard index < works.count else { return }
-                                    context.step(works[index])
+                            outcomes.withUnsafeMutableBufferPointer { outcomes in
+                                wakeOutcomes.withUnsafeMutableBufferPointer { wakeOutcomes in
+                                    let nodes = NodeSlots(
+                                        routers: routers, wakeRequests: wakeRequests, sharedDigests: sharedDigests,
+                                        databaseChangedAt: databaseChangedAt, lastChange: lastChange
+                                    )
+                                    let context = WindowContext(
+                                        bound: bound, ids: ids, indexByID: indexByID, alive: alive, connections: connections,
+                                        sharingQuiet: sharingQuiet, nodes: nodes, window: window,
+                                        outcomes: WindowOutcomes(events: outcomes, wakes: wakeOutcomes)
+                                    )
+                                    let works = window.works.count
+                                    let workers = inParallel ? min(threads, works) : 1
+                                    if workers < 2 {
+                                        for work in 0..<works {
+                                            context.step(work)
+                                        }
+                                        return
+                                    }
+                                    let next = WorkCounter()
+                                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                                        while true {
+                                            let work = next.take()
+                                            guard work < works else { return }
+                                            context.step(work)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -130,73 +176,84 @@ extension Simulator {
     }
 
     /// Step 3: what every event did, carried out in the sequential order.
-    private func replay(_ order: [WindowEntry], of works: [NodeWork], before bound: Instant) {
-        var wakes = Heap<WindowEntry>()
+    private func replay(
+        _ events: [WindowEvent], outcomes: [WindowOutcome], wakeOutcomes: [[WindowOutcome]], of works: [NodeWork],
+        before bound: Instant
+    ) {
+        var wakes = Heap<WindowWake>()
+        var wakesCarried = [Int32](repeating: 0, count: works.count)
         var position = 0
         while true {
-            let entry: WindowEntry
-            let isWake: Bool
-            if position < order.count, wakes.min.map({ order[position] < $0 }) ?? true {
-                entry = order[position]
+            let time: Instant
+            let node: Int
+            let outcome: WindowOutcome
+            let work: Int32
+            var event: WindowEvent?
+            if position < events.count, wakes.min.map({ (events[position].time, events[position].order) < ($0.time, $0.order) }) ?? true {
+                event = events[position]
+                outcome = outcomes[position]
+                time = events[position].time
+                work = events[position].work
                 position += 1
-                isWake = false
             } else if let wake = wakes.popMin() {
-                entry = wake
-                isWake = true
+                outcome = wakeOutcomes[Int(wake.work)][Int(wake.index)]
+                time = wake.time
+                work = wake.work
             } else {
                 break
             }
-            now = entry.time
+            node = works[Int(work)].node
+            now = time
             eventsProcessed += 1
-            let work = works[Int(entry.work)]
-            let outcome = isWake ? work.wakeOutcomes[Int(entry.index)] : work.outcomes[Int(entry.index)]
-            let kind: ScheduledEvent.Kind = isWake ? .wake(node: work.node, entry.time) : work.events[Int(entry.index)].kind
-            if case .records(let from, let to, _, let batch) = kind {
+            if case .records(let from, let to, _, let batch) = event?.kind {
                 let direction = DirectedLink(from: from, to: to)
                 if openBatches[direction]?.batch == batch {
                     openBatches[direction] = nil
                 }
             }
             guard outcome.handled else { continue }
-            if case .closeNotice(let to, let from, _) = kind {
+            if case .closeNotice(let to, let from, _) = event?.kind {
                 connections[LinkKey(from, to)]!.setUp(false, at: to, of: LinkKey(from, to))
             }
             if let settled = outcome.offered {
-                share(settled, of: work.node)
+                share(settled, of: node)
             }
-            carryOut(outcome.actions, of: work.node) { time in
+            carryOut(outcome.actions, of: node) { time in
                 guard time < bound else {
-                    self.schedule(.wake(node: work.node, time), at: time)
+                    self.schedule(.wake(node: node, time), at: time)
                     return
                 }
                 // Handled by the node's worker already: it takes its place in the order.
                 self.scheduled += 1
-                wakes.insert(WindowEntry(time: time, order: self.scheduled, work: entry.work, index: Int32(work.wakesCarried)))
-                work.wakesCarried += 1
+                wakes.insert(WindowWake(time: time, order: self.scheduled, work: work, index: wakesCarried[Int(work)]))
+                wakesCarried[Int(work)] += 1
             }
-            if case .closeNotice(let to, let from, _) = kind {
+            if case .closeNotice(let to, let from, _) = event?.kind {
                 scheduleDial(LinkKey(from, to))
             }
         }
     }
 }
 
-/// One event of a window in the sequential order: its time and scheduling order, and where
-/// its node's worker kept what it did (`index` into the node's events, or, for a wake-up
-/// asked for inside the window, into its wake-ups).
-struct WindowEntry: TimeOrdered {
+/// An event of a window: its time and scheduling order, its node's share (an index into
+/// the window's works), and what it is (a link-state frame with its records, taken from
+/// ``Simulator/recordBatches``).
+struct WindowEvent {
+    var time: Instant
+    var order: UInt64
+    var work: Int32
+    var kind: ScheduledEvent.Kind
+    var records: [LinkStateRecord]
+}
+
+/// A wake-up a node asked for and had inside the window, in the sequential order: its
+/// time and scheduling order, and where its node's worker kept what it did (`index` into
+/// the work's wake-up outcomes).
+struct WindowWake: TimeOrdered {
     var time: Instant
     var order: UInt64
     var work: Int32
     var index: Int32
-}
-
-/// An event of a window as its node's worker handles it.
-struct WindowEvent {
-    var time: Instant
-    var kind: ScheduledEvent.Kind
-    /// A link-state frame's records (taken from ``Simulator/recordBatches``).
-    var records: [LinkStateRecord]
 }
 
 /// What a node's worker did for one event: whether the event reached the router (the
@@ -208,24 +265,45 @@ struct WindowOutcome {
     var offered: LinkStateDatabase?
 }
 
-/// One node's share of a window: its events, and what its worker did.
-///
-/// `@unchecked Sendable`: exactly one worker takes a work (``WorkCounter`` hands out each
-/// index once) and changes it; the main thread reads it only after every worker returned
-/// (`concurrentPerform` returns after its last iteration), and changes it only then.
-final class NodeWork: @unchecked Sendable {
+/// One node's share of a window: the node, and where its events are in the window's
+/// grouping by node (``WindowEvents/byNode``).
+struct NodeWork {
     let node: Int
-    var events: [WindowEvent] = []
-    /// One per event of ``events``.
-    var outcomes: [WindowOutcome] = []
-    /// One per wake-up the node asked for and had inside the window, in the order asked.
-    var wakeOutcomes: [WindowOutcome] = []
-    /// Wake-ups of ``wakeOutcomes`` whose asking action the main thread carried out.
-    var wakesCarried = 0
+    var start: Int32 = 0
+    var count: Int32 = 0
 
     init(node: Int) {
         self.node = node
     }
+}
+
+/// A window's events as its workers read them: in the sequential order, grouped by node,
+/// and each node's share.
+struct WindowEvents {
+    let events: [WindowEvent]
+    /// Indices into ``events``, each node's share together and in order (see ``NodeWork``).
+    let byNode: [Int32]
+    let works: [NodeWork]
+}
+
+/// Where the workers write what the window's events did: by event, and by work for the
+/// wake-ups asked for inside the window (in the order asked).
+///
+/// `@unchecked Sendable`: the buffers are the window's own arrays, held by
+/// `withUnsafeMutableBufferPointer` while the workers run; a worker writes only the
+/// elements of the events and the work it took, and no two works share an event.
+struct WindowOutcomes: @unchecked Sendable {
+    let events: UnsafeMutableBufferPointer<WindowOutcome>
+    let wakes: UnsafeMutableBufferPointer<[WindowOutcome]>
+}
+
+/// What a handled window leaves to free (see ``Simulator/discard(_:)``).
+///
+/// `@unchecked Sendable`: handed whole to the queue that frees it; nothing else holds it.
+struct WindowLeftovers: @unchecked Sendable {
+    let events: [WindowEvent]
+    let outcomes: [WindowOutcome]
+    let wakeOutcomes: [[WindowOutcome]]
 }
 
 /// Hands out work indices, each once.
@@ -251,7 +329,8 @@ struct NodeSlots: @unchecked Sendable {
 }
 
 /// What the workers of one window read (copies of the simulator's tables, which nothing
-/// changes during a window's step 2) and where they write (``NodeSlots``).
+/// changes during a window's step 2, and the window's events) and where they write
+/// (``NodeSlots``, ``WindowOutcomes``).
 ///
 /// `@unchecked Sendable`: routers, links and records are values whose shared storage is
 /// copied before any change (copy on write); ``ScheduledEvent/Kind`` holds such values.
@@ -263,30 +342,33 @@ struct WindowContext: @unchecked Sendable {
     let connections: [LinkKey: SimulatedConnection]
     let sharingQuiet: Duration
     let nodes: NodeSlots
+    let window: WindowEvents
+    let outcomes: WindowOutcomes
 
-    /// Handles `work`'s events, and the wake-ups they ask for inside the window, in order.
-    func step(_ work: NodeWork) {
+    /// Handles the events of work `index`, and the wake-ups they ask for inside the
+    /// window, in order.
+    func step(_ index: Int) {
+        let work = window.works[index]
         var state = NodeStep()
-        work.outcomes.reserveCapacity(work.events.count)
         var position = 0
         while true {
             let wake = state.nextWake()
-            if position < work.events.count, wake.map({ work.events[position].time <= $0.time }) ?? true {
-                let outcome = handle(work.events[position], at: work.node, state: &state)
+            let event = position < work.count ? Int(window.byNode[Int(work.start) + position]) : nil
+            if let event, wake.map({ window.events[event].time <= $0.time }) ?? true {
+                let outcome = handle(window.events[event], at: work.node, state: &state)
                 position += 1
-                work.outcomes.append(outcome)
-                note(outcome, of: work, state: &state)
+                outcomes.events[event] = outcome
+                note(outcome, of: index, state: &state)
             } else if let wake {
                 state.pending.remove(at: wake.position)
                 let outcome = wakeUp(work.node, at: wake.time, asked: wake.time)
-                work.wakeOutcomes[wake.index] = outcome
-                note(outcome, of: work, state: &state)
+                outcomes.wakes[index][wake.index] = outcome
+                note(outcome, of: index, state: &state)
             } else {
                 break
             }
         }
     }
-
     /// One queued event at `node`, guarded as the sequential engine guards it.
     private func handle(_ event: WindowEvent, at node: Int, state: inout NodeStep) -> WindowOutcome {
         let time = event.time
@@ -314,15 +396,15 @@ struct WindowContext: @unchecked Sendable {
 
     /// What of `outcome`'s actions the node's later events depend on: the wake-ups it asked
     /// for (the last one asked for stands) and the links it closed.
-    private func note(_ outcome: WindowOutcome, of work: NodeWork, state: inout NodeStep) {
-        let node = work.node
+    private func note(_ outcome: WindowOutcome, of work: Int, state: inout NodeStep) {
+        let node = window.works[work].node
         for action in outcome.actions {
             switch action {
             case .wakeUp(let time):
                 nodes.wakeRequests[node] = time
                 if time < bound {
-                    state.pending.append((time, work.wakeOutcomes.count))
-                    work.wakeOutcomes.append(WindowOutcome())
+                    state.pending.append((time, outcomes.wakes[work].count))
+                    outcomes.wakes[work].append(WindowOutcome())
                 }
             case .disconnect(let peerID, _):
                 guard let peer = indexByID[peerID] else { continue }
@@ -364,7 +446,7 @@ struct NodeStep {
     /// the window's start).
     var closed: [LinkKey] = []
     /// Wake-ups inside the window not handled yet: their time and their index in
-    /// ``NodeWork/wakeOutcomes`` (the order asked).
+    /// the work's wake-up outcomes (``WindowOutcomes/wakes``, the order asked).
     var pending: [(time: Instant, index: Int)] = []
 
     /// Whether the node's end of `link` is up (on connection `epoch`, if given).

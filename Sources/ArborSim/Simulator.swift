@@ -1,5 +1,5 @@
 import ArborCore
-import HeapModule
+import Dispatch
 
 /// A deterministic discrete-event simulator of many ``Router``s on a virtual clock.
 ///
@@ -39,6 +39,8 @@ public final class Simulator {
     public let cache: RoutingCache
     /// Threads that step routers (see ``run(until:)``); 1: one at a time, on the caller's.
     public let threads: Int
+    /// Where the parallel engine frees what its windows leave (see ``runWindows(until:)``).
+    let discarding = DispatchQueue(label: "arbor-sim.discarding")
 
     var generator: SeededGenerator
     var incarnations: [UInt64]
@@ -46,7 +48,7 @@ public final class Simulator {
     var connections: [LinkKey: SimulatedConnection] = [:]
     /// Costs given by ``setCost(_:_:)``, instead of ``SimulationParameters/linkCost``.
     var linkCosts: [LinkKey: UInt32] = [:]
-    var queue = Heap<ScheduledEvent>()
+    var queue = EventQueue<ScheduledEvent>()
     /// What each queued event does, by its slot: the heap moves only small keys.
     var eventKinds: [ScheduledEvent.Kind?] = []
     var freeEventSlots: [Int32] = []
@@ -595,6 +597,11 @@ public final class Simulator {
 
     func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
         scheduled += 1
+        let inFlight: Bool
+        switch kind {
+        case .frame, .records, .closeNotice: inFlight = time == now + parameters.linkLatency
+        case .wake, .dial: inFlight = false
+        }
         let slot: Int32
         if let free = freeEventSlots.popLast() {
             slot = free
@@ -603,7 +610,7 @@ public final class Simulator {
             slot = Int32(eventKinds.count)
             eventKinds.append(kind)
         }
-        queue.insert(ScheduledEvent(time: time, order: scheduled, slot: slot))
+        queue.insert(ScheduledEvent(time: time, order: scheduled, slot: slot), inOrder: inFlight)
     }
 }
 
