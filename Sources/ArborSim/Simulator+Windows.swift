@@ -175,7 +175,8 @@ extension Simulator {
         }
     }
 
-    /// Step 3: what every event did, carried out in the sequential order.
+    /// Step 3: what every event did, carried out in the sequential order. Events and
+    /// outcomes are read in place (a copy would retain and release each message).
     private func replay(
         _ events: [WindowEvent], outcomes: [WindowOutcome], wakeOutcomes: [[WindowOutcome]], of works: [NodeWork],
         before bound: Instant
@@ -184,52 +185,54 @@ extension Simulator {
         var wakesCarried = [Int32](repeating: 0, count: works.count)
         var position = 0
         while true {
-            let time: Instant
-            let node: Int
-            let outcome: WindowOutcome
             let work: Int32
-            var event: WindowEvent?
+            let event: Int?
+            let wake: WindowWake?
             if position < events.count, wakes.min.map({ (events[position].time, events[position].order) < ($0.time, $0.order) }) ?? true {
-                event = events[position]
-                outcome = outcomes[position]
-                time = events[position].time
+                event = position
+                wake = nil
+                now = events[position].time
                 work = events[position].work
                 position += 1
-            } else if let wake = wakes.popMin() {
-                outcome = wakeOutcomes[Int(wake.work)][Int(wake.index)]
-                time = wake.time
-                work = wake.work
+            } else if let next = wakes.popMin() {
+                event = nil
+                wake = next
+                now = next.time
+                work = next.work
             } else {
                 break
             }
-            node = works[Int(work)].node
-            now = time
             eventsProcessed += 1
-            if case .records(let from, let to, _, let batch) = event?.kind {
+            let node = works[Int(work)].node
+            if let event, case .records(let from, let to, _, let batch) = events[event].kind {
                 let direction = DirectedLink(from: from, to: to)
                 if openBatches[direction]?.batch == batch {
                     openBatches[direction] = nil
                 }
             }
-            guard outcome.handled else { continue }
-            if case .closeNotice(let to, let from, _) = event?.kind {
-                connections[LinkKey(from, to)]!.setUp(false, at: to, of: LinkKey(from, to))
+            let handled = wake.map { wakeOutcomes[Int(work)][Int($0.index)].handled } ?? outcomes[event!].handled
+            guard handled else { continue }
+            var closed: LinkKey?
+            if let event, case .closeNotice(let to, let from, _) = events[event].kind {
+                closed = LinkKey(from, to)
+                connections[closed!]!.setUp(false, at: to, of: closed!)
             }
-            if let settled = outcome.offered {
+            if let settled = wake.map({ wakeOutcomes[Int(work)][Int($0.index)].offered }) ?? outcomes[event!].offered {
                 share(settled, of: node)
             }
-            carryOut(outcome.actions, of: node) { time in
+            let actions = wake.map { wakeOutcomes[Int(work)][Int($0.index)].actions } ?? outcomes[event!].actions
+            carryOut(actions, of: node) { time in
                 guard time < bound else {
-                    self.schedule(.wake(node: node, time), at: time)
+                    schedule(.wake(node: node, time), at: time)
                     return
                 }
                 // Handled by the node's worker already: it takes its place in the order.
-                self.scheduled += 1
-                wakes.insert(WindowWake(time: time, order: self.scheduled, work: work, index: wakesCarried[Int(work)]))
+                scheduled += 1
+                wakes.insert(WindowWake(time: time, order: scheduled, work: work, index: wakesCarried[Int(work)]))
                 wakesCarried[Int(work)] += 1
             }
-            if case .closeNotice(let to, let from, _) = event?.kind {
-                scheduleDial(LinkKey(from, to))
+            if let closed {
+                scheduleDial(closed)
             }
         }
     }

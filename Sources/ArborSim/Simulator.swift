@@ -18,6 +18,8 @@ public final class Simulator {
     public let names: [String]
     /// Physical neighbours of each node.
     public let adjacency: [[Int]]
+    /// The same, found by id.
+    let neighbors: NeighborTable
     public internal(set) var now: Instant = .zero
     /// The router of each node; `nil` while the node is dead.
     ///
@@ -131,6 +133,7 @@ public final class Simulator {
             connections[link] = SimulatedConnection()
         }
         self.adjacency = adjacency.map { $0.sorted() }
+        neighbors = NeighborTable(self.adjacency, ids: ids)
         for (index, id) in ids.enumerated() {
             indexByID[id] = index
         }
@@ -301,7 +304,7 @@ public final class Simulator {
         if cutLinks.contains(link) {
             connections[link]!.pendingCloseNotice = node
         } else {
-            schedule(.closeNotice(to: link.other(node), from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency)
+            schedule(.closeNotice(to: link.other(node), from: node, epoch: connections[link]!.epoch), at: now + parameters.linkLatency, inFlight: true)
         }
         return true
     }
@@ -350,12 +353,12 @@ public final class Simulator {
         let arrival = now + parameters.linkLatency
         if let closer = connections[link]!.pendingCloseNotice {
             connections[link]!.pendingCloseNotice = nil
-            schedule(.closeNotice(to: link.other(closer), from: closer, epoch: connections[link]!.epoch), at: arrival)
+            schedule(.closeNotice(to: link.other(closer), from: closer, epoch: connections[link]!.epoch), at: arrival, inFlight: true)
         }
         if connections[link]!.upAtA, connections[link]!.upAtB {
             let epoch = connections[link]!.epoch
             for frame in connections[link]!.stalled {
-                schedule(.frame(from: frame.from, to: link.other(frame.from), epoch: epoch, frame.message), at: arrival)
+                schedule(.frame(from: frame.from, to: link.other(frame.from), epoch: epoch, frame.message), at: arrival, inFlight: true)
             }
         }
         connections[link]!.stalled.removeAll()
@@ -510,16 +513,25 @@ public final class Simulator {
         }
     }
 
-    /// Carries out `actions` of `node`. A wake-up is scheduled, unless `wake` is given: the
-    /// parallel engine passes one for wake-ups the node's worker already handled.
-    func carryOut(_ actions: [Router.Action], of node: Int, wake: ((Instant) -> Void)? = nil) {
+    /// Carries out `actions` of `node`; a wake-up is asked for and scheduled.
+    func carryOut(_ actions: [Router.Action], of node: Int) {
+        carryOut(actions, of: node) { time in
+            wakeRequests[node] = time
+            schedule(.wake(node: node, time), at: time)
+        }
+    }
+
+    /// Carries out `actions` of `node`, a wake-up by `wake` (the parallel engine's, for
+    /// wake-ups the node's worker already handled).
+    func carryOut(_ actions: [Router.Action], of node: Int, wake: (Instant) -> Void) {
+        let arrival = now + parameters.linkLatency
         for action in actions {
             switch action {
             case .send(let message, let peerID):
-                send(message, from: node, to: peerID)
+                send(message, from: node, to: peerID, arrival: arrival)
             case .forward(let messages, let peerID):
                 for message in messages {
-                    send(.data(message), from: node, to: peerID)
+                    send(.data(message), from: node, to: peerID, arrival: arrival)
                 }
             case .deliver(let messages, let client):
                 for message in messages {
@@ -536,12 +548,7 @@ public final class Simulator {
                     scheduleDial(link)
                 }
             case .wakeUp(let time):
-                if let wake {
-                    wake(time)
-                } else {
-                    wakeRequests[node] = time
-                    schedule(.wake(node: node, time), at: time)
-                }
+                wake(time)
             case .observe:
                 break
             }
@@ -550,16 +557,15 @@ public final class Simulator {
 
     /// Sends `message` from `node` to `peerID` over their link, if it is up: held while
     /// the link is cut, otherwise arriving one link latency later.
-    private func send(_ message: PeerMessage, from node: Int, to peerID: NodeID) {
-        guard let peer = indexByID[peerID] else { return }
+    private func send(_ message: PeerMessage, from node: Int, to peerID: NodeID, arrival: Instant) {
+        guard let peer = neighbors.peer(peerID, of: node) else { return }
         let link = LinkKey(node, peer)
         guard let connection = connections[link], connection.upAtA, connection.upAtB else { return }
         if case .data(let data) = message {
             ledger.crossed(data, from: node, to: peer)
         }
         let direction = DirectedLink(from: node, to: peer)
-        let epoch = connections[link]!.epoch
-        let arrival = now + parameters.linkLatency
+        let epoch = connection.epoch
         if cutLinks.contains(link) {
             openBatches[direction] = nil
             connections[link]!.stalled.append((node, message))
@@ -575,11 +581,11 @@ public final class Simulator {
                 nextBatch += 1
                 recordBatches[nextBatch] = records
                 openBatches[direction] = OpenBatch(batch: nextBatch, arrival: arrival, epoch: epoch)
-                schedule(.records(from: node, to: peer, epoch: epoch, batch: nextBatch), at: arrival)
+                schedule(.records(from: node, to: peer, epoch: epoch, batch: nextBatch), at: arrival, inFlight: true)
             }
         } else {
             openBatches[direction] = nil
-            schedule(.frame(from: node, to: peer, epoch: epoch, message), at: arrival)
+            schedule(.frame(from: node, to: peer, epoch: epoch, message), at: arrival, inFlight: true)
         }
     }
 
@@ -595,13 +601,10 @@ public final class Simulator {
         schedule(.dial(link), at: now + parameters.redialDelay + .nanoseconds(jitter))
     }
 
-    func schedule(_ kind: ScheduledEvent.Kind, at time: Instant) {
+    /// Queues `kind` for `time`; `inFlight`: it arrives one link latency from now (see
+    /// ``EventQueue``).
+    func schedule(_ kind: ScheduledEvent.Kind, at time: Instant, inFlight: Bool = false) {
         scheduled += 1
-        let inFlight: Bool
-        switch kind {
-        case .frame, .records, .closeNotice: inFlight = time == now + parameters.linkLatency
-        case .wake, .dial: inFlight = false
-        }
         let slot: Int32
         if let free = freeEventSlots.popLast() {
             slot = free
