@@ -148,7 +148,7 @@ let package = Package(
                 "arbor-discovery-probe",
             ] + nio("NIOCore", "NIOEmbedded", "NIOPosix", "NIOConcurrencyHelpers")
         ),
-        .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore"]),
+        .testTarget(name: "ArborSimTests", dependencies: ["ArborSim", "ArborCore", collections("HeapModule")]),
         // Runs real arbord processes and the arbor CLI, so it depends on both executables.
         .testTarget(
             name: "ArborControlTests",

@@ -20,10 +20,6 @@ struct EventQueue<Event: TimeOrdered> {
         return top < first ? top : first
     }
 
-    var isEmpty: Bool {
-        heap.isEmpty && arriving.isEmpty
-    }
-
     /// Queues `event`; `inOrder` says it is probably no earlier than every event queued in
     /// order before it (a frame sent now arrives one latency from now).
     mutating func insert(_ event: Event, inOrder: Bool) {
