@@ -38,8 +38,8 @@ extension Simulator {
     /// ``run(until:)`` a window at a time.
     func runWindows(until deadline: Instant) {
         let end = deadline + .nanoseconds(1)
-        while let next = queue.min, next.time <= deadline {
-            if case .dial = eventKinds[Int(next.slot)]! {
+        while let next = queue.next, next.time <= deadline {
+            if case .dial = next.heapPayload {
                 handleNext()
             } else {
                 runWindow(before: min(next.time + windowLength, end))
@@ -53,13 +53,13 @@ extension Simulator {
         var bound = limit
         var events: [WindowEvent] = []
         var works: [NodeWork] = []
-        while let next = queue.min, next.time < bound {
-            if case .dial = eventKinds[Int(next.slot)]! {
+        while let next = queue.next, next.time < bound {
+            if case .dial = next.heapPayload {
                 bound = next.time
                 break
             }
             let event = queue.removeMin()
-            let kind = takeKind(of: event)
+            let kind = event.payload
             var records: [LinkStateRecord] = []
             let node: Int
             switch kind {
@@ -245,7 +245,7 @@ struct WindowEvent {
     var time: Instant
     var order: UInt64
     var work: Int32
-    var kind: ScheduledEvent.Kind
+    var kind: SimulatedEvent
     var records: [LinkStateRecord]
 }
 
@@ -336,7 +336,7 @@ struct NodeSlots: @unchecked Sendable {
 /// (``NodeSlots``, ``WindowOutcomes``).
 ///
 /// `@unchecked Sendable`: routers, links and records are values whose shared storage is
-/// copied before any change (copy on write); ``ScheduledEvent/Kind`` holds such values.
+/// copied before any change (copy on write); ``SimulatedEvent`` holds such values.
 struct WindowContext: @unchecked Sendable {
     let bound: Instant
     let ids: [NodeID]

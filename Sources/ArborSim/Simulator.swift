@@ -50,10 +50,7 @@ public final class Simulator {
     var connections: [LinkKey: SimulatedConnection] = [:]
     /// Costs given by ``setCost(_:_:)``, instead of ``SimulationParameters/linkCost``.
     var linkCosts: [LinkKey: UInt32] = [:]
-    var queue = EventQueue<ScheduledEvent>()
-    /// What each queued event does, by its slot: the heap moves only small keys.
-    var eventKinds: [ScheduledEvent.Kind?] = []
-    var freeEventSlots: [Int32] = []
+    var queue = EventQueue<SimulatedEvent>()
     var scheduled: UInt64 = 0
     var wakeRequests: [Instant?]
     /// Per node, its share's index in the window being handled, -1 outside one (see
@@ -377,7 +374,7 @@ public final class Simulator {
             runWindows(until: deadline)
             return
         }
-        while let next = queue.min, next.time <= deadline {
+        while let next = queue.next, next.time <= deadline {
             handleNext()
         }
         now = max(now, deadline)
@@ -388,23 +385,14 @@ public final class Simulator {
         let event = queue.removeMin()
         now = event.time
         eventsProcessed += 1
-        let kind = takeKind(of: event)
-        handle(kind)
-    }
-
-    /// What `event`, just taken off the queue, does; its slot is freed.
-    func takeKind(of event: ScheduledEvent) -> ScheduledEvent.Kind {
-        let kind = eventKinds[Int(event.slot)]!
-        eventKinds[Int(event.slot)] = nil
-        freeEventSlots.append(event.slot)
-        return kind
+        handle(event.payload)
     }
 
     public func run(for duration: Duration) {
         run(until: now + duration)
     }
 
-    func handle(_ kind: ScheduledEvent.Kind) {
+    func handle(_ kind: SimulatedEvent) {
         switch kind {
         case .frame(let from, let to, let epoch, let message):
             let link = LinkKey(from, to)
@@ -603,17 +591,9 @@ public final class Simulator {
 
     /// Queues `kind` for `time`; `inFlight`: it arrives one link latency from now (see
     /// ``EventQueue``).
-    func schedule(_ kind: ScheduledEvent.Kind, at time: Instant, inFlight: Bool = false) {
+    func schedule(_ kind: SimulatedEvent, at time: Instant, inFlight: Bool = false) {
         scheduled += 1
-        let slot: Int32
-        if let free = freeEventSlots.popLast() {
-            slot = free
-            eventKinds[Int(slot)] = kind
-        } else {
-            slot = Int32(eventKinds.count)
-            eventKinds.append(kind)
-        }
-        queue.insert(ScheduledEvent(time: time, order: scheduled, slot: slot), inOrder: inFlight)
+        queue.insert(kind, at: time, order: scheduled, inOrder: inFlight)
     }
 }
 
@@ -631,20 +611,14 @@ public struct RecordCounts: Sendable {
     }
 }
 
-/// One pending event of the simulation, ordered by time and then by scheduling order, so
-/// frames on a link arrive in the order they were sent.
-struct ScheduledEvent: TimeOrdered {
-    enum Kind {
-        case frame(from: Int, to: Int, epoch: UInt64, PeerMessage)
-        /// A link-state frame whose records are in ``Simulator/recordBatches``.
-        case records(from: Int, to: Int, epoch: UInt64, batch: UInt64)
-        case wake(node: Int, Instant)
-        case dial(LinkKey)
-        case closeNotice(to: Int, from: Int, epoch: UInt64)
-    }
-
-    var time: Instant
-    var order: UInt64
-    /// Where the event's ``Kind`` waits in ``Simulator/eventKinds``.
-    var slot: Int32
+/// What a pending event of the simulation does. Events are taken by time, then by the
+/// order they were scheduled in (``EventQueue``), so frames on a link arrive in the order
+/// they were sent.
+enum SimulatedEvent {
+    case frame(from: Int, to: Int, epoch: UInt64, PeerMessage)
+    /// A link-state frame whose records are in ``Simulator/recordBatches``.
+    case records(from: Int, to: Int, epoch: UInt64, batch: UInt64)
+    case wake(node: Int, Instant)
+    case dial(LinkKey)
+    case closeNotice(to: Int, from: Int, epoch: UInt64)
 }
