@@ -47,8 +47,7 @@ struct EventQueue<Payload> {
     /// with every event scheduled). `inOrder`: it is probably no earlier than every event
     /// queued in order before it (a frame sent now arrives one latency from now).
     mutating func insert(_ payload: Payload, at time: Instant, order: UInt64, inOrder: Bool) {
-        let last = arriving.index(before: arriving.endIndex)
-        if inOrder, arriving.isEmpty || (arriving[last].time, arriving[last].order) < (time, order) {
+        if inOrder, followsArriving(time, order) {
             arriving.append(Event(time: time, order: order, payload: payload))
             return
         }
@@ -72,6 +71,12 @@ struct EventQueue<Payload> {
             return Event(time: top.time, order: top.order, payload: payload)
         }
         return arriving.removeFirst()
+    }
+
+    /// Whether an event of `time` and `order` comes after every event queued in order.
+    private func followsArriving(_ time: Instant, _ order: UInt64) -> Bool {
+        guard let last = arriving.indices.last else { return true }
+        return (arriving[last].time, arriving[last].order) < (time, order)
     }
 
     /// Whether the heap's `top` comes before the head of the events queued in order.
