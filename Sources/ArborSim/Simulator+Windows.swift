@@ -146,7 +146,7 @@ extension Simulator {
                                         databaseChangedAt: databaseChangedAt, lastChange: lastChange
                                     )
                                     let context = WindowContext(
-                                        bound: bound, ids: ids, indexByID: indexByID, alive: alive, connections: connections,
+                                        bound: bound, ids: ids, neighbors: neighbors, alive: alive, connections: connections,
                                         sharingQuiet: sharingQuiet, nodes: nodes, window: window,
                                         outcomes: WindowOutcomes(events: outcomes, wakes: wakeOutcomes)
                                     )
@@ -340,7 +340,7 @@ struct NodeSlots: @unchecked Sendable {
 struct WindowContext: @unchecked Sendable {
     let bound: Instant
     let ids: [NodeID]
-    let indexByID: [NodeID: Int]
+    let neighbors: NeighborTable
     let alive: [Bool]
     let connections: [LinkKey: SimulatedConnection]
     let sharingQuiet: Duration
@@ -410,7 +410,7 @@ struct WindowContext: @unchecked Sendable {
                     outcomes.wakes[work].append(WindowOutcome())
                 }
             case .disconnect(let peerID, _):
-                guard let peer = indexByID[peerID] else { continue }
+                guard let peer = neighbors.peer(peerID, of: node) else { continue }
                 let link = LinkKey(node, peer)
                 if state.isUp(link, at: node, epoch: nil, in: connections) {
                     state.closed.append(link)

@@ -530,7 +530,7 @@ public final class Simulator {
             case .reject(let client, let rejection):
                 ledger.rejected(client, rejection)
             case .disconnect(let peerID, _):
-                guard let peer = indexByID[peerID] else { continue }
+                guard let peer = neighbors.peer(peerID, of: node) else { continue }
                 let link = LinkKey(node, peer)
                 if close(link, at: node) {
                     scheduleDial(link)
